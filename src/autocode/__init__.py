@@ -1,0 +1,3 @@
+"""autocode: a local, reproducible engine for coding open-ended survey responses."""
+
+__version__ = "0.1.0"

