@@ -1,0 +1,239 @@
+"""Benchmark the seeded coder (``autocode code``) on real human-coded NHS survey data.
+
+Usage:  nice python scripts/bench_code.py [--data ../shared/data] [--seeds 0 1 2] [--out bench-out/code]
+
+For each data set (nhs_fft_qdc_v6: multi-label, 46 codes; nhs_phase1_subcategory:
+single-label, 44 codes) and each seed regime (20% of responses, stratified; 10 per code),
+several random splits: the seeds are the human-coded training set, every other response is
+held out and scored against its human codes. Metrics (held-out):
+
+- per-code kappa: Cohen's kappa of each code's 0/1 column, averaged over codes with >= 10
+  held-out positives ("macro kappa");
+- pooled kappa: Cohen's kappa over all (response, code) 0/1 decisions pooled (multi-label);
+  for single-label data the multi-class Cohen's kappa of the assigned code;
+- micro F1 over all decisions and macro F1 over the same codes as macro kappa.
+
+Methods: ``tfidf_lr`` (TF-IDF word 1-2 grams + one-vs-rest balanced logistic regression,
+0.5 cut), ``zeroshot`` (cosine of the response and code-description embeddings; top code),
+``emb_lr`` (MiniLM embeddings + balanced LR, 0.5 cut) and ``autocode`` (the shipped method).
+Embeddings come from the shared cache (bench-out/embeddings.db).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import cohen_kappa_score, f1_score
+from sklearn.model_selection import StratifiedShuffleSplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from autocode.classify.estimator import SeededCoder  # noqa: E402
+from autocode.classify.features import ResponseFeaturizer  # noqa: E402
+from autocode.embed import embed_texts, get_embedder  # noqa: E402
+from autocode.store import open_store  # noqa: E402
+
+DATASETS = {"nhs_fft_qdc_v6": True, "nhs_phase1_subcategory": False}  # name -> multi-label
+
+
+# -- data ------------------------------------------------------------------------------------
+def load(data: Path, name: str):
+    d = pd.read_csv(data / name / f"{name}.csv", dtype=str, keep_default_na=False)
+    d["text"] = d["text"].str.strip()
+    cb = pd.read_csv(data / name / "codebook.csv", dtype=str, keep_default_na=False)
+    codes = sorted(d["code"].unique())
+    g = d.groupby("id", sort=True).agg(
+        text=("text", "first"), question=("question", "first"), codes=("code", list)
+    )
+    Y = np.zeros((len(g), len(codes)), dtype=int)
+    idx = {c: j for j, c in enumerate(codes)}
+    for i, cs in enumerate(g["codes"]):
+        for c in cs:
+            Y[i, idx[c]] = 1
+    desc = {}
+    for _, r in cb.iterrows():
+        parts = [r["code"]]
+        if r.get("description"):
+            parts.append(r["description"])
+        elif r.get("category"):
+            parts.append(f"({r['category']})")
+        desc[r["code"]] = ". ".join(parts)
+    descriptions = [desc.get(c, c) for c in codes]
+    return g.reset_index(), Y, codes, descriptions
+
+
+def splits(Y: np.ndarray, regime: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seed (train) and held-out indices. 20%: stratified on each response's rarest code."""
+    n, k = Y.shape
+    rng = np.random.default_rng(seed)
+    if regime == "20pct":
+        freq = Y.sum(0)
+        strat = np.array([np.flatnonzero(r)[np.argmin(freq[np.flatnonzero(r)])] for r in Y])
+        counts = np.bincount(strat, minlength=k)
+        strat = np.where(counts[strat] < 5, -1, strat)
+        sss = StratifiedShuffleSplit(n_splits=1, train_size=0.2, random_state=seed)
+        tr, te = next(sss.split(np.zeros(n), strat))
+        return np.sort(tr), np.sort(te)
+    if regime == "10per":
+        chosen: set[int] = set()
+        for j in rng.permutation(k):
+            pos = np.flatnonzero(Y[:, j])
+            have = len([i for i in pos if i in chosen])
+            need = max(0, min(10, len(pos) - 1) - have)  # leave >= 1 for the held-out set
+            pick = [i for i in rng.permutation(pos) if i not in chosen][:need]
+            chosen.update(int(i) for i in pick)
+        tr = np.array(sorted(chosen))
+        return tr, np.setdiff1d(np.arange(n), tr)
+    raise ValueError(regime)
+
+
+# -- metrics ---------------------------------------------------------------------------------
+def metrics(Yt: np.ndarray, Yp: np.ndarray, multilabel: bool) -> dict:
+    elig = np.flatnonzero(Yt.sum(0) >= 10)
+    kap = []
+    for j in elig:
+        kap.append(cohen_kappa_score(Yt[:, j], Yp[:, j]) if Yp[:, j].any() or True else 0.0)
+    if multilabel:
+        pooled = cohen_kappa_score(Yt.ravel(), Yp.ravel())
+    else:
+        pooled = cohen_kappa_score(Yt.argmax(1), Yp.argmax(1))
+    return {
+        "macro_kappa": float(np.mean(kap)),
+        "pooled_kappa": float(pooled),
+        "micro_f1": float(f1_score(Yt, Yp, average="micro", zero_division=0)),
+        "macro_f1": float(
+            f1_score(Yt[:, elig], Yp[:, elig], average="macro", zero_division=0)
+        ),
+        "n_codes_scored": int(len(elig)),
+    }
+
+
+# -- methods ---------------------------------------------------------------------------------
+def onehot_argmax(P: np.ndarray) -> np.ndarray:
+    out = np.zeros(P.shape, dtype=int)
+    out[np.arange(len(P)), P.argmax(1)] = 1
+    return out
+
+
+def fit_predict(method: str, ctx: dict, tr: np.ndarray, te: np.ndarray, seed: int, **kw):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
+    Y, multilabel, E, texts = ctx["Y"], ctx["multilabel"], ctx["E"], ctx["texts"]
+    keep = np.flatnonzero(Y[tr].sum(0) > 0)  # codes with at least one seed
+    if multilabel:
+        keep = np.flatnonzero((Y[tr].sum(0) > 0) & (Y[tr].sum(0) < len(tr)))
+    full = lambda P: _expand(P, keep, Y.shape[1])  # noqa: E731
+    if method == "zeroshot":
+        S = E[te] @ ctx["D"].T
+        return onehot_argmax(S)
+    with threadpool_limits(1):
+        if method in ("tfidf_lr", "emb_lr"):
+            if method == "tfidf_lr":
+                vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+                Xtr = vec.fit_transform([texts[i] for i in tr])
+                Xte = vec.transform([texts[i] for i in te])
+            else:
+                Xtr, Xte = E[tr], E[te]
+            if multilabel:
+                P = np.zeros((len(te), len(keep)))
+                for c, j in enumerate(keep):
+                    m = LogisticRegression(C=1.0, class_weight="balanced", max_iter=300)
+                    P[:, c] = m.fit(Xtr, Y[tr, j]).predict_proba(Xte)[:, 1]
+                return full((P >= 0.5).astype(int))
+            m = LogisticRegression(C=1.0, class_weight="balanced", max_iter=300)
+            m.fit(Xtr, Y[tr][:, keep].argmax(1))
+            P = np.zeros((len(te), len(keep)))
+            P[:, m.classes_] = m.predict_proba(Xte)
+            return full(onehot_argmax(P))
+    # autocode
+    fz = ResponseFeaturizer(**kw.get("feat", {}))
+    q = ctx["questions"]
+    Xtr = fz.fit_transform([texts[i] for i in tr], [q[i] for i in tr], E[tr], ctx["D"])
+    Xte = fz.transform([texts[i] for i in te], [q[i] for i in te], E[te])
+    est = SeededCoder(random_state=seed, **kw.get("est", {}))
+    if multilabel:
+        est.fit(Xtr, Y[tr][:, keep])
+        return full(est.predict(Xte))
+    est.fit(Xtr, Y[tr][:, keep].argmax(1))
+    P = np.zeros((len(te), len(keep)))
+    P[:, est.classes_] = est.predict_proba(Xte)
+    return full(onehot_argmax(P))
+
+
+def _expand(P: np.ndarray, keep: np.ndarray, k: int) -> np.ndarray:
+    out = np.zeros((P.shape[0], k), dtype=int)
+    out[:, keep] = P
+    return out
+
+
+def context(data: Path, name: str, store) -> dict:
+    g, Y, codes, descriptions = load(data, name)
+    emb = get_embedder(None)
+    texts = g["text"].tolist()
+    E, _ = embed_texts(texts, emb, store)
+    D, _ = embed_texts(descriptions, emb, store)
+    return {
+        "name": name, "Y": Y, "codes": codes, "texts": texts, "questions": g["question"].tolist(),
+        "E": E, "D": D, "multilabel": DATASETS[name],
+    }
+
+
+METHODS = {
+    "tfidf_lr": {},
+    "zeroshot": {},
+    "emb_lr": {},
+    "autocode": {},
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    ap.add_argument("--datasets", nargs="*", default=list(DATASETS))
+    ap.add_argument("--regimes", nargs="*", default=["20pct", "10per"])
+    ap.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    ap.add_argument("--methods", nargs="*", default=list(METHODS))
+    ap.add_argument("--variants", default=None, help="JSON {name: {feat:{}, est:{}}} to try")
+    ap.add_argument("--out", default=str(ROOT / "bench-out" / "code"))
+    a = ap.parse_args()
+    methods = {m: METHODS.get(m, {}) for m in a.methods}
+    if a.variants:
+        methods.update(json.loads(a.variants))
+    store = open_store(ROOT / "bench-out" / "embeddings.db")
+    rows = []
+    for name in a.datasets:
+        ctx = context(Path(a.data), name, store)
+        for regime in a.regimes:
+            for seed in a.seeds:
+                tr, te = splits(ctx["Y"], regime, seed)
+                for m, kw in methods.items():
+                    base = m if m in METHODS else "autocode"
+                    t0 = time.perf_counter()
+                    Yp = fit_predict(base, ctx, tr, te, seed, **kw)
+                    dt = time.perf_counter() - t0
+                    r = metrics(ctx["Y"][te], Yp, ctx["multilabel"])
+                    r.update(dataset=name, regime=regime, seed=seed, method=m,
+                             n_seeds=len(tr), n_heldout=len(te), seconds=round(dt, 2))
+                    rows.append(r)
+                    print(json.dumps(r), flush=True)
+    df = pd.DataFrame(rows)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out / "runs.csv", index=False)
+    cols = ["macro_kappa", "pooled_kappa", "micro_f1", "macro_f1", "seconds"]
+    summ = df.groupby(["dataset", "regime", "method"], sort=False)[cols].mean().round(3)
+    summ.to_csv(out / "summary.csv")
+    print(summ.to_string())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""The seeded coder: one-vs-rest logistic regression with kappa-optimal per-code thresholds.
+
+Follows the scikit-learn estimator contract: ``__init__`` only stores parameters, ``fit``
+learns attributes ending in ``_`` and returns ``self``, randomness comes in as
+``random_state``. ``X`` is any numeric feature matrix (dense or sparse; see
+:mod:`autocode.classify.features` for the one autocode builds from responses).
+
+- **Multi-label** (``y`` a 0/1 indicator matrix, one column per code): one binary logistic
+  regression per code (Cox 1958; balanced class weights, King & Zeng 2001). Each code gets
+  its own decision threshold, chosen on out-of-fold probabilities of the seeds to maximise
+  Cohen's kappa with the human coder (:mod:`autocode.classify.thresholds`). A response that
+  clears no threshold gets the code whose probability is highest relative to its threshold
+  (``min_codes=1``): in survey coding every answer carries at least one code.
+- **Single-label** (``y`` 1-D): one multinomial logistic regression; ``predict`` is the
+  most probable code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+from threadpoolctl import threadpool_limits
+
+from .thresholds import best_threshold
+
+
+def _seed_from(random_state) -> int:
+    return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+
+class SeededCoder(ClassifierMixin, BaseEstimator):
+    """One-vs-rest logistic regression with per-code thresholds that maximise kappa.
+
+    Parameters
+    ----------
+    C : float
+        Inverse L2 regularisation strength of every logistic regression.
+    class_weight : "balanced" or None
+        Weighting of the positive class within each code's fit.
+    threshold_cv : int
+        Folds used to produce the out-of-fold probabilities the thresholds are chosen on
+        (0: no cross-validation, every threshold is 0.5).
+    min_codes : int
+        0 or 1; with 1 (multi-label), a response that clears no threshold gets its best code.
+    max_iter : int
+        Iterations of the L-BFGS solver.
+    threshold_prior : float
+        Pseudo-count of positives pulling each code's threshold towards 0.5 (on the logit
+        scale): a code with few seeds keeps a cautious cut instead of a noisy one.
+    random_state : int, numpy Generator/RandomState or None
+        Seeds the fold assignment of the threshold cross-validation.
+    """
+
+    def __init__(
+        self,
+        C: float = 4.0,
+        class_weight: str | None = "balanced",
+        threshold_cv: int = 3,
+        min_codes: int = 1,
+        max_iter: int = 300,
+        threshold_prior: float = 10.0,
+        random_state=None,
+    ):
+        self.C = C
+        self.class_weight = class_weight
+        self.threshold_cv = threshold_cv
+        self.min_codes = min_codes
+        self.max_iter = max_iter
+        self.threshold_prior = threshold_prior
+        self.random_state = random_state
+
+    # -- fitting ---------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        if not (isinstance(self.C, (int, float)) and self.C > 0):
+            raise ValueError(f"C must be a positive number, got {self.C!r}")
+        if self.class_weight not in ("balanced", None):
+            raise ValueError(f"class_weight must be 'balanced' or None, got {self.class_weight!r}")
+        if not (isinstance(self.threshold_cv, (int, np.integer)) and self.threshold_cv >= 0
+                and self.threshold_cv != 1):
+            raise ValueError(f"threshold_cv must be 0 or an integer >= 2, got {self.threshold_cv!r}")
+        if self.min_codes not in (0, 1):
+            raise ValueError(f"min_codes must be 0 or 1, got {self.min_codes!r}")
+
+    def _lr(self, seed: int) -> LogisticRegression:
+        return LogisticRegression(
+            C=float(self.C),
+            class_weight=self.class_weight,
+            max_iter=self.max_iter,
+            random_state=seed,
+        )
+
+    def fit(self, X, y):
+        """Fit on features ``X`` and human codes ``y`` (1-D labels or a 0/1 indicator matrix)."""
+        self._check_params()
+        X, y = validate_data(
+            self, X, y, accept_sparse="csr", multi_output=True, dtype=np.float64, y_numeric=False
+        )
+        seed = _seed_from(self.random_state)
+        target = type_of_target(y)
+        with threadpool_limits(1):
+            if target == "multilabel-indicator":
+                self._fit_multilabel(X, np.asarray(y, dtype=int), seed)
+            elif target in ("binary", "multiclass"):
+                self._fit_single(X, np.asarray(y), seed)
+            else:
+                raise ValueError(
+                    f"y must be 1-D class labels or a 0/1 indicator matrix, got {target}"
+                )
+        return self
+
+    def _fit_single(self, X, y, seed: int) -> None:
+        self.multilabel_ = False
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise ValueError("y has a single class: need at least two codes among the seeds")
+        self.model_ = self._lr(seed).fit(X, y)
+        self.coef_ = self.model_.coef_
+        self.intercept_ = self.model_.intercept_
+        self.thresholds_ = None
+
+    def _fit_multilabel(self, X, Y, seed: int) -> None:
+        self.multilabel_ = True
+        k = Y.shape[1]
+        self.classes_ = np.arange(k)
+        bad = [j for j in range(k) if Y[:, j].min() == Y[:, j].max()]
+        if bad:
+            raise ValueError(
+                f"codes {bad[:5]} have a single class among the seeds (all 0 or all 1)"
+            )
+        coef = np.zeros((k, X.shape[1]))
+        intercept = np.zeros(k)
+        for j in range(k):
+            m = self._lr(seed).fit(X, Y[:, j])
+            coef[j], intercept[j] = m.coef_[0], m.intercept_[0]
+        self.coef_, self.intercept_ = coef, intercept
+        self.thresholds_ = np.full(k, 0.5)
+        self.cv_kappa_ = np.full(k, np.nan)
+        if self.threshold_cv:
+            oof = self.oof_proba(X, Y, seed)
+            for j in range(k):
+                t, kap = best_threshold(oof[:, j], Y[:, j])
+                self.cv_kappa_[j] = kap
+                if not kap > 0:  # no cut beats chance: keep the neutral one
+                    continue
+                npos = float(Y[:, j].sum())
+                w = npos / (npos + float(self.threshold_prior))
+                t = float(np.clip(t, 1e-4, 1 - 1e-4))
+                self.thresholds_[j] = 1.0 / (1.0 + np.exp(-w * np.log(t / (1 - t))))
+            self.oof_proba_ = oof
+
+    def oof_proba(self, X, Y, seed: int) -> np.ndarray:
+        """Out-of-fold probabilities of every code (``threshold_cv`` folds, shuffled by seed)."""
+        n, k = Y.shape
+        oof = np.zeros((n, k))
+        folds = KFold(n_splits=min(self.threshold_cv, n), shuffle=True, random_state=seed)
+        for tr, te in folds.split(X):
+            for j in range(k):
+                yj = Y[tr, j]
+                if yj.min() == yj.max():
+                    oof[te, j] = float(yj[0])
+                    continue
+                oof[te, j] = self._lr(seed).fit(X[tr], yj).predict_proba(X[te])[:, 1]
+        return oof
+
+    # -- prediction ------------------------------------------------------------------------
+    def decision_function(self, X) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        if self.multilabel_:
+            z = X @ self.coef_.T + self.intercept_
+            return np.asarray(z)
+        return self.model_.decision_function(X)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Per-code probability (multi-label: independent; single-label: rows sum to 1)."""
+        if getattr(self, "multilabel_", False):
+            return 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        check_is_fitted(self, "coef_")
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        return self.model_.predict_proba(X)
+
+    def predict(self, X) -> np.ndarray:
+        """Multi-label: 0/1 matrix (thresholds applied); single-label: one code per row."""
+        P = self.predict_proba(X)
+        if not self.multilabel_:
+            return self.classes_[np.argmax(P, axis=1)]
+        return self.decide(P)
+
+    def decide(self, P: np.ndarray) -> np.ndarray:
+        """Apply the per-code thresholds (and ``min_codes``) to a probability matrix."""
+        check_is_fitted(self, "coef_")
+        out = (P >= self.thresholds_).astype(int)
+        if self.min_codes and len(out):
+            empty = out.sum(axis=1) == 0
+            if empty.any():
+                ratio = P[empty] / np.maximum(self.thresholds_, 1e-9)
+                out[np.nonzero(empty)[0], np.argmax(ratio, axis=1)] = 1
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+
+def hstack_features(blocks: list) -> sparse.csr_matrix:
+    """Column-stack dense and sparse feature blocks into one CSR matrix."""
+    return sparse.hstack([sparse.csr_matrix(b) for b in blocks], format="csr")

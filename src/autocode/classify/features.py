@@ -1,0 +1,94 @@
+"""Features of a response for the seeded coder.
+
+A response becomes one sparse row, the concatenation of weighted blocks:
+
+- its sentence embedding (L2-normalised, cached in the store);
+- TF-IDF of word 1-2 grams and of character 2-5 grams within word boundaries
+  (sublinear tf, L2-normalised; Salton & Buckley 1988) — exact wording matters for short
+  survey answers ("no", "none", "nothing") that embeddings blur together;
+- a one-hot of the question it answers: the same "Nothing" means "nothing to improve"
+  under "How could we improve?" and is a non-answer elsewhere;
+- its cosine similarity to each code's definition (the codebook as a prior: a code with
+  few seeds still has a direction to learn from).
+
+Everything the transform needs is plain data (vocabularies, idf weights, question list,
+definition vectors), so a fitted featurizer is saved as JSON + arrays, never pickled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+
+
+class ResponseFeaturizer:
+    """Turn (texts, questions, embeddings) into the coder's feature matrix.
+
+    Parameters are the weight of each block (0 turns a block off).
+    """
+
+    def __init__(
+        self,
+        emb: float = 1.0,
+        word: float = 1.0,
+        char: float = 1.0,
+        question: float = 1.0,
+        definitions: float = 1.0,
+        min_df: int = 1,
+    ):
+        self.emb = emb
+        self.word = word
+        self.char = char
+        self.question = question
+        self.definitions = definitions
+        self.min_df = min_df
+
+    def _vectorizers(self):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        w = TfidfVectorizer(ngram_range=(1, 2), min_df=self.min_df, sublinear_tf=True,
+                            lowercase=True, token_pattern=r"(?u)\b\w+\b")
+        c = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=max(2, self.min_df),
+                            sublinear_tf=True, lowercase=True)
+        return w, c
+
+    def fit(self, texts: Sequence[str], questions: Sequence[str], E: np.ndarray,
+            D: np.ndarray | None = None) -> ResponseFeaturizer:
+        """Learn vocabularies and the question list from the seeds."""
+        texts = list(texts)
+        self.word_, self.char_ = self._vectorizers()
+        if self.word:
+            self.word_.fit(texts)
+        if self.char:
+            self.char_.fit(texts)
+        self.questions_ = sorted(set(questions))
+        self.definitions_ = None if D is None else np.asarray(D, dtype=np.float32)
+        return self
+
+    def fit_transform(self, texts, questions, E, D=None) -> sparse.csr_matrix:
+        return self.fit(texts, questions, E, D).transform(texts, questions, E)
+
+    def transform(self, texts: Sequence[str], questions: Sequence[str],
+                  E: np.ndarray) -> sparse.csr_matrix:
+        texts = list(texts)
+        blocks = []
+        E = np.asarray(E, dtype=np.float64)
+        if self.emb:
+            blocks.append(sparse.csr_matrix(E * self.emb))
+        if self.word:
+            blocks.append(self.word_.transform(texts) * self.word)
+        if self.char:
+            blocks.append(self.char_.transform(texts) * self.char)
+        if self.question and len(self.questions_) > 1:
+            qi = {q: i for i, q in enumerate(self.questions_)}
+            rows = [i for i, q in enumerate(questions) if q in qi]
+            cols = [qi[questions[i]] for i in rows]
+            blocks.append(sparse.csr_matrix(
+                (np.full(len(rows), float(self.question)), (rows, cols)),
+                shape=(len(texts), len(self.questions_))))
+        if self.definitions and self.definitions_ is not None:
+            blocks.append(sparse.csr_matrix((E @ self.definitions_.T.astype(np.float64))
+                                            * self.definitions))
+        return sparse.hstack(blocks, format="csr")
