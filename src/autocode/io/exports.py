@@ -1,0 +1,135 @@
+"""Survey-platform exports: Qualtrics (three or two header rows) and REDCap (raw or labels).
+
+Recognising the platform tells us the id column, the metadata columns that are neither
+answers nor useful attributes, and (REDCap) the columns that split one record into several
+rows (events, repeated instruments).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .tables import Table
+
+# Qualtrics metadata columns (current and legacy names). ResponseId is the id.
+QUALTRICS_META = {
+    "StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)",
+    "Finished", "RecordedDate", "ResponseId", "ResponseID", "RecipientLastName",
+    "RecipientFirstName", "RecipientEmail", "ExternalReference", "ExternalDataReference",
+    "LocationLatitude", "LocationLongitude", "LocationAccuracy", "DistributionChannel",
+    "UserLanguage", "ResponseSet", "Name", "EmailAddress",
+}  # fmt: skip
+_QUALTRICS_META_RE = re.compile(
+    r"^Q_[A-Za-z]+|"  # Q_RecaptchaScore, Q_RelevantIDDuplicate, Q_TotalDuration, Q_URL ...
+    r".+_(First Click|Last Click|Page Submit|Click Count)$|"  # timing questions
+    r".+ - (Topics|Parent Topics|Sentiment|Sentiment Polarity|Sentiment Score|"
+    r"Topic Sentiment Label|Topic Sentiment Score|Actionability)$"  # Text iQ output
+)
+_IMPORT_ID = re.compile(r'^\{\s*"ImportId"\s*:')
+
+# REDCap: raw field names and their "labels" export equivalents.
+REDCAP_STRUCTURE = {
+    "redcap_event_name": "Event Name",
+    "redcap_repeat_instrument": "Repeat Instrument",
+    "redcap_repeat_instance": "Repeat Instance",
+}
+REDCAP_META = {
+    "redcap_data_access_group", "redcap_survey_identifier", "Data Access Group",
+    "Survey Identifier", "Survey Timestamp", "Complete?",
+}  # fmt: skip
+_REDCAP_META_RE = re.compile(r".+_(timestamp|complete)$|^Complete\?|.+ Complete\?$")
+_REDCAP_STATUS = {"Incomplete", "Unverified", "Complete", "0", "1", "2", ""}
+
+
+@dataclass
+class Export:
+    kind: str | None = None  # "qualtrics", "redcap" or None
+    id_column: str | None = None
+    meta: set[str] = field(default_factory=set)  # drop: not text, not attributes
+    structure: list[str] = field(default_factory=list)  # REDCap event/repeat columns
+    notes: list[str] = field(default_factory=list)
+
+
+def recognise(t: Table) -> Export:
+    """Recognise the platform; for Qualtrics, also remove its label rows from ``t``."""
+    q = _qualtrics(t)
+    if q.kind:
+        return q
+    return _redcap(t)
+
+
+def _qualtrics(t: Table) -> Export:
+    ex = Export()
+    header = t.header
+    n_meta = sum(h in QUALTRICS_META for h in header)
+    import_row = _import_id_row(t)
+    legacy = (
+        import_row is None
+        and t.rows
+        and (header[:1] == ["V1"] or n_meta >= 3)
+        and sum(v in QUALTRICS_META for v in t.rows[0]) >= 3
+    )
+    if import_row is None and not legacy and n_meta < 4:
+        return ex
+    ex.kind = "qualtrics"
+    skip = 0
+    if import_row is not None or legacy:
+        labels = t.rows[0] if import_row == 1 or legacy else []
+        if legacy:  # V1..V10 metadata names live in the label row
+            header = [lab if re.fullmatch(r"V\d+", h) and lab else h for h, lab in zip(header, labels)]
+            t.header = header
+        t.question_labels.update(
+            {h: lab.strip() for h, lab in zip(header, labels) if lab.strip() and lab.strip() != h}
+        )
+        skip = import_row + 1 if import_row is not None else 1
+        t.rows, t.row_labels = t.rows[skip:], t.row_labels[skip:]
+        ex.notes.append(f"Qualtrics export: skipped {skip} header row(s) after the column names")
+    ex.meta = {h for h in header if h in QUALTRICS_META or _QUALTRICS_META_RE.match(h)}
+    for name in ("ResponseId", "ResponseID"):
+        if name in header:
+            ex.id_column = name
+            ex.meta.discard(name)
+            break
+    return ex
+
+
+def _is_import_row(row: list[str]) -> bool:
+    filled = [v for v in row if v.strip()]
+    return bool(filled) and sum(bool(_IMPORT_ID.match(v.strip())) for v in filled) >= 0.5 * len(filled)
+
+
+def _import_id_row(t: Table) -> int | None:
+    """Index of the `{"ImportId": ...}` row among the first two data rows, if any."""
+    for i in (1, 0):
+        if len(t.rows) > i and _is_import_row(t.rows[i]):
+            return i
+    return None
+
+
+def _redcap(t: Table) -> Export:
+    ex = Export()
+    header = t.header
+    raw_structure = [h for h in REDCAP_STRUCTURE if h in header]
+    label_structure = [v for v in REDCAP_STRUCTURE.values() if v in header]
+    is_raw = "record_id" in header or any(h.startswith("redcap_") for h in header)
+    is_labels = "Record ID" in header or len(label_structure) >= 1 and header[0].endswith("ID")
+    complete = [h for h in header if _REDCAP_META_RE.match(h) and _all_in(t, h, _REDCAP_STATUS)]
+    if not (is_raw or is_labels or complete):
+        return ex
+    ex.kind = "redcap"
+    ex.id_column = (
+        "record_id" if "record_id" in header
+        else "Record ID" if "Record ID" in header
+        else header[0]
+    )  # fmt: skip
+    ex.structure = raw_structure if is_raw else label_structure
+    ex.meta = {h for h in header if h in REDCAP_META or h.startswith("redcap_")}
+    ex.meta |= {h for h in header if h.endswith("_timestamp") or h in complete}
+    ex.meta -= set(ex.structure)
+    return ex
+
+
+def _all_in(t: Table, col: str, allowed: set[str]) -> bool:
+    j = t.header.index(col)
+    return all(r[j].strip() in allowed for r in t.rows)

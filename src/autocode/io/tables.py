@@ -1,0 +1,219 @@
+"""Files to a plain table of strings: CSV/TSV, XLSX and SPSS .sav.
+
+Every loader returns a :class:`Table`: a header and rows of stripped-at-the-edges strings
+("" for an empty cell), a label per row for error messages ("line 7", "row 7"), and what was
+learnt about the file (format, encoding, delimiter, sheet, question labels).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+from .decode import decode_bytes, sniff_delimiter
+
+_FORMATS = "CSV, TSV, XLSX or SPSS .sav"
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+    row_labels: list[str]
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    question_labels: dict[str, str] = field(default_factory=dict)
+    non_text: set[str] = field(default_factory=set)  # columns known not to be free text
+    notes: list[str] = field(default_factory=list)
+
+
+def read_bytes(p: Path) -> bytes:
+    if not p.exists():
+        raise InputError(f"{p}: no such file", "check the path")
+    if p.is_dir():
+        raise InputError(f"{p} is a directory, not a file", "give the path of the export file")
+    try:
+        return p.read_bytes()
+    except PermissionError:
+        raise InputError(f"{p}: permission denied", "check the file's permissions") from None
+    except OSError as e:
+        raise InputError(f"{p}: cannot be read ({e.strerror})", "check the path") from None
+
+
+def load_table(
+    p: Path, data: bytes, sheet: str | None = None, encoding: str | None = None
+) -> Table:
+    """Dispatch on content (magic bytes) first, then on the suffix."""
+    if not data.strip():
+        raise InputError(f"{p}: the file is empty", "export the survey again")
+    suffix = p.suffix.lower()
+    if data.startswith(b"PK\x03\x04"):
+        return _load_xlsx(p, data, sheet)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(
+            f"{p}: an old-format .xls or password-protected workbook",
+            "save it as .xlsx or CSV (without a password)",
+        )
+    if data.startswith((b"$FL2", b"$FL3")) or suffix in (".sav", ".zsav"):
+        return _load_sav(p)
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        raise InputError(f"{p}: not a valid Excel workbook (corrupt?)", f"export as {_FORMATS}")
+    if sheet:
+        raise InputError(f"--sheet given but {p.name} is not a workbook", "leave out --sheet")
+    return _load_delimited(p, data, suffix, encoding)
+
+
+def _load_delimited(p: Path, data: bytes, suffix: str, encoding: str | None) -> Table:
+    text, enc = decode_bytes(data, str(p), encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    bad = sum(1 for ch in text[:20000] if ch < " " and ch not in "\t\r\n")
+    if bad > 10:
+        raise InputError(f"{p}: binary content, not a CSV/TSV text file", f"export as {_FORMATS}")
+    delim = sniff_delimiter(text, suffix)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    rows: list[list[str]] = []
+    labels: list[str] = []
+    try:
+        header = next(reader, None)
+        for r in reader:
+            rows.append(r)
+            labels.append(f"line {reader.line_num}")
+    except csv.Error as e:
+        raise InputError(
+            f"{p}: cannot parse line {reader.line_num} ({e})", "check the quoting in that line"
+        ) from None
+    if header is None:
+        raise InputError(f"{p}: the file is empty", "export the survey again")
+    fmt = "tsv" if delim == "\t" else "csv"
+    return _tidy(p, header, rows, labels, Table([], [], [], fmt, enc, delim))
+
+
+def _cell(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        if v != v:  # NaN
+            return ""
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time(0) else v.isoformat(sep=" ")
+    if isinstance(v, (dt.date, dt.time)):
+        return v.isoformat()
+    s = str(v)
+    if "_x000D_" in s:  # Excel's escaped carriage return
+        s = s.replace("_x000D_\n", "\n").replace("_x000D_", "\n")
+    return s
+
+
+def _load_xlsx(p: Path, data: bytes, sheet: str | None) -> Table:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as e:
+        raise InputError(
+            f"{p}: not a readable .xlsx workbook ({type(e).__name__})", f"export as {_FORMATS}"
+        ) from None
+    try:
+        names = wb.sheetnames
+        if sheet is None:
+            name = names[0]
+        elif sheet in names:
+            name = sheet
+        else:
+            folded = [n for n in names if n.casefold() == sheet.casefold().strip()]
+            if len(folded) != 1:
+                raise InputError(
+                    f"{p.name} has no sheet {sheet!r}; its sheets are: {', '.join(names)}",
+                    "pass --sheet with one of these names",
+                )
+            name = folded[0]
+        ws = wb[name]
+        raw = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    if not raw:
+        raise InputError(f"{p}: sheet {name!r} is empty", "pick another sheet with --sheet")
+    header, rows = raw[0], raw[1:]
+    labels = [f"row {i}" for i in range(2, len(rows) + 2)]
+    t = Table([], [], [], "xlsx", None, None, name)
+    if len(names) > 1 and sheet is None:
+        t.notes.append(f"read sheet {name!r} (the first of {len(names)}; --sheet picks another)")
+    return _tidy(p, header, rows, labels, t)
+
+
+def _load_sav(p: Path) -> Table:
+    try:
+        import pyreadstat
+    except ImportError:
+        raise InputError(
+            f"{p}: reading SPSS .sav files needs pyreadstat",
+            "pip install pyreadstat, or export the survey as CSV",
+        ) from None
+    try:
+        df, meta = pyreadstat.read_sav(str(p), apply_value_formats=True, formats_as_category=False)
+    except Exception as e:  # pyreadstat raises its own ReadstatError/PyreadstatError
+        raise InputError(
+            f"{p}: not a readable SPSS .sav file ({type(e).__name__})", f"export as {_FORMATS}"
+        ) from None
+    header = [str(c) for c in df.columns]
+    rows = [[_cell(v) for v in r] for r in df.itertuples(index=False, name=None)]
+    labels = [f"case {i}" for i in range(1, len(rows) + 1)]
+    types = getattr(meta, "readstat_variable_types", {}) or {}
+    t = Table([], [], [], "sav", meta.file_encoding or None)
+    t.question_labels = {
+        str(k): str(v) for k, v in (meta.column_names_to_labels or {}).items() if v
+    }
+    t.non_text = {str(c) for c, ty in types.items() if ty != "string"}
+    return _tidy(p, header, rows, labels, t)
+
+
+def _tidy(p: Path, header: list[str], rows: list[list[str]], labels: list[str], t: Table) -> Table:
+    """Strip names, drop empty rows and unnamed empty columns, refuse ragged rows."""
+    header = [h.strip() for h in header]
+    width = len(header)
+    kept_rows, kept_labels = [], []
+    for r, lab in zip(rows, labels):
+        if not any(c.strip() for c in r):
+            continue
+        if len(r) > width:
+            if any(c.strip() for c in r[width:]):
+                raise InputError(
+                    f"{p}: {lab} has {len(r)} fields but the header has {width}",
+                    "check the delimiter and the quoting of that line",
+                )
+            r = r[:width]
+        elif len(r) < width:
+            r = r + [""] * (width - len(r))
+        kept_rows.append(r)
+        kept_labels.append(lab)
+    if not any(header):
+        raise InputError(f"{p}: the first row (the header) is empty", "put column names first")
+    keep = [j for j, h in enumerate(header) if h or any(r[j].strip() for r in kept_rows)]
+    if len(keep) < width:
+        header = [header[j] for j in keep]
+        kept_rows = [[r[j] for j in keep] for r in kept_rows]
+    seen: dict[str, int] = {}
+    for j, h in enumerate(header):
+        if not h:
+            header[j] = h = f"column_{j + 1}"
+            t.notes.append(f"column {j + 1} has no name; called it {h!r}")
+        if h in seen:
+            raise InputError(
+                f"{p}: column name {h!r} appears twice (columns {seen[h] + 1} and {j + 1})",
+                "rename one of them",
+            )
+        seen[h] = j
+    t.header, t.rows, t.row_labels = header, kept_rows, kept_labels
+    return t
