@@ -1,0 +1,105 @@
+"""Codebooks: the model, its file formats (YAML, REFI-QDA ``.qdc``, CSV) and diffs.
+
+Stable entry points used by the other stages:
+
+- :func:`load` — a codebook from a file (by extension) or from a project store;
+- :func:`current` — the project's current codebook (or ``None`` before the first decision);
+- :class:`Codebook` — ``.codes`` (flat, each with ``.name``, ``.definition``, ``.theme``,
+  ``.parent``, ``.examples``), ``.themes``, ``.exclusive``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import InputError, NotFoundError
+from .model import Code, Codebook, CodeSet, Example, Theme, path_guid
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..store import Store
+
+__all__ = [
+    "Code",
+    "Codebook",
+    "CodeSet",
+    "Example",
+    "Theme",
+    "FORMATS",
+    "current",
+    "dumps",
+    "load",
+    "path_guid",
+    "read_file",
+]
+
+#: export formats and their file extensions
+FORMATS = {"yaml": ".yaml", "qdc": ".qdc", "csv": ".csv"}
+_BY_EXT = {".yaml": "yaml", ".yml": "yaml", ".qdc": "qdc", ".xml": "qdc", ".csv": "csv"}
+_STORE_EXT = {".db", ".sqlite", ".sqlite3", ".autocode"}
+
+
+def format_of(path: str | os.PathLike) -> str:
+    """``yaml``, ``qdc`` or ``csv`` from a file name; :class:`InputError` otherwise."""
+    ext = Path(path).suffix.lower()
+    if ext not in _BY_EXT:
+        raise InputError(
+            f"{Path(path).name}: unknown codebook file type {ext or '(no extension)'!r}",
+            "use .yaml/.yml, .qdc (REFI-QDA) or .csv",
+        )
+    return _BY_EXT[ext]
+
+
+def read_file(path: str | os.PathLike, fmt: str | None = None) -> Codebook:
+    """Parse a codebook file without filling in missing GUIDs (see :meth:`Codebook.finalize`)."""
+    from . import csv_io, qdc, yaml_io
+
+    p = Path(path)
+    fmt = fmt or format_of(p)
+    if p.is_dir():
+        raise InputError(f"{p} is a folder", "pass a codebook file")
+    reader = {"yaml": yaml_io.read, "qdc": qdc.read, "csv": csv_io.read}[fmt]
+    cb = reader(p)
+    cb.validate(p.name)
+    return cb
+
+
+def load(path_or_store: str | os.PathLike | Store) -> Codebook:
+    """A codebook from a YAML/``.qdc``/CSV file or a project store (its current codebook)."""
+    from ..store import Store, open_store
+
+    if isinstance(path_or_store, Store):
+        cb = current(path_or_store)
+        if cb is None:
+            raise NotFoundError(
+                "the project has no codebook yet",
+                "accept suggestions with `autocode review` or `autocode codebook import FILE`",
+            )
+        return cb
+    p = Path(path_or_store)
+    if p.suffix.lower() in _STORE_EXT:
+        with open_store(p, create=False) as store:
+            return load(store)
+    return read_file(p).finalize(p.name)
+
+
+def current(store: Store) -> Codebook | None:
+    """The project's current codebook: the latest saved version, or None if there is none."""
+    row = store.conn.execute(
+        "SELECT content FROM codebook_versions ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    return Codebook.from_dict(json.loads(row[0]), "the stored codebook").finalize()
+
+
+def dumps(codebook: Codebook, fmt: str) -> str | bytes:
+    """The codebook as ``yaml`` (str), ``qdc`` (UTF-8 bytes) or ``csv`` (str)."""
+    from . import csv_io, qdc, yaml_io
+
+    writers = {"yaml": yaml_io.dumps, "qdc": qdc.dumps, "csv": csv_io.dumps}
+    if fmt not in writers:
+        raise InputError(f"unknown codebook format {fmt!r}", "use yaml, qdc or csv")
+    return writers[fmt](codebook.finalize())
