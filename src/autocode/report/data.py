@@ -1,0 +1,367 @@
+"""Gather what a report needs from the project store: responses, codes, codings, counts.
+
+Counting rule (the one a manuscript states): a code's *n* is the number of **respondents**
+who raised it — a respondent counts once per code however many of their answers mention
+it — and its *%* is n over the respondents who gave a non-blank answer to the question(s)
+in scope (non-answers such as "nothing" are non-blank and stay in the denominator).
+
+Codes are grouped into themes by the current codebook (``autocode.codebook.current``);
+without that module the latest ``codebook_versions`` row is read, and without any codebook
+the codes found in ``codings`` are listed under "Ungrouped".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import NotFoundError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ..store import Store
+
+UNGROUPED = "Ungrouped"
+# Machine codings with these statuses are not counted (a human turned them down).
+EXCLUDED_MACHINE_STATUSES = ("rejected",)
+
+
+@dataclass
+class CodeInfo:
+    """One code of the codebook as the report needs it."""
+
+    name: str
+    theme: str = UNGROUPED
+    definition: str = ""
+    guid: str | None = None
+    colour: str | None = None
+    parent: str | None = None  # parent code of a sub-code
+    theme_guid: str | None = None
+
+
+@dataclass
+class Rater:
+    """A column of counts: one human coder, or the machine (one per machine coder)."""
+
+    key: str  # coder name as stored
+    label: str  # "Human", "Human: alice", "Machine"
+    source: str  # 'human' | 'machine'
+
+
+@dataclass
+class ProjectData:
+    """Everything read from the store for a report or an export (plain pandas values)."""
+
+    responses: pd.DataFrame  # id, respondent, question, text, text_hash, non_answer
+    attributes: pd.DataFrame  # index respondent, one column per attribute
+    codings: pd.DataFrame  # response_id, code, coder, source, status, confidence, run_id, ...
+    codes: list[CodeInfo]
+    questions: list[str]  # questions in scope, in stored order
+    all_questions: list[str]
+    blanks: dict[str, int]
+    labels: dict[str, str]  # respondent -> "Respondent N"
+    raters: list[Rater]
+    codebook_source: str
+    project_path: str = ""
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def themes(self) -> list[str]:
+        return list(dict.fromkeys(c.theme for c in self.codes))
+
+    def code_theme(self) -> dict[str, str]:
+        return {c.name: c.theme for c in self.codes}
+
+    def rater_codings(self, rater: Rater) -> pd.DataFrame:
+        """Codings of one rater (machine codings a human rejected are left out)."""
+        c = self.codings
+        sel = (c["coder"] == rater.key) & (c["source"] == rater.source)
+        if rater.source == "machine":
+            sel &= ~c["status"].fillna("").isin(EXCLUDED_MACHINE_STATUSES)
+        return c[sel]
+
+
+def pseudonyms(respondents: list[str]) -> dict[str, str]:
+    """Stable pseudonyms "Respondent N": N is the rank of sha256(id), never the id itself.
+
+    The same project always gives the same labels (whatever --question or row order), and
+    the label cannot be turned back into the record id without the data.
+    """
+    key = {r: hashlib.sha256(f"autocode-respondent:{r}".encode()).hexdigest() for r in respondents}
+    ordered = sorted(set(respondents), key=lambda r: (key[r], r))
+    return {r: f"Respondent {i}" for i, r in enumerate(ordered, start=1)}
+
+
+def natural_key(value: Any) -> tuple:
+    """Sort "2" before "10" and numbers before text."""
+    s = "" if value is None else str(value)
+    try:
+        return (0, float(s), s)
+    except ValueError:
+        return (1, 0.0, s.lower())
+
+
+def load_project(store: Store, question: str | None = None) -> ProjectData:
+    """Read responses, attributes, codings and the codebook of a project."""
+    import pandas as pd
+
+    conn = store.conn
+    responses = pd.read_sql_query(
+        "SELECT id, respondent, question, text, text_hash, non_answer FROM responses ORDER BY rowid",
+        conn,
+    )
+    responses["non_answer"] = responses["non_answer"].astype(bool)
+    all_questions = list(dict.fromkeys(responses["question"]))
+    if question is not None:
+        if question not in all_questions:
+            raise NotFoundError(
+                f"no question {question!r} in the project",
+                "choose one of: " + (", ".join(all_questions) or "(none loaded)"),
+            )
+        questions = [question]
+    else:
+        questions = all_questions
+    attrs_long = pd.read_sql_query(
+        "SELECT respondent, name, value FROM respondent_attributes ORDER BY rowid", conn
+    )
+    if len(attrs_long):
+        attributes = attrs_long.pivot(index="respondent", columns="name", values="value")
+        attributes = attributes[list(dict.fromkeys(attrs_long["name"]))]
+    else:
+        attributes = pd.DataFrame(index=pd.Index([], name="respondent"))
+    everyone = list(dict.fromkeys([*responses["respondent"], *attributes.index.astype(str)]))
+    labels = pseudonyms(everyone)
+
+    codings = pd.read_sql_query(
+        "SELECT response_id, code, coder, source, status, confidence, run_id, created_at "
+        "FROM codings ORDER BY id",
+        conn,
+    )
+    meta = responses.set_index("id")[["respondent", "question"]]
+    codings = codings.join(meta, on="response_id", how="inner")
+    in_scope_ids = set(responses.loc[responses["question"].isin(questions), "id"])
+    codings = codings[codings["response_id"].isin(in_scope_ids)].reset_index(drop=True)
+    responses = responses[responses["question"].isin(questions)].reset_index(drop=True)
+
+    codes, source = _codebook(store, list(dict.fromkeys(codings["code"])))
+    runs = [dict(r) for r in conn.execute("SELECT * FROM runs ORDER BY rowid")]
+    blanks = _blanks(runs, responses, everyone, questions)
+    return ProjectData(
+        responses=responses,
+        attributes=attributes,
+        codings=codings,
+        codes=codes,
+        questions=questions,
+        all_questions=all_questions,
+        blanks=blanks,
+        labels=labels,
+        raters=_raters(codings),
+        codebook_source=source,
+        project_path=str(store.path),
+        runs=runs,
+    )
+
+
+def _raters(codings: pd.DataFrame) -> list[Rater]:
+    out: list[Rater] = []
+    for source, word in (("human", "Human"), ("machine", "Machine")):
+        coders = sorted(set(codings.loc[codings["source"] == source, "coder"]))
+        for coder in coders:
+            label = word if len(coders) == 1 else f"{word}: {coder}"
+            out.append(Rater(key=coder, label=label, source=source))
+    return out
+
+
+def _blanks(runs: list[dict], responses: pd.DataFrame, everyone: list[str], questions: list[str]):
+    """Blank answers per question: from the latest suggest run's params when recorded,
+    otherwise respondents known to the project who have no stored answer to the question."""
+    recorded: dict[str, int] = {}
+    for run in runs:
+        if run.get("stage") != "suggest":
+            continue
+        try:
+            params = json.loads(run.get("params") or "{}")
+        except ValueError:
+            continue
+        if isinstance(params.get("blanks"), dict):
+            recorded.update({str(k): int(v) for k, v in params["blanks"].items()})
+    out = {}
+    for q in questions:
+        if q in recorded:
+            out[q] = recorded[q]
+        else:
+            answered = responses.loc[responses["question"] == q, "respondent"].nunique()
+            out[q] = max(len(everyone) - answered, 0)
+    return out
+
+
+def _codebook(store: Store, coded: list[str]) -> tuple[list[CodeInfo], str]:
+    codes: list[CodeInfo] = []
+    source = "codings"
+    from ..errors import AutocodeError
+
+    try:
+        from .. import codebook as cbmod
+
+        cb = cbmod.current(store)
+    except (ImportError, AttributeError, AutocodeError, ValueError):
+        cb = None
+    if cb is not None:
+        source = "codebook"
+        theme_guids = {t.name: getattr(t, "guid", None) for t in getattr(cb, "themes", [])}
+        for c in getattr(cb, "codes", []):
+            theme = getattr(c, "theme", None)
+            codes.append(
+                CodeInfo(
+                    name=str(c.name),
+                    theme=str(theme) if theme else UNGROUPED,
+                    definition=str(
+                        getattr(c, "definition", None) or getattr(c, "description", None) or ""
+                    ),
+                    guid=getattr(c, "guid", None),
+                    colour=getattr(c, "colour", None) or getattr(c, "color", None),
+                    parent=getattr(c, "parent", None),
+                    theme_guid=theme_guids.get(theme) if theme else None,
+                )
+            )
+    else:
+        row = store.conn.execute(
+            "SELECT content FROM codebook_versions ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is not None:
+            source = "codebook_versions"
+            codes = _parse_codebook_json(row[0])
+    known = {c.name for c in codes}
+    for name in coded:
+        if name not in known:
+            codes.append(CodeInfo(name=name))
+            known.add(name)
+    return codes, source
+
+
+def _parse_codebook_json(content: str) -> list[CodeInfo]:
+    try:
+        doc = json.loads(content)
+    except ValueError:
+        return []
+    items: list[tuple[dict, str | None]] = []
+    if isinstance(doc, dict):
+        for c in doc.get("codes", []) or []:
+            items.append((c, None))
+        for t in doc.get("themes", []) or []:
+            if isinstance(t, dict):
+                for c in t.get("codes", []) or []:
+                    items.append((c, t.get("name")))
+    elif isinstance(doc, list):
+        items = [(c, None) for c in doc]
+    out = []
+    for c, theme in items:
+        if isinstance(c, str):
+            out.append(CodeInfo(name=c, theme=theme or UNGROUPED))
+            continue
+        if not isinstance(c, dict) or not c.get("name"):
+            continue
+        th = theme or c.get("theme") or c.get("parent")
+        out.append(
+            CodeInfo(
+                name=str(c["name"]),
+                theme=str(th) if th else UNGROUPED,
+                definition=str(c.get("definition") or c.get("description") or ""),
+                guid=c.get("guid"),
+                colour=c.get("colour") or c.get("color"),
+            )
+        )
+    return out
+
+
+# -- counts ---------------------------------------------------------------------------------
+
+
+def denominator(data: ProjectData, questions: list[str] | None = None) -> int:
+    """Respondents with a non-blank answer to any of the questions."""
+    r = data.responses
+    if questions is not None:
+        r = r[r["question"].isin(questions)]
+    return int(r["respondent"].nunique())
+
+
+def code_respondents(
+    data: ProjectData, rater: Rater, questions: list[str] | None = None
+) -> dict[str, set[str]]:
+    """code -> set of respondents the rater gave that code (in the questions given)."""
+    c = data.rater_codings(rater)
+    if questions is not None:
+        c = c[c["question"].isin(questions)]
+    out: dict[str, set[str]] = {}
+    for code, resp in zip(c["code"], c["respondent"]):
+        out.setdefault(code, set()).add(resp)
+    return out
+
+
+def question_summary(data: ProjectData) -> list[dict[str, Any]]:
+    """Per question: respondents answering, blanks, non-answers, respondents coded per rater."""
+    rows = []
+    for q in data.questions:
+        r = data.responses[data.responses["question"] == q]
+        row: dict[str, Any] = {
+            "question": q,
+            "answered": int(r["respondent"].nunique()),
+            "blank": int(data.blanks.get(q, 0)),
+            "non_answers": int(r["non_answer"].sum()),
+        }
+        for rater in data.raters:
+            rc = data.rater_codings(rater)
+            row[f"coded:{rater.label}"] = int(rc.loc[rc["question"] == q, "respondent"].nunique())
+        rows.append(row)
+    return rows
+
+
+def prevalence(data: ProjectData, questions: list[str] | None = None) -> list[dict[str, Any]]:
+    """Theme and code prevalence rows, n and % of respondents per rater.
+
+    Rows: one per theme (n = respondents with any code of the theme) followed by its codes.
+    Themes and codes are ordered by the first rater's n (descending), then name; codes no
+    rater applied are left out.
+    """
+    qs = questions if questions is not None else data.questions
+    denom = denominator(data, qs)
+    per_rater = {r.label: code_respondents(data, r, qs) for r in data.raters}
+    first = data.raters[0].label if data.raters else None
+    by_theme: dict[str, list[CodeInfo]] = {}
+    for c in data.codes:
+        if any(c.name in per_rater[r] for r in per_rater):
+            by_theme.setdefault(c.theme, []).append(c)
+
+    def pct(n: int) -> float | None:
+        return round(100.0 * n / denom, 1) if denom else None
+
+    theme_rows = []
+    for theme, codes in by_theme.items():
+        trow: dict[str, Any] = {"kind": "theme", "theme": theme, "code": None, "denominator": denom}
+        crow_list = []
+        for label, sets in per_rater.items():
+            members: set[str] = set()
+            for c in codes:
+                members |= sets.get(c.name, set())
+            trow[f"n:{label}"] = len(members)
+            trow[f"pct:{label}"] = pct(len(members))
+        for c in codes:
+            crow: dict[str, Any] = {"kind": "code", "theme": theme, "code": c.name, "denominator": denom}
+            for label, sets in per_rater.items():
+                n = len(sets.get(c.name, set()))
+                crow[f"n:{label}"] = n
+                crow[f"pct:{label}"] = pct(n)
+            crow_list.append(crow)
+        if first:
+            crow_list.sort(key=lambda r: (-r[f"n:{first}"], r["code"]))
+        theme_rows.append((trow, crow_list))
+    if first:
+        theme_rows.sort(key=lambda t: (t[0]["theme"] == UNGROUPED, -t[0][f"n:{first}"], t[0]["theme"]))
+    out: list[dict[str, Any]] = []
+    for trow, crows in theme_rows:
+        out.append(trow)
+        out.extend(crows)
+    return out

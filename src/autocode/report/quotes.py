@@ -1,0 +1,167 @@
+"""Representative quotes: typical of the code and different from each other.
+
+For each code the candidate answers (coded with it, not non-answers) are scored by
+*centrality* — cosine similarity to the code's centroid — and picked greedily by Maximal
+Marginal Relevance (Carbonell & Goldstein 1998):
+
+    next = argmax_i  λ · sim(i, centroid) − (1 − λ) · max_{j picked} sim(i, j)
+
+Vectors are the sentence embeddings cached in the store (the model most of the answers were
+embedded with); when a code's answers are not all embedded, TF-IDF vectors of the texts are
+used instead (text-based fallback). Answers of 5–60 words are preferred; long answers are
+shortened at a word boundary with an ellipsis. Ties break on the response id, so the same
+project always gives the same quotes whatever the row order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+    from ..store import Store
+
+MAX_QUOTE_CHARS = 280
+
+
+@dataclass
+class Quote:
+    response_id: str
+    respondent: str
+    label: str  # "Respondent 29"
+    question: str
+    text: str  # as shown (shortened, maybe redacted)
+    centrality: float
+
+
+def shorten(text: str, limit: int = MAX_QUOTE_CHARS) -> str:
+    """Collapse whitespace; cut a long answer at a word boundary and add an ellipsis."""
+    t = " ".join(text.split())
+    if len(t) <= limit:
+        return t
+    cut = t[:limit].rsplit(" ", 1)[0].rstrip(",;:-–—")
+    return cut + "…"
+
+
+def mmr(vectors: np.ndarray, k: int, lam: float = 0.7, weights: np.ndarray | None = None) -> list[int]:
+    """Indices of k rows picked by MMR around the (normalised) centroid of ``vectors``.
+
+    ``vectors`` must be L2-normalised rows; ``weights`` multiplies the centrality term
+    (length preference). Returns fewer than k indices when there are fewer rows.
+    """
+    import numpy as np
+
+    n = vectors.shape[0]
+    if n == 0:
+        return []
+    centroid = vectors.mean(axis=0)
+    norm = float(np.linalg.norm(centroid))
+    cent = vectors @ (centroid / norm) if norm > 0 else np.zeros(n)
+    if weights is not None:
+        cent = cent * weights
+    sims = vectors @ vectors.T
+    picked: list[int] = []
+    for _ in range(min(k, n)):
+        if picked:
+            redundancy = sims[:, picked].max(axis=1)
+            score = lam * cent - (1 - lam) * redundancy
+        else:
+            score = cent.copy()
+        score[picked] = -np.inf
+        picked.append(int(np.argmax(score)))  # first max: rows are sorted by id
+    return picked
+
+
+def centrality(vectors: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    c = vectors.mean(axis=0)
+    n = float(np.linalg.norm(c))
+    return vectors @ (c / n) if n > 0 else np.zeros(vectors.shape[0])
+
+
+def _normalise(m: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return m / norms
+
+
+def embedding_lookup(store: Store | None, hashes: list[str]) -> dict[str, np.ndarray]:
+    """Cached vectors of the model that covers most of ``hashes`` (empty if none)."""
+    if store is None or not hashes:
+        return {}
+    uniq = list(dict.fromkeys(hashes))
+    counts: dict[str, int] = {}
+    for i in range(0, len(uniq), 900):
+        chunk = uniq[i : i + 900]
+        q = ",".join("?" * len(chunk))
+        for model_id, n in store.conn.execute(
+            f"SELECT model_id, COUNT(*) FROM embeddings WHERE text_hash IN ({q}) GROUP BY model_id",
+            chunk,
+        ):
+            counts[model_id] = counts.get(model_id, 0) + int(n)
+    if not counts:
+        return {}
+    best = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    return store.get_embeddings(best, uniq)
+
+
+def select_quotes(
+    candidates: pd.DataFrame,
+    labels: dict[str, str],
+    k: int = 3,
+    vectors: dict[str, np.ndarray] | None = None,
+    lam: float = 0.7,
+) -> tuple[list[Quote], str]:
+    """Pick up to k quotes from ``candidates`` (id, respondent, question, text, text_hash,
+    non_answer). Returns the quotes and the method used ('embeddings' | 'tf-idf' | 'none')."""
+    import numpy as np
+
+    c = candidates[~candidates["non_answer"].astype(bool)]
+    c = c[c["text"].str.strip() != ""]
+    c = c.drop_duplicates("respondent").sort_values("id").reset_index(drop=True)
+    # the same respondent once per code; identical texts once
+    c = c.drop_duplicates("text").reset_index(drop=True)
+    if c.empty:
+        return [], "none"
+    words = c["text"].str.split().str.len().to_numpy()
+    weights = np.where((words >= 5) & (words <= 60), 1.0, np.where(words < 3, 0.6, 0.85))
+    method = "tf-idf"
+    mat = None
+    if vectors and all(h in vectors for h in c["text_hash"]):
+        mat = _normalise(np.vstack([vectors[h] for h in c["text_hash"]]).astype(np.float64))
+        method = "embeddings"
+    if mat is None:
+        mat = _tfidf(c["text"].tolist())
+    order = mmr(mat, k, lam=lam, weights=weights)
+    cent = centrality(mat)
+    quotes = [
+        Quote(
+            response_id=str(c.at[i, "id"]),
+            respondent=str(c.at[i, "respondent"]),
+            label=labels.get(str(c.at[i, "respondent"]), "Respondent"),
+            question=str(c.at[i, "question"]),
+            text=shorten(str(c.at[i, "text"])),
+            centrality=round(float(cent[i]), 4),
+        )
+        for i in order
+    ]
+    return quotes, method
+
+
+def _tfidf(texts: list[str]) -> np.ndarray:
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if len(texts) == 1:
+        return np.ones((1, 1))
+    try:
+        m = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=1).fit_transform(texts)
+    except ValueError:  # only stop words / empty vocabulary
+        return np.ones((len(texts), 1)) / 1.0
+    return _normalise(m.toarray())
