@@ -1,0 +1,471 @@
+"""Agreement between coders: per code, pooled and macro; single-label and ordinal designs.
+
+Entry points (all return :class:`AgreementResult`):
+
+- :func:`agree` — long codings ``DataFrame`` (``id, coder, code``; a row with an empty code
+  means "coded, no code").
+- :func:`agree_matrices` — multi-label 0/1 matrices ``(n_units, n_codes)``, one per coder
+  (what the classifier evaluation calls: human vs predicted).
+- :func:`agree_labels` — one label/rating per unit and coder ``(n_units, n_coders)``,
+  None/NaN = not coded (single-label and ordinal/interval/ratio designs).
+
+Multi-label: each code is a binary present/absent variable per unit. Per code, every
+coefficient is computed from the 2x2 table (two coders) or the rater counts (three or more);
+*pooled* treats all (unit, code) cells as one binary variable; *macro* is the unweighted mean
+of the per-code values that are defined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from . import coefficients as C
+from .bootstrap import bootstrap_labels, bootstrap_multilabel
+
+BINARY_KEYS = ("percent_agreement", "cohen_kappa", "scott_pi", "fleiss_kappa",
+               "krippendorff_alpha", "gwet_ac1", "brennan_prediger", "pabak",
+               "prevalence_index", "bias_index")
+_KAPPA_LIKE = ("cohen_kappa", "scott_pi", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1",
+               "brennan_prediger", "pabak", "cohen_kappa_linear", "cohen_kappa_quadratic",
+               "gwet_ac2")
+
+
+@dataclass
+class CodeResult:
+    """Agreement on one code (multi-label design)."""
+
+    n_units: int
+    prevalence: float | None
+    prevalence_by_coder: dict[str, float | None]
+    coefficients: dict[str, C.Coefficient]
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"n_units": self.n_units, "prevalence": self.prevalence,
+                             "prevalence_by_coder": self.prevalence_by_coder}
+        d.update({k: v.to_dict() for k, v in self.coefficients.items()})
+        return d
+
+
+@dataclass
+class AgreementResult:
+    """What :func:`agree` returns. ``to_json()`` gives the documented JSON document."""
+
+    coders: list[str]
+    design: str
+    level: str
+    missing: str
+    n_units: int
+    ids: list[str]
+    excluded_ids: list[str]
+    overall: dict[str, Any]
+    per_code: dict[str, CodeResult] = field(default_factory=dict)
+    categories: list[Any] | None = None
+    unknown_codes: list[str] = field(default_factory=list)
+    pairwise: dict[str, dict[str, C.Coefficient]] = field(default_factory=dict)
+    bootstrap: dict[str, Any] | None = None
+    # the data behind the numbers, for disagreements (not serialised)
+    data: Any = field(default=None, repr=False)
+    coded: Any = field(default=None, repr=False)
+    codes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON document (shape documented in the package docstring)."""
+        if self.design == "multi-label":
+            overall = {
+                "pooled": {k: v.to_dict() for k, v in self.overall["pooled"].items()},
+                "macro": {k: (v.to_dict() if isinstance(v, C.Coefficient) else v)
+                          for k, v in self.overall["macro"].items()},
+            }
+        else:
+            overall = {k: (v.to_dict() if isinstance(v, C.Coefficient) else v)
+                       for k, v in self.overall.items()}
+        doc: dict[str, Any] = {
+            "coders": list(self.coders),
+            "design": self.design,
+            "level": self.level,
+            "missing": self.missing,
+            "n_units": self.n_units,
+            "excluded_units": {"count": len(self.excluded_ids), "ids": list(self.excluded_ids)},
+            "overall": overall,
+            "per_code": {k: v.to_dict() for k, v in self.per_code.items()},
+        }
+        if self.categories is not None:
+            doc["categories"] = list(self.categories)
+        if self.unknown_codes:
+            doc["unknown_codes"] = list(self.unknown_codes)
+        if self.pairwise:
+            doc["pairwise"] = {k: {n: c.to_dict() for n, c in v.items()}
+                               for k, v in self.pairwise.items()}
+        if self.bootstrap:
+            doc["bootstrap"] = dict(self.bootstrap)
+        return doc
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One flat row per code (+ pooled, macro) or one overall row, for ``--out FILE.csv``."""
+        def flat(name: str, coefs: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+            row: dict[str, Any] = {"code": name, **extra}
+            reasons = []
+            for k, c in coefs.items():
+                if not isinstance(c, C.Coefficient):
+                    row[k] = c
+                    continue
+                row[k] = c.value
+                if c.se is not None:
+                    row[k + "_se"] = c.se
+                    row[k + "_ci_low"], row[k + "_ci_high"] = c.ci_low, c.ci_high
+                if c.boot_ci_low is not None:
+                    row[k + "_boot_ci_low"], row[k + "_boot_ci_high"] = c.boot_ci_low, c.boot_ci_high
+                if c.reason:
+                    reasons.append(f"{k}: {c.reason}")
+            row["notes"] = "; ".join(reasons)
+            return row
+
+        if self.design != "multi-label":
+            return [flat("(overall)", self.overall, {"n_units": self.n_units})]
+        rows = [flat(code, r.coefficients, {"n_units": r.n_units, "prevalence": r.prevalence})
+                for code, r in self.per_code.items()]
+        rows.append(flat("(pooled)", self.overall["pooled"], {"n_units": self.n_units}))
+        rows.append(flat("(macro)", self.overall["macro"], {"n_units": self.n_units}))
+        return rows
+
+    def disagreements(self, texts: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """Rows where coders differ, ready for a reconciliation meeting.
+
+        Multi-label: one row per (unit, code): ``id, text, code, <coder>...`` with 1/0 (blank =
+        that coder did not code the unit). Single-label/ordinal: one row per unit with each
+        coder's label.
+        """
+        texts = texts or {}
+        rows: list[dict[str, Any]] = []
+        if self.data is None:
+            return rows
+        if self.design == "multi-label":
+            m = self.data  # (m, n, K) bool
+            coded = self.coded  # (m, n) bool
+            vals = np.where(coded[:, :, None], m.astype(np.int8), -1)
+            pres = (vals == 1).any(0)
+            absn = (vals == 0).any(0)
+            ui, ki = np.nonzero(pres & absn)
+            for u, k in zip(ui.tolist(), ki.tolist()):
+                row = {"id": self.ids[u], "text": texts.get(self.ids[u], ""),
+                       "code": self.codes[k]}
+                for c, name in enumerate(self.coders):
+                    row[name] = "" if vals[c, u, k] < 0 else int(vals[c, u, k])
+                rows.append(row)
+            return rows
+        labels = self.data  # (n, m) object
+        for u, id_ in enumerate(self.ids):
+            given = [v for v in labels[u] if not C._is_missing(v)]
+            if len(given) >= 2 and len(set(given)) > 1:
+                row = {"id": id_, "text": texts.get(id_, "")}
+                for c, name in enumerate(self.coders):
+                    v = labels[u, c]
+                    row[name] = "" if C._is_missing(v) else v
+                rows.append(row)
+        return rows
+
+
+# --------------------------------------------------------------------------- helpers
+def _binary_reason(key: str, t: np.ndarray | None, r: np.ndarray | None = None) -> str:
+    """Why a binary (present/absent) coefficient is undefined."""
+    if t is not None:
+        n = t.sum()
+        if n == 0:
+            return "no response was coded by both coders"
+        present = t[1, :].sum() + t[:, 1].sum()
+        if present == 0:
+            return "no coder used this code (only one category)"
+        if t[1, 1] == n:
+            return "both coders applied this code to every response (only one category)"
+        return "expected agreement is 1"
+    assert r is not None
+    if (r.sum(-1) >= 2).sum() == 0:
+        return "no response was coded by two or more coders"
+    if r[:, 1].sum() == 0:
+        return "no coder used this code (only one category)"
+    if r[:, 0].sum() == 0:
+        return "every coder applied this code to every response (only one category)"
+    return "expected agreement is 1"
+
+
+def _coef(stats: dict[str, np.ndarray], key: str, idx: Any, reason: str) -> C.Coefficient:
+    se = stats.get(key + "_se")
+    return C.make_coefficient(stats[key][idx], np.nan if se is None else se[idx], reason,
+                              bounded=key not in ("prevalence_index", "bias_index"))
+
+
+def _binary_coefficients(stats: dict[str, np.ndarray], idx: Any, n_coders: int,
+                         table: np.ndarray | None, counts: np.ndarray | None
+                         ) -> dict[str, C.Coefficient]:
+    """Coefficient objects for one binary variable (a code, or pooled)."""
+    out: dict[str, C.Coefficient] = {}
+
+    def reason(k: str) -> str:
+        return _binary_reason(k, table, counts)
+
+    out["percent_agreement"] = _coef(stats, "pa", idx, reason("pa"))
+    if n_coders == 2:
+        out["cohen_kappa"] = _coef(stats, "cohen_kappa", idx, reason("k"))
+        out["scott_pi"] = _coef(stats, "scott_pi", idx, reason("pi"))
+        out["fleiss_kappa"] = replace(out["scott_pi"], note="equals Scott's pi for two coders")
+    else:
+        why = "Cohen's kappa compares two coders; see fleiss_kappa and pairwise"
+        out["cohen_kappa"] = C.Coefficient(None, reason=why)
+        out["scott_pi"] = C.Coefficient(None, reason="Scott's pi is for two coders; "
+                                        "see fleiss_kappa")
+        out["fleiss_kappa"] = _coef(stats, "fleiss_kappa", idx, reason("f"))
+    out["krippendorff_alpha"] = _coef(stats, "krippendorff_alpha", idx, reason("a"))
+    out["gwet_ac1"] = _coef(stats, "gwet_ac1", idx, reason("g"))
+    out["brennan_prediger"] = _coef(stats, "brennan_prediger", idx, reason("b"))
+    out["pabak"] = replace(out["brennan_prediger"],
+                           note="2 x percent agreement - 1 (equals Brennan-Prediger, q = 2)")
+    if n_coders == 2:
+        for k in ("prevalence_index", "bias_index"):
+            out[k] = _coef(stats, k, idx, "no response was coded by both coders")
+    return out
+
+
+def _macro(per_code: dict[str, CodeResult]) -> dict[str, Any]:
+    out: dict[str, Any] = {"n_codes": len(per_code)}
+    if not per_code:
+        return out
+    keys = next(iter(per_code.values())).coefficients.keys()
+    for k in keys:
+        vals = [r.coefficients[k].value for r in per_code.values()]
+        defined = [v for v in vals if v is not None]
+        if not defined:
+            reasons = {r.coefficients[k].reason for r in per_code.values()}
+            out[k] = C.Coefficient(None, reason="undefined for every code"
+                                   + (f" ({reasons.pop()})" if len(reasons) == 1 else ""))
+        else:
+            note = None
+            if len(defined) < len(vals):
+                note = f"mean over {len(defined)} of {len(vals)} codes (others undefined)"
+            out[k] = C.Coefficient(float(np.mean(defined)), note=note)
+    return out
+
+
+def _with_boot(coef: C.Coefficient, lo: float | None, hi: float | None) -> C.Coefficient:
+    if coef.value is None or lo is None:
+        return coef
+    return replace(coef, boot_ci_low=lo, boot_ci_high=hi)
+
+
+# --------------------------------------------------------------------------- multi-label
+def agree_matrices(matrices: Sequence[np.ndarray] | np.ndarray, *,
+                   codes: Sequence[str] | None = None, coders: Sequence[str] | None = None,
+                   ids: Sequence[str] | None = None, coded: np.ndarray | None = None,
+                   excluded_ids: Sequence[str] = (), unknown_codes: Sequence[str] = (),
+                   missing: str = "exclude", bootstrap: int = 0, seed: int | None = None,
+                   confidence: float = 0.95) -> AgreementResult:
+    """Multi-label agreement from 0/1 matrices ``(n_units, n_codes)``, one per coder.
+
+    ``coded`` (``(n_coders, n_units)`` bool) marks which units each coder coded; by default
+    all. With two coders only units coded by both count; with more, units coded by two or more
+    (multi-rater coefficients allow missing ratings). ``bootstrap`` resamples units
+    (percentile CIs, ``seed`` for reproducibility).
+    """
+    mats = np.stack([np.asarray(m).astype(bool, copy=False) for m in matrices])
+    if mats.ndim != 3:
+        raise ValueError("matrices must be a sequence of (n_units, n_codes) arrays")
+    m, n, k = mats.shape
+    if m < 2:
+        raise ValueError("agreement needs at least two coders")
+    coders = list(coders) if coders is not None else [f"coder{i + 1}" for i in range(m)]
+    codes = list(codes) if codes is not None else [f"code{j + 1}" for j in range(k)]
+    ids = list(ids) if ids is not None else [str(i) for i in range(n)]
+    coded = np.ones((m, n), bool) if coded is None else np.asarray(coded, bool)
+    per_code: dict[str, CodeResult] = {}
+
+    if m == 2 and coded.all():
+        x, y = mats[0], mats[1]
+        a, b = np.count_nonzero(x, axis=0), np.count_nonzero(y, axis=0)
+        n11 = np.count_nonzero(x & y, axis=0) if k else np.zeros(0, int)
+        tables = np.empty((k, 2, 2))
+        tables[:, 1, 1] = n11
+        tables[:, 1, 0] = a - n11
+        tables[:, 0, 1] = b - n11
+        tables[:, 0, 0] = n - a - b + n11
+        stats = C.two_rater_stats(tables)
+        pooled_t = tables.sum(0)
+        pstats = C.two_rater_stats(pooled_t[None])
+        n_units = n
+        for j, code in enumerate(codes):
+            prev = {coders[0]: _p(a[j], n), coders[1]: _p(b[j], n)}
+            per_code[code] = CodeResult(n, _p(a[j] + b[j], 2 * n), prev,
+                                        _binary_coefficients(stats, j, 2, tables[j], None))
+        pooled = _binary_coefficients(pstats, 0, 2, pooled_t, None)
+    else:
+        if m == 2:  # keep units coded by both
+            keep = coded.all(0)
+            mats, coded = mats[:, keep], coded[:, keep]
+            ids = [i for i, kp in zip(ids, keep) if kp]
+        n_units = int((coded.sum(0) >= 2).sum())
+        pres = (mats & coded[:, :, None]).sum(0)  # (n, K)
+        absn = ((~mats) & coded[:, :, None]).sum(0)
+        counts = np.stack([absn.T, pres.T], axis=-1).astype(float)  # (K, n, 2)
+        if m == 2:
+            tables = _tables_from_two(mats, coded)
+            stats = C.two_rater_stats(tables)
+            pooled_t = tables.sum(0)
+            pstats = C.two_rater_stats(pooled_t[None])
+        else:
+            tables = None
+            stats = C.multi_rater_stats(counts)
+            pstats = C.multi_rater_stats(counts.reshape(1, -1, 2))
+        ncoded = coded.sum(1)
+        for j, code in enumerate(codes):
+            prev = {c: _p(mats[i, :, j][coded[i]].sum(), ncoded[i]) for i, c in enumerate(coders)}
+            tot = _p(pres[:, j].sum(), coded.sum())
+            per_code[code] = CodeResult(
+                n_units, tot, prev,
+                _binary_coefficients(stats, j, m, None if tables is None else tables[j],
+                                     counts[j]))
+        pooled = _binary_coefficients(pstats, 0, m, None if tables is None else pooled_t,
+                                      counts.reshape(-1, 2))
+    macro = _macro(per_code)
+    result = AgreementResult(
+        coders=coders, design="multi-label", level="nominal", missing=missing,
+        n_units=int(n_units), ids=ids, excluded_ids=list(excluded_ids),
+        overall={"pooled": pooled, "macro": macro}, per_code=per_code,
+        unknown_codes=list(unknown_codes), data=mats, coded=coded, codes=codes)
+    if m > 2:
+        result.pairwise = _pairwise_multilabel(mats, coded, coders)
+    if bootstrap:
+        _attach_bootstrap_multilabel(result, bootstrap, seed, confidence)
+    return result
+
+
+def _p(num: Any, den: Any) -> float | None:
+    return float(num) / float(den) if den else None
+
+
+def _tables_from_two(mats: np.ndarray, coded: np.ndarray) -> np.ndarray:
+    both = coded.all(0)
+    x, y = mats[0][both], mats[1][both]
+    t = np.empty((x.shape[1], 2, 2))
+    t[:, 1, 1] = (x & y).sum(0)
+    t[:, 1, 0] = (x & ~y).sum(0)
+    t[:, 0, 1] = (~x & y).sum(0)
+    t[:, 0, 0] = (~x & ~y).sum(0)
+    return t
+
+
+def _pairwise_multilabel(mats: np.ndarray, coded: np.ndarray, coders: list[str]
+                         ) -> dict[str, dict[str, C.Coefficient]]:
+    out = {}
+    for i, j in combinations(range(len(coders)), 2):
+        t = _tables_from_two(mats[[i, j]], coded[[i, j]]).sum(0)
+        s = C.two_rater_stats(t[None])
+        out[f"{coders[i]}|{coders[j]}"] = {
+            "percent_agreement": _coef(s, "pa", 0, _binary_reason("pa", t)),
+            "cohen_kappa": _coef(s, "cohen_kappa", 0, _binary_reason("k", t)),
+        }
+    return out
+
+
+def _attach_bootstrap_multilabel(result: AgreementResult, n_boot: int, seed: int | None,
+                                 confidence: float) -> None:
+    ci = bootstrap_multilabel(result.data, result.coded, n_boot, seed, confidence)
+    for j, code in enumerate(result.codes):
+        coefs = result.per_code[code].coefficients
+        for key, (lo, hi) in ci["per_code"].items():
+            if key in coefs:
+                coefs[key] = _with_boot(coefs[key], lo[j], hi[j])
+    for part in ("pooled", "macro"):
+        coefs = result.overall[part]
+        for key, (lo, hi) in ci[part].items():
+            if key in coefs and isinstance(coefs[key], C.Coefficient):
+                coefs[key] = _with_boot(coefs[key], lo, hi)
+    result.bootstrap = {"resamples": n_boot, "seed": seed, "confidence": confidence,
+                        "method": "percentile, resampling responses"}
+
+
+# --------------------------------------------------------------------------- single label
+def agree_labels(labels: Any, *, coders: Sequence[str] | None = None,
+                 ids: Sequence[str] | None = None, level: str = "nominal",
+                 categories: Sequence[Any] | None = None, excluded_ids: Sequence[str] = (),
+                 unknown_codes: Sequence[str] = (), missing: str = "exclude",
+                 bootstrap: int = 0, seed: int | None = None,
+                 confidence: float = 0.95) -> AgreementResult:
+    """Agreement on one label (single-label) or rating (ordinal/interval/ratio) per unit.
+
+    ``labels``: ``(n_units, n_coders)``, None/NaN = not coded. Ordinal designs add weighted
+    kappa (linear, quadratic; category positions) and Gwet's AC2 (quadratic weights; category
+    values for interval/ratio), and Krippendorff's alpha at ``level``.
+    """
+    if level not in C.LEVELS:
+        raise ValueError(f"level must be one of {', '.join(C.LEVELS)}, got {level!r}")
+    lab = np.asarray(labels, dtype=object)
+    if lab.ndim != 2 or lab.shape[1] < 2:
+        raise ValueError("labels must be (n_units, n_coders) with at least two coders")
+    n, m = lab.shape
+    coders = list(coders) if coders is not None else [f"coder{i + 1}" for i in range(m)]
+    ids = list(ids) if ids is not None else [str(i) for i in range(n)]
+    counts, cats = C.rater_counts(lab, categories)
+    q = len(cats)
+    scores = [float(c) for c in cats] if level in ("interval", "ratio") else None
+    ordered = level != "nominal"
+    design = "single-label" if level == "nominal" else level
+    overall: dict[str, Any] = {}
+    if m == 2:
+        both = ~np.array([[C._is_missing(v) for v in row] for row in lab]).any(1)
+        t, _ = C.contingency_table(lab[both, 0], lab[both, 1], cats)
+        s = C.two_rater_stats(t[None], level=level, scores=scores)
+        why = C._undefined_reason("coefficient", t)
+        overall["n_units"] = int(t.sum())
+        overall["percent_agreement"] = _coef(s, "pa", 0, why)
+        overall["cohen_kappa"] = _coef(s, "cohen_kappa", 0, why)
+        if ordered:
+            for wk in ("linear", "quadratic"):
+                sw = C.two_rater_stats(t[None], C.agreement_weights(q, wk))
+                overall[f"cohen_kappa_{wk}"] = _coef(sw, "cohen_kappa", 0, why)
+        overall["scott_pi"] = _coef(s, "scott_pi", 0, why)
+        overall["fleiss_kappa"] = replace(overall["scott_pi"],
+                                          note="equals Scott's pi for two coders")
+    else:
+        s = C.multi_rater_stats(counts[None], level=level, scores=scores)
+        why = "no unit was coded by two or more coders, or only one category was used"
+        overall["n_units"] = int(s["n"][0])
+        overall["percent_agreement"] = _coef(s, "pa", 0, why)
+        overall["cohen_kappa"] = C.Coefficient(
+            None, reason="Cohen's kappa compares two coders; see fleiss_kappa and pairwise")
+        overall["fleiss_kappa"] = _coef(s, "fleiss_kappa", 0, why)
+    overall["krippendorff_alpha"] = _coef(s, "krippendorff_alpha", 0, why)
+    overall["gwet_ac1"] = _coef(s, "gwet_ac1", 0, why)
+    if ordered:
+        wq = C.agreement_weights(q, "quadratic", scores)
+        sw = (C.two_rater_stats(t[None], wq) if m == 2
+              else C.multi_rater_stats(counts[None], wq))
+        overall["gwet_ac2"] = _coef(sw, "gwet_ac1", 0, why)
+    overall["brennan_prediger"] = _coef(s, "brennan_prediger", 0, why)
+    result = AgreementResult(
+        coders=coders, design=design, level=level, missing=missing,
+        n_units=overall["n_units"], ids=ids, excluded_ids=list(excluded_ids),
+        overall=overall, categories=cats, unknown_codes=list(unknown_codes), data=lab)
+    if m > 2:
+        pw = {}
+        for i, j in combinations(range(m), 2):
+            pair = lab[:, [i, j]]
+            ok = ~np.array([[C._is_missing(v) for v in row] for row in pair]).any(1)
+            t2, _ = C.contingency_table(pair[ok, 0], pair[ok, 1], cats)
+            s2 = C.two_rater_stats(t2[None])
+            why2 = C._undefined_reason("kappa", t2)
+            pw[f"{coders[i]}|{coders[j]}"] = {
+                "percent_agreement": _coef(s2, "pa", 0, why2),
+                "cohen_kappa": _coef(s2, "cohen_kappa", 0, why2)}
+        result.pairwise = pw
+    if bootstrap:
+        ci = bootstrap_labels(counts, lab if m == 2 else None, cats, level, scores, bootstrap,
+                              seed, confidence)
+        for key, (lo, hi) in ci.items():
+            if key in overall and isinstance(overall[key], C.Coefficient):
+                overall[key] = _with_boot(overall[key], lo, hi)
+        result.bootstrap = {"resamples": bootstrap, "seed": seed, "confidence": confidence,
+                            "method": "percentile, resampling responses"}
+    return result

@@ -1,0 +1,170 @@
+"""From a long codings frame to an agreement analysis: coders, units, design, missing codings.
+
+:func:`agree` is the library entry point for codings held as rows (files or the store).
+Results never depend on row order: units are sorted by id, codes by name (codebook order
+first when a codebook is given).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .analysis import AgreementResult, agree_labels, agree_matrices
+from .coefficients import LEVELS
+
+MISSING = ("exclude", "as-absent")
+NO_CODE = "(no code)"
+
+
+def _sort_ids(ids: Any) -> list[str]:
+    ids = [str(i) for i in ids]
+    try:  # numeric ids in numeric order
+        return sorted(ids, key=lambda s: (float(s), s))
+    except ValueError:
+        return sorted(ids)
+
+
+def agree(codings: pd.DataFrame, *, coders: Sequence[str] | None = None,
+          single_label: bool | None = None, level: str = "nominal",
+          missing: str = "exclude", codebook: Sequence[str] | None = None,
+          bootstrap: int = 0, seed: int | None = None,
+          confidence: float = 0.95) -> AgreementResult:
+    """Agreement between coders from long codings (columns ``id``, ``coder``, ``code``).
+
+    - ``coders``: which coders to compare (default: all, in order of appearance); >= 2.
+    - design: multi-label by default; single-label when ``single_label`` is True, or (None)
+      when every compared response has exactly one code from every coder who coded it;
+      ``level`` ordinal/interval/ratio: codes are numeric ratings, one per response and coder.
+    - ``missing``: ``"exclude"`` leaves out responses coded by only one coder (listed in
+      ``excluded_ids``); ``"as-absent"`` treats them as coded with no code.
+    - ``codebook``: the codebook's code names; codes outside it are flagged in
+      ``unknown_codes``; codebook codes nobody used are reported (as undefined where so).
+    """
+    if level not in LEVELS:
+        raise InputError(f"--level must be one of {', '.join(LEVELS)}, got {level!r}")
+    if missing not in MISSING:
+        raise InputError(f"--missing must be exclude or as-absent, got {missing!r}")
+    if bootstrap < 0:
+        raise InputError(f"--bootstrap must be >= 0, got {bootstrap}")
+    for col in ("id", "coder", "code"):
+        if col not in codings.columns:
+            raise InputError(f"codings need an {col!r} column")
+    df = codings[["id", "coder", "code"]].copy()
+    df["id"] = df["id"].astype(str)
+    df["coder"] = df["coder"].astype(str)
+    df["code"] = df["code"].where(df["code"].notna(), None)
+    df.loc[df["code"].astype(str).str.strip().isin(["", "nan", "None"]), "code"] = None
+    present = list(dict.fromkeys(df["coder"]))
+    if coders:
+        unknown = [c for c in coders if c not in present]
+        if unknown:
+            raise InputError(f"no codings by {', '.join(map(repr, unknown))}",
+                             "coders found: " + ", ".join(present))
+        coders = list(dict.fromkeys(coders))
+        df = df[df["coder"].isin(coders)]
+    else:
+        coders = present
+    if len(coders) < 2:
+        raise InputError(f"only one coder ({coders[0] if coders else 'none'}) — agreement "
+                         "needs two or more", "give two files, or a coder column with two "
+                         "or more coders (--coder COL / --coders a,b)")
+    m = len(coders)
+    all_ids = _sort_ids(df["id"].unique())
+    cidx = {c: i for i, c in enumerate(coders)}
+    uidx = {u: i for i, u in enumerate(all_ids)}
+    ui = df["id"].map(uidx).to_numpy()
+    ci = df["coder"].map(cidx).to_numpy()
+    coded = np.zeros((m, len(all_ids)), bool)
+    coded[ci, ui] = True
+    if missing == "exclude":
+        keep = coded.sum(0) >= 2
+    else:
+        keep = coded.any(0)
+        coded[:] = True
+    excluded = [u for u, k in zip(all_ids, keep) if not k]
+    if not keep.any():
+        raise InputError(
+            "no response was coded by two of the coders (no overlapping ids)",
+            "check that the files use the same response ids (--id COL), or use "
+            "--missing as-absent")
+    ids = [u for u, k in zip(all_ids, keep) if k]
+    coded = coded[:, keep]
+    newidx = np.cumsum(keep) - 1
+    sel = keep[ui]
+    df, ui, ci = df[sel], newidx[ui[sel]], ci[sel]
+    has = df["code"].notna().to_numpy()
+    codes_used = sorted(df.loc[has, "code"].astype(str).unique())
+    book = list(dict.fromkeys(codebook)) if codebook else []
+    unknown_codes = [c for c in codes_used if book and c not in set(book)]
+    n = len(ids)
+
+    if level != "nominal":
+        return _ordinal(df, ui, ci, has, coded, coders, ids, level, missing, excluded,
+                        bootstrap, seed, confidence)
+
+    # codes per (coder, unit)
+    per = np.zeros((m, n), np.int64)
+    np.add.at(per, (ci[has], ui[has]), 1)
+    if single_label is None:
+        single_label = bool(n) and bool((per[coded] == 1).all()) and len(codes_used) > 1
+    if single_label:
+        over = np.argwhere(per > 1)
+        if len(over):
+            c, u = over[0]
+            raise InputError(f"response {ids[u]!r} has {per[c, u]} codes from {coders[c]!r} "
+                             "but --single-label expects one", "drop --single-label to "
+                             "analyse the codes as multi-label")
+        labels = np.full((n, m), None, dtype=object)
+        labels[ui[has], ci[has]] = df.loc[has, "code"].astype(str).to_numpy()
+        empty = coded.T & (labels == None)  # noqa: E711 - elementwise
+        labels[empty] = NO_CODE if missing == "as-absent" else None
+        cats = book + [c for c in codes_used if c not in set(book)] if book else None
+        if cats is not None and (labels == NO_CODE).any():
+            cats = cats + [NO_CODE]
+        return agree_labels(labels, coders=coders, ids=ids, level="nominal", categories=cats,
+                            excluded_ids=excluded, unknown_codes=unknown_codes,
+                            missing=missing, bootstrap=bootstrap, seed=seed,
+                            confidence=confidence)
+
+    codes = book + [c for c in codes_used if c not in set(book)] if book else codes_used
+    kidx = {c: i for i, c in enumerate(codes)}
+    mats = np.zeros((m, n, len(codes)), bool)
+    ki = df.loc[has, "code"].astype(str).map(kidx).to_numpy()
+    mats[ci[has], ui[has], ki] = True
+    return agree_matrices(mats, codes=codes, coders=coders, ids=ids, coded=coded,
+                          excluded_ids=excluded, unknown_codes=unknown_codes, missing=missing,
+                          bootstrap=bootstrap, seed=seed, confidence=confidence)
+
+
+def _ordinal(df: pd.DataFrame, ui: np.ndarray, ci: np.ndarray, has: np.ndarray,
+             coded: np.ndarray, coders: list[str], ids: list[str], level: str, missing: str,
+             excluded: list[str], bootstrap: int, seed: int | None,
+             confidence: float) -> AgreementResult:
+    vals = pd.to_numeric(df["code"], errors="coerce").to_numpy(dtype=float)
+    bad = has & np.isnan(vals)
+    if bad.any():
+        v = df["code"].to_numpy()[np.argmax(bad)]
+        raise InputError(f"--level {level} needs numeric ratings, got {v!r}",
+                         "use numbers for the ratings, or drop --level for nominal codes")
+    m, n = coded.shape
+    cnt = np.zeros((m, n), np.int64)
+    np.add.at(cnt, (ci[has], ui[has]), 1)
+    if (cnt > 1).any():
+        c, u = np.argwhere(cnt > 1)[0]
+        raise InputError(f"response {ids[u]!r} has {cnt[c, u]} ratings from {coders[c]!r}",
+                         f"--level {level} expects one rating per response and coder")
+    if level == "ratio" and (vals[has] < 0).any():
+        raise InputError("--level ratio needs non-negative ratings")
+    labels = np.full((n, m), None, dtype=object)
+    labels[ui[has], ci[has]] = vals[has]
+    if missing == "as-absent" and (labels == None).any():  # noqa: E711
+        raise InputError("--missing as-absent does not apply to ratings (no rating is not 0)",
+                         "use --missing exclude")
+    return agree_labels(labels, coders=coders, ids=ids, level=level, excluded_ids=excluded,
+                        missing=missing, bootstrap=bootstrap, seed=seed,
+                        confidence=confidence)
