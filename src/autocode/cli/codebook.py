@@ -1,9 +1,200 @@
-"""CLI commands for the codebook stage (registered by autocode.cli)."""
+"""CLI commands for the codebook: ``codebook`` (show with counts), ``codebook export``,
+``codebook import`` (diff, then apply after confirmation) and ``codebook history``."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+
+from .common import DEFAULT_PROJECT, JsonOpt, ProjectOpt, console, print_json
+
+codebook_app = typer.Typer(
+    help="Show the project's codebook with counts; export it (YAML, REFI-QDA .qdc, CSV) "
+    "or import an edited one.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+)
+
+
+def _store(project: Path):
+    from ..store import open_store
+
+    return open_store(project, create=False)
+
+
+def _current(store):
+    from ..codebook import current
+    from ..errors import NotFoundError
+
+    cb = current(store)
+    if cb is None:
+        raise NotFoundError(
+            "the project has no codebook yet",
+            "accept suggestions (`autocode review`) or `autocode codebook import FILE`",
+        )
+    return cb
+
+
+@codebook_app.callback()
+def show(
+    ctx: typer.Context,
+    project: ProjectOpt = DEFAULT_PROJECT,
+    json_: JsonOpt = False,
+) -> None:
+    """Show the codebook: themes, codes and how many responses carry each code."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.table import Table
+
+    from ..codebook.history import counts
+
+    with _store(project) as store:
+        cb = _current(store)
+        n = counts(store)
+    zero = {"suggested": 0, "machine": 0, "human": 0}
+    if json_:
+        print_json(
+            {"codebook": cb.to_dict(), "counts": {c.name: n.get(c.name, zero) for c in cb.all_codes()}}
+        )
+        return
+    t = Table(title=f"{cb.name}: {len(cb.themes)} themes, {len(cb.all_codes())} codes",
+              show_edge=False, pad_edge=False)
+    for col in ("theme", "code", "suggested", "machine", "human", "definition"):
+        t.add_column(col, overflow="fold", justify="right" if col in zero else "left")
+    for path, c in cb.walk():
+        k = n.get(c.name, zero)
+        indent = "  " * (len(path) - (1 if c.theme is None else 2))
+        t.add_row(
+            c.theme or "", indent + c.name, str(k["suggested"]), str(k["machine"]),
+            str(k["human"]), _short(c.definition),
+        )
+    console().print(t)
+    if cb.exclusive:
+        typer.echo("codes are mutually exclusive (one code per response)")
+
+
+def _short(text: str, n: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@codebook_app.command("export")
+def export(
+    fmt: Annotated[
+        Optional[str],
+        typer.Option("--format", "-f", help="yaml, qdc (REFI-QDA) or csv (default: from -o, "
+                     "else yaml)."),
+    ] = None,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    project: ProjectOpt = DEFAULT_PROJECT,
+) -> None:
+    """Export the codebook as YAML, REFI-QDA .qdc or CSV."""
+    from ..codebook import FORMATS, dumps, format_of
+    from ..errors import InputError
+
+    if fmt is not None and fmt.lower() not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}", "use --format yaml, qdc or csv")
+    fmt = fmt.lower() if fmt else (format_of(output) if output else "yaml")
+    with _store(project) as store:
+        cb = _current(store)
+    data = dumps(cb, fmt)
+    raw = data if isinstance(data, bytes) else data.encode("utf-8")
+    if output is None:
+        sys.stdout.flush()
+        buf = getattr(sys.stdout, "buffer", None)
+        if buf is not None:
+            buf.write(raw)
+            buf.flush()
+        else:  # pragma: no cover - a text-only stdout
+            sys.stdout.write(raw.decode("utf-8"))
+        return
+    if output.parent and not output.parent.exists():
+        raise InputError(f"folder {output.parent} does not exist", "create it first")
+    output.write_bytes(raw)
+    typer.echo(f"wrote {output} ({fmt}, {len(cb.all_codes())} codes)", err=True)
+
+
+@codebook_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="Codebook file: .yaml, .qdc or .csv.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
+    user: Annotated[
+        Optional[str], typer.Option("--user", help="Who imports (default: $AUTOCODE_USER/OS).")
+    ] = None,
+    project: ProjectOpt = DEFAULT_PROJECT,
+    json_: JsonOpt = False,
+) -> None:
+    """Import a codebook; changes to the current one are shown and applied after confirming."""
+    from ..codebook import current, format_of, read_file
+    from ..codebook.diff import diff, reconcile, render
+    from ..review import import_codebook
+    from ..store import open_store
+
+    fmt = format_of(file)
+    new = read_file(file, fmt)
+    with open_store(project) as store:
+        old = current(store)
+        new = reconcile(old, new, keep_extras=fmt != "yaml")
+        changes = diff(old, new)
+        if old is not None and not changes:
+            typer.echo(f"no changes: the codebook already matches {file.name}")
+            return
+        if old is None:
+            typer.echo(f"new codebook from {file.name}: {len(new.themes)} themes, "
+                       f"{len(new.all_codes())} codes")
+        else:
+            typer.echo(f"{file.name} changes the codebook ({len(changes)} changes):")
+            for line in render(changes):
+                typer.echo("  " + line)
+            if not yes and not _confirm("apply these changes?"):
+                typer.echo("not applied; the codebook is unchanged")
+                raise typer.Exit(1)
+        d = import_codebook(store, new, source=file.name, user=user)
+    if json_:
+        print_json(d.to_dict() | {"changes": render(changes)})
+    else:
+        typer.echo(f"imported {file.name}: {d.result['themes']} themes, {d.result['codes']} "
+                   f"codes (decision #{d.id}; `autocode undo {d.id}` restores the previous one)")
+
+
+def _confirm(question: str) -> bool:
+    try:
+        line = input(f"{question} [y/N] ")
+    except EOFError:
+        return False
+    return line.strip().lower() in ("y", "yes")
+
+
+@codebook_app.command("history")
+def history(project: ProjectOpt = DEFAULT_PROJECT, json_: JsonOpt = False) -> None:
+    """List the saved versions of the codebook (one per change)."""
+    from rich.table import Table
+
+    from ..codebook.history import versions
+
+    with _store(project) as store:
+        rows = versions(store)
+    if json_:
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo("no codebook versions yet")
+        return
+    t = Table(show_edge=False, pad_edge=False)
+    for col in ("version", "when (UTC)", "user", "source", "codes", "change"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(str(r["id"]), r["at"].replace("T", " ")[:19], r["user"] or "", r["source"],
+                  str(r["codes"]), r["note"] or "")
+    console().print(t)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app (filled in as the stage lands)."""
+    """Add this module's commands to the app."""
+    app.add_typer(codebook_app, name="codebook")

@@ -111,3 +111,31 @@ def _paths(cb: Codebook) -> list[tuple[Code, str]]:
 
 def render(changes: list[Change]) -> list[str]:
     return [c.line() for c in changes]
+
+
+def reconcile(current: Codebook | None, new: Codebook, keep_extras: bool = False) -> Codebook:
+    """Match an imported codebook to the current one before diffing and applying it.
+
+    Codes and themes without a GUID take the GUID of the same-named current node (so an
+    edited YAML file without GUIDs does not churn them). With ``keep_extras`` (formats
+    that cannot hold them: ``.qdc``, CSV), matched codes keep their examples and provenance.
+    """
+    if current is None:
+        return new.finalize()
+    for t in new.themes:
+        if not t.guid:
+            old_t = current.theme(t.name)
+            t.guid = old_t.guid if old_t is not None else None
+    old_by_guid = {c.guid.strip("{}").lower(): c for _, c in current.walk() if c.guid}
+    for _, c in new.walk():
+        old = old_by_guid.get(c.guid.strip("{}").lower()) if c.guid else current.code(c.name)
+        if old is None:
+            continue
+        if not c.guid:
+            c.guid = old.guid
+        if keep_extras:
+            c.examples = list(old.examples)
+            c.provenance = old.provenance
+    if keep_extras and new.name in ("codebook", ""):
+        new.name = current.name
+    return new.finalize()

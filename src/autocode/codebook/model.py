@@ -12,6 +12,7 @@ when the code is later renamed or moved.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Iterator, Sequence
@@ -43,7 +44,8 @@ def path_guid(path: Sequence[str]) -> str:
 
 def palette_colour(guid: str) -> str:
     """A stable colour for a node (chosen from :data:`PALETTE` by its GUID)."""
-    return PALETTE[uuid.UUID(guid.strip("{}")).int % len(PALETTE)]
+    digest = hashlib.sha256(guid.strip("{}").lower().encode()).digest()
+    return PALETTE[int.from_bytes(digest[:8], "big") % len(PALETTE)]
 
 
 def name_key(name: str) -> str:

@@ -16,12 +16,12 @@ import string
 import warnings
 from typing import TYPE_CHECKING
 
-from .errors import InputError, ModelError
+from ..errors import InputError, ModelError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .embed import Embedder
-    from .review import Suggestion
-    from .store import Store
+    from ..embed import Embedder
+    from .state import Suggestion
+    from ..store import Store
 
 K_RANGE = (2, 4)
 N_EXEMPLARS = 3
@@ -36,7 +36,7 @@ def part_ids(sid: str, n: int) -> list[str]:
 
 def embedder_for_run(run: dict, model: str | None = None) -> Embedder:
     """The embedder a suggest run used (its ``model_id``), or ``model`` when given."""
-    from .embed import DEFAULT_MODEL_ID, HashEmbedder, get_embedder
+    from ..embed import DEFAULT_MODEL_ID, HashEmbedder, get_embedder
 
     if model:
         return get_embedder(model)
@@ -69,7 +69,7 @@ def split_parts(
     """The parts of ``s``: [{"id", "label", "keywords", "members", "exemplars"}]."""
     import numpy as np
 
-    from .embed import embed_texts, text_hash
+    from ..embed import embed_texts, text_hash
 
     rids = sorted(members)
     texts_by_id = _texts(store, rids)

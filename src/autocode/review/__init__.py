@@ -1,0 +1,260 @@
+"""Review decisions: the append-only log and the codebook derived from it.
+
+Every decision (accept, reject, merge, split, skip, import, undo) is one row of the
+``decisions`` table, written in one ``BEGIN IMMEDIATE`` transaction together with what it
+changes: the new codebook version (``codebook_versions``, only when it changed) and the
+machine-suggested codings of accepted suggestions (``codings`` with coder ``autocode``,
+source ``machine``, status ``suggested``; human codings are never touched). Nothing in the
+log is deleted: ``undo`` appends a row whose ``reverses`` names the decision it cancels.
+The state is replayed from the log (:mod:`autocode.review.state`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from ..codebook.model import Codebook
+from ..errors import InputError, NotFoundError
+from ..store import now_iso
+from .state import (
+    CODER,
+    PENDING,
+    Decision,
+    ReviewState,
+    Suggestion,
+    apply,
+    load_state,
+    members_of,
+    natural_key,
+    replay,
+    resolve_run,
+    resolve_user,
+    summary,
+    _pending,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..embed import Embedder
+    from ..store import Store
+
+__all__ = [
+    "CODER",
+    "PENDING",
+    "Decision",
+    "ReviewState",
+    "Suggestion",
+    "accept",
+    "check_pending",
+    "import_codebook",
+    "load_state",
+    "members_of",
+    "merge",
+    "natural_key",
+    "record",
+    "reject",
+    "replay",
+    "resolve_run",
+    "resolve_user",
+    "skip",
+    "split",
+    "summary",
+    "undo",
+]
+
+
+# -- recording ------------------------------------------------------------------------------
+def record(
+    store: Store,
+    action: str,
+    payload: dict,
+    run_id: str | None = None,
+    user: str | None = None,
+    reverses: int | None = None,
+) -> Decision:
+    """Check and append one decision, and save what it changes, in one transaction."""
+    d = Decision(None, run_id, action, dict(payload), resolve_user(user), now_iso(), reverses)
+    with store.transaction() as conn:
+        state = replay(conn)
+        if action == "undo":
+            _check_undo(state, reverses)
+        else:
+            apply(state, conn, d)
+        cur = conn.execute(
+            "INSERT INTO decisions(run_id, action, payload, user, created_at, reverses) "
+            "VALUES (?,?,?,?,?,?)",
+            (
+                d.run_id,
+                d.action,
+                json.dumps(d.payload, ensure_ascii=False, sort_keys=True),
+                d.user,
+                d.created_at,
+                d.reverses,
+            ),
+        )
+        d.id = cur.lastrowid
+        if action in ("undo", "import"):
+            state = replay(conn)
+        d.result = _result(state, d)
+        _save_version(conn, state, d)
+        if action != "skip":
+            _sync_codings(conn, state)
+    return d
+
+
+def _result(state: ReviewState, d: Decision) -> dict:
+    p = d.payload
+    if d.action in ("accept", "merge"):
+        code = state.codebook.code(p["name"])
+        if code is None:  # pragma: no cover - just created
+            return {}
+        return {
+            "code": code.name,
+            "theme": code.theme,
+            "size": len(state.members.get(code.guid or "", {})),
+        }
+    if d.action == "split":
+        return {"parts": [{"id": x["id"], "label": x["label"], "size": len(x["members"])}
+                          for x in p["parts"]]}
+    if d.action == "undo":
+        t = next(x for x in state.decisions if x.id == d.reverses)
+        return {"undone": {"id": t.id, "action": t.action, "summary": summary(t)}}
+    if d.action == "import":
+        cb = state.codebook
+        return {"themes": len(cb.themes), "codes": len(cb.all_codes())}
+    return {}
+
+
+def check_pending(store: Store, sids: list[str], run_id: str | None = None) -> None:
+    """Raise unless every id names a suggestion of the run that is still undecided."""
+    run = resolve_run(store, run_id)["id"]
+    state = load_state(store, run)
+    for sid in sids:
+        _pending(state, store.conn, run, sid)
+
+
+def _check_undo(state: ReviewState, target: int | None) -> None:
+    d = next((x for x in state.decisions if x.id == target), None)
+    if d is None:
+        raise NotFoundError(f"no decision #{target}", "see `autocode decisions`")
+    if not d.active:
+        raise InputError(f"decision #{target} is already undone")
+
+
+def _save_version(conn, state: ReviewState, d: Decision) -> None:
+    content = json.dumps(state.codebook.to_dict(), ensure_ascii=False)
+    last = conn.execute("SELECT content FROM codebook_versions ORDER BY id DESC LIMIT 1").fetchone()
+    if last is not None and last[0] == content:
+        return
+    if last is None and not state.codebook.themes and not state.codebook.loose:
+        return
+    conn.execute(
+        "INSERT INTO codebook_versions(created_at, user, source, note, content) VALUES (?,?,?,?,?)",
+        (
+            d.created_at,
+            d.user,
+            "import" if d.action == "import" else "review",
+            f"#{d.id} {summary(d)}",
+            content,
+        ),
+    )
+
+
+def _sync_codings(conn, state: ReviewState) -> None:
+    """Make the machine-suggested codings match the accepted codes and their members."""
+    want: dict[tuple[str, str], str] = {}
+    for _, c in state.codebook.walk():
+        for rid, run in state.members.get(c.guid or "", {}).items():
+            want[(rid, c.name)] = run
+    have = {
+        (r["response_id"], r["code"]): (r["id"], r["run_id"])
+        for r in conn.execute(
+            "SELECT id, response_id, code, run_id FROM codings "
+            "WHERE coder = ? AND source = 'machine' AND status = 'suggested'",
+            (CODER,),
+        )
+    }
+    gone = [(v[0],) for k, v in have.items() if k not in want]
+    conn.executemany("DELETE FROM codings WHERE id = ?", gone)
+    now = now_iso()
+    conn.executemany(
+        "INSERT OR IGNORE INTO codings(response_id, code, coder, source, status, run_id, "
+        "created_at) VALUES (?,?,?,'machine','suggested',?,?)",
+        [(rid, code, CODER, run, now) for (rid, code), run in want.items() if (rid, code) not in have],
+    )
+    conn.executemany(
+        "UPDATE codings SET run_id = ? WHERE id = ?",
+        [(want[k], v[0]) for k, v in have.items() if k in want and want[k] != v[1]],
+    )
+
+
+# -- the actions --------------------------------------------------------------------------
+def accept(store, sid, *, name=None, theme=None, run_id=None, user=None) -> Decision:
+    """Accept suggestion ``sid`` as a code (``name`` or its label) under ``theme``.
+
+    ``theme=None`` uses the suggestion's candidate theme; ``theme=""`` means no theme.
+    """
+    run = resolve_run(store, run_id)["id"]
+    payload = {"suggestion": sid, "name": name, "theme": theme}
+    return record(store, "accept", payload, run, user)
+
+
+def reject(store: Store, sid: str, *, run_id=None, user=None) -> Decision:
+    return record(store, "reject", {"suggestion": sid}, resolve_run(store, run_id)["id"], user)
+
+
+def skip(store: Store, sid: str, *, run_id=None, user=None) -> Decision:
+    return record(store, "skip", {"suggestion": sid}, resolve_run(store, run_id)["id"], user)
+
+
+def merge(store: Store, sids: list[str], *, name=None, theme=None, run_id=None, user=None):
+    """Merge suggestions into one code (joining the code of any already accepted)."""
+    run = resolve_run(store, run_id)["id"]
+    return record(store, "merge", {"suggestions": list(sids), "name": name, "theme": theme}, run, user)
+
+
+def split(
+    store: Store,
+    sid: str,
+    *,
+    k: int | None = None,
+    embedder: Embedder | None = None,
+    model: str | None = None,
+    run_id: str | None = None,
+    user: str | None = None,
+) -> Decision:
+    """Re-cluster a suggestion's members into ``k`` parts (2–4 by silhouette when None)."""
+    from .split import split_parts
+
+    run = resolve_run(store, run_id)
+    state = load_state(store, run["id"])
+    s = _pending(state, store.conn, run["id"], sid)
+    parts = split_parts(store, run, s, members_of(state, s), k=k, embedder=embedder, model=model)
+    existing = {x.id for x in state.queue(run["id"])}
+    for p in parts:
+        if p["id"] in existing:
+            raise InputError(f"cannot name the parts of {sid}: {p['id']} exists")
+    return record(store, "split", {"suggestion": sid, "k": len(parts), "parts": parts}, run["id"], user)
+
+
+def import_codebook(store: Store, codebook: Codebook, source: str, user=None) -> Decision:
+    """Replace the project's codebook (recorded as a decision; `undo` restores the old one)."""
+    doc = codebook.finalize().to_dict()
+    return record(store, "import", {"source": source, "codebook": doc}, None, user)
+
+
+def undo(store: Store, decision_id: int | None = None, user: str | None = None) -> Decision:
+    """Reverse ``decision_id`` (default: this user's latest active decision)."""
+    who = resolve_user(user)
+    if decision_id is None:
+        state = replay(store.conn)
+        mine = [
+            d for d in state.decisions
+            if d.active and d.action != "undo" and d.user == who and not d.void
+        ]
+        if not mine:
+            raise NotFoundError(f"nothing to undo for user {who!r}", "see `autocode decisions`")
+        decision_id = mine[-1].id
+    return record(store, "undo", {}, None, who, reverses=decision_id)
+
+

@@ -1,0 +1,458 @@
+"""The review state and how each decision changes it (replayed from the decision log).
+
+Every decision (accept, reject, merge, split, skip, import, undo) is one row of the
+``decisions`` table, written in one ``BEGIN IMMEDIATE`` transaction together with what it
+changes: the new codebook version (``codebook_versions``, only when it changed) and the
+machine-suggested codings of accepted suggestions (``codings`` with coder ``autocode``,
+source ``machine``, status ``suggested``; human codings are never touched). Nothing in the
+log is deleted: ``undo`` appends a row whose ``reverses`` names the decision it cancels, and
+undoing an undo restores the decision.
+
+The state (codebook, status of every suggestion, members of every code) is derived by
+replaying the active decisions in id order (:func:`replay`), so it is deterministic and the
+same in every process. A new decision is checked against the state replayed inside its own
+transaction, so two processes deciding at once are serialised and lose nothing. A decision
+that no longer applies after an earlier one was undone is kept in the log and marked void.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..codebook.model import Code, Codebook, Example, Theme, name_key, palette_colour, path_guid
+from ..errors import InputError, NotFoundError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..store import Store
+
+CODER = "autocode"
+PENDING = ("pending", "skipped")
+MAX_EXAMPLES = 5
+
+
+@dataclass
+class Suggestion:
+    """A candidate code of a suggest run (or a part made by a split), with its review status."""
+
+    run_id: str
+    id: str
+    label: str
+    keywords: list[str]
+    size: int
+    theme: str | None = None  # the run's candidate theme label
+    question: str | None = None
+    exemplars: list[dict] = field(default_factory=list)  # [{"id", "text"}]
+    parent: str | None = None  # the split suggestion this part came from
+    status: str = "pending"  # pending, skipped, accepted, rejected, merged, split
+    code: str | None = None  # GUID of its code once accepted or merged
+    decision: int | None = None  # the decision that set the status
+
+
+@dataclass
+class Decision:
+    id: int | None
+    run_id: str | None
+    action: str
+    payload: dict
+    user: str
+    created_at: str
+    reverses: int | None = None
+    active: bool = True  # False once reversed by an active undo
+    void: str | None = None  # why it no longer applies (an earlier decision was undone)
+    result: dict = field(default_factory=dict)  # what it did (filled in by :func:`record`)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "run": self.run_id,
+            "action": self.action,
+            "summary": summary(self),
+            "user": self.user,
+            "at": self.created_at,
+            "reverses": self.reverses,
+            "active": self.active,
+            "void": self.void,
+            "payload": self.payload,
+            **({"result": self.result} if self.result else {}),
+        }
+
+
+@dataclass
+class ReviewState:
+    codebook: Codebook
+    suggestions: dict[tuple[str, str], Suggestion] = field(default_factory=dict)
+    #: code GUID -> {response id: run id}
+    members: dict[str, dict[str, str]] = field(default_factory=dict)
+    decisions: list[Decision] = field(default_factory=list)
+    _runs: set[str] = field(default_factory=set)
+    _base_members: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    _part_members: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    def queue(self, run_id: str) -> list[Suggestion]:
+        """The run's suggestions (and split parts) in review order (S1, S2, S2a, S2b, S3 ...)."""
+        return sorted(
+            (s for (r, _), s in self.suggestions.items() if r == run_id),
+            key=lambda s: natural_key(s.id),
+        )
+
+    def code_name(self, guid: str | None) -> str | None:
+        node = self.codebook.by_guid().get(guid) if guid else None
+        return node.name if node else None
+
+
+def natural_key(sid: str) -> tuple:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", sid))
+
+
+def resolve_user(user: str | None = None) -> str:
+    """``--user``, else ``$AUTOCODE_USER``, else the operating-system user."""
+    if user and user.strip():
+        return user.strip()
+    env = os.environ.get("AUTOCODE_USER", "").strip()
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user database (containers)
+        return "unknown"
+
+
+def resolve_run(store: Store, run_id: str | None = None) -> dict:
+    """The given suggest run, or the latest finished one."""
+    if run_id:
+        run = store.get_run(run_id)
+        if run is None or run["stage"] != "suggest":
+            raise NotFoundError(f"no suggest run {run_id!r}", "see the run ids in `autocode decisions`")
+        return run
+    run = store.latest_run("suggest")
+    if run is None:
+        raise NotFoundError("the project has no suggest run", "run `autocode suggest FILE` first")
+    return run
+
+
+# -- replay -------------------------------------------------------------------------------
+def replay(conn: sqlite3.Connection) -> ReviewState:
+    """Rebuild the review state from the decision log."""
+    rows = conn.execute("SELECT * FROM decisions ORDER BY id").fetchall()
+    decs = [
+        Decision(
+            id=r["id"],
+            run_id=r["run_id"],
+            action=r["action"],
+            payload=json.loads(r["payload"]),
+            user=r["user"],
+            created_at=r["created_at"],
+            reverses=r["reverses"],
+        )
+        for r in rows
+    ]
+    reversers: dict[int, list[Decision]] = {}
+    for d in decs:
+        if d.action == "undo" and d.reverses is not None:
+            reversers.setdefault(d.reverses, []).append(d)
+    for d in reversed(decs):  # an undo always comes after what it reverses
+        d.active = not any(u.active for u in reversers.get(d.id, []))
+    state = ReviewState(codebook=Codebook(origin="autocode"), decisions=decs)
+    for d in decs:
+        if d.action == "undo" or not d.active:
+            continue
+        try:
+            apply(state, conn, d)
+        except InputError as e:
+            d.void = e.message
+    state.codebook.link()
+    return state
+
+
+def load_state(store: Store, run_id: str | None = None) -> ReviewState:
+    """The replayed state, with the given run's suggestions loaded (for listing/review)."""
+    state = replay(store.conn)
+    if run_id:
+        _load_run(state, store.conn, run_id)
+    return state
+
+
+def _load_run(state: ReviewState, conn: sqlite3.Connection, run_id: str) -> None:
+    if run_id in state._runs:
+        return
+    themes = {
+        r["id"]: r["label"]
+        for r in conn.execute("SELECT id, label FROM themes WHERE run_id = ?", (run_id,))
+    }
+    for r in conn.execute("SELECT * FROM suggestions WHERE run_id = ?", (run_id,)):
+        state.suggestions[(run_id, r["id"])] = Suggestion(
+            run_id=run_id,
+            id=r["id"],
+            label=r["label"],
+            keywords=list(json.loads(r["keywords"] or "[]")),
+            size=int(r["size"]),
+            theme=themes.get(r["theme_id"]) if r["theme_id"] else None,
+            question=r["question"],
+            exemplars=list(json.loads(r["exemplars"] or "[]")),
+        )
+    for sid, rid in conn.execute(
+        "SELECT suggestion_id, response_id FROM suggestion_members WHERE run_id = ? "
+        "ORDER BY suggestion_id, response_id",
+        (run_id,),
+    ):
+        state._base_members.setdefault((run_id, sid), []).append(rid)
+    state._runs.add(run_id)
+
+
+def members_of(state: ReviewState, s: Suggestion) -> list[str]:
+    key = (s.run_id, s.id)
+    if key in state._part_members:
+        return state._part_members[key]
+    return state._base_members.get(key, [])
+
+
+def _get(state: ReviewState, conn, run_id: str | None, sid: str) -> Suggestion:
+    if not run_id:
+        raise InputError("the decision names no suggest run")
+    _load_run(state, conn, run_id)
+    s = state.suggestions.get((run_id, sid))
+    if s is None:
+        raise NotFoundError(
+            f"no suggestion {sid!r} in run {run_id}",
+            "suggestion ids look like S3; `autocode review` lists them",
+        )
+    return s
+
+
+def _pending(state: ReviewState, conn, run_id: str | None, sid: str) -> Suggestion:
+    s = _get(state, conn, run_id, sid)
+    if s.status not in PENDING:
+        raise InputError(
+            f"{sid} is already {s.status} (decision #{s.decision})",
+            f"undo that first: `autocode undo {s.decision}`",
+        )
+    return s
+
+
+# -- applying one decision to the state (check everything first, then change) ---------------
+def apply(state: ReviewState, conn: sqlite3.Connection, d: Decision) -> None:
+    """Apply a decision; raises :class:`InputError` (state unchanged) when it cannot apply."""
+    handler = _HANDLERS.get(d.action)
+    if handler is None:
+        raise InputError(f"unknown decision action {d.action!r}")
+    handler(state, conn, d)
+
+
+def _apply_accept(state: ReviewState, conn, d: Decision) -> None:
+    s = _pending(state, conn, d.run_id, d.payload["suggestion"])
+    name = _clean(d.payload.get("name")) or s.label
+    theme = d.payload.get("theme", None)
+    theme = s.theme if theme is None else (_clean(theme) or None)
+    _free_name(state.codebook, name)
+    code = _new_code(state, name, theme, [s])
+    d.payload.update(name=name, theme=theme or "")
+    _set_status(state, [s], "accepted", code.guid, d.id)
+
+
+def _apply_reject(state: ReviewState, conn, d: Decision) -> None:
+    s = _pending(state, conn, d.run_id, d.payload["suggestion"])
+    _set_status(state, [s], "rejected", None, d.id)
+
+
+def _apply_skip(state: ReviewState, conn, d: Decision) -> None:
+    s = _pending(state, conn, d.run_id, d.payload["suggestion"])
+    _set_status(state, [s], "skipped", None, d.id)
+
+
+def _apply_merge(state: ReviewState, conn, d: Decision) -> None:
+    ids = list(d.payload["suggestions"])
+    if len(ids) < 2:
+        raise InputError("a merge needs at least two suggestions")
+    seen: set[str] = set()
+    for sid in ids:
+        if sid in seen:
+            raise InputError(f"cannot merge {sid} with itself", "name two different suggestions")
+        seen.add(sid)
+    sources = [_get(state, conn, d.run_id, sid) for sid in ids]
+    for s in sources:
+        if s.status == "split":
+            raise InputError(
+                f"{s.id} was split (decision #{s.decision})", "merge its parts instead"
+            )
+    cb = state.codebook
+    guids = [s.code for s in sources if s.code and s.code in cb.by_guid()]
+    target = cb.by_guid()[guids[0]] if guids else None
+    folded = [cb.by_guid()[g] for g in dict.fromkeys(guids[1:]) if g != guids[0]]
+    name = _clean(d.payload.get("name")) or (target.name if target else sources[0].label)
+    theme = d.payload.get("theme")
+    theme = _clean(theme) or None if theme is not None else None
+    _free_name(cb, name, exclude=[target, *folded])
+    if target is None:
+        theme = theme or sources[0].theme
+        target = _new_code(state, name, theme, sources)
+    else:
+        assert isinstance(target, Code)
+        target.name = name
+        if theme and name_key(target.theme or "") != name_key(theme):
+            cb.container_of(target).remove(target)
+            _theme(cb, theme).codes.append(target)
+        for f in folded:
+            assert isinstance(f, Code)
+            cb.container_of(f).remove(f)
+            target.codes.extend(f.codes)
+            target.examples = (target.examples + f.examples)[:MAX_EXAMPLES]
+            state.members.setdefault(target.guid, {}).update(state.members.pop(f.guid, {}))
+            for other in state.suggestions.values():
+                if other.code == f.guid:
+                    other.code = target.guid
+        mem = state.members.setdefault(target.guid, {})
+        have_ex = {e.id for e in target.examples}
+        for s in sources:
+            for rid in members_of(state, s):
+                mem.setdefault(rid, s.run_id)
+            if s.code != target.guid:
+                for e in s.exemplars[:2]:
+                    if str(e.get("id")) not in have_ex and len(target.examples) < MAX_EXAMPLES:
+                        target.examples.append(Example(str(e.get("id")), str(e.get("text", ""))))
+                        have_ex.add(str(e.get("id")))
+        prov = target.provenance if isinstance(target.provenance, dict) else {}
+        have = list(prov.get("suggestions", []))
+        target.provenance = {
+            "run": prov.get("run", d.run_id),
+            "suggestions": have + [s.id for s in sources if s.id not in have],
+            **({"question": prov["question"]} if prov.get("question") else {}),
+        }
+    d.payload.update(name=name)
+    _set_status(state, sources, "merged", target.guid, d.id)
+    cb.link()
+
+
+def _apply_split(state: ReviewState, conn, d: Decision) -> None:
+    s = _pending(state, conn, d.run_id, d.payload["suggestion"])
+    parts = d.payload["parts"]
+    got = sorted(rid for p in parts for rid in p["members"])
+    if got != sorted(members_of(state, s)):
+        raise InputError(f"the parts of {s.id} no longer match its members")
+    for p in parts:
+        if (s.run_id, p["id"]) in state.suggestions:
+            raise InputError(f"suggestion {p['id']} already exists")
+    for p in parts:
+        key = (s.run_id, p["id"])
+        state.suggestions[key] = Suggestion(
+            run_id=s.run_id,
+            id=p["id"],
+            label=p["label"],
+            keywords=list(p["keywords"]),
+            size=len(p["members"]),
+            theme=s.theme,
+            question=s.question,
+            exemplars=list(p["exemplars"]),
+            parent=s.id,
+        )
+        state._part_members[key] = list(p["members"])
+    _set_status(state, [s], "split", None, d.id)
+
+
+def _apply_import(state: ReviewState, conn, d: Decision) -> None:
+    cb = Codebook.from_dict(d.payload["codebook"], "the imported codebook").finalize()
+    keep = set(cb.by_guid())
+    state.members = {g: m for g, m in state.members.items() if g in keep}
+    state.codebook = cb
+
+
+_HANDLERS = {
+    "accept": _apply_accept,
+    "reject": _apply_reject,
+    "skip": _apply_skip,
+    "merge": _apply_merge,
+    "split": _apply_split,
+    "import": _apply_import,
+}
+
+
+def _clean(name: Any) -> str:
+    return " ".join(str(name).split()) if name is not None else ""
+
+
+def _free_name(cb: Codebook, name: str, exclude: list | None = None) -> None:
+    if not name:
+        raise InputError("a code needs a name", "pass --as NAME")
+    other = cb.code(name)
+    if other is not None and not any(other is e for e in exclude or []):
+        raise InputError(
+            f"a code named {other.name!r} already exists",
+            "choose another name with --as, or merge the suggestions",
+        )
+
+
+def _unique_guid(cb: Codebook, path: list[str]) -> str:
+    used = set(cb.by_guid())
+    guid, n = path_guid(path), 1
+    while guid in used:  # the path was used before (a renamed code keeps its GUID)
+        n += 1
+        guid = path_guid([*path, f"#{n}"])
+    return guid
+
+
+def _theme(cb: Codebook, name: str) -> Theme:
+    t = cb.theme(name)
+    if t is None:
+        guid = _unique_guid(cb, [name])
+        t = Theme(name=name, guid=guid, colour=palette_colour(guid))
+        cb.themes.append(t)
+    return t
+
+
+def _new_code(state: ReviewState, name: str, theme: str | None, sources: list[Suggestion]):
+    cb = state.codebook
+    keywords = list(dict.fromkeys(k for s in sources for k in s.keywords[:6]))
+    examples = [
+        Example(id=str(e.get("id")), text=str(e.get("text", "")))
+        for s in sources
+        for e in s.exemplars[:3]
+    ][:MAX_EXAMPLES]
+    path = [theme, name] if theme else [name]
+    guid = _unique_guid(cb, path)
+    code = Code(
+        name=name,
+        definition=("Responses about " + ", ".join(keywords) + ".") if keywords else "",
+        examples=examples,
+        colour=palette_colour(guid),
+        guid=guid,
+        provenance={
+            "run": sources[0].run_id,
+            "suggestions": [s.id for s in sources],
+            **({"question": sources[0].question} if sources[0].question else {}),
+        },
+    )
+    (_theme(cb, theme).codes if theme else cb.loose).append(code)
+    mem = state.members.setdefault(guid, {})
+    for s in sources:
+        for rid in members_of(state, s):
+            mem.setdefault(rid, s.run_id)
+    cb.link()
+    return code
+
+
+def _set_status(state, sources: list[Suggestion], status: str, guid, decision_id) -> None:
+    for s in sources:
+        s.status, s.code, s.decision = status, guid, decision_id
+
+
+def summary(d: Decision) -> str:
+    p = d.payload
+    if d.action == "accept":
+        theme = f" in theme {p['theme']!r}" if p.get("theme") else ""
+        return f"{p['suggestion']} → code {p.get('name')!r}{theme}"
+    if d.action in ("reject", "skip"):
+        return str(p["suggestion"])
+    if d.action == "merge":
+        return "+".join(p["suggestions"]) + (f" → code {p['name']!r}" if p.get("name") else "")
+    if d.action == "split":
+        return f"{p['suggestion']} → " + ", ".join(x["id"] for x in p["parts"])
+    if d.action == "undo":
+        return f"reverses #{d.reverses}"
+    if d.action == "import":
+        return f"codebook from {p.get('source')}"
+    return ""
