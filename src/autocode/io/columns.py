@@ -83,15 +83,13 @@ def profile(name: str, values: list[str]) -> Profile:
 
 
 def id_candidates(header: list[str], columns: dict[str, list[str]]) -> list[str]:
-    """Columns named like a respondent id whose values are filled in and not all the same."""
+    """Columns named like a respondent id whose values are mostly filled in."""
     out = []
     for h in header:
         if not _ID_NAME.match(_norm(h)):
             continue
         vals = [v.strip() for v in columns[h]]
-        if sum(1 for v in vals if v) < 0.95 * len(vals):
-            continue
-        if len(vals) > 1 and len(set(vals)) == 1:
+        if sum(1 for v in vals if v) < 0.5 * len(vals):
             continue
         out.append(h)
     return out

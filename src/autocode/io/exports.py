@@ -112,11 +112,13 @@ def _redcap(t: Table) -> Export:
     header = t.header
     raw_structure = [h for h in REDCAP_STRUCTURE if h in header]
     label_structure = [v for v in REDCAP_STRUCTURE.values() if v in header]
-    is_raw = "record_id" in header or any(h.startswith("redcap_") for h in header)
-    is_labels = "Record ID" in header or len(label_structure) >= 1 and header[0].endswith("ID")
+    # A lone "record_id" column is not enough: any file may have one.
+    is_raw = any(h.startswith("redcap_") for h in header)
+    is_labels = bool(label_structure) and header[0].endswith("ID")
     complete = [h for h in header if _REDCAP_META_RE.match(h) and _all_in(t, h, _REDCAP_STATUS)]
     if not (is_raw or is_labels or complete):
         return ex
+    is_raw = is_raw or "record_id" in header
     ex.kind = "redcap"
     ex.id_column = (
         "record_id" if "record_id" in header

@@ -349,7 +349,7 @@ def _build(p, data, t, ex, notes, id_col, q_col, text_cols, matcher) -> Response
     # 4. Attributes: one row per respondent; a column that varies within one is dropped.
     attrs = _attributes(unit_rows, attr_cols, idx, notes)
     if split:
-        base_of = {respondent(b, e): b for b, e, _q, _t in entries} | {b: b for b in attrs.index}
+        base_of = {respondent(b, e): b for b, e, _q, _t in entries}
         units = sorted(base_of, key=natural_key)
         attrs = attrs.reindex([base_of[u] for u in units]).set_axis(units).fillna("")
         attrs.index.name = "respondent"

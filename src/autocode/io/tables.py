@@ -171,7 +171,7 @@ def _load_sav(p: Path) -> Table:
     rows = [[_cell(v) for v in r] for r in df.itertuples(index=False, name=None)]
     labels = [f"case {i}" for i in range(1, len(rows) + 1)]
     types = getattr(meta, "readstat_variable_types", {}) or {}
-    t = Table([], [], [], "sav", meta.file_encoding or None)
+    t = Table([], [], [], "sav", (meta.file_encoding or "").lower() or None)
     t.question_labels = {
         str(k): str(v) for k, v in (meta.column_names_to_labels or {}).items() if v
     }
