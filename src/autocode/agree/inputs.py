@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import InputError, NotFoundError
+from ..errors import AutocodeError, InputError, NotFoundError
 
 ID_NAMES = ("id", "response_id", "record_id", "respondent_id", "respondent", "unit")
 CODE_NAMES = ("code", "codes", "label", "rating", "category")
@@ -241,6 +241,20 @@ def read_codebook_codes(path: str | os.PathLike) -> list[str]:
     if not p.exists():
         raise NotFoundError(f"codebook {p} does not exist", "check the --codebook path")
     suffix = p.suffix.lower()
+    try:  # the codebook stage's loader (YAML, REFI-QDA .qdc, its CSV layout)
+        from .. import codebook as cb_mod
+
+        loader = cb_mod.load
+    except (ImportError, AttributeError):  # pragma: no cover - codebook stage absent
+        loader = None
+    if loader is not None and suffix in (".yaml", ".yml", ".qdc", ".xml", ".csv"):
+        try:
+            names = [c.name for c in loader(p).codes]
+            if names:
+                return list(dict.fromkeys(names))
+        except AutocodeError:
+            if suffix != ".csv":
+                raise
     if suffix == ".qdc":
         import xml.etree.ElementTree as ET
 
@@ -251,13 +265,6 @@ def read_codebook_codes(path: str | os.PathLike) -> list[str]:
         names = [el.get("name") for el in root.iter() if el.tag.split("}")[-1] == "Code"]
         return [n for n in names if n]
     if suffix in (".yaml", ".yml"):
-        try:  # the codebook stage's loader, when it exists
-            from ..codebook import load_codebook  # type: ignore[attr-defined]
-
-            cb = load_codebook(p)
-            return [c.name for c in cb.codes]
-        except Exception:  # noqa: BLE001 - fall back to reading the YAML ourselves
-            pass
         import yaml
 
         try:
