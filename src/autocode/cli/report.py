@@ -1,9 +1,132 @@
-"""CLI commands for the report stage (registered by autocode.cli)."""
+"""CLI commands for the write-up: ``autocode report`` and ``autocode export codings|qdpx``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+
+from .common import DEFAULT_PROJECT, JsonOpt, ProjectOpt, console, print_json
+
+QuestionOpt = Annotated[
+    Optional[str],  # noqa: UP007 - typer needs Optional on 3.11
+    typer.Option("--question", "-q", help="Only this question (default: all questions)."),
+]
+
+export_app = typer.Typer(
+    name="export",
+    help="Export codings for R/SPSS/Stata, or the project for QDA software (REFI-QDA .qdpx).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def report(
+    out: Annotated[
+        Optional[Path],  # noqa: UP007
+        typer.Option("--out", "-o", help="Output file (default: report.<format>)."),
+    ] = None,
+    project: ProjectOpt = DEFAULT_PROJECT,
+    question: QuestionOpt = None,
+    by: Annotated[
+        Optional[str],  # noqa: UP007
+        typer.Option("--by", help="Joint display: code prevalence by this respondent attribute."),
+    ] = None,
+    fmt: Annotated[
+        Optional[str],  # noqa: UP007
+        typer.Option("--format", "-f", help="html (default), md or xlsx; else from --out's suffix."),
+    ] = None,
+    redact: Annotated[
+        bool, typer.Option("--redact", help="Mask names, e-mails, phone numbers ... in quotes.")
+    ] = False,
+    ner: Annotated[
+        bool,
+        typer.Option("--ner/--no-ner", help="With --redact: also use spaCy NER when installed."),
+    ] = True,
+    quotes: Annotated[int, typer.Option("--quotes", min=1, max=10, help="Quotes per code.")] = 3,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the study report: counts per question, themes and codes with n (%) of
+    respondents, representative quotes, agreement and (with --by) a joint display."""
+    from ..report import build_report, guess_format, write_report
+    from ..store import open_store
+
+    f = guess_format(out or "report.html", fmt)
+    path = out or Path(f"report.{f}")
+    with open_store(project, create=False) as store:
+        rep = build_report(
+            store, question=question, by=by, redact=redact, use_ner=None if ner else False,
+            quotes_per_code=quotes,
+        )
+    write_report(rep, path, f)
+    if as_json:
+        print_json({"file": str(path), "format": f, **rep.counts})
+        return
+    c = console()
+    n_codes = sum(1 for t in rep.tables() if t.key == "quotes" for _ in t.rows)
+    c.print(f"wrote {path} ({f}): {len(rep.counts.get('questions', []))} question(s), "
+            f"{n_codes} codes with quotes, coders: {', '.join(rep.counts.get('raters', [])) or 'none'}")
+    if rep.redaction is not None:
+        from ..report.redact import describe
+
+        c.print(f"redaction: {describe(rep.redaction)}")
+
+
+@export_app.command("codings")
+def export_codings_cmd(
+    out: Annotated[
+        Optional[Path],  # noqa: UP007
+        typer.Option("--out", "-o", help="Output file (default: codings.csv / codings.xlsx)."),
+    ] = None,
+    project: ProjectOpt = DEFAULT_PROJECT,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="csv (long), xlsx (long) or wide (0/1 per code; "
+                     ".csv or .xlsx by --out)."),
+    ] = "csv",
+    question: QuestionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One row per (response, code, coder), or one 0/1 column per code (--format wide)."""
+    from ..export.codings import export_codings
+    from ..store import open_store
+
+    path = out or Path("codings.xlsx" if fmt == "xlsx" else "codings.csv")
+    with open_store(project, create=False) as store:
+        res = export_codings(store, path, fmt, question=question)
+    if as_json:
+        print_json(res)
+        return
+    console().print(f"wrote {', '.join(res['files'])}: {res['rows']} rows ({res['format']}), "
+                    f"coders: {', '.join(res['coders']) or 'none'}")
+
+
+@export_app.command("qdpx")
+def export_qdpx_cmd(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output .qdpx file.")
+    ] = Path("project.qdpx"),
+    project: ProjectOpt = DEFAULT_PROJECT,
+    question: QuestionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA or QualCoder: responses as
+    sources, respondents as cases with their attributes, the codebook, codings per coder."""
+    from ..export.qdpx import export_qdpx
+    from ..store import open_store
+
+    with open_store(project, create=False) as store:
+        res = export_qdpx(store, out, question=question)
+    if as_json:
+        print_json(res)
+        return
+    console().print(f"wrote {res['file']}: {res['sources']} sources, {res['respondents']} cases, "
+                    f"{res['codes']} codes, {res['codings']} codings")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app (filled in as the stage lands)."""
+    """Add ``report`` and the ``export`` group to the app."""
+    app.command("report")(report)
+    app.add_typer(export_app, name="export")

@@ -1,11 +1,11 @@
-"""Agreement tables for the report, computed with :mod:`autocode.agree`.
+"""Agreement tables for the report, computed with :func:`autocode.agree.agree`.
 
-Each pair compares the first human coder with every other coder (human or machine) on the
-responses both of them coded (a response counts as coded by a coder when it has at least
-one code from them). Per code: the two coders' present/absent decisions on those responses
-give Cohen's (1960) kappa with its 95% CI (Fleiss, Cohen & Everitt 1969 SE) and percent
-agreement. Overall: pooled kappa over every (response, code) decision (De Vries et al.
-2008). Undefined kappas (a code one coder never used, or both always used) are shown as
+The first human coder is compared with every other coder (human or machine), multi-label
+design, on the responses both coded (``missing="exclude"``; a response counts as coded by
+a coder when it has any coding row from them, and a code as applied unless its status is
+``rejected`` or ``needs_review``). Per code: Cohen's (1960) kappa with its 95% CI (Fleiss,
+Cohen & Everitt 1969 SE) and percent agreement; overall: pooled kappa over every
+(response, code) decision (De Vries et al. 2008). Undefined kappas are shown as
 "undefined" with the reason, never as 0.
 """
 
@@ -13,40 +13,39 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .data import NOT_PRESENT_STATUSES
+
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from .data import ProjectData, Rater
 
 
-def _coded_units(data: ProjectData, rater: Rater) -> set[str]:
-    return set(data.rater_codings(rater)["response_id"])
+def pair_frame(data: ProjectData, raters: list[Rater]) -> pd.DataFrame:
+    """Long codings (id, coder, code) of the raters as ``agree`` reads them from a store."""
+    import pandas as pd
+
+    frames = []
+    for r in raters:
+        rows = data.rater_rows(r)
+        code = rows["code"].where(~rows["status"].fillna("").isin(NOT_PRESENT_STATUSES), None)
+        frames.append(pd.DataFrame({"id": rows["response_id"].astype(str), "coder": r.label, "code": code}))
+    return pd.concat(frames, ignore_index=True)
 
 
-def pair_agreement(data: ProjectData, a: Rater, b: Rater) -> dict[str, Any] | None:
-    """Per-code and pooled agreement of two raters (None when they share no response)."""
-    from ..agree.coefficients import cohen_kappa, percent_agreement
+def pair_agreement(data: ProjectData, a: Rater, b: Rater):
+    """:class:`autocode.agree.AgreementResult` of two raters (None when nothing in common)."""
+    from ..agree import agree
+    from ..errors import AutocodeError
 
-    units = sorted(_coded_units(data, a) & _coded_units(data, b))
-    if not units:
+    df = pair_frame(data, [a, b])
+    if not (set(df.loc[df["coder"] == a.label, "id"]) & set(df.loc[df["coder"] == b.label, "id"])):
         return None
-    ca, cb = data.rater_codings(a), data.rater_codings(b)
-    sa = set(zip(ca["response_id"], ca["code"]))
-    sb = set(zip(cb["response_id"], cb["code"]))
-    codes = [c.name for c in data.codes if any(c.name == x[1] for x in sa | sb)]
-    per_code = []
-    pooled_a: list[int] = []
-    pooled_b: list[int] = []
-    for code in codes:
-        va = [int((u, code) in sa) for u in units]
-        vb = [int((u, code) in sb) for u in units]
-        pooled_a += va
-        pooled_b += vb
-        k = cohen_kappa(va, vb, categories=[0, 1])
-        pa = percent_agreement(va, vb)
-        per_code.append(
-            {"code": code, "n_a": sum(va), "n_b": sum(vb), "kappa": k, "pa": pa}
-        )
-    pooled = cohen_kappa(pooled_a, pooled_b, categories=[0, 1]) if codes else None
-    return {"a": a, "b": b, "units": len(units), "per_code": per_code, "pooled": pooled}
+    try:
+        return agree(df, coders=[a.label, b.label], single_label=False, missing="exclude",
+                     codebook=[c.name for c in data.codes])
+    except AutocodeError:
+        return None
 
 
 def fmt_coef(c) -> str:
@@ -59,16 +58,16 @@ def fmt_coef(c) -> str:
     return f"{c.value:.2f}"
 
 
+def _pct(c) -> str:
+    return f"{100 * c.value:.1f}%" if c is not None and c.value is not None else ""
+
+
 def agreement_tables(data: ProjectData) -> list[Any]:
     """Report blocks (tables and paragraphs); empty when fewer than two coders."""
     from .build import Table
 
     if len(data.raters) < 2:
         return []
-    try:
-        import autocode.agree.coefficients  # noqa: F401
-    except ImportError:  # pragma: no cover - the module ships with autocode
-        return ["Agreement: the agreement module is not available."]
     humans = [r for r in data.raters if r.source == "human"]
     ref = humans[0] if humans else data.raters[0]
     blocks: list[Any] = []
@@ -78,20 +77,34 @@ def agreement_tables(data: ProjectData) -> list[Any]:
         if res is None:
             blocks.append(f"{ref.label} and {other.label} coded no response in common.")
             continue
-        overall_rows.append([f"{ref.label} vs {other.label}", res["units"], fmt_coef(res["pooled"])])
-        rows = [
-            [r["code"], r["n_a"], r["n_b"], f"{100 * r['pa'].value:.1f}%" if r["pa"].value is not None else "",
-             fmt_coef(r["kappa"])]
-            for r in res["per_code"]
-        ]
+        pooled = res.overall.get("pooled", {})
+        overall_rows.append([
+            f"{ref.label} vs {other.label}", res.n_units, _pct(pooled.get("percent_agreement")),
+            fmt_coef(pooled.get("cohen_kappa")), fmt_coef(pooled.get("gwet_ac1")),
+        ])
+        rows = []
+        for code, cr in res.per_code.items():
+            prev = cr.prevalence_by_coder or {}
+            rows.append([
+                code,
+                _n(prev.get(ref.label), cr.n_units),
+                _n(prev.get(other.label), cr.n_units),
+                _pct(cr.coefficients.get("percent_agreement")),
+                fmt_coef(cr.coefficients.get("cohen_kappa")),
+            ])
+        unused = [r for r in rows if not r[1] and not r[2]]
+        rows = [r for r in rows if r[1] or r[2]]
+        rows.sort(key=lambda r: (-(r[1] or 0), r[0]))
         blocks.append(
             Table(
                 f"agreement_{len(overall_rows)}",
                 f"Agreement per code — {ref.label} vs {other.label}",
                 ["Code", f"n {ref.label}", f"n {other.label}", "Agreement", "Cohen's \u03ba [95% CI]"],
                 rows,
-                f"On the {res['units']} responses both coded. \u03ba undefined when a coder used the "
-                "code on every response or on none. CI: \u03ba \u00b1 1.96 SE (Fleiss, Cohen & Everitt 1969).",
+                f"On the {res.n_units} responses both coded; n = responses each coder gave the code. "
+                "\u03ba is undefined when a coder used the code on every response or on none. "
+                "CI: \u03ba \u00b1 1.96 SE (Fleiss, Cohen & Everitt 1969)."
+                + (f" {len(unused)} codebook codes neither coder used are left out." if unused else ""),
                 ["code"] * len(rows),
             )
         )
@@ -101,9 +114,15 @@ def agreement_tables(data: ProjectData) -> list[Any]:
             Table(
                 "agreement",
                 "Agreement overall",
-                ["Coders", "Responses coded by both", "Pooled \u03ba [95% CI]"],
+                ["Coders", "Responses coded by both", "Agreement", "Pooled \u03ba [95% CI]",
+                 "Pooled AC1 [95% CI]"],
                 overall_rows,
-                "Pooled kappa over every (response, code) decision (De Vries et al. 2008).",
+                "Pooled over every (response, code) decision (De Vries et al. 2008); AC1: Gwet (2008). "
+                "Computed with autocode.agree.",
             ),
         )
     return blocks
+
+
+def _n(prevalence: float | None, n_units: int) -> int | None:
+    return None if prevalence is None else int(round(prevalence * n_units))

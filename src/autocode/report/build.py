@@ -152,7 +152,8 @@ def build_report(
         "their answers mention it. Percentages are of respondents who gave a non-blank answer "
         "to the question(s) in scope; non-answers (\u201cnothing\u201d, \u201cn/a\u201d) are "
         "non-blank and stay in the denominator. A theme's n counts respondents with any of its codes.",
-        "Machine codings that a reviewer rejected are not counted."
+        "Codings whose status is “rejected” or “needs_review” are not counted as "
+        "applied (the rule `autocode agree` uses)."
         if any(r.source == "machine" for r in data.raters) else "",
         "Quotes were chosen to be typical of the code (closest to the centroid of its answers) "
         "and different from each other (maximal marginal relevance, \u03bb = 0.7), using "

@@ -25,8 +25,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..store import Store
 
 UNGROUPED = "Ungrouped"
-# Machine codings with these statuses are not counted (a human turned them down).
-EXCLUDED_MACHINE_STATUSES = ("rejected",)
+# Codings with these statuses are not counted as applied (a human turned them down, or the
+# classifier was unsure and queued them) — the same rule as ``autocode agree``.
+NOT_PRESENT_STATUSES = ("needs_review", "rejected")
 
 
 @dataclass
@@ -75,13 +76,15 @@ class ProjectData:
     def code_theme(self) -> dict[str, str]:
         return {c.name: c.theme for c in self.codes}
 
-    def rater_codings(self, rater: Rater) -> pd.DataFrame:
-        """Codings of one rater (machine codings a human rejected are left out)."""
+    def rater_rows(self, rater: Rater) -> pd.DataFrame:
+        """Every stored coding row of one rater (whatever its status)."""
         c = self.codings
-        sel = (c["coder"] == rater.key) & (c["source"] == rater.source)
-        if rater.source == "machine":
-            sel &= ~c["status"].fillna("").isin(EXCLUDED_MACHINE_STATUSES)
-        return c[sel]
+        return c[(c["coder"] == rater.key) & (c["source"] == rater.source)]
+
+    def rater_codings(self, rater: Rater) -> pd.DataFrame:
+        """Codings of one rater that count as applied (see ``NOT_PRESENT_STATUSES``)."""
+        c = self.rater_rows(rater)
+        return c[~c["status"].fillna("").isin(NOT_PRESENT_STATUSES)]
 
 
 def pseudonyms(respondents: list[str]) -> dict[str, str]:
@@ -313,7 +316,7 @@ def question_summary(data: ProjectData) -> list[dict[str, Any]]:
             "non_answers": int(r["non_answer"].sum()),
         }
         for rater in data.raters:
-            rc = data.rater_codings(rater)
+            rc = data.rater_rows(rater)
             row[f"coded:{rater.label}"] = int(rc.loc[rc["question"] == q, "respondent"].nunique())
         rows.append(row)
     return rows

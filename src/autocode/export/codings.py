@@ -1,0 +1,161 @@
+"""Codings as tables for statistics packages (``autocode export codings``).
+
+- ``csv`` / ``xlsx`` (long): one row per (response, code, coder) with the respondent, the
+  question, the code's theme, the coder, source (human/machine), status and confidence.
+  Every stored coding is written, rejected machine codings included (status says so).
+- ``wide``: one row per (response, coder) for every non-blank response in scope and every
+  coder, a ``coded`` column (1 when the coder coded the response at all) and one 0/1
+  column per code. Column names are safe for R, SPSS and Stata (letters, digits and
+  underscores, at most 32 characters); the key from column to code is written beside the
+  file (``<name>.codes.csv``) or, for ``.xlsx``, on a second sheet.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ..report.data import ProjectData
+    from ..store import Store
+
+FORMATS = ("csv", "xlsx", "wide")
+LONG_COLUMNS = [
+    "response_id", "respondent", "respondent_label", "question", "code", "theme", "coder",
+    "source", "status", "confidence", "run_id", "created_at",
+]  # fmt: skip
+
+
+def long_frame(data: ProjectData) -> pd.DataFrame:
+    """All codings in scope, one row per (response, code, coder)."""
+    c = data.codings.copy()
+    c["respondent_label"] = c["respondent"].map(data.labels)
+    theme = data.code_theme()
+    c["theme"] = c["code"].map(lambda x: theme.get(x, ""))
+    c = c[LONG_COLUMNS]
+    return c.sort_values(["question", "response_id", "coder", "code"], kind="mergesort").reset_index(drop=True)
+
+
+def variable_names(codes: list[str]) -> dict[str, str]:
+    """code -> a unique variable name valid in R, SPSS and Stata (≤ 32 chars)."""
+    out: dict[str, str] = {}
+    used: set[str] = {"response_id", "respondent", "respondent_label", "question", "coder", "source", "coded"}
+    for code in codes:
+        base = re.sub(r"[^0-9a-zA-Z]+", "_", code).strip("_").lower() or "code"
+        if not base[0].isalpha():
+            base = "c_" + base
+        base = base[:32].rstrip("_")
+        name, i = base, 2
+        while name in used:
+            suffix = f"_{i}"
+            name = base[: 32 - len(suffix)] + suffix
+            i += 1
+        used.add(name)
+        out[code] = name
+    return out
+
+
+def wide_frame(data: ProjectData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(wide table, key table). Rejected machine codings count as not applied."""
+    import pandas as pd
+
+    codes = [c.name for c in data.codes if c.name in set(data.codings["code"])]
+    names = variable_names(codes)
+    resp = data.responses.sort_values(["question", "id"], kind="mergesort")
+    frames = []
+    for rater in data.raters:
+        rc = data.rater_codings(rater)
+        applied = set(zip(rc["response_id"], rc["code"]))
+        coded = set(rc["response_id"])
+        f = pd.DataFrame(
+            {
+                "response_id": resp["id"].to_numpy(),
+                "respondent": resp["respondent"].to_numpy(),
+                "respondent_label": resp["respondent"].map(data.labels).to_numpy(),
+                "question": resp["question"].to_numpy(),
+                "coder": rater.key,
+                "source": rater.source,
+                "coded": [int(i in coded) for i in resp["id"]],
+            }
+        )
+        for code in codes:
+            f[names[code]] = [int((i, code) in applied) for i in resp["id"]]
+        frames.append(f)
+    cols = ["response_id", "respondent", "respondent_label", "question", "coder", "source", "coded"]
+    wide = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols + list(names.values()))
+    theme = data.code_theme()
+    definition = {c.name: c.definition for c in data.codes}
+    key = pd.DataFrame(
+        {
+            "variable": [names[c] for c in codes],
+            "code": codes,
+            "theme": [theme.get(c, "") for c in codes],
+            "definition": [definition.get(c, "") for c in codes],
+        }
+    )
+    return wide, key
+
+
+def export_codings(
+    store: Store, out: str | Path, fmt: str = "csv", question: str | None = None
+) -> dict[str, Any]:
+    """Write the codings; returns a summary (rows, files written)."""
+    from ..report.data import load_project
+
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise InputError(f"unknown export format {fmt!r}", "use --format csv, xlsx or wide")
+    out = Path(out)
+    if not out.parent.exists():
+        raise InputError(f"folder {out.parent} does not exist", "create it or choose another --out")
+    data = load_project(store, question)
+    files = [str(out)]
+    if fmt in ("csv", "xlsx"):
+        df = long_frame(data)
+        if fmt == "csv":
+            _atomic(out, lambda p: df.to_csv(p, index=False, encoding="utf-8"))
+        else:
+            _atomic(out, lambda p: _xlsx(p, [("codings", df)]))
+        rows = len(df)
+    else:
+        wide, key = wide_frame(data)
+        if out.suffix.lower() == ".xlsx":
+            _atomic(out, lambda p: _xlsx(p, [("codings", wide), ("codes", key)]))
+        else:
+            key_path = out.with_name(out.stem + ".codes.csv")
+            _atomic(out, lambda p: wide.to_csv(p, index=False, encoding="utf-8"))
+            _atomic(key_path, lambda p: key.to_csv(p, index=False, encoding="utf-8"))
+            files.append(str(key_path))
+        rows = len(wide)
+    return {"format": fmt, "rows": rows, "files": files, "coders": [r.key for r in data.raters]}
+
+
+def _xlsx(path: str, sheets: list[tuple[str, Any]]) -> None:
+    import pandas as pd
+
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        for name, df in sheets:
+            df.to_excel(xw, sheet_name=name, index=False)
+
+
+def _atomic(path: Path, write) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".autocode-export-", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -1,0 +1,280 @@
+"""A REFI-QDA project (``.qdpx``) for NVivo, ATLAS.ti, MAXQDA, QualCoder ... .
+
+The zip holds ``project.qde`` (namespace ``urn:QDA-XML:project:1.0``, valid against the
+REFI-QDA Project.xsd of 18 March 2019) and one UTF-8 text file per response under
+``sources/`` (``plainTextPath="internal://<guid>.txt"``):
+
+- Users: one per human coder, and one per machine coder named "<coder> (machine)".
+- CodeBook: themes as non-codable parent codes, codes (and sub-codes) beneath them, with
+  the codebook's GUIDs and colours.
+- Variables and Cases: one case per respondent (named by the record id; the description
+  gives the report pseudonym) with the respondent attributes as variable values
+  (Integer/Float when every value is numeric, else Text).
+- Sources: one text source per response ("<respondent> – <question>"); one selection
+  spanning the whole answer carries every coding, each by its coder's user. Rejected
+  machine codings are left out; machine confidence and status are in the selection's
+  description.
+- Sets: per machine status ("Machine codings: coded", "... needs_review", "... accepted"),
+  the sources that carry such codings; one set per question.
+
+GUIDs are uuid5 of stable keys (or the codebook's own), so exporting twice gives the same
+identifiers.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..report.data import ProjectData
+    from ..store import Store
+
+NS = "urn:QDA-XML:project:1.0"
+_NAMESPACE = uuid.UUID("8f7b9a52-1c1e-5a8e-b1a4-3e7f0d6c2a11")
+_GUID_RE = re.compile(
+    r"^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\})$"
+)
+_RGB_RE = re.compile(r"^#(?:[A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})$")
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def guid(*key: str) -> str:
+    """A deterministic GUID for a project element."""
+    return str(uuid.uuid5(_NAMESPACE, "\x1f".join(key)))
+
+
+def _clean(s: str) -> str:
+    return _XML_BAD.sub(" ", s)
+
+
+def _var_type(values: list[str]) -> str:
+    vals = [v for v in values if v not in ("", None)]
+    if not vals:
+        return "Text"
+    if all(re.fullmatch(r"[+-]?\d+", v) for v in vals):
+        return "Integer"
+    if all(re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", v) for v in vals):
+        return "Float"
+    return "Text"
+
+
+def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, str]]:
+    """(project.qde bytes, {zip path: source text}) for the project data."""
+    from lxml import etree
+
+    from .. import __version__
+
+    def el(parent, tag: str, **attrs: Any):
+        e = etree.SubElement(parent, f"{{{NS}}}{tag}")
+        for k, v in attrs.items():
+            if v is not None:
+                e.set(k, str(v))
+        return e
+
+    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    root = etree.Element(f"{{{NS}}}Project", nsmap={None: NS})
+    root.set("name", project_name)
+    root.set("origin", f"autocode {__version__}")
+    root.set("creationDateTime", now)
+
+    # users
+    users = el(root, "Users")
+    user_guid: dict[tuple[str, str], str] = {}
+    for r in data.raters:
+        g = guid("user", r.source, r.key)
+        user_guid[(r.source, r.key)] = g
+        el(users, "User", guid=g, name=r.key if r.source == "human" else f"{r.key} (machine)",
+           id=f"{r.source}:{r.key}")
+    if not data.raters:
+        g = guid("user", "autocode")
+        el(users, "User", guid=g, name="autocode", id="autocode")
+    root.set("creatingUserGUID", next(iter(user_guid.values()), guid("user", "autocode")))
+
+    # codebook: themes -> codes -> sub-codes
+    code_guid: dict[str, str] = {}
+    coded = set(data.codings["code"])
+    codes = [c for c in data.codes]
+    if codes:
+        cbook = el(root, "CodeBook")
+        top = el(cbook, "Codes")
+        theme_el: dict[str, Any] = {}
+        for c in codes:
+            code_guid[c.name] = c.guid if c.guid and _GUID_RE.match(c.guid) else guid("code", c.name)
+        by_name = {c.name: c for c in codes}
+
+        def code_el(parent, c) -> Any:
+            e = el(parent, "Code", guid=code_guid[c.name], name=c.name, isCodable="true",
+                   color=c.colour if c.colour and _RGB_RE.match(c.colour) else None)
+            if c.definition:
+                el(e, "Description").text = _clean(c.definition)
+            return e
+
+        made: dict[str, Any] = {}
+        pending = list(codes)
+        # parents before children (sub-codes whose parent is a known code)
+        for _ in range(len(pending) + 1):
+            rest = []
+            for c in pending:
+                if c.parent and c.parent in by_name and c.parent not in made:
+                    rest.append(c)
+                    continue
+                if c.parent and c.parent in made:
+                    parent = made[c.parent]
+                elif c.theme and c.theme != "Ungrouped":
+                    if c.theme not in theme_el:
+                        tg = c.theme_guid if c.theme_guid and _GUID_RE.match(c.theme_guid) else guid("theme", c.theme)
+                        theme_el[c.theme] = el(top, "Code", guid=tg, name=c.theme, isCodable="false")
+                    parent = theme_el[c.theme]
+                else:
+                    parent = top
+                made[c.name] = code_el(parent, c)
+            pending = rest
+            if not pending:
+                break
+        for c in pending:  # a cycle in parents: put them at the top
+            made[c.name] = code_el(top, c)
+    assert coded <= set(code_guid), "every coded code is in the codebook list"
+
+    # variables and cases
+    attrs = data.attributes
+    respondents = sorted(set(data.responses["respondent"]))
+    var_guid: dict[str, str] = {}
+    var_type: dict[str, str] = {}
+    if len(attrs.columns):
+        variables = el(root, "Variables")
+        for name in attrs.columns:
+            vals = [str(v) for v in attrs[name].reindex(respondents).tolist() if v is not None and v == v]
+            var_guid[name] = guid("variable", str(name))
+            var_type[name] = _var_type(vals)
+            el(variables, "Variable", guid=var_guid[name], name=str(name), typeOfVariable=var_type[name])
+
+    source_guid = {rid: guid("source", rid) for rid in data.responses["id"]}
+    by_resp = data.responses.groupby("respondent")["id"].apply(list).to_dict()
+    if respondents:
+        cases = el(root, "Cases")
+        for resp in respondents:
+            case = el(cases, "Case", guid=guid("case", resp), name=str(resp))
+            el(case, "Description").text = f"{data.labels.get(resp, '')} in autocode reports"
+            if resp in attrs.index:
+                for name in attrs.columns:
+                    v = attrs.at[resp, name]
+                    if v is None or v != v or str(v).strip() == "":
+                        continue
+                    vv = el(case, "VariableValue")
+                    el(vv, "VariableRef", targetGUID=var_guid[name])
+                    tag = {"Integer": "IntegerValue", "Float": "FloatValue"}.get(var_type[name], "TextValue")
+                    el(vv, tag).text = _clean(str(v).strip())
+            for rid in sorted(by_resp.get(resp, [])):
+                el(case, "SourceRef", targetGUID=source_guid[rid])
+
+    # sources with one whole-answer selection carrying the codings
+    files: dict[str, str] = {}
+    status_sets: dict[str, list[str]] = {}
+    question_sets: dict[str, list[str]] = {}
+    codings = data.codings
+    codings = codings[~((codings["source"] == "machine") & (codings["status"].fillna("") == "rejected"))]
+    by_response = {rid: g for rid, g in codings.groupby("response_id")}
+    resp_sorted = data.responses.sort_values(["question", "respondent", "id"], kind="mergesort")
+    if len(resp_sorted):
+        sources = el(root, "Sources")
+    for row in resp_sorted.itertuples():
+        sg = source_guid[row.id]
+        text = _clean(str(row.text))
+        files[f"sources/{sg}.txt"] = text
+        question_sets.setdefault(row.question, []).append(sg)
+        src = el(sources, "TextSource", guid=sg, name=f"{row.respondent} \u2013 {row.question}",
+                 plainTextPath=f"internal://{sg}.txt", creationDateTime=now)
+        g = by_response.get(row.id)
+        if g is None or g.empty:
+            continue
+        sel = el(src, "PlainTextSelection", guid=guid("selection", row.id), name=text[:60],
+                 startPosition=0, endPosition=len(text))
+        machine = g[g["source"] == "machine"]
+        if len(machine):
+            el(sel, "Description").text = "; ".join(
+                f"{m.code}: {m.status or 'coded'}"
+                + (f", confidence {float(m.confidence):.2f}" if m.confidence == m.confidence and m.confidence is not None else "")
+                + f" ({m.coder})"
+                for m in machine.sort_values(["coder", "code"]).itertuples()
+            )
+            for st in sorted(set(machine["status"].fillna("coded"))):
+                status_sets.setdefault(st, []).append(sg)
+        for c in g.sort_values(["source", "coder", "code"]).itertuples():
+            cd = el(sel, "Coding", guid=guid("coding", row.id, c.code, c.source, c.coder),
+                    creatingUser=user_guid[(c.source, c.coder)])
+            el(cd, "CodeRef", targetGUID=code_guid[c.code])
+
+    # sets
+    if status_sets or len(question_sets) > 1:
+        sets = el(root, "Sets")
+        for st, members in sorted(status_sets.items()):
+            s = el(sets, "Set", guid=guid("set", "machine", st), name=f"Machine codings: {st}")
+            el(s, "Description").text = f"Responses with machine codings whose status is {st!r}."
+            for m in dict.fromkeys(members):
+                el(s, "MemberSource", targetGUID=m)
+        if len(question_sets) > 1:
+            for q, members in question_sets.items():
+                s = el(sets, "Set", guid=guid("set", "question", q), name=f"Question: {q}")
+                for m in members:
+                    el(s, "MemberSource", targetGUID=m)
+    el(root, "Description").text = (
+        f"Exported by autocode {__version__} from {project_name}: {len(resp_sorted)} responses, "
+        f"{len(respondents)} respondents, {len(codings)} codings."
+    )
+    xml = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return xml, files
+
+
+def export_qdpx(store: Store, out: str | Path, question: str | None = None) -> dict[str, Any]:
+    """Write a ``.qdpx`` (zip: project.qde + sources/); returns a summary."""
+    import os
+    import tempfile
+
+    from ..report.data import load_project
+
+    out = Path(out)
+    if not out.parent.exists():
+        raise InputError(f"folder {out.parent} does not exist", "create it or choose another --out")
+    data = load_project(store, question)
+    xml, files = build_qde(data, Path(store.path).stem)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".autocode-qdpx-", suffix=".qdpx")
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr("project.qde", xml)
+            for name, text in files.items():
+                z.writestr(name, text.encode("utf-8"))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return {
+        "file": str(out),
+        "sources": len(files),
+        "respondents": int(data.responses["respondent"].nunique()),
+        "codes": len(data.codes),
+        "codings": int(len(data.codings)),
+        "users": [r.label for r in data.raters],
+    }
+
+
+def validate_qde(xml: bytes, xsd_path: str | Path) -> list[str]:
+    """Schema errors of a project.qde against Project.xsd (empty list when valid)."""
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(xsd_path)))
+    doc = etree.fromstring(xml)
+    if schema.validate(doc):
+        return []
+    return [f"line {e.line}: {e.message}" for e in schema.error_log]
