@@ -102,3 +102,15 @@ def test_error_through_the_cli_is_one_line(capsys):
     err = _error(DATA / "survey.xlsx", sheet="Nope")
     assert isinstance(err, AutocodeError) and err.exit_code == 2
     assert str(err).count("—") == 1
+
+
+def test_unclosed_quote_is_refused_not_swallowed(tmp_path):
+    p = tmp_path / "unclosed.csv"
+    p.write_text('id,comment\n1,"Good teaching.\n2,Bad parking.\n3,Too many forms.\n')
+    assert "cannot parse the record starting on line 2" in str(_error(p))
+
+
+def test_stray_quote_after_a_quoted_field(tmp_path):
+    p = tmp_path / "stray.csv"
+    p.write_text('id,comment\n1,Good teaching.\n2,"Nothing" really bad\n')
+    assert "line 3" in str(_error(p))

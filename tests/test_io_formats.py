@@ -182,3 +182,36 @@ def test_spss_sav_with_labels():
     assert rs.attributes.loc["2", "site"] == "South"
     assert rs.blanks == {"q5_open": 1}
     assert rs.n_non_answers == 1
+
+
+def test_excel_sep_hint_line(tmp_path):
+    p = tmp_path / "sep.csv"
+    p.write_text("sep=;\nid;comment\n1;Nurses were kind, and quick.\n2;The food was cold, again.\n")
+    rs = read_responses(p)
+    assert rs.delimiter == ";" and rs.text_columns == ["comment"]
+    assert rs.responses["text"].iloc[0] == "Nurses were kind, and quick."
+
+
+def test_utf16_without_bom(tmp_path):
+    src = "id\tcomment\n1\tThe café closes too early.\n2\tStaff said “welcome back”.\n"
+    p = tmp_path / "u16.txt"
+    p.write_bytes(src.encode("utf-16-le"))
+    rs = read_responses(p)
+    assert rs.encoding == "utf-16-le"
+    assert list(rs.responses["text"]) == ["The café closes too early.", "Staff said “welcome back”."]
+
+
+def test_qualtrics_xlsx_export(tmp_path):
+    import csv
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    with open(DATA / "qualtrics.csv", encoding="utf-8", newline="") as f:
+        for row in csv.reader(f):
+            wb.active.append(row)
+    p = tmp_path / "qualtrics.xlsx"
+    wb.save(p)
+    rs = read_responses(p)
+    assert rs.format == "xlsx" and rs.export == "qualtrics"
+    assert rs.content_hash == read_responses(DATA / "qualtrics.csv").content_hash

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from ..errors import InputError
 from .decode import decode_bytes, sniff_delimiter
 
 _FORMATS = "CSV, TSV, XLSX or SPSS .sav"
+_SEP_LINE = re.compile(r"^sep=(.)$")
+_FIELD_LIMIT = 16 * 1024 * 1024  # one answer may be long; the default is 128 KiB
 
 
 @dataclass
@@ -76,18 +79,32 @@ def _load_delimited(p: Path, data: bytes, suffix: str, encoding: str | None) -> 
     bad = sum(1 for ch in text[:20000] if ch < " " and ch not in "\t\r\n")
     if bad > 10:
         raise InputError(f"{p}: binary content, not a CSV/TSV text file", f"export as {_FORMATS}")
-    delim = sniff_delimiter(text, suffix)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    first, _, rest = text.partition("\n")
+    sep = _SEP_LINE.match(first.strip())
+    if sep:  # Excel's "sep=;" hint line
+        delim, text = sep.group(1), rest
+    else:
+        delim = sniff_delimiter(text, suffix)
+    if csv.field_size_limit() < _FIELD_LIMIT:
+        csv.field_size_limit(_FIELD_LIMIT)
+    # strict: an unclosed or stray quote is an error, not a silently swallowed rest of file.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     rows: list[list[str]] = []
     labels: list[str] = []
+    header: list[str] | None = None
+    last = 0  # the line where the last complete record ended
     try:
         header = next(reader, None)
+        last = reader.line_num
         for r in reader:
             rows.append(r)
-            labels.append(f"line {reader.line_num}")
+            labels.append(f"line {last + 1}")
+            last = reader.line_num
     except csv.Error as e:
         raise InputError(
-            f"{p}: cannot parse line {reader.line_num} ({e})", "check the quoting in that line"
+            f"{p}: cannot parse the record starting on line {last + 1} ({e}; a stray or "
+            "unclosed quote?)",
+            "check the quotes in that line, or re-export the file",
         ) from None
     if header is None:
         raise InputError(f"{p}: the file is empty", "export the survey again")
