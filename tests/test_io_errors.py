@@ -33,10 +33,26 @@ def _error(path, **kw) -> InputError:
         ("old_format.xls", {}, r"old-format \.xls"),
         ("header_only.csv", {}, "a header but no data rows"),
         ("ragged.csv", {}, "line 3 has 3 fields but the header has 2"),
-        ("no_text.csv", {}, "no open-ended text column found; the columns are: record_id, role, q1, q2, visit_date"),
-        ("wide_dup.csv", {}, r"respondent id '7' appears twice with different answers \(line 2 and line 4\)"),
-        ("long_dup.csv", {"id": "participant_id"}, "respondent 'P1' has two different answers to question 'Q1'"),
-        ("wide_utf8.csv", {"text": ["comments"]}, "no column 'comments' \\(given with --text\\); the columns are: record_id, role"),
+        (
+            "no_text.csv",
+            {},
+            "no open-ended text column found; the columns are: record_id, role, q1, q2, visit_date",
+        ),
+        (
+            "wide_dup.csv",
+            {},
+            r"respondent id '7' appears twice with different answers \(line 2 and line 4\)",
+        ),
+        (
+            "long_dup.csv",
+            {"id": "participant_id"},
+            "respondent 'P1' has two different answers to question 'Q1'",
+        ),
+        (
+            "wide_utf8.csv",
+            {"text": ["comments"]},
+            "no column 'comments' \\(given with --text\\); the columns are: record_id, role",
+        ),
         ("wide_utf8.csv", {"id": "resp"}, "no column 'resp' \\(given with --id\\)"),
         ("long.csv", {"question": "item"}, "no column 'item' \\(given with --question\\)"),
         ("survey.xlsx", {"sheet": "Nope"}, "its sheets are: Responses, Wave 2, Notes"),
@@ -64,7 +80,9 @@ def test_unreadable_file(tmp_path):
 
 def test_missing_id_value_on_a_row_with_answers(tmp_path):
     p = tmp_path / "noid.csv"
-    p.write_text("id,comment\n1,Helpful supervisors on every shift.\n,A row without an id but with an answer.\n")
+    p.write_text(
+        "id,comment\n1,Helpful supervisors on every shift.\n,A row without an id but with an answer.\n"
+    )
     assert "line 3 has answers but no respondent id in column 'id'" in str(_error(p))
 
 
@@ -87,7 +105,9 @@ def test_long_file_with_two_text_columns(tmp_path):
 
 
 def test_text_column_that_is_also_the_id():
-    assert "cannot be both" in str(_error(DATA / "wide_utf8.csv", id="record_id", text=["record_id"]))
+    assert "cannot be both" in str(
+        _error(DATA / "wide_utf8.csv", id="record_id", text=["record_id"])
+    )
 
 
 def test_errors_do_not_leak_answer_text():

@@ -23,7 +23,9 @@ def test_qualtrics_three_header_rows():
     assert rs.attributes.loc["R_1AbCdEfGhIjK002", "Q1"] == "Doctor"
     assert rs.blanks == {"Q2": 1, "Q3_TEXT": 2}
     texts = dict(zip(rs.responses["id"], rs.responses["text"]))
-    assert texts["R_1AbCdEfGhIjK001:Q2"] == "Staffing — there is never a spare pair of hands to teach."
+    assert (
+        texts["R_1AbCdEfGhIjK001:Q2"] == "Staffing — there is never a spare pair of hands to teach."
+    )
     assert texts["R_1AbCdEfGhIjK003:Q3_TEXT"] == "n/a"
     assert rs.responses.set_index("id").loc["R_1AbCdEfGhIjK003:Q3_TEXT", "non_answer"]
 

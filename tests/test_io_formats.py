@@ -112,7 +112,9 @@ def test_semicolon_delimiter_with_decimal_commas_is_sniffed():
 
 def test_crlf_line_endings_inside_answers_become_lf(tmp_path):
     p = tmp_path / "crlf.csv"
-    p.write_bytes(b'id,comment\r\n1,"Line one\r\nline two of the same answer."\r\n2,Short but real.\r\n')
+    p.write_bytes(
+        b'id,comment\r\n1,"Line one\r\nline two of the same answer."\r\n2,Short but real.\r\n'
+    )
     rs = read_responses(p, text=["comment"])
     assert rs.responses["text"].iloc[0] == "Line one\nline two of the same answer."
 
@@ -134,7 +136,9 @@ def test_xlsx_first_sheet_by_default():
     assert rs.questions == ["What helps you learn most on the ward?"]
     assert rs.blanks == {"What helps you learn most on the ward?": 1}
     texts = list(rs.responses["text"])
-    assert "Feedback straight after a procedure — even two lines helps.\nAlso the café chats." in texts
+    assert (
+        "Feedback straight after a procedure — even two lines helps.\nAlso the café chats." in texts
+    )
     # Numbers keep their integer form; dates become ISO dates; ids are strings.
     assert list(rs.attributes.index) == ["101", "102", "103", "104", "105", "106"]
     assert rs.attributes.loc["102", "Year"] == "2"
@@ -153,7 +157,9 @@ def test_xlsx_sheet_name_is_case_insensitive_when_unique():
 
 
 def test_xlsx_wrong_sheet_lists_the_sheets():
-    with pytest.raises(InputError, match="no sheet 'Wave 3'; its sheets are: Responses, Wave 2, Notes"):
+    with pytest.raises(
+        InputError, match="no sheet 'Wave 3'; its sheets are: Responses, Wave 2, Notes"
+    ):
         read_responses(DATA / "survey.xlsx", sheet="Wave 3")
 
 
@@ -198,7 +204,10 @@ def test_utf16_without_bom(tmp_path):
     p.write_bytes(src.encode("utf-16-le"))
     rs = read_responses(p)
     assert rs.encoding == "utf-16-le"
-    assert list(rs.responses["text"]) == ["The café closes too early.", "Staff said “welcome back”."]
+    assert list(rs.responses["text"]) == [
+        "The café closes too early.",
+        "Staff said “welcome back”.",
+    ]
 
 
 def test_qualtrics_xlsx_export(tmp_path):

@@ -101,7 +101,9 @@ def test_no_id_column_numbers_rows_and_says_so():
 
 
 def test_two_possible_id_columns_is_refused():
-    with pytest.raises(InputError, match="several columns could be the respondent id: record_id, participant_id") as e:
+    with pytest.raises(
+        InputError, match="several columns could be the respondent id: record_id, participant_id"
+    ) as e:
         read_responses(DATA / "two_ids.csv")
     assert "--id" in e.value.hint
     rs = read_responses(DATA / "two_ids.csv", id="participant_id")
@@ -110,7 +112,9 @@ def test_two_possible_id_columns_is_refused():
 
 def test_ids_are_stripped_strings(tmp_path):
     p = tmp_path / "ids.csv"
-    p.write_text("id,comment\n 007 ,Clear feedback after each shift helped me.\n8,The rota changed too often.\n")
+    p.write_text(
+        "id,comment\n 007 ,Clear feedback after each shift helped me.\n8,The rota changed too often.\n"
+    )
     rs = read_responses(p)
     assert list(rs.responses["respondent"]) == ["007", "8"]
 
@@ -131,7 +135,9 @@ def test_identical_duplicate_rows_collapse(tmp_path):
 
 def test_ambiguous_short_text_asks_for_text_flag(tmp_path):
     p = tmp_path / "short.csv"
-    p.write_text("id,ward,issue\n1,5A,night shifts\n2,5B,car park\n3,6A,rota gaps\n4,6B,no lunch\n5,7A,cold room\n")
+    p.write_text(
+        "id,ward,issue\n1,5A,night shifts\n2,5B,car park\n3,6A,rota gaps\n4,6B,no lunch\n5,7A,cold room\n"
+    )
     with pytest.raises(InputError, match="short free text in: issue") as e:
         read_responses(p)
     assert "--text" in e.value.hint
@@ -145,7 +151,10 @@ def test_ambiguous_short_text_asks_for_text_flag(tmp_path):
         (["2024-01-03", "03/01/2024", "2024-02-01 10:00"] * 10, "attribute"),
         (["Surgery", "Medicine", "Paediatrics"] * 20, "attribute"),
         (["Community health services", "Forensic"] * 20, "attribute"),
-        ([f"The ward {i} team explained my discharge plan very clearly." for i in range(30)], "text"),
+        (
+            [f"The ward {i} team explained my discharge plan very clearly." for i in range(30)],
+            "text",
+        ),
         ([], "attribute"),
     ],
 )
@@ -159,7 +168,10 @@ def test_column_profiles(values, kind):
 @pytest.mark.skipif(not SHARED.exists(), reason="shared data not present")
 @pytest.mark.parametrize(
     ("name", "n_texts"),
-    [("nhs_fft_qdc_v6/nhs_fft_qdc_v6.csv", 7400), ("nhs_phase1_subcategory/nhs_phase1_subcategory.csv", None)],
+    [
+        ("nhs_fft_qdc_v6/nhs_fft_qdc_v6.csv", 7400),
+        ("nhs_phase1_subcategory/nhs_phase1_subcategory.csv", None),
+    ],
 )
 def test_shared_long_files(name, n_texts):
     path = SHARED / name

@@ -91,5 +91,7 @@ def test_custom_non_answers_in_read_responses():
     rs = read_responses(DATA / "wide_utf8.csv", flag_non_answers=False, non_answers=["idk"])
     flagged = list(rs.responses.loc[rs.responses["non_answer"], "text"])
     assert flagged == ["idk"]
-    rs2 = read_responses(DATA / "wide.tsv", non_answers=["great teaching from the registrars on nights"])
+    rs2 = read_responses(
+        DATA / "wide.tsv", non_answers=["great teaching from the registrars on nights"]
+    )
     assert set(rs2.responses.loc[rs2.responses["non_answer"], "respondent"]) == {"r3", "r10"}

@@ -24,7 +24,9 @@ _BOMS = [
     (codecs.BOM_UTF16_BE, "utf-16"),
 ]
 # UTF-8 read as cp1252 shows these pairs ("cafÃ©", "â€™"): the sign of a mixed file.
-_MOJIBAKE = re.compile("[\u00c2\u00c3][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2122]|\u00e2\u20ac")
+_MOJIBAKE = re.compile(
+    "[\u00c2\u00c3][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2122]|\u00e2\u20ac"
+)
 _RESAVE = "re-save it as UTF-8 (Excel: Save As → 'CSV UTF-8'), or pass --encoding"
 
 

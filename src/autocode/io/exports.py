@@ -77,7 +77,9 @@ def _qualtrics(t: Table) -> Export:
     if import_row is not None or legacy:
         labels = t.rows[0] if import_row == 1 or legacy else []
         if legacy:  # V1..V10 metadata names live in the label row
-            header = [lab if re.fullmatch(r"V\d+", h) and lab else h for h, lab in zip(header, labels)]
+            header = [
+                lab if re.fullmatch(r"V\d+", h) and lab else h for h, lab in zip(header, labels)
+            ]
             t.header = header
         t.question_labels.update(
             {h: lab.strip() for h, lab in zip(header, labels) if lab.strip() and lab.strip() != h}
@@ -96,7 +98,9 @@ def _qualtrics(t: Table) -> Export:
 
 def _is_import_row(row: list[str]) -> bool:
     filled = [v for v in row if v.strip()]
-    return bool(filled) and sum(bool(_IMPORT_ID.match(v.strip())) for v in filled) >= 0.5 * len(filled)
+    return bool(filled) and sum(bool(_IMPORT_ID.match(v.strip())) for v in filled) >= 0.5 * len(
+        filled
+    )
 
 
 def _import_id_row(t: Table) -> int | None:

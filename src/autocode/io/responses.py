@@ -126,7 +126,7 @@ def _clean(text: str) -> str:
 def read_responses(
     path: str | Path,
     text: Sequence[str] | str | None = None,
-    id: str | None = None,  # noqa: A002 - mirrors the --id option
+    id: str | None = None,
     question: str | None = None,
     sheet: str | None = None,
     flag_non_answers: bool = True,
@@ -304,7 +304,9 @@ def _build(p, data, t, ex, notes, id_col, q_col, text_cols, matcher) -> Response
             per_q[(base, q)] = per_q.get((base, q), 0) + 1
     split = any(v > 1 for v in per_q.values())
     if split:
-        notes.append("REDCap events/repeat instances are part of the respondent id (record/event/instance)")
+        notes.append(
+            "REDCap events/repeat instances are part of the respondent id (record/event/instance)"
+        )
 
     def respondent(base: str, extras: tuple) -> str:
         parts = [e for e in extras if e]
@@ -395,7 +397,9 @@ def _attributes(unit_rows, attr_cols, idx, notes) -> pd.DataFrame:
         else:
             values[c] = col
     if varying:
-        notes.append(f"not kept as attributes (differ between rows of one respondent): {', '.join(varying)}")
+        notes.append(
+            f"not kept as attributes (differ between rows of one respondent): {', '.join(varying)}"
+        )
     units = list(unit_rows)
     order = sorted(range(len(units)), key=lambda i: natural_key(units[i]))
     data = {c: [v[i] for i in order] for c, v in values.items()}

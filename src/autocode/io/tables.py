@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,8 +75,7 @@ def load_table(
 
 def _load_delimited(p: Path, data: bytes, suffix: str, encoding: str | None) -> Table:
     text, enc = decode_bytes(data, str(p), encoding)
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     bad = sum(1 for ch in text[:20000] if ch < " " and ch not in "\t\r\n")
     if bad > 10:
         raise InputError(f"{p}: binary content, not a CSV/TSV text file", f"export as {_FORMATS}")
@@ -118,7 +118,7 @@ def _cell(v: object) -> str:
     if isinstance(v, bool):
         return "TRUE" if v else "FALSE"
     if isinstance(v, float):
-        if v != v:  # NaN
+        if math.isnan(v):
             return ""
         return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
     if isinstance(v, dt.datetime):
@@ -180,7 +180,7 @@ def _load_sav(p: Path) -> Table:
         ) from None
     try:
         df, meta = pyreadstat.read_sav(str(p), apply_value_formats=True, formats_as_category=False)
-    except Exception as e:  # pyreadstat raises its own ReadstatError/PyreadstatError
+    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, OSError, ValueError) as e:
         raise InputError(
             f"{p}: not a readable SPSS .sav file ({type(e).__name__})", f"export as {_FORMATS}"
         ) from None

@@ -27,7 +27,7 @@ def main() -> None:
     good = "id,comment\n1,The café was lovely and the staff were kind.\n"
     bad = "2,Waiting room was cold – no heating at all in winter.\n".encode("cp1252")
     (HERE / "mixed_encoding.csv").write_bytes(good.encode("utf-8") + bad)
-    cyr = "id,comment\n1,Очень долго ждали врача в приёмном покое.\n2,Персонал был вежливым и внимательным.\n3,\"Хорошая больница, спасибо всем сотрудникам.\"\n"
+    cyr = 'id,comment\n1,Очень долго ждали врача в приёмном покое.\n2,Персонал был вежливым и внимательным.\n3,"Хорошая больница, спасибо всем сотрудникам."\n'
     (HERE / "cp1251.csv").write_bytes(cyr.encode("cp1251"))
     (HERE / "binary.csv").write_bytes(bytes(range(256)) * 8)
     (HERE / "empty.csv").write_bytes(b"")
@@ -43,14 +43,46 @@ def _xlsx() -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "Responses"
-    ws.append(["Participant ID", "Specialty", "Year", "Completed", "What helps you learn most on the ward?"])
+    ws.append(
+        [
+            "Participant ID",
+            "Specialty",
+            "Year",
+            "Completed",
+            "What helps you learn most on the ward?",
+        ]
+    )
     rows = [
-        (101, "Surgery", 1, dt.datetime(2024, 3, 1), "Being given graded responsibility with a senior nearby."),
-        (102, "Medicine", 2.0, dt.datetime(2024, 3, 2), "Teaching on the ward round, when the consultant explains their reasoning."),
+        (
+            101,
+            "Surgery",
+            1,
+            dt.datetime(2024, 3, 1),
+            "Being given graded responsibility with a senior nearby.",
+        ),
+        (
+            102,
+            "Medicine",
+            2.0,
+            dt.datetime(2024, 3, 2),
+            "Teaching on the ward round, when the consultant explains their reasoning.",
+        ),
         (103, "Surgery", 3, dt.datetime(2024, 3, 2), None),
         (104, "Paediatrics", 1, dt.datetime(2024, 3, 4), "N/A"),
-        (105, "Medicine", 2, dt.datetime(2024, 3, 5), "Feedback straight after a procedure — even two lines helps.\nAlso the café chats."),
-        (106, "Paediatrics", 3, dt.datetime(2024, 3, 6), "Simulation sessions that mirror real emergencies."),
+        (
+            105,
+            "Medicine",
+            2,
+            dt.datetime(2024, 3, 5),
+            "Feedback straight after a procedure — even two lines helps.\nAlso the café chats.",
+        ),
+        (
+            106,
+            "Paediatrics",
+            3,
+            dt.datetime(2024, 3, 6),
+            "Simulation sessions that mirror real emergencies.",
+        ),
     ]
     for r in rows:
         ws.append(list(r))
