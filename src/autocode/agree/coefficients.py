@@ -169,7 +169,7 @@ def two_rater_stats(tables: np.ndarray, weights: np.ndarray | None = None, *,
     nn = np.where(n > 0, n, np.nan)
     p = t / nn[..., None, None]
     pr, pc = p.sum(-1), p.sum(-2)  # coder A (rows), coder B (columns)
-    pa = (w * p).sum((-2, -1))
+    pa = (w * t).sum((-2, -1)) / nn  # from counts: exactly 1 under perfect agreement
     out: dict[str, np.ndarray] = {"n": n, "pa": pa}
 
     # Cohen's kappa + Fleiss-Cohen-Everitt (1969) SE
@@ -219,6 +219,14 @@ def two_rater_stats(tables: np.ndarray, weights: np.ndarray | None = None, *,
     if q == 2:
         out["prevalence_index"] = (p[..., 1, 1] - p[..., 0, 0])
         out["bias_index"] = (p[..., 1, 0] - p[..., 0, 1])
+    return _blank_empty(out, n > 0)
+
+
+def _blank_empty(out: dict[str, np.ndarray], ok: np.ndarray) -> dict[str, np.ndarray]:
+    """Every coefficient is undefined (NaN) where there is no unit to compare."""
+    for k, v in out.items():
+        if k != "n":
+            out[k] = np.where(ok, v, np.nan)
     return out
 
 
@@ -326,7 +334,7 @@ def multi_rater_stats(counts: np.ndarray, weights: np.ndarray | None = None, *,
         dev = np.where(rated, (ci - c[..., None]) ** 2, 0.0)
         out[name + "_se"] = np.sqrt(dev.sum(-1) / nm1)
     out["krippendorff_alpha"] = alpha_from_coincidence(coincidence_matrix(r), level, scores)
-    return out
+    return _blank_empty(out, n2 > 0)
 
 
 # --------------------------------------------------------------------------- label helpers
