@@ -74,8 +74,13 @@ def build_example(
     machine: bool = False,
     codebook: bool = True,
     suggest_blanks: bool = False,
+    reverse: bool = False,
 ) -> Path:
     responses, attrs, codings, cb = example_frames()
+    if reverse:  # the same project written in the opposite row order
+        responses = responses.iloc[::-1]
+        attrs = attrs.iloc[::-1]
+        codings = codings.iloc[::-1]
     store = open_store(path)
     with store.transaction() as conn:
         conn.executemany(

@@ -30,8 +30,9 @@ tbody tr:last-child td { border-bottom: 2px solid #111; }
 tr { page-break-inside: avoid; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 tr.theme td { font-weight: bold; border-top: 1px solid #777; }
-tr.code td:first-child { padding-left: 1.6em; }
-table.quotes tr.code td:first-child { padding-left: .5em; font-weight: bold; }
+table.prevalence tr.code td:first-child { padding-left: 1.6em; }
+table.quotes td:first-child { font-weight: bold; }
+th.num { text-align: right; }
 p.note { font-size: .85em; color: #222; margin: .2em 0 1.4em; }
 p.q { margin: 0 0 .45em; }
 span.who { white-space: nowrap; color: #333; font-style: italic; }
@@ -102,7 +103,14 @@ def _cell(v: Any, show_question: bool) -> str:
 def _table(t: Table, number: int) -> str:
     show_q = t.show_question
     cls = "quotes" if t.key == "quotes" else t.key.split("_")[0]
-    head = "".join(f"<th>{escape(c)}</th>" for c in t.columns)
+    numeric = [
+        bool(t.rows) and all(_is_num(r[i]) or r[i] in ("", None) for r in t.rows) and any(_is_num(r[i]) for r in t.rows)
+        for i in range(len(t.columns))
+    ]
+    num_cls = ' class="num"'
+    head = "".join(
+        f"<th{num_cls if numeric[i] else ''}>{escape(c)}</th>" for i, c in enumerate(t.columns)
+    )
     body = []
     for i, row in enumerate(t.rows):
         kind = t.kinds[i] if i < len(t.kinds) else ""

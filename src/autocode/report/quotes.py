@@ -124,8 +124,8 @@ def select_quotes(
 
     c = candidates[~candidates["non_answer"].astype(bool)]
     c = c[c["text"].str.strip() != ""]
-    c = c.drop_duplicates("respondent").sort_values("id").reset_index(drop=True)
-    # the same respondent once per code; identical texts once
+    # the same respondent once per code, identical texts once (after sorting: row-order free)
+    c = c.sort_values("id", kind="mergesort").drop_duplicates("respondent")
     c = c.drop_duplicates("text").reset_index(drop=True)
     if c.empty:
         return [], "none"
