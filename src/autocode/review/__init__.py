@@ -224,7 +224,7 @@ def split(
     user: str | None = None,
 ) -> Decision:
     """Re-cluster a suggestion's members into ``k`` parts (2–4 by silhouette when None)."""
-    from .split import split_parts
+    from .recluster import split_parts
 
     run = resolve_run(store, run_id)
     state = load_state(store, run["id"])

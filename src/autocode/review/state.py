@@ -164,7 +164,7 @@ def replay(conn: sqlite3.Connection) -> ReviewState:
             continue
         try:
             apply(state, conn, d)
-        except InputError as e:
+        except (InputError, NotFoundError) as e:
             d.void = e.message
     state.codebook.link()
     return state
