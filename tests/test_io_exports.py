@@ -107,3 +107,22 @@ def test_bundled_example_needs_no_flags():
     assert len(rs.responses) == 407
     assert rs.responses["id"].iloc[0] == "1:what_was_good"
     assert sum(rs.blanks.values()) == 2 * 250 - 407
+
+
+def test_redcap_record_id_field_with_another_name(tmp_path):
+    p = tmp_path / "redcap_study.csv"
+    p.write_text(
+        "study_id,redcap_event_name,role,why_joined,survey_complete\n"
+        "S-01,baseline_arm_1,nurse,I want to learn how to give useful feedback.,2\n"
+        "S-02,baseline_arm_1,doctor,My educational supervisor suggested it to me.,2\n"
+    )
+    rs = read_responses(p)
+    assert rs.export == "redcap" and rs.id_column == "study_id"
+    assert list(rs.attributes.columns) == ["role"]
+
+
+def test_qualtrics_user_named_question_is_not_metadata(tmp_path):
+    src = (DATA / "qualtrics.csv").read_text(encoding="utf-8")
+    p = tmp_path / "renamed.csv"
+    p.write_text(src.replace(",Q2,", ",Q_barriers,", 1), encoding="utf-8")
+    assert "Q_barriers" in read_responses(p).questions

@@ -224,3 +224,20 @@ def test_qualtrics_xlsx_export(tmp_path):
     rs = read_responses(p)
     assert rs.format == "xlsx" and rs.export == "qualtrics"
     assert rs.content_hash == read_responses(DATA / "qualtrics.csv").content_hash
+
+
+def test_xlsx_title_row_above_the_header(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Trainee survey 2024 — export"])
+    ws.append([])
+    ws.append(["id", "grade", "comment"])
+    ws.append([1, "F1", "More teaching on the acute take, please."])
+    ws.append([2, "F2", "Rota released late every single month."])
+    p = tmp_path / "titled.xlsx"
+    wb.save(p)
+    rs = read_responses(p)
+    assert rs.id_column == "id" and rs.questions == ["comment"]
+    assert any("title row" in n for n in rs.notes)

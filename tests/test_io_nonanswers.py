@@ -95,3 +95,25 @@ def test_custom_non_answers_in_read_responses():
         DATA / "wide.tsv", non_answers=["great teaching from the registrars on nights"]
     )
     assert set(rs2.responses.loc[rs2.responses["non_answer"], "respondent"]) == {"r3", "r10"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["No, nothing", "Not at this time.", "Can't think of anything", "Nothing comes to mind",
+     "None that I can think of", "No comment at the moment"],
+)  # fmt: skip
+def test_longer_non_answers(text):
+    assert is_non_answer(text)
+
+
+def test_a_comment_column_where_most_wrote_no_is_still_text(tmp_path):
+    p = tmp_path / "mostly_no.csv"
+    lines = ["id,grade,anything_else"]
+    lines += [f"{i},F{i % 2 + 1},No" for i in range(1, 31)]
+    lines += [
+        f"{i},F1,The induction should cover where the on-call room is ({i})." for i in range(31, 41)
+    ]
+    p.write_text("\n".join(lines) + "\n")
+    rs = read_responses(p)
+    assert rs.questions == ["anything_else"]
+    assert rs.n_non_answers == 30

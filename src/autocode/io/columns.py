@@ -11,11 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .nonanswers import is_non_answer
+
 _NUMBER = re.compile(r"^[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?%?$")
 _DATE = re.compile(
     r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$|"
     r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}( \d{1,2}:\d{2}(:\d{2})?( ?[AaPp][Mm])?)?$|"
-    r"^\d{1,2}:\d{2}(:\d{2})?$"
+    r"^\d{1,2}:\d{2}(:\d{2})?$|"
+    r"^(\d{1,2}(st|nd|rd|th)? )?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+    r"( \d{1,2}(st|nd|rd|th)?)?,? \d{4}$",
+    re.IGNORECASE,
 )
 _TEXT_NAME = re.compile(
     r"comment|feedback|explain|describe|why|improv|suggest|remark|opinion|thought|"
@@ -68,14 +73,17 @@ class Profile:
 
 
 def profile(name: str, values: list[str]) -> Profile:
-    vals = [v.strip() for v in values]
-    vals = [v for v in vals if v]
-    n = len(vals)
+    """Profile the non-empty values that are not non-answers ("No", "Nothing", "n/a"): a
+    comment column where most people wrote "No" is still a comment column."""
+    counts: dict[str, int] = {}
+    for v in values:
+        v = v.strip()
+        if v:
+            counts[v] = counts.get(v, 0) + 1
+    counts = {v: c for v, c in counts.items() if not is_non_answer(v)}
+    n = sum(counts.values())
     if not n:
         return Profile(name, 0, 0, 0.0, 0.0, 0.0, 0.0)
-    counts: dict[str, int] = {}
-    for v in vals:
-        counts[v] = counts.get(v, 0) + 1
     numeric = sum(c for v, c in counts.items() if _NUMBER.match(v)) / n
     dates = sum(c for v, c in counts.items() if _DATE.match(v)) / n
     words = sum(len(v.split()) * c for v, c in counts.items()) / n

@@ -21,7 +21,8 @@ QUALTRICS_META = {
     "UserLanguage", "ResponseSet", "Name", "EmailAddress",
 }  # fmt: skip
 _QUALTRICS_META_RE = re.compile(
-    r"^Q_[A-Za-z]+|"  # Q_RecaptchaScore, Q_RelevantIDDuplicate, Q_TotalDuration, Q_URL ...
+    r"^Q_(Recaptcha|RelevantID|TotalDuration|URL|BallotBox|DuplicateRespondent|AmbiguousText|"
+    r"Unanswered|Straightlining|Language$|CHL$|R$|SocialMedia|Quota|PopulatedResponse)|"
     r".+_(First Click|Last Click|Page Submit|Click Count)$|"  # timing questions
     r".+ - (Topics|Parent Topics|Sentiment|Sentiment Polarity|Sentiment Score|"
     r"Topic Sentiment Label|Topic Sentiment Score|Actionability)$"  # Text iQ output

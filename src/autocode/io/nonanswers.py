@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Each pattern must match a whole (normalised) answer. Keep this list conservative: a false
 # positive silently removes a real answer from the analysis.
@@ -33,7 +34,12 @@ NON_ANSWER_PATTERNS: list[str] = [
     r"no further comments?",
     r"no additional comments?",
     r"no other comments?",
-    r"no comments? at this time",
+    r"no comments? at (?:this|the moment|present)(?: time)?",
+    r"no,? (?:nothing|none)(?: (?:at all|really|else))?",
+    r"(?:nothing|none|not) at (?:this time|the moment|present)",
+    r"(?:i )?(?:can'?t|cannot) think of anything(?: else)?",
+    r"nothing (?:comes|springs) to mind",
+    r"(?:nothing|none) (?:that )?i can think of",
     r"none at all",
     r"none really",
     r"nothing at all",
@@ -78,6 +84,7 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": 
 _EDGES = " \t\r\n\u00a0\"'.,;:!?)(*[]{}~_-/"
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_answer(text: str) -> str:
     """The form used to compare answers with non-answer strings.
 

@@ -157,7 +157,14 @@ def _load_xlsx(p: Path, data: bytes, sheet: str | None) -> Table:
                 )
             name = folded[0]
         ws = wb[name]
-        raw = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        raw = []
+        empty_run = 0
+        for row in ws.iter_rows(values_only=True):
+            cells = [_cell(v) for v in row]
+            empty_run = 0 if any(cells) else empty_run + 1
+            if empty_run > 1000:  # formatting far below the data: stop, do not walk 1M rows
+                break
+            raw.append(cells)
     finally:
         wb.close()
     if not raw:
@@ -197,7 +204,12 @@ def _load_sav(p: Path) -> Table:
 
 
 def _tidy(p: Path, header: list[str], rows: list[list[str]], labels: list[str], t: Table) -> Table:
-    """Strip names, drop empty rows and unnamed empty columns, refuse ragged rows."""
+    """Strip names, skip title rows, drop empty rows and unnamed empty columns, refuse ragged
+    rows."""
+    skip = _title_rows(header, rows)
+    if skip:
+        header, rows, labels = rows[skip - 1], rows[skip:], labels[skip:]
+        t.notes.append(f"skipped {skip} title row(s) above the column names")
     header = [h.strip() for h in header]
     width = len(header)
     kept_rows, kept_labels = [], []
@@ -234,3 +246,21 @@ def _tidy(p: Path, header: list[str], rows: list[list[str]], labels: list[str], 
         seen[h] = j
     t.header, t.rows, t.row_labels = header, kept_rows, kept_labels
     return t
+
+
+def _title_rows(header: list[str], rows: list[list[str]]) -> int:
+    """Rows above the real header: "Staff survey 2024" alone in A1, the names further down.
+
+    Only when the first row has a single filled cell and one of the next rows (within 10)
+    fills most of the columns; returns how many rows to skip (0: the first row is the header).
+    """
+    width = max([len(header)] + [len(r) for r in rows[:10]])
+    if width < 3 or sum(1 for h in header if h.strip()) != 1:
+        return 0
+    for i, r in enumerate(rows[:10]):
+        filled = sum(1 for c in r if c.strip())
+        if filled >= max(2, 0.67 * width):
+            return i + 1
+        if filled > 1:
+            return 0
+    return 0
