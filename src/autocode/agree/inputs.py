@@ -51,15 +51,20 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         if suffix in (".xlsx", ".xlsm", ".xls"):
             df = pd.read_excel(p, dtype=str, keep_default_na=False)
         else:
-            sep = "\t" if suffix in (".tsv", ".tab") else None
+            raw = p.read_bytes()
+            if not raw.strip():
+                raise pd.errors.EmptyDataError
             df = None
             for enc in ("utf-8-sig", "cp1252", "latin-1"):
                 try:
-                    df = pd.read_csv(p, dtype=str, keep_default_na=False, sep=sep,
-                                     engine="python", encoding=enc)
-                    break
+                    first = raw.decode(enc).splitlines()[0]
                 except UnicodeDecodeError:
                     continue
+                sep = "\t" if suffix in (".tsv", ".tab") else max(
+                    (",", ";", "\t"), key=lambda d: (first.count(d), d == ","))
+                df = pd.read_csv(p, dtype=str, keep_default_na=False, sep=sep,
+                                 encoding=enc)
+                break
             assert df is not None
     except pd.errors.EmptyDataError:
         raise InputError(f"{p} is empty", "export the codings with a header row") from None
@@ -113,7 +118,7 @@ def read_codings_file(path: str | os.PathLike, *, coder: str | None = None,
                          "every row needs a response id")
     texts: dict[str, str] = {}
     if textc is not None:
-        t = df[[idc, textc]]
+        t = df.loc[df[textc] != "", [idc, textc]].drop_duplicates(idc)  # first text per id
         texts = dict(zip(t[idc], t[textc]))
     if coc is not None:
         coders = df[coc]
