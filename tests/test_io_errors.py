@@ -92,12 +92,6 @@ def test_every_answer_blank(tmp_path):
     assert "every answer in comment is blank" in str(_error(p, text=["comment"]))
 
 
-def test_duplicate_column_names(tmp_path):
-    p = tmp_path / "dupcols.csv"
-    p.write_text("id,comment,comment\n1,Good teaching today.,More of it please.\n")
-    assert "column name 'comment' appears twice" in str(_error(p))
-
-
 def test_long_file_with_two_text_columns(tmp_path):
     assert "a long file has one text column" in str(
         _error(DATA / "long.csv", question="question", text=["answer", "site"])

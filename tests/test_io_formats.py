@@ -241,3 +241,22 @@ def test_xlsx_title_row_above_the_header(tmp_path):
     rs = read_responses(p)
     assert rs.id_column == "id" and rs.questions == ["comment"]
     assert any("title row" in n for n in rs.notes)
+
+
+def test_repeated_column_names_are_renamed_with_a_note(tmp_path):
+    p = tmp_path / "labels.csv"
+    p.write_text(
+        "Record ID,Comments,Comments\n"
+        "1,The simulation day was the best part of the year.,Parking near the centre.\n"
+        "2,Clear objectives for each session would help.,More time for questions.\n"
+    )
+    rs = read_responses(p)
+    assert rs.questions == ["Comments", "Comments (2)"]
+    assert any("renamed 'Comments (2)'" in n for n in rs.notes)
+
+
+def test_zero_width_only_answers_are_blank(tmp_path):
+    p = tmp_path / "zw.csv"
+    p.write_text("id,comment\n1,\u200b\n2,Real answer about the rota.\n", encoding="utf-8")
+    rs = read_responses(p, text=["comment"])
+    assert rs.blanks == {"comment": 1} and len(rs.responses) == 1

@@ -119,8 +119,15 @@ def _resolve(name: str, header: list[str], flag: str) -> str:
     )
 
 
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
 def _clean(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    """Line ends made "\n"; whitespace (and zero-width characters) trimmed at both ends."""
+    t = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if t and (t[0] in _INVISIBLE or t[-1] in _INVISIBLE):
+        t = t.strip(_INVISIBLE + " \t\n\u00a0").strip()
+    return t
 
 
 def read_responses(

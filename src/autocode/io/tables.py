@@ -233,17 +233,20 @@ def _tidy(p: Path, header: list[str], rows: list[list[str]], labels: list[str], 
     if len(keep) < width:
         header = [header[j] for j in keep]
         kept_rows = [[r[j] for j in keep] for r in kept_rows]
-    seen: dict[str, int] = {}
+    names = set(header)
+    seen: set[str] = set()
     for j, h in enumerate(header):
         if not h:
             header[j] = h = f"column_{j + 1}"
             t.notes.append(f"column {j + 1} has no name; called it {h!r}")
-        if h in seen:
-            raise InputError(
-                f"{p}: column name {h!r} appears twice (columns {seen[h] + 1} and {j + 1})",
-                "rename one of them",
-            )
-        seen[h] = j
+        if h in seen:  # e.g. two REDCap fields with the same label in a labels export
+            k = 2
+            while f"{h} ({k})" in names or f"{h} ({k})" in seen:
+                k += 1
+            header[j] = f"{h} ({k})"
+            t.notes.append(f"column name {h!r} repeats; column {j + 1} renamed {header[j]!r}")
+            h = header[j]
+        seen.add(h)
     t.header, t.rows, t.row_labels = header, kept_rows, kept_labels
     return t
 
