@@ -110,3 +110,25 @@ def state_summary(path: Path) -> dict:
     finally:
         store.close()
     return out
+
+
+def decide_many(path: str, user: str, plan: list[tuple[str, str, str]], barrier, out) -> None:
+    """Worker for the concurrency test: record (action, run, suggestion) decisions."""
+    from autocode import review
+    from autocode.errors import AutocodeError
+    from autocode.store import open_store
+
+    store = open_store(path)
+    barrier.wait()
+    ok = 0
+    for action, run, sid in plan:
+        try:
+            if action == "accept":
+                review.accept(store, sid, name=f"{run} {sid}", run_id=run, user=user)
+            else:
+                review.reject(store, sid, run_id=run, user=user)
+            ok += 1
+        except AutocodeError:
+            pass
+    store.close()
+    out.put((user, ok))
