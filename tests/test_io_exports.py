@@ -126,3 +126,22 @@ def test_qualtrics_user_named_question_is_not_metadata(tmp_path):
     p = tmp_path / "renamed.csv"
     p.write_text(src.replace(",Q2,", ",Q_barriers,", 1), encoding="utf-8")
     assert "Q_barriers" in read_responses(p).questions
+
+
+def test_surveymonkey_two_header_rows():
+    rs = read_responses(DATA / "surveymonkey.csv")
+    assert rs.export == "surveymonkey" and rs.id_column == "Respondent ID"
+    assert rs.questions == [
+        "What is the single biggest barrier to teaching on your unit?",
+        "Any other comments?",
+    ]
+    # The blank-headed column takes its question's name and its row-2 label.
+    assert list(rs.attributes.columns) == [
+        "Which best describes your role?",
+        "Which best describes your role? - Other (please specify)",
+    ]
+    assert (
+        rs.attributes.loc["114253902", "Which best describes your role? - Other (please specify)"]
+        == "Pharmacist"
+    )
+    assert rs.n_respondents == 3 and rs.n_non_answers == 1

@@ -54,9 +54,10 @@ class Export:
 
 def recognise(t: Table) -> Export:
     """Recognise the platform; for Qualtrics, also remove its label rows from ``t``."""
-    q = _qualtrics(t)
-    if q.kind:
-        return q
+    for recogniser in (_qualtrics, _surveymonkey):
+        ex = recogniser(t)
+        if ex.kind:
+            return ex
     return _redcap(t)
 
 
@@ -110,6 +111,43 @@ def _import_id_row(t: Table) -> int | None:
         if len(t.rows) > i and _is_import_row(t.rows[i]):
             return i
     return None
+
+
+SURVEYMONKEY_META = {
+    "Collector ID", "Start Date", "End Date", "IP Address", "Email Address", "First Name",
+    "Last Name", "Custom Data 1", "Custom Data",
+}  # fmt: skip
+_SM_SUBHEADS = {"Response", "Open-Ended Response"}
+
+
+def _surveymonkey(t: Table) -> Export:
+    """SurveyMonkey: question text in row 1 (blank over a question's further columns), and
+    "Response" / "Open-Ended Response" / the choice labels in row 2."""
+    ex = Export()
+    h = t.header
+    if "Respondent ID" not in h or "Collector ID" not in h or not t.rows:
+        return ex
+    sub = t.rows[0]
+    if sub[h.index("Respondent ID")].strip() or not any(v.strip() in _SM_SUBHEADS for v in sub):
+        return ex
+    ex.kind, ex.id_column = "surveymonkey", "Respondent ID"
+    names, last = [], ""
+    for j, name in enumerate(h):
+        label = sub[j].strip()
+        if name in t.unnamed and last:  # a further column of the question on its left
+            name = f"{last} - {label}" if label else name
+        else:
+            last = name
+            if label and label not in _SM_SUBHEADS and name not in SURVEYMONKEY_META:
+                name = f"{name} - {label}"
+        names.append(name)
+    if len(set(names)) == len(names):
+        t.header = names
+        t.notes = [n for n in t.notes if "has no name" not in n]
+    t.rows, t.row_labels = t.rows[1:], t.row_labels[1:]
+    ex.meta = {n for n in t.header if n in SURVEYMONKEY_META}
+    ex.notes.append("SurveyMonkey export: skipped the second header row")
+    return ex
 
 
 def _redcap(t: Table) -> Export:

@@ -35,6 +35,7 @@ class Table:
     question_labels: dict[str, str] = field(default_factory=dict)
     non_text: set[str] = field(default_factory=set)  # columns known not to be free text
     notes: list[str] = field(default_factory=list)
+    unnamed: dict[str, int] = field(default_factory=dict)  # generated name -> column index
 
 
 def read_bytes(p: Path) -> bytes:
@@ -238,6 +239,7 @@ def _tidy(p: Path, header: list[str], rows: list[list[str]], labels: list[str], 
     for j, h in enumerate(header):
         if not h:
             header[j] = h = f"column_{j + 1}"
+            t.unnamed[h] = j
             t.notes.append(f"column {j + 1} has no name; called it {h!r}")
         if h in seen:  # e.g. two REDCap fields with the same label in a labels export
             k = 2
