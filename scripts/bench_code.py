@@ -157,13 +157,21 @@ def fit_predict(method: str, ctx: dict, tr: np.ndarray, te: np.ndarray, seed: in
     # autocode
     fz = ResponseFeaturizer(**kw.get("feat", {}))
     q = ctx["questions"]
-    Xtr = fz.fit_transform([texts[i] for i in tr], [q[i] for i in tr], E[tr], ctx["D"])
+    ttr, qtr, Etr, Ytr = [texts[i] for i in tr], [q[i] for i in tr], E[tr], Y[tr]
+    nd = kw.get("desc_seeds", 0)
+    if nd:  # code definitions as extra positive seeds
+        for _ in range(nd):
+            ttr = ttr + ctx["descriptions"]
+            qtr = qtr + [""] * len(ctx["descriptions"])
+            Etr = np.vstack([Etr, ctx["D"]])
+            Ytr = np.vstack([Ytr, np.eye(Y.shape[1], dtype=int)])
+    Xtr = fz.fit_transform(ttr, qtr, Etr, ctx["D"])
     Xte = fz.transform([texts[i] for i in te], [q[i] for i in te], E[te])
     est = SeededCoder(random_state=seed, **kw.get("est", {}))
     if multilabel:
-        est.fit(Xtr, Y[tr][:, keep])
+        est.fit(Xtr, Ytr[:, keep])
         return full(est.predict(Xte))
-    est.fit(Xtr, Y[tr][:, keep].argmax(1))
+    est.fit(Xtr, Ytr[:, keep].argmax(1))
     P = np.zeros((len(te), len(keep)))
     P[:, est.classes_] = est.predict_proba(Xte)
     return full(onehot_argmax(P))
@@ -183,7 +191,7 @@ def context(data: Path, name: str, store) -> dict:
     D, _ = embed_texts(descriptions, emb, store)
     return {
         "name": name, "Y": Y, "codes": codes, "texts": texts, "questions": g["question"].tolist(),
-        "E": E, "D": D, "multilabel": DATASETS[name],
+        "E": E, "D": D, "descriptions": descriptions, "multilabel": DATASETS[name],
     }
 
 

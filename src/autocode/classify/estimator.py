@@ -52,6 +52,10 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
     threshold_prior : float
         Pseudo-count of positives pulling each code's threshold towards 0.5 (on the logit
         scale): a code with few seeds keeps a cautious cut instead of a noisy one.
+    calibrate : bool
+        Multi-label: map each code's score to a calibrated probability with Platt (1999)
+        scaling fitted on the out-of-fold scores (thresholds move with it, so decisions do
+        not change; the confidence becomes an honest probability).
     random_state : int, numpy Generator/RandomState or None
         Seeds the fold assignment of the threshold cross-validation.
     """
@@ -64,6 +68,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         min_codes: int = 1,
         max_iter: int = 300,
         threshold_prior: float = 10.0,
+        calibrate: bool = True,
         random_state=None,
     ):
         self.C = C
@@ -72,6 +77,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         self.min_codes = min_codes
         self.max_iter = max_iter
         self.threshold_prior = threshold_prior
+        self.calibrate = calibrate
         self.random_state = random_state
 
     # -- fitting ---------------------------------------------------------------------------
@@ -118,9 +124,8 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError("y has a single class: need at least two codes among the seeds")
-        self.model_ = self._lr(seed).fit(X, y)
-        self.coef_ = self.model_.coef_
-        self.intercept_ = self.model_.intercept_
+        m = self._lr(seed).fit(X, y)
+        self.coef_, self.intercept_ = m.coef_, m.intercept_
         self.thresholds_ = None
 
     def _fit_multilabel(self, X, Y, seed: int) -> None:
@@ -140,8 +145,10 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         self.coef_, self.intercept_ = coef, intercept
         self.thresholds_ = np.full(k, 0.5)
         self.cv_kappa_ = np.full(k, np.nan)
+        self.calib_ = np.tile([1.0, 0.0], (k, 1))  # p = sigmoid(a * z + b), z = logit score
         if self.threshold_cv:
             oof = self.oof_proba(X, Y, seed)
+            self.oof_proba_ = oof
             for j in range(k):
                 t, kap = best_threshold(oof[:, j], Y[:, j])
                 self.cv_kappa_[j] = kap
@@ -151,7 +158,23 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
                 w = npos / (npos + float(self.threshold_prior))
                 t = float(np.clip(t, 1e-4, 1 - 1e-4))
                 self.thresholds_[j] = 1.0 / (1.0 + np.exp(-w * np.log(t / (1 - t))))
-            self.oof_proba_ = oof
+            if self.calibrate:
+                self._fit_calibration(oof, Y)
+
+    def _fit_calibration(self, oof: np.ndarray, Y: np.ndarray) -> None:
+        """Platt scaling per code on out-of-fold logits; thresholds mapped through it."""
+        z = np.log(np.clip(oof, 1e-6, 1 - 1e-6) / (1 - np.clip(oof, 1e-6, 1 - 1e-6)))
+        for j in range(Y.shape[1]):
+            if Y[:, j].sum() < 3:
+                continue
+            m = LogisticRegression(C=1e4, max_iter=200).fit(z[:, [j]], Y[:, j])
+            a, b = float(m.coef_[0, 0]), float(m.intercept_[0])
+            if a <= 0:  # uninformative scores: keep the raw probability
+                continue
+            t = np.clip(self.thresholds_[j], 1e-6, 1 - 1e-6)
+            self.calib_[j] = (a, b)
+            self.thresholds_[j] = 1.0 / (1.0 + np.exp(-(a * np.log(t / (1 - t)) + b)))
+        self.oof_proba_ = 1.0 / (1.0 + np.exp(-(z * self.calib_[:, 0] + self.calib_[:, 1])))
 
     def oof_proba(self, X, Y, seed: int) -> np.ndarray:
         """Out-of-fold probabilities of every code (``threshold_cv`` folds, shuffled by seed)."""
@@ -171,18 +194,20 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
     def decision_function(self, X) -> np.ndarray:
         check_is_fitted(self, "coef_")
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
-        if self.multilabel_:
-            z = X @ self.coef_.T + self.intercept_
-            return np.asarray(z)
-        return self.model_.decision_function(X)
+        z = np.asarray(X @ self.coef_.T) + self.intercept_
+        return z[:, 0] if z.shape[1] == 1 else z
 
     def predict_proba(self, X) -> np.ndarray:
-        """Per-code probability (multi-label: independent; single-label: rows sum to 1)."""
-        if getattr(self, "multilabel_", False):
-            return 1.0 / (1.0 + np.exp(-self.decision_function(X)))
-        check_is_fitted(self, "coef_")
-        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
-        return self.model_.predict_proba(X)
+        """Per-code probability (multi-label: independent, calibrated; single-label: softmax)."""
+        z = self.decision_function(X)
+        if self.multilabel_:
+            return 1.0 / (1.0 + np.exp(-(z * self.calib_[:, 0] + self.calib_[:, 1])))
+        if z.ndim == 1:  # two classes: sklearn keeps one coefficient row
+            p1 = 1.0 / (1.0 + np.exp(-z))
+            return np.column_stack([1 - p1, p1])
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
 
     def predict(self, X) -> np.ndarray:
         """Multi-label: 0/1 matrix (thresholds applied); single-label: one code per row."""

@@ -1,0 +1,88 @@
+"""``autocode code --evaluate``: expected agreement with the human coder, before applying.
+
+k-fold cross-validation over the human seeds: each fold is coded by a model trained on the
+other folds (the full pipeline, thresholds included), and the machine's out-of-fold codes are
+compared with the human's. Kappa (Cohen 1960) with its standard error and 95% CI (Fleiss,
+Cohen & Everitt 1969) comes from :mod:`autocode.agree`; precision and recall get Wilson
+(1927) score intervals. Codes with fewer than ``MIN_SEEDS_WARN`` positive seeds are flagged:
+their estimates are too noisy to trust.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from sklearn.model_selection import KFold
+
+from .pipeline import MIN_SEEDS_WARN, BookInfo, Corpus, SeedCheck, train
+
+
+def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float | None, float | None, float | None]:
+    """Proportion k/n with its Wilson score interval; (None, None, None) when n == 0."""
+    if n == 0:
+        return None, None, None
+    p = k / n
+    den = 1 + z * z / n
+    mid = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return p, max(0.0, mid - half), min(1.0, mid + half)
+
+
+def _coef(c) -> dict:
+    d = {"value": c.value, "ci_low": c.ci_low, "ci_high": c.ci_high}
+    if c.value is None:
+        d["reason"] = c.reason
+    return d
+
+
+def evaluate(corpus: Corpus, E: np.ndarray, book: BookInfo, chk: SeedCheck, D: np.ndarray,
+             seed: int = 0, folds: int = 5, params: dict | None = None,
+             E_examples: np.ndarray | None = None, progress=None) -> dict:
+    """Cross-validated per-code kappa, precision, recall (with CIs) and overall agreement."""
+    from ..agree import agree_labels, agree_matrices
+
+    n = len(chk.rows)
+    folds = max(2, min(folds, n))
+    A = np.zeros_like(chk.Y)
+    for f, (tr, te) in enumerate(KFold(folds, shuffle=True, random_state=seed).split(chk.rows)):
+        sub = SeedCheck(chk.rows[tr], chk.Y[tr])
+        if not book.exclusive and (sub.Y.sum(0) == len(tr)).any():
+            continue  # a code on every training seed: this fold cannot be fitted
+        model = train(corpus, E, book, sub, D, seed=seed, params=params, E_examples=E_examples)
+        part = corpus.take(chk.rows[te])
+        A[te] = model.decide(model.proba(part, E[chk.rows[te]]))[0]
+        if progress:
+            progress(f + 1, folds)
+    ids = [corpus.ids[r] for r in chk.rows]
+    res = agree_matrices([chk.Y, A], codes=book.names, coders=["human", "autocode"], ids=ids)
+    per_code = []
+    for j, name in enumerate(book.names):
+        y, a = chk.Y[:, j], A[:, j]
+        tp = int((y & a).sum())
+        prec = wilson(tp, int(a.sum()))
+        rec = wilson(tp, int(y.sum()))
+        kap = res.per_code[name].coefficients["cohen_kappa"]
+        per_code.append({
+            "code": name, "seeds": int(y.sum()), "machine": int(a.sum()),
+            "kappa": _coef(kap),
+            "precision": {"value": prec[0], "ci_low": prec[1], "ci_high": prec[2]},
+            "recall": {"value": rec[0], "ci_low": rec[1], "ci_high": rec[2]},
+            "too_few_seeds": bool(y.sum() < MIN_SEEDS_WARN),
+        })
+    enough = [r["kappa"]["value"] for r in per_code
+              if not r["too_few_seeds"] and r["kappa"]["value"] is not None]
+    overall = {
+        "pooled_kappa": _coef(res.overall["pooled"]["cohen_kappa"]),
+        "macro_kappa": float(np.mean(enough)) if enough else None,
+        "macro_kappa_codes": len(enough),
+    }
+    if book.exclusive:
+        lab = np.column_stack([chk.Y.argmax(1), A.argmax(1)]).astype(object)
+        single = agree_labels(lab, coders=["human", "autocode"], ids=ids)
+        overall["kappa"] = _coef(single.overall["cohen_kappa"])
+    tp, npred, npos = int((chk.Y & A).sum()), int(A.sum()), int(chk.Y.sum())
+    overall["micro_f1"] = 2 * tp / (npred + npos) if npred + npos else None
+    return {"folds": folds, "n_seeds": n, "overall": overall, "per_code": per_code,
+            "warnings": [f"code {r['code']!r}: only {r['seeds']} seed(s), too few to estimate "
+                         "its agreement" for r in per_code if r["too_few_seeds"]]}
