@@ -145,3 +145,13 @@ def test_surveymonkey_two_header_rows():
         == "Pharmacist"
     )
     assert rs.n_respondents == 3 and rs.n_non_answers == 1
+
+
+def test_qualtrics_with_the_import_id_row_deleted(tmp_path):
+    lines = (DATA / "qualtrics.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    p = tmp_path / "two_rows.csv"
+    p.write_text(lines[0] + lines[1] + "".join(lines[3:]), encoding="utf-8")
+    rs = read_responses(p)
+    assert rs.n_respondents == 4
+    assert rs.question_labels["Q2"] == "What is the biggest barrier to teaching on your ward?"
+    assert rs.content_hash == read_responses(DATA / "qualtrics.csv").content_hash

@@ -49,8 +49,9 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 def _looks_latin(text: str) -> bool:
     """cp1252 text of a Western language: few non-ASCII letters among the letters."""
-    letters = sum(1 for ch in text if ch.isalpha())
-    high = sum(1 for ch in text if ord(ch) > 127 and ch.isalpha())
+    sample = text[:200_000]
+    letters = sum(1 for ch in sample if ch.isalpha())
+    high = sum(1 for ch in sample if ch > "\x7f" and ch.isalpha())
     return letters == 0 or high / letters < 0.3
 
 

@@ -76,8 +76,16 @@ def _qualtrics(t: Table) -> Export:
         return ex
     ex.kind = "qualtrics"
     skip = 0
-    if import_row is not None or legacy:
-        labels = t.rows[0] if import_row == 1 or legacy else []
+    # The question-text row alone (the ImportId row deleted by hand): "Response ID" under ResponseId.
+    label_only = (
+        import_row is None
+        and not legacy
+        and "ResponseId" in header
+        and bool(t.rows)
+        and t.rows[0][header.index("ResponseId")].strip() in ("Response ID", "ResponseId")
+    )
+    if import_row is not None or legacy or label_only:
+        labels = t.rows[0] if import_row == 1 or legacy or label_only else []
         if legacy:  # V1..V10 metadata names live in the label row
             header = [
                 lab if re.fullmatch(r"V\d+", h) and lab else h for h, lab in zip(header, labels)
