@@ -4,8 +4,9 @@
   question, the code's theme, the coder, source (human/machine), status and confidence.
   Every stored coding is written, rejected machine codings included (status says so).
 - ``wide``: one row per (response, coder) for every non-blank response in scope and every
-  coder, a ``coded`` column (1 when the coder coded the response at all) and one 0/1
-  column per code. Column names are safe for R, SPSS and Stata (letters, digits and
+  coder, a ``coded`` column (1 when the coder has any coding row for the response) and one
+  0/1 column per code (1 = applied: status not ``rejected``/``needs_review``, the rule of
+  ``autocode agree``). Column names are safe for R, SPSS and Stata (letters, digits and
   underscores, at most 32 characters); the key from column to code is written beside the
   file (``<name>.codes.csv``) or, for ``.xlsx``, on a second sheet.
 """
@@ -71,7 +72,7 @@ def wide_frame(data: ProjectData) -> tuple[pd.DataFrame, pd.DataFrame]:
     for rater in data.raters:
         rc = data.rater_codings(rater)
         applied = set(zip(rc["response_id"], rc["code"]))
-        coded = set(rc["response_id"])
+        coded = set(data.rater_rows(rater)["response_id"])  # any row, whatever its status
         f = pd.DataFrame(
             {
                 "response_id": resp["id"].to_numpy(),

