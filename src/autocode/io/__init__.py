@@ -6,11 +6,12 @@ kept as respondent attributes. Nothing here writes to disk.
 
 Supported: CSV/TSV (delimiter sniffed; UTF-8, UTF-8 with BOM, UTF-16, cp1252/latin-1 and
 other encodings detected), XLSX (``sheet=``), SPSS ``.sav`` (with pyreadstat installed);
-REDCap exports (raw or labels, events and repeated instruments) and Qualtrics CSV exports
-(three header rows, or the legacy two); wide (one column per question) or long (id,
-question, text) layouts.
+REDCap exports (raw or labels, events and repeated instruments), Qualtrics CSV/XLSX exports
+(three header rows, or the legacy two) and SurveyMonkey exports (two header rows); wide (one
+column per question) or long (id, question, text) layouts.
 
-Response ids: the respondent id when each respondent has one answer (one question);
+Response ids: the respondent id when no respondent can have two answers (a wide file with one
+text column; a long file where nobody answers two questions, e.g. one row per comment);
 otherwise ``"<respondent>:<question>"`` (e.g. a wide file with two open-ended questions).
 
 Modules: ``tables`` (files to a table of strings), ``decode`` (encodings, delimiters),
