@@ -60,7 +60,7 @@ class AgreementResult:
     level: str
     missing: str
     n_units: int
-    ids: list[str]
+    ids: list[str] | None
     excluded_ids: list[str]
     overall: dict[str, Any]
     per_code: dict[str, CodeResult] = field(default_factory=dict)
@@ -72,6 +72,15 @@ class AgreementResult:
     data: Any = field(default=None, repr=False)
     coded: Any = field(default=None, repr=False)
     codes: list[str] = field(default_factory=list)
+
+    @property
+    def matrices(self) -> np.ndarray | None:
+        """Multi-label data ``(n_coders, n_units, n_codes)`` behind the numbers."""
+        d = self.data
+        return d.get() if hasattr(d, "get") else d
+
+    def unit_id(self, u: int) -> str:
+        return self.ids[u] if self.ids is not None else str(u)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document (shape documented in the package docstring)."""
@@ -145,15 +154,15 @@ class AgreementResult:
         if self.data is None:
             return rows
         if self.design == "multi-label":
-            m = self.data  # (m, n, K) bool
+            m = self.matrices  # (m, n, K) bool
             coded = self.coded  # (m, n) bool
             vals = np.where(coded[:, :, None], m.astype(np.int8), -1)
             pres = (vals == 1).any(0)
             absn = (vals == 0).any(0)
             ui, ki = np.nonzero(pres & absn)
             for u, k in zip(ui.tolist(), ki.tolist()):
-                row = {"id": self.ids[u], "text": texts.get(self.ids[u], ""),
-                       "code": self.codes[k]}
+                uid = self.unit_id(u)
+                row = {"id": uid, "text": texts.get(uid, ""), "code": self.codes[k]}
                 for c, name in enumerate(self.coders):
                     row[name] = "" if vals[c, u, k] < 0 else int(vals[c, u, k])
                 rows.append(row)
@@ -270,22 +279,22 @@ def agree_matrices(matrices: Sequence[np.ndarray] | np.ndarray, *,
     (multi-rater coefficients allow missing ratings). ``bootstrap`` resamples units
     (percentile CIs, ``seed`` for reproducibility).
     """
-    mats = np.stack([np.asarray(m).astype(bool, copy=False) for m in matrices])
-    if mats.ndim != 3:
-        raise ValueError("matrices must be a sequence of (n_units, n_codes) arrays")
-    m, n, k = mats.shape
-    if m < 2:
+    arrs = [np.asarray(mm).astype(bool, copy=False) for mm in matrices]
+    if len(arrs) < 2:
         raise ValueError("agreement needs at least two coders")
+    if any(a.ndim != 2 or a.shape != arrs[0].shape for a in arrs):
+        raise ValueError("matrices must be (n_units, n_codes) arrays of the same shape")
+    m, (n, k) = len(arrs), arrs[0].shape
     coders = list(coders) if coders is not None else [f"coder{i + 1}" for i in range(m)]
     codes = list(codes) if codes is not None else [f"code{j + 1}" for j in range(k)]
-    ids = list(ids) if ids is not None else [str(i) for i in range(n)]
-    coded = np.ones((m, n), bool) if coded is None else np.asarray(coded, bool)
+    ids = list(ids) if ids is not None else None  # default: row numbers, made on demand
     per_code: dict[str, CodeResult] = {}
 
-    if m == 2 and coded.all():
-        x, y = mats[0], mats[1]
-        a, b = np.count_nonzero(x, axis=0), np.count_nonzero(y, axis=0)
-        n11 = np.count_nonzero(x & y, axis=0) if k else np.zeros(0, int)
+    if m == 2 and (coded is None or np.asarray(coded, bool).all()):
+        x, y = arrs
+        mats = _LazyStack(arrs)
+        coded = np.ones((m, n), bool)
+        a, b, n11 = _binary_counts(x, y)
         tables = np.empty((k, 2, 2))
         tables[:, 1, 1] = n11
         tables[:, 1, 0] = a - n11
@@ -301,6 +310,9 @@ def agree_matrices(matrices: Sequence[np.ndarray] | np.ndarray, *,
                                         _binary_coefficients(stats, j, 2, tables[j], None))
         pooled = _binary_coefficients(pstats, 0, 2, pooled_t, None)
     else:
+        mats = np.stack(arrs)
+        coded = np.ones((m, n), bool) if coded is None else np.asarray(coded, bool)
+        ids = ids if ids is not None else [str(i) for i in range(n)]
         if m == 2:  # keep units coded by both
             keep = coded.all(0)
             mats, coded = mats[:, keep], coded[:, keep]
@@ -341,6 +353,31 @@ def agree_matrices(matrices: Sequence[np.ndarray] | np.ndarray, *,
     return result
 
 
+class _LazyStack:
+    """The coders' matrices, stacked to ``(m, n, K)`` only if someone asks (saves a copy)."""
+
+    def __init__(self, arrs: list[np.ndarray]):
+        self._arrs, self._stacked = arrs, None
+
+    def get(self) -> np.ndarray:
+        if self._stacked is None:
+            self._stacked = np.stack(self._arrs)
+        return self._stacked
+
+
+def _binary_counts(x: np.ndarray, y: np.ndarray, step: int = 16384
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per code: units coded present by A, by B, by both (row blocks stay in cache)."""
+    k = x.shape[1]
+    a, b, n11 = (np.zeros(k, np.int64) for _ in range(3))
+    for s in range(0, x.shape[0], step):
+        xs, ys = x[s:s + step].view(np.uint8), y[s:s + step].view(np.uint8)
+        a += np.add.reduce(xs, axis=0, dtype=np.int32)
+        b += np.add.reduce(ys, axis=0, dtype=np.int32)
+        n11 += np.add.reduce(xs & ys, axis=0, dtype=np.int32)
+    return a, b, n11
+
+
 def _p(num: Any, den: Any) -> float | None:
     return float(num) / float(den) if den else None
 
@@ -371,7 +408,7 @@ def _pairwise_multilabel(mats: np.ndarray, coded: np.ndarray, coders: list[str]
 
 def _attach_bootstrap_multilabel(result: AgreementResult, n_boot: int, seed: int | None,
                                  confidence: float) -> None:
-    ci = bootstrap_multilabel(result.data, result.coded, n_boot, seed, confidence)
+    ci = bootstrap_multilabel(result.matrices, result.coded, n_boot, seed, confidence)
     for j, code in enumerate(result.codes):
         coefs = result.per_code[code].coefficients
         for key, (lo, hi) in ci["per_code"].items():

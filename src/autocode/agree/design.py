@@ -21,12 +21,19 @@ MISSING = ("exclude", "as-absent")
 NO_CODE = "(no code)"
 
 
+def _sort_key(ids: Any) -> list[Any]:
+    """Numeric ids in numeric order, otherwise text order."""
+    ids = [str(i) for i in ids]
+    try:
+        return [(float(s), s) for s in ids]
+    except ValueError:
+        return [(0.0, s) for s in ids]
+
+
 def _sort_ids(ids: Any) -> list[str]:
     ids = [str(i) for i in ids]
-    try:  # numeric ids in numeric order
-        return sorted(ids, key=lambda s: (float(s), s))
-    except ValueError:
-        return sorted(ids)
+    key = _sort_key(ids)
+    return [ids[i] for i in sorted(range(len(ids)), key=key.__getitem__)]
 
 
 def agree(codings: pd.DataFrame, *, coders: Sequence[str] | None = None,
@@ -54,19 +61,22 @@ def agree(codings: pd.DataFrame, *, coders: Sequence[str] | None = None,
     for col in ("id", "coder", "code"):
         if col not in codings.columns:
             raise InputError(f"codings need an {col!r} column")
-    df = codings[["id", "coder", "code"]].copy()
-    df["id"] = df["id"].astype(str)
-    df["coder"] = df["coder"].astype(str)
-    df["code"] = df["code"].where(df["code"].notna(), None)
-    df.loc[df["code"].astype(str).str.strip().isin(["", "nan", "None"]), "code"] = None
-    present = list(dict.fromkeys(df["coder"]))
+    # factorize once; clean only the distinct values (fast on millions of rows)
+    id_i, id_u = pd.factorize(codings["id"].astype(str))
+    co_i, co_u = pd.factorize(codings["coder"].astype(str))
+    cd_i, cd_u = pd.factorize(codings["code"])  # -1 = missing
+    names = [None if _blank(v) else str(v).strip() for v in cd_u]
+    code_names = sorted({v for v in names if v is not None})
+    name_idx = {c: i for i, c in enumerate(code_names)}
+    cd_map = np.array([-1 if v is None else name_idx[v] for v in names] + [-1], np.int64)
+    cd_i = cd_map[cd_i]  # index into code_names, -1 = "coded, no code"
+    present = [str(c) for c in co_u]
     if coders:
         unknown = [c for c in coders if c not in present]
         if unknown:
             raise InputError(f"no codings by {', '.join(map(repr, unknown))}",
                              "coders found: " + ", ".join(present))
         coders = list(dict.fromkeys(coders))
-        df = df[df["coder"].isin(coders)]
     else:
         coders = present
     if len(coders) < 2:
@@ -74,11 +84,17 @@ def agree(codings: pd.DataFrame, *, coders: Sequence[str] | None = None,
                          "needs two or more", "give two files, or a coder column with two "
                          "or more coders (--coder COL / --coders a,b)")
     m = len(coders)
-    all_ids = _sort_ids(df["id"].unique())
-    cidx = {c: i for i, c in enumerate(coders)}
-    uidx = {u: i for i, u in enumerate(all_ids)}
-    ui = df["id"].map(uidx).to_numpy()
-    ci = df["coder"].map(cidx).to_numpy()
+    co_map = np.array([coders.index(c) if c in coders else -1 for c in present], np.int64)
+    ci = co_map[co_i]
+    rows = ci >= 0
+    id_i, ci, cd_i = id_i[rows], ci[rows], cd_i[rows]
+    used = np.unique(id_i)
+    key = _sort_key(id_u[used])
+    order = np.array(sorted(range(len(used)), key=key.__getitem__), np.int64)
+    all_ids = [str(v) for v in id_u[used[order]]]
+    pos = np.full(len(id_u), -1, np.int64)
+    pos[used[order]] = np.arange(len(used))
+    ui = pos[id_i]
     coded = np.zeros((m, len(all_ids)), bool)
     coded[ci, ui] = True
     if missing == "exclude":
@@ -96,16 +112,17 @@ def agree(codings: pd.DataFrame, *, coders: Sequence[str] | None = None,
     coded = coded[:, keep]
     newidx = np.cumsum(keep) - 1
     sel = keep[ui]
-    df, ui, ci = df[sel], newidx[ui[sel]], ci[sel]
-    has = df["code"].notna().to_numpy()
-    codes_used = sorted(df.loc[has, "code"].astype(str).unique())
+    ui, ci, cd_i = newidx[ui[sel]], ci[sel], cd_i[sel]
+    has = cd_i >= 0
+    codes_used = [code_names[j] for j in np.unique(cd_i[has])]
     book = list(dict.fromkeys(codebook)) if codebook else []
     unknown_codes = [c for c in codes_used if book and c not in set(book)]
     n = len(ids)
+    names_arr = np.array(code_names + [""], dtype=object)
 
     if level != "nominal":
-        return _ordinal(df, ui, ci, has, coded, coders, ids, level, missing, excluded,
-                        bootstrap, seed, confidence)
+        return _ordinal(names_arr[cd_i], ui, ci, has, coded, coders, ids, level, missing,
+                        excluded, bootstrap, seed, confidence)
 
     # codes per (coder, unit)
     per = np.zeros((m, n), np.int64)
@@ -120,7 +137,7 @@ def agree(codings: pd.DataFrame, *, coders: Sequence[str] | None = None,
                              "but --single-label expects one", "drop --single-label to "
                              "analyse the codes as multi-label")
         labels = np.full((n, m), None, dtype=object)
-        labels[ui[has], ci[has]] = df.loc[has, "code"].astype(str).to_numpy()
+        labels[ui[has], ci[has]] = names_arr[cd_i[has]]
         empty = coded.T & (labels == None)  # noqa: E711 - elementwise
         labels[empty] = NO_CODE if missing == "as-absent" else None
         cats = book + [c for c in codes_used if c not in set(book)] if book else None
@@ -132,23 +149,33 @@ def agree(codings: pd.DataFrame, *, coders: Sequence[str] | None = None,
                             confidence=confidence)
 
     codes = book + [c for c in codes_used if c not in set(book)] if book else codes_used
-    kidx = {c: i for i, c in enumerate(codes)}
+    kmap = np.array([codes.index(c) if c in codes else -1 for c in code_names], np.int64)
     mats = np.zeros((m, n, len(codes)), bool)
-    ki = df.loc[has, "code"].astype(str).map(kidx).to_numpy()
-    mats[ci[has], ui[has], ki] = True
+    mats[ci[has], ui[has], kmap[cd_i[has]]] = True
     return agree_matrices(mats, codes=codes, coders=coders, ids=ids, coded=coded,
                           excluded_ids=excluded, unknown_codes=unknown_codes, missing=missing,
                           bootstrap=bootstrap, seed=seed, confidence=confidence)
 
 
-def _ordinal(df: pd.DataFrame, ui: np.ndarray, ci: np.ndarray, has: np.ndarray,
+def _blank(v: Any) -> bool:
+    if v is None:
+        return True
+    try:
+        if pd.isna(v):
+            return True
+    except (TypeError, ValueError):
+        pass
+    return str(v).strip() in ("", "nan", "None")
+
+
+def _ordinal(values: np.ndarray, ui: np.ndarray, ci: np.ndarray, has: np.ndarray,
              coded: np.ndarray, coders: list[str], ids: list[str], level: str, missing: str,
              excluded: list[str], bootstrap: int, seed: int | None,
              confidence: float) -> AgreementResult:
-    vals = pd.to_numeric(df["code"], errors="coerce").to_numpy(dtype=float)
+    vals = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
     bad = has & np.isnan(vals)
     if bad.any():
-        v = df["code"].to_numpy()[np.argmax(bad)]
+        v = values[np.argmax(bad)]
         raise InputError(f"--level {level} needs numeric ratings, got {v!r}",
                          "use numbers for the ratings, or drop --level for nominal codes")
     m, n = coded.shape

@@ -80,7 +80,7 @@ def agree_cmd(
                    seed=seed if bootstrap else None)
     if disagreements is not None:
         if files and project is not None:
-            texts = {**texts_from_project(project, result.ids), **texts}
+            texts = {**texts_from_project(project, result.ids or []), **texts}
         rows = result.disagreements(texts)
         cols = (["id", "text"] + (["code"] if result.design == "multi-label" else [])
                 + list(result.coders))
