@@ -260,3 +260,13 @@ def test_zero_width_only_answers_are_blank(tmp_path):
     p.write_text("id,comment\n1,\u200b\n2,Real answer about the rota.\n", encoding="utf-8")
     rs = read_responses(p, text=["comment"])
     assert rs.blanks == {"comment": 1} and len(rs.responses) == 1
+
+
+def test_gzipped_csv(tmp_path):
+    import gzip
+
+    p = tmp_path / "survey.csv.gz"
+    p.write_bytes(gzip.compress((DATA / "wide_cp1252.csv").read_bytes()))
+    rs = read_responses(p)
+    assert rs.format == "csv" and rs.encoding == "cp1252"
+    assert rs.content_hash == read_responses(DATA / "wide_utf8.csv").content_hash

@@ -189,3 +189,10 @@ def test_shared_long_files(name, n_texts):
     # Detection agrees with the explicit flags.
     auto = read_responses(path)
     assert auto.content_hash == rs.content_hash
+
+
+def test_text_flag_takes_a_glob():
+    rs = read_responses(DATA / "qualtrics.csv", text=["Q*_TEXT", "Q2"])
+    assert rs.questions == ["Q3_TEXT", "Q2"]
+    with pytest.raises(InputError, match="no column matches 'Z\\*'"):
+        read_responses(DATA / "qualtrics.csv", text=["Z*"])

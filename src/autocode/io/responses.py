@@ -119,6 +119,21 @@ def _resolve(name: str, header: list[str], flag: str) -> str:
     )
 
 
+def _resolve_many(pattern: str, header: list[str]) -> list[str]:
+    """A --text value: a column name, or a glob such as "Q*_TEXT" (columns in file order)."""
+    if pattern in header or not any(ch in pattern for ch in "*?["):
+        return [_resolve(pattern, header, "--text")]
+    from fnmatch import fnmatchcase
+
+    hits = [h for h in header if fnmatchcase(h.casefold(), pattern.strip().casefold())]
+    if not hits:
+        raise InputError(
+            f"no column matches {pattern!r} (given with --text); the columns are: {_cols(header)}",
+            "pass --text with a column name or a pattern such as 'Q*_TEXT'",
+        )
+    return hits
+
+
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
 
@@ -159,7 +174,7 @@ def read_responses(
     header = t.header
     columns = {h: [r[j] for r in t.rows] for j, h in enumerate(header)}
     text_cols = [text] if isinstance(text, str) else list(text or [])
-    text_cols = list(dict.fromkeys(_resolve(c, header, "--text") for c in text_cols))
+    text_cols = list(dict.fromkeys(c for pat in text_cols for c in _resolve_many(pat, header)))
     id_col = _resolve(id, header, "--id") if id else None
     q_col = _resolve(question, header, "--question") if question else None
 

@@ -58,6 +58,19 @@ def load_table(
     if not data.strip():
         raise InputError(f"{p}: the file is empty", "export the survey again")
     suffix = p.suffix.lower()
+    if data.startswith(b"\x1f\x8b"):  # survey.csv.gz
+        import gzip
+        import zlib
+
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error):
+            raise InputError(
+                f"{p}: a damaged gzip file", "decompress it and pass the CSV"
+            ) from None
+        suffix = Path(p.stem).suffix.lower()
+        if not data.strip():
+            raise InputError(f"{p}: the file is empty", "export the survey again")
     if data.startswith(b"PK\x03\x04"):
         return _load_xlsx(p, data, sheet)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
