@@ -155,3 +155,14 @@ def test_qualtrics_with_the_import_id_row_deleted(tmp_path):
     assert rs.n_respondents == 4
     assert rs.question_labels["Q2"] == "What is the biggest barrier to teaching on your ward?"
     assert rs.content_hash == read_responses(DATA / "qualtrics.csv").content_hash
+
+
+def test_a_complete_column_alone_does_not_make_a_redcap_file(tmp_path):
+    p = tmp_path / "generic.csv"
+    p.write_text(
+        "site,participant_id,is_complete,comment\n"
+        "North,P1,1,The handover teaching on Fridays is excellent.\n"
+        "North,P2,0,Nobody showed me where anything was on day one.\n"
+    )
+    rs = read_responses(p)
+    assert rs.export is None and rs.id_column == "participant_id"

@@ -167,7 +167,10 @@ def _redcap(t: Table) -> Export:
     is_raw = any(h.startswith("redcap_") for h in header)
     is_labels = bool(label_structure) and header[0].endswith("ID")
     complete = [h for h in header if _REDCAP_META_RE.match(h) and _all_in(t, h, _REDCAP_STATUS)]
-    if not (is_raw or is_labels or complete):
+    # REDCap always puts the record id field first; "*_complete" alone needs an id-like first
+    # column, or any file with an "is_complete" 0/1 column would pass.
+    first_is_id = re.sub(r"[^a-z]", "", header[0].casefold()).endswith("id")
+    if not (is_raw or is_labels or (complete and first_is_id)):
         return ex
     is_raw = is_raw or "record_id" in header
     ex.kind = "redcap"
