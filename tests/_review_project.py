@@ -30,15 +30,19 @@ THEMES = {"T1": "Staff", "T2": "Access", "T3": "Environment"}
 PER_SUGGESTION = 8
 
 
-def make_project(path: Path, run_id: str = "suggest-1", question: str = "what_was_good") -> Path:
+def make_project(
+    path: Path,
+    run_id: str = "suggest-1",
+    question: str = "what_was_good",
+    model_id: str = "hash-embedder-v1-64",
+) -> Path:
     """Create (or add a run to) a project at ``path``; returns the path."""
     store = open_store(path)
     with store.transaction() as conn:
         conn.execute(
             "INSERT INTO runs(id, stage, params, seed, model_id, versions, started_at, "
-            "finished_at, status) VALUES (?, 'suggest', '{}', 0, 'hash-embedder-v1-64', '{}', "
-            "?, ?, 'done')",
-            (run_id, now_iso(), now_iso()),
+            "finished_at, status) VALUES (?, 'suggest', '{}', 0, ?, '{}', ?, ?, 'done')",
+            (run_id, model_id, now_iso(), now_iso()),
         )
         for tid, label in THEMES.items():
             conn.execute(
