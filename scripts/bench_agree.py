@@ -58,16 +58,16 @@ def main() -> None:
         ours, res = timed(lambda: agree_matrices([x, y], codes=codes, coders=["a", "b"]), 3)
         xt, yt = np.ascontiguousarray(x.T), np.ascontiguousarray(y.T)  # fair to sklearn
         skl, ref = timed(lambda: [cohen_kappa_score(xt[j], yt[j]) for j in range(k)])
-        diff = max(abs(res.per_code[c].coefficients["cohen_kappa"].value - r)
-                   for c, r in zip(codes, ref))
+        diff = max(
+            abs(res.per_code[c].coefficients["cohen_kappa"].value - r) for c, r in zip(codes, ref)
+        )
         rows.append((f"{n_big:,} x {k}, 2 coders: all coefficients + SEs", ours, "< 10 s"))
         rows.append((f"  sklearn cohen_kappa_score loop over {k} codes (kappa only)", skl, ""))
         rows.append(("  speed-up vs sklearn loop", skl / ours, ">= 20x"))
         rows.append(("  max |kappa - sklearn|", diff, "<= 1e-9"))
 
         xb, yb = make(n_boot_units, k, seed=1)
-        boot, bres = timed(lambda: agree_matrices([xb, yb], codes=codes, bootstrap=n_boot,
-                                                  seed=0))
+        boot, _bres = timed(lambda: agree_matrices([xb, yb], codes=codes, bootstrap=n_boot, seed=0))
         rows.append((f"bootstrap {n_boot:,} resamples, {n_boot_units:,} x {k}", boot, "< 30 s"))
 
         import pandas as pd
@@ -77,14 +77,23 @@ def main() -> None:
         parts = []
         for name, m in (("a", xl), ("b", yl)):
             ui, ki = np.nonzero(m)
-            parts.append(pd.DataFrame({"id": ui.astype(str), "coder": name,
-                                       "code": np.asarray(codes, dtype=object)[ki]}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "id": ui.astype(str),
+                        "coder": name,
+                        "code": np.asarray(codes, dtype=object)[ki],
+                    }
+                )
+            )
         df = pd.concat(parts, ignore_index=True)
         longt, _ = timed(lambda: agree(df))
         rows.append((f"agree(DataFrame): {n_long:,} x {k}, {len(df):,} long rows", longt, ""))
 
-    print(f"autocode agree benchmark — {platform.processor() or platform.machine()}, "
-          f"numpy {np.__version__}, 1 BLAS thread")
+    print(
+        f"autocode agree benchmark — {platform.processor() or platform.machine()}, "
+        f"numpy {np.__version__}, 1 BLAS thread"
+    )
     print(f"{'measure':<64} {'value':>12}  target")
     for name, val, target in rows:
         unit = "x" if "speed-up" in name else ("" if "max |" in name else " s")

@@ -38,7 +38,8 @@ def test_multilabel_two_coders_matches_sklearn_per_code_pooled_and_macro():
     for j, code in enumerate("abcdef"):
         r = res.per_code[code]
         assert r.coefficients["cohen_kappa"].value == pytest.approx(
-            cohen_kappa_score(x[:, j], y[:, j]), abs=1e-9)
+            cohen_kappa_score(x[:, j], y[:, j]), abs=1e-9
+        )
         assert r.prevalence_by_coder["h"] == pytest.approx(x[:, j].mean())
     pooled = res.overall["pooled"]["cohen_kappa"].value
     assert pooled == pytest.approx(cohen_kappa_score(x.ravel(), y.ravel()), abs=1e-9)
@@ -75,7 +76,8 @@ def test_three_coders_match_statsmodels_and_krippendorff():
         assert c["fleiss_kappa"].value == pytest.approx(fleiss_kappa(counts), abs=1e-9)
         data = np.vstack([x[:, j], y[:, j], z[:, j]]).astype(float)
         assert c["krippendorff_alpha"].value == pytest.approx(
-            krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"), abs=1e-9)
+            krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"), abs=1e-9
+        )
         assert c["cohen_kappa"].value is None and "two coders" in c["cohen_kappa"].reason
     assert set(res.pairwise) == {"a|b", "a|c", "b|c"}
 
@@ -83,8 +85,9 @@ def test_three_coders_match_statsmodels_and_krippendorff():
 def test_long_frame_missing_exclude_and_as_absent():
     x, y = _pair(n=50, k=3)
     df = _long([x, y], ["alice", "bob"], ["p", "q", "r"])
-    extra = pd.DataFrame([("only-alice", "alice", "p"), ("only-bob", "bob", None)],
-                         columns=["id", "coder", "code"])
+    extra = pd.DataFrame(
+        [("only-alice", "alice", "p"), ("only-bob", "bob", None)], columns=["id", "coder", "code"]
+    )
     df = pd.concat([df, extra])
     res = agree(df)
     assert res.n_units == 50
@@ -110,8 +113,13 @@ def test_single_label_detected_and_equal_to_cohen():
     rng = np.random.default_rng(2)
     a = rng.choice(["pos", "neg", "mixed"], 120)
     b = np.where(rng.random(120) < 0.7, a, rng.choice(["pos", "neg", "mixed"], 120))
-    df = pd.DataFrame({"id": np.r_[np.arange(120), np.arange(120)],
-                       "coder": ["a"] * 120 + ["b"] * 120, "code": np.r_[a, b]})
+    df = pd.DataFrame(
+        {
+            "id": np.r_[np.arange(120), np.arange(120)],
+            "coder": ["a"] * 120 + ["b"] * 120,
+            "code": np.r_[a, b],
+        }
+    )
     res = agree(df)
     assert res.design == "single-label"
     assert res.per_code == {}
@@ -124,8 +132,13 @@ def test_single_label_detected_and_equal_to_cohen():
 
 
 def test_single_label_flag_rejects_two_codes():
-    df = pd.DataFrame({"id": ["1", "1", "1", "2", "2"], "coder": ["a", "a", "b", "a", "b"],
-                       "code": ["x", "y", "x", "y", "y"]})
+    df = pd.DataFrame(
+        {
+            "id": ["1", "1", "1", "2", "2"],
+            "coder": ["a", "a", "b", "a", "b"],
+            "code": ["x", "y", "x", "y", "y"],
+        }
+    )
     with pytest.raises(InputError, match="one"):
         agree(df, single_label=True)
     assert agree(df).design == "multi-label"
@@ -138,17 +151,24 @@ def test_ordinal_and_interval_designs():
     rng = np.random.default_rng(9)
     a = rng.integers(1, 6, 200)
     b = np.clip(a + rng.integers(-1, 2, 200), 1, 5)
-    df = pd.DataFrame({"id": np.r_[np.arange(200), np.arange(200)],
-                       "coder": ["a"] * 200 + ["b"] * 200, "code": np.r_[a, b].astype(str)})
+    df = pd.DataFrame(
+        {
+            "id": np.r_[np.arange(200), np.arange(200)],
+            "coder": ["a"] * 200 + ["b"] * 200,
+            "code": np.r_[a, b].astype(str),
+        }
+    )
     res = agree(df, level="ordinal")
     assert res.design == "ordinal"
     for w in ("linear", "quadratic"):
         assert res.overall[f"cohen_kappa_{w}"].value == pytest.approx(
-            cohen_kappa_score(a, b, weights=w), abs=1e-9)
+            cohen_kappa_score(a, b, weights=w), abs=1e-9
+        )
     for level in ("ordinal", "interval", "ratio"):
         r = agree(df, level=level, bootstrap=30, seed=1)
-        ref = krippendorff.alpha(reliability_data=np.vstack([a, b]).astype(float),
-                                 level_of_measurement=level)
+        ref = krippendorff.alpha(
+            reliability_data=np.vstack([a, b]).astype(float), level_of_measurement=level
+        )
         assert r.overall["krippendorff_alpha"].value == pytest.approx(ref, abs=1e-9)
         assert r.overall["gwet_ac2"].value is not None
     with pytest.raises(InputError, match="numeric"):
@@ -158,12 +178,27 @@ def test_ordinal_and_interval_designs():
 def test_ratings_with_three_coders_and_missing():
     import krippendorff
 
-    lab = np.array([[1, 1, None, 1], [2, 2, 3, 2], [3, 3, 3, 3], [3, 3, 3, 3], [2, 2, 2, 2],
-                    [1, 2, 3, 4], [4, 4, 4, 4], [1, 1, 2, 1], [2, 2, 2, 2], [None, 5, 5, 5],
-                    [None, None, 1, 1], [None, 3, None, None]], dtype=object)
+    lab = np.array(
+        [
+            [1, 1, None, 1],
+            [2, 2, 3, 2],
+            [3, 3, 3, 3],
+            [3, 3, 3, 3],
+            [2, 2, 2, 2],
+            [1, 2, 3, 4],
+            [4, 4, 4, 4],
+            [1, 1, 2, 1],
+            [2, 2, 2, 2],
+            [None, 5, 5, 5],
+            [None, None, 1, 1],
+            [None, 3, None, None],
+        ],
+        dtype=object,
+    )
     res = agree_labels(lab, level="interval", bootstrap=20, seed=0)
-    ref = krippendorff.alpha(reliability_data=np.array(lab, float).T,
-                             level_of_measurement="interval")
+    ref = krippendorff.alpha(
+        reliability_data=np.array(lab, float).T, level_of_measurement="interval"
+    )
     assert res.overall["krippendorff_alpha"].value == pytest.approx(ref, abs=1e-9)
     assert res.overall["gwet_ac1"].value == pytest.approx(0.77544, abs=5e-6)
     assert len(res.pairwise) == 6
@@ -226,8 +261,19 @@ def test_json_document_shape():
     assert set(doc["excluded_units"]) == {"count", "ids"}
     assert set(doc["overall"]) == {"pooled", "macro"}
     code = doc["per_code"]["a"]
-    for key in ("n_units", "prevalence", "percent_agreement", "cohen_kappa", "scott_pi",
-                "fleiss_kappa", "krippendorff_alpha", "gwet_ac1", "brennan_prediger", "pabak",
-                "prevalence_index", "bias_index"):
+    for key in (
+        "n_units",
+        "prevalence",
+        "percent_agreement",
+        "cohen_kappa",
+        "scott_pi",
+        "fleiss_kappa",
+        "krippendorff_alpha",
+        "gwet_ac1",
+        "brennan_prediger",
+        "pabak",
+        "prevalence_index",
+        "bias_index",
+    ):
         assert key in code
     assert set(code["cohen_kappa"]) >= {"value", "se", "ci_low", "ci_high"}

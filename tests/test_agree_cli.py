@@ -47,8 +47,9 @@ def test_readable_table_with_landis_koch_label(capsys):
 
 
 def test_missing_as_absent_counts_single_coder_responses(capsys):
-    rc, out, _ = run(capsys, DATA / "alice_long.csv", DATA / "bob_wide.csv",
-                     "--missing", "as-absent", "--json")
+    rc, out, _ = run(
+        capsys, DATA / "alice_long.csv", DATA / "bob_wide.csv", "--missing", "as-absent", "--json"
+    )
     doc = json.loads(out)
     assert rc == 0 and doc["n_units"] == 9 and doc["excluded_units"]["count"] == 0
     assert "Parking" in doc["per_code"]
@@ -56,26 +57,54 @@ def test_missing_as_absent_counts_single_coder_responses(capsys):
 
 def test_disagreements_out_and_codebook(capsys, tmp_path):
     dis, table = tmp_path / "dis.csv", tmp_path / "table.csv"
-    rc, out, err = run(capsys, DATA / "alice_long.csv", DATA / "bob_wide.csv",
-                       "--disagreements", dis, "--out", table,
-                       "--codebook", DATA / "codebook.csv", "--json")
+    rc, out, err = run(
+        capsys,
+        DATA / "alice_long.csv",
+        DATA / "bob_wide.csv",
+        "--disagreements",
+        dis,
+        "--out",
+        table,
+        "--codebook",
+        DATA / "codebook.csv",
+        "--json",
+    )
     assert rc == 0, err
     doc = json.loads(out)
     assert "Cleanliness" in doc["per_code"]
     assert doc["per_code"]["Cleanliness"]["cohen_kappa"]["value"] is None
     rows = list(csv.DictReader(dis.open(encoding="utf-8")))
-    assert rows == [{"id": "1", "text": "The nurses were kind", "code": "Waiting",
-                     "alice_long": "1", "bob_wide": "0"},
-                    {"id": "6", "text": "Doctor listened to me", "code": "Waiting",
-                     "alice_long": "0", "bob_wide": "1"}]
+    assert rows == [
+        {
+            "id": "1",
+            "text": "The nurses were kind",
+            "code": "Waiting",
+            "alice_long": "1",
+            "bob_wide": "0",
+        },
+        {
+            "id": "6",
+            "text": "Doctor listened to me",
+            "code": "Waiting",
+            "alice_long": "0",
+            "bob_wide": "1",
+        },
+    ]
     t = list(csv.DictReader(table.open(encoding="utf-8")))
     assert [r["code"] for r in t][-2:] == ["(pooled)", "(macro)"]
     assert "cohen_kappa_se" in t[0]
 
 
 def test_unknown_codes_are_flagged(capsys):
-    rc, out, _ = run(capsys, DATA / "alice_long.csv", DATA / "bob_wide.csv", "--missing",
-                     "as-absent", "--codebook", DATA / "codebook.csv")
+    rc, out, _ = run(
+        capsys,
+        DATA / "alice_long.csv",
+        DATA / "bob_wide.csv",
+        "--missing",
+        "as-absent",
+        "--codebook",
+        DATA / "codebook.csv",
+    )
     assert rc == 0 and "codes not in the codebook: Parking" in out
 
 
@@ -88,21 +117,42 @@ def test_one_file_with_coder_column_three_coders_single_label(capsys):
     assert doc["overall"]["cohen_kappa"]["value"] is None
     assert doc["overall"]["fleiss_kappa"]["value"] is not None
     assert set(doc["pairwise"]) == {"ann|ben", "ann|cat", "ben|cat"}
-    rc, out, _ = run(capsys, DATA / "coders_long.csv", "--coder", "rater", "--coders",
-                     "ann,ben", "--json")
+    rc, out, _ = run(
+        capsys, DATA / "coders_long.csv", "--coder", "rater", "--coders", "ann,ben", "--json"
+    )
     assert json.loads(out)["overall"]["cohen_kappa"]["value"] is not None
 
 
 def test_ratings_level_and_bootstrap(capsys):
-    rc, out, err = run(capsys, DATA / "ratings.csv", "--level", "ordinal", "--bootstrap", "200",
-                       "--seed", "3", "--json")
+    rc, out, err = run(
+        capsys,
+        DATA / "ratings.csv",
+        "--level",
+        "ordinal",
+        "--bootstrap",
+        "200",
+        "--seed",
+        "3",
+        "--json",
+    )
     assert rc == 0, err
     doc = json.loads(out)
     assert doc["design"] == "ordinal"
     assert doc["overall"]["cohen_kappa_quadratic"]["value"] is not None
     assert doc["bootstrap"]["seed"] == 3
-    again = json.loads(run(capsys, DATA / "ratings.csv", "--level", "ordinal", "--bootstrap",
-                           "200", "--seed", "3", "--json")[1])
+    again = json.loads(
+        run(
+            capsys,
+            DATA / "ratings.csv",
+            "--level",
+            "ordinal",
+            "--bootstrap",
+            "200",
+            "--seed",
+            "3",
+            "--json",
+        )[1]
+    )
     assert again == doc
     rc, out, _ = run(capsys, DATA / "ratings.csv", "--level", "interval")
     assert rc == 0 and "Krippendorff" not in out or "Kripp" in out or "α" in out
@@ -112,20 +162,33 @@ def _project(tmp_path: Path) -> Path:
     p = tmp_path / "study.db"
     store = open_store(p)
     with store.transaction() as conn:
-        for rid, text in (("r1", "Kind nurses"), ("r2", "Long wait"), ("r3", "Cold food"),
-                          ("r4", "All fine")):
-            conn.execute("INSERT INTO responses(id, respondent, question, text, text_hash) "
-                         "VALUES (?,?,?,?,?)", (rid, rid, "q", text, rid))
-        rows = [("r1", "Staff", "alice", "human", None), ("r2", "Waiting", "alice", "human", None),
-                ("r3", "Food", "alice", "human", None), ("r4", "", "alice", "human", None),
-                ("r1", "Staff", "autocode", "machine", "accepted"),
-                ("r2", "Staff", "autocode", "machine", "accepted"),
-                ("r3", "Food", "autocode", "machine", "needs_review"),
-                ("r4", "Food", "autocode", "machine", "rejected")]
+        for rid, text in (
+            ("r1", "Kind nurses"),
+            ("r2", "Long wait"),
+            ("r3", "Cold food"),
+            ("r4", "All fine"),
+        ):
+            conn.execute(
+                "INSERT INTO responses(id, respondent, question, text, text_hash) "
+                "VALUES (?,?,?,?,?)",
+                (rid, rid, "q", text, rid),
+            )
+        rows = [
+            ("r1", "Staff", "alice", "human", None),
+            ("r2", "Waiting", "alice", "human", None),
+            ("r3", "Food", "alice", "human", None),
+            ("r4", "", "alice", "human", None),
+            ("r1", "Staff", "autocode", "machine", "accepted"),
+            ("r2", "Staff", "autocode", "machine", "accepted"),
+            ("r3", "Food", "autocode", "machine", "needs_review"),
+            ("r4", "Food", "autocode", "machine", "rejected"),
+        ]
         for rid, code, coder, src, status in rows:
-            conn.execute("INSERT INTO codings(response_id, code, coder, source, status, "
-                         "created_at) VALUES (?,?,?,?,?,?)",
-                         (rid, code, coder, src, status, now_iso()))
+            conn.execute(
+                "INSERT INTO codings(response_id, code, coder, source, status, "
+                "created_at) VALUES (?,?,?,?,?,?)",
+                (rid, code, coder, src, status, now_iso()),
+            )
     store.close()
     return p
 
@@ -133,16 +196,16 @@ def _project(tmp_path: Path) -> Path:
 def test_codings_from_the_project_store(capsys, tmp_path):
     p = _project(tmp_path)
     dis = tmp_path / "dis.csv"
-    rc, out, err = run(capsys, "--project", p, "--coders", "alice,autocode", "--json",
-                       "--disagreements", dis)
+    rc, out, err = run(
+        capsys, "--project", p, "--coders", "alice,autocode", "--json", "--disagreements", dis
+    )
     assert rc == 0, err
     doc = json.loads(out)
     assert doc["coders"] == ["alice", "autocode"] and doc["n_units"] == 4
     # needs_review / rejected machine rows are not present codes
     assert doc["per_code"]["Food"]["prevalence_by_coder"] == {"alice": 0.25, "autocode": 0.0}
     rows = list(csv.DictReader(dis.open(encoding="utf-8")))
-    assert {"id": "r3", "text": "Cold food", "code": "Food", "alice": "1",
-            "autocode": "0"} in rows
+    assert {"id": "r3", "text": "Cold food", "code": "Food", "alice": "1", "autocode": "0"} in rows
     rc, _, err = run(capsys, "--project", p, "--coders", "alice,bob")
     assert rc == 2 and "no codings by 'bob'" in err and "alice, autocode" in err
 
@@ -158,21 +221,24 @@ def test_texts_from_project_for_file_inputs(capsys, tmp_path):
     assert "Long wait" in dis.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("args, message", [
-    (["missing.csv", "other.csv"], "does not exist"),
-    (["@alice_long.csv", "@bob_wide.csv", "--id", "nope"], "no id column 'nope'"),
-    (["@alice_long.csv", "@bob_wide.csv", "--code", "nope"], "no code column 'nope'"),
-    (["@alice_long.csv", "@bad_wide.csv"], "value other than 0/1"),
-    (["@alice_long.csv"], "only one coder"),
-    (["@alice_long.csv", "@bob_wide.csv", "--level", "fuzzy"], "--level must be one of"),
-    (["@alice_long.csv", "@bob_wide.csv", "--missing", "zero"], "--missing must be"),
-    (["@ratings.csv", "--level", "ordinal", "--coders", "a,zed"], "no codings by 'zed'"),
-    (["@coders_long.csv", "--coder", "who"], "no coder column 'who'"),
-    (["@alice_long.csv", "@bob_wide.csv", "--codebook", "nothere.yaml"], "does not exist"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["missing.csv", "other.csv"], "does not exist"),
+        (["@alice_long.csv", "@bob_wide.csv", "--id", "nope"], "no id column 'nope'"),
+        (["@alice_long.csv", "@bob_wide.csv", "--code", "nope"], "no code column 'nope'"),
+        (["@alice_long.csv", "@bad_wide.csv"], "value other than 0/1"),
+        (["@alice_long.csv"], "only one coder"),
+        (["@alice_long.csv", "@bob_wide.csv", "--level", "fuzzy"], "--level must be one of"),
+        (["@alice_long.csv", "@bob_wide.csv", "--missing", "zero"], "--missing must be"),
+        (["@ratings.csv", "--level", "ordinal", "--coders", "a,zed"], "no codings by 'zed'"),
+        (["@coders_long.csv", "--coder", "who"], "no coder column 'who'"),
+        (["@alice_long.csv", "@bob_wide.csv", "--codebook", "nothere.yaml"], "does not exist"),
+    ],
+)
 def test_bad_input_is_one_clear_line_exit_2(capsys, tmp_path, args, message):
     args = [str(DATA / a[1:]) if a.startswith("@") else a for a in args]
-    rc, out, err = run(capsys, *args)
+    rc, _out, err = run(capsys, *args)
     assert rc == 2
     assert err.startswith("error: ") and message in err
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -211,8 +277,20 @@ def test_help_lists_the_options(capsys):
     rc = main(["agree", "--help"])
     out = capsys.readouterr().out
     assert rc == 0
-    for opt in ("--coder", "--project", "--coders", "--single-label", "--level", "--missing",
-                "--codebook", "--bootstrap", "--seed", "--disagreements", "--json", "--out"):
+    for opt in (
+        "--coder",
+        "--project",
+        "--coders",
+        "--single-label",
+        "--level",
+        "--missing",
+        "--codebook",
+        "--bootstrap",
+        "--seed",
+        "--disagreements",
+        "--json",
+        "--out",
+    ):
         assert opt in out
 
 

@@ -39,10 +39,25 @@ COHEN_1960 = np.array([[88, 14, 18], [10, 40, 10], [2, 6, 12]])
 # irrCAC (Gwet) cont3x3abstractors, with the values printed in the irrCAC README
 ABSTRACTORS = np.array([[13, 0, 0], [0, 20, 7], [0, 4, 56]])
 # irrCAC distrib.6raters: 15 subjects x 5 categories, 6 raters each
-DISTRIB_6 = np.array([
-    [0, 0, 0, 6, 0], [0, 3, 0, 0, 3], [0, 1, 4, 0, 1], [0, 0, 0, 0, 6], [0, 3, 0, 3, 0],
-    [2, 0, 4, 0, 0], [0, 0, 4, 0, 2], [2, 0, 3, 1, 0], [2, 0, 0, 4, 0], [0, 0, 0, 0, 6],
-    [1, 0, 0, 5, 0], [1, 1, 0, 4, 0], [0, 3, 3, 0, 0], [1, 0, 0, 5, 0], [0, 2, 0, 3, 1]])
+DISTRIB_6 = np.array(
+    [
+        [0, 0, 0, 6, 0],
+        [0, 3, 0, 0, 3],
+        [0, 1, 4, 0, 1],
+        [0, 0, 0, 0, 6],
+        [0, 3, 0, 3, 0],
+        [2, 0, 4, 0, 0],
+        [0, 0, 4, 0, 2],
+        [2, 0, 3, 1, 0],
+        [2, 0, 0, 4, 0],
+        [0, 0, 0, 0, 6],
+        [1, 0, 0, 5, 0],
+        [1, 1, 0, 4, 0],
+        [0, 3, 3, 0, 0],
+        [1, 0, 0, 5, 0],
+        [0, 2, 0, 3, 1],
+    ]
+)
 
 
 def _expand(table: np.ndarray) -> tuple[list[int], list[int]]:
@@ -158,8 +173,7 @@ def test_fleiss_kappa_equals_statsmodels():
         truth = rng.integers(0, q, 200)
         ratings = np.where(rng.random((200, m)) < 0.5, truth[:, None], rng.integers(0, q, (200, m)))
         counts = aggregate_raters(ratings, n_cat=q)[0]
-        assert fleiss_kappa(counts, counts=True).value == pytest.approx(sm_fleiss(counts),
-                                                                        abs=1e-9)
+        assert fleiss_kappa(counts, counts=True).value == pytest.approx(sm_fleiss(counts), abs=1e-9)
         assert fleiss_kappa(ratings).value == pytest.approx(sm_fleiss(counts), abs=1e-9)
 
 
@@ -170,8 +184,9 @@ def test_krippendorff_alpha_equals_krippendorff_package(level):
     rng = np.random.default_rng(11)
     for _ in range(4):
         truth = rng.integers(1, 6, 150)
-        data = np.where(rng.random((150, 4)) < 0.7, truth[:, None],
-                        rng.integers(1, 6, (150, 4))).astype(float)
+        data = np.where(
+            rng.random((150, 4)) < 0.7, truth[:, None], rng.integers(1, 6, (150, 4))
+        ).astype(float)
         data[rng.random((150, 4)) < 0.2] = np.nan  # missing values
         ours = krippendorff_alpha(data, level).value
         ref = krippendorff.alpha(reliability_data=data.T, level_of_measurement=level)

@@ -18,7 +18,7 @@ of the per-code values that are defined.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from itertools import combinations
 from typing import Any
 
@@ -26,157 +26,32 @@ import numpy as np
 
 from . import coefficients as C
 from .bootstrap import bootstrap_labels, bootstrap_multilabel
+from .result import AgreementResult, CodeResult
 
-BINARY_KEYS = ("percent_agreement", "cohen_kappa", "scott_pi", "fleiss_kappa",
-               "krippendorff_alpha", "gwet_ac1", "brennan_prediger", "pabak",
-               "prevalence_index", "bias_index")
-_KAPPA_LIKE = ("cohen_kappa", "scott_pi", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1",
-               "brennan_prediger", "pabak", "cohen_kappa_linear", "cohen_kappa_quadratic",
-               "gwet_ac2")
-
-
-@dataclass
-class CodeResult:
-    """Agreement on one code (multi-label design)."""
-
-    n_units: int
-    prevalence: float | None
-    prevalence_by_coder: dict[str, float | None]
-    coefficients: dict[str, C.Coefficient]
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"n_units": self.n_units, "prevalence": self.prevalence,
-                             "prevalence_by_coder": self.prevalence_by_coder}
-        d.update({k: v.to_dict() for k, v in self.coefficients.items()})
-        return d
-
-
-@dataclass
-class AgreementResult:
-    """What :func:`agree` returns. ``to_json()`` gives the documented JSON document."""
-
-    coders: list[str]
-    design: str
-    level: str
-    missing: str
-    n_units: int
-    ids: list[str] | None
-    excluded_ids: list[str]
-    overall: dict[str, Any]
-    per_code: dict[str, CodeResult] = field(default_factory=dict)
-    categories: list[Any] | None = None
-    unknown_codes: list[str] = field(default_factory=list)
-    pairwise: dict[str, dict[str, C.Coefficient]] = field(default_factory=dict)
-    bootstrap: dict[str, Any] | None = None
-    # the data behind the numbers, for disagreements (not serialised)
-    data: Any = field(default=None, repr=False)
-    coded: Any = field(default=None, repr=False)
-    codes: list[str] = field(default_factory=list)
-
-    @property
-    def matrices(self) -> np.ndarray | None:
-        """Multi-label data ``(n_coders, n_units, n_codes)`` behind the numbers."""
-        d = self.data
-        return d.get() if hasattr(d, "get") else d
-
-    def unit_id(self, u: int) -> str:
-        return self.ids[u] if self.ids is not None else str(u)
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON document (shape documented in the package docstring)."""
-        if self.design == "multi-label":
-            overall = {
-                "pooled": {k: v.to_dict() for k, v in self.overall["pooled"].items()},
-                "macro": {k: (v.to_dict() if isinstance(v, C.Coefficient) else v)
-                          for k, v in self.overall["macro"].items()},
-            }
-        else:
-            overall = {k: (v.to_dict() if isinstance(v, C.Coefficient) else v)
-                       for k, v in self.overall.items()}
-        doc: dict[str, Any] = {
-            "coders": list(self.coders),
-            "design": self.design,
-            "level": self.level,
-            "missing": self.missing,
-            "n_units": self.n_units,
-            "excluded_units": {"count": len(self.excluded_ids), "ids": list(self.excluded_ids)},
-            "overall": overall,
-            "per_code": {k: v.to_dict() for k, v in self.per_code.items()},
-        }
-        if self.categories is not None:
-            doc["categories"] = list(self.categories)
-        if self.unknown_codes:
-            doc["unknown_codes"] = list(self.unknown_codes)
-        if self.pairwise:
-            doc["pairwise"] = {k: {n: c.to_dict() for n, c in v.items()}
-                               for k, v in self.pairwise.items()}
-        if self.bootstrap:
-            doc["bootstrap"] = dict(self.bootstrap)
-        return doc
-
-    def to_rows(self) -> list[dict[str, Any]]:
-        """One flat row per code (+ pooled, macro) or one overall row, for ``--out FILE.csv``."""
-        def flat(name: str, coefs: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-            row: dict[str, Any] = {"code": name, **extra}
-            reasons = []
-            for k, c in coefs.items():
-                if not isinstance(c, C.Coefficient):
-                    row[k] = c
-                    continue
-                row[k] = c.value
-                if c.se is not None:
-                    row[k + "_se"] = c.se
-                    row[k + "_ci_low"], row[k + "_ci_high"] = c.ci_low, c.ci_high
-                if c.boot_ci_low is not None:
-                    row[k + "_boot_ci_low"], row[k + "_boot_ci_high"] = c.boot_ci_low, c.boot_ci_high
-                if c.reason:
-                    reasons.append(f"{k}: {c.reason}")
-            row["notes"] = "; ".join(reasons)
-            return row
-
-        if self.design != "multi-label":
-            return [flat("(overall)", self.overall, {"n_units": self.n_units})]
-        rows = [flat(code, r.coefficients, {"n_units": r.n_units, "prevalence": r.prevalence})
-                for code, r in self.per_code.items()]
-        rows.append(flat("(pooled)", self.overall["pooled"], {"n_units": self.n_units}))
-        rows.append(flat("(macro)", self.overall["macro"], {"n_units": self.n_units}))
-        return rows
-
-    def disagreements(self, texts: dict[str, str] | None = None) -> list[dict[str, Any]]:
-        """Rows where coders differ, ready for a reconciliation meeting.
-
-        Multi-label: one row per (unit, code): ``id, text, code, <coder>...`` with 1/0 (blank =
-        that coder did not code the unit). Single-label/ordinal: one row per unit with each
-        coder's label.
-        """
-        texts = texts or {}
-        rows: list[dict[str, Any]] = []
-        if self.data is None:
-            return rows
-        if self.design == "multi-label":
-            m = self.matrices  # (m, n, K) bool
-            coded = self.coded  # (m, n) bool
-            vals = np.where(coded[:, :, None], m.astype(np.int8), -1)
-            pres = (vals == 1).any(0)
-            absn = (vals == 0).any(0)
-            ui, ki = np.nonzero(pres & absn)
-            for u, k in zip(ui.tolist(), ki.tolist()):
-                uid = self.unit_id(u)
-                row = {"id": uid, "text": texts.get(uid, ""), "code": self.codes[k]}
-                for c, name in enumerate(self.coders):
-                    row[name] = "" if vals[c, u, k] < 0 else int(vals[c, u, k])
-                rows.append(row)
-            return rows
-        labels = self.data  # (n, m) object
-        for u, id_ in enumerate(self.ids):
-            given = [v for v in labels[u] if not C._is_missing(v)]
-            if len(given) >= 2 and len(set(given)) > 1:
-                row = {"id": id_, "text": texts.get(id_, "")}
-                for c, name in enumerate(self.coders):
-                    v = labels[u, c]
-                    row[name] = "" if C._is_missing(v) else v
-                rows.append(row)
-        return rows
+BINARY_KEYS = (
+    "percent_agreement",
+    "cohen_kappa",
+    "scott_pi",
+    "fleiss_kappa",
+    "krippendorff_alpha",
+    "gwet_ac1",
+    "brennan_prediger",
+    "pabak",
+    "prevalence_index",
+    "bias_index",
+)
+_KAPPA_LIKE = (
+    "cohen_kappa",
+    "scott_pi",
+    "fleiss_kappa",
+    "krippendorff_alpha",
+    "gwet_ac1",
+    "brennan_prediger",
+    "pabak",
+    "cohen_kappa_linear",
+    "cohen_kappa_quadratic",
+    "gwet_ac2",
+)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -204,13 +79,21 @@ def _binary_reason(key: str, t: np.ndarray | None, r: np.ndarray | None = None) 
 
 def _coef(stats: dict[str, np.ndarray], key: str, idx: Any, reason: str) -> C.Coefficient:
     se = stats.get(key + "_se")
-    return C.make_coefficient(stats[key][idx], np.nan if se is None else se[idx], reason,
-                              bounded=key not in ("prevalence_index", "bias_index"))
+    return C.make_coefficient(
+        stats[key][idx],
+        np.nan if se is None else se[idx],
+        reason,
+        bounded=key not in ("prevalence_index", "bias_index"),
+    )
 
 
-def _binary_coefficients(stats: dict[str, np.ndarray], idx: Any, n_coders: int,
-                         table: np.ndarray | None, counts: np.ndarray | None
-                         ) -> dict[str, C.Coefficient]:
+def _binary_coefficients(
+    stats: dict[str, np.ndarray],
+    idx: Any,
+    n_coders: int,
+    table: np.ndarray | None,
+    counts: np.ndarray | None,
+) -> dict[str, C.Coefficient]:
     """Coefficient objects for one binary variable (a code, or pooled)."""
     out: dict[str, C.Coefficient] = {}
 
@@ -225,14 +108,16 @@ def _binary_coefficients(stats: dict[str, np.ndarray], idx: Any, n_coders: int,
     else:
         why = "Cohen's kappa compares two coders; see fleiss_kappa and pairwise"
         out["cohen_kappa"] = C.Coefficient(None, reason=why)
-        out["scott_pi"] = C.Coefficient(None, reason="Scott's pi is for two coders; "
-                                        "see fleiss_kappa")
+        out["scott_pi"] = C.Coefficient(
+            None, reason="Scott's pi is for two coders; see fleiss_kappa"
+        )
         out["fleiss_kappa"] = _coef(stats, "fleiss_kappa", idx, reason("f"))
     out["krippendorff_alpha"] = _coef(stats, "krippendorff_alpha", idx, reason("a"))
     out["gwet_ac1"] = _coef(stats, "gwet_ac1", idx, reason("g"))
     out["brennan_prediger"] = _coef(stats, "brennan_prediger", idx, reason("b"))
-    out["pabak"] = replace(out["brennan_prediger"],
-                           note="2 x percent agreement - 1 (equals Brennan-Prediger, q = 2)")
+    out["pabak"] = replace(
+        out["brennan_prediger"], note="2 x percent agreement - 1 (equals Brennan-Prediger, q = 2)"
+    )
     if n_coders == 2:
         for k in ("prevalence_index", "bias_index"):
             out[k] = _coef(stats, k, idx, "no response was coded by both coders")
@@ -249,8 +134,11 @@ def _macro(per_code: dict[str, CodeResult]) -> dict[str, Any]:
         defined = [v for v in vals if v is not None]
         if not defined:
             reasons = {r.coefficients[k].reason for r in per_code.values()}
-            out[k] = C.Coefficient(None, reason="undefined for every code"
-                                   + (f" ({reasons.pop()})" if len(reasons) == 1 else ""))
+            out[k] = C.Coefficient(
+                None,
+                reason="undefined for every code"
+                + (f" ({reasons.pop()})" if len(reasons) == 1 else ""),
+            )
         else:
             note = None
             if len(defined) < len(vals):
@@ -266,12 +154,20 @@ def _with_boot(coef: C.Coefficient, lo: float | None, hi: float | None) -> C.Coe
 
 
 # --------------------------------------------------------------------------- multi-label
-def agree_matrices(matrices: Sequence[np.ndarray] | np.ndarray, *,
-                   codes: Sequence[str] | None = None, coders: Sequence[str] | None = None,
-                   ids: Sequence[str] | None = None, coded: np.ndarray | None = None,
-                   excluded_ids: Sequence[str] = (), unknown_codes: Sequence[str] = (),
-                   missing: str = "exclude", bootstrap: int = 0, seed: int | None = None,
-                   confidence: float = 0.95) -> AgreementResult:
+def agree_matrices(
+    matrices: Sequence[np.ndarray] | np.ndarray,
+    *,
+    codes: Sequence[str] | None = None,
+    coders: Sequence[str] | None = None,
+    ids: Sequence[str] | None = None,
+    coded: np.ndarray | None = None,
+    excluded_ids: Sequence[str] = (),
+    unknown_codes: Sequence[str] = (),
+    missing: str = "exclude",
+    bootstrap: int = 0,
+    seed: int | None = None,
+    confidence: float = 0.95,
+) -> AgreementResult:
     """Multi-label agreement from 0/1 matrices ``(n_units, n_codes)``, one per coder.
 
     ``coded`` (``(n_coders, n_units)`` bool) marks which units each coder coded; by default
@@ -306,8 +202,9 @@ def agree_matrices(matrices: Sequence[np.ndarray] | np.ndarray, *,
         n_units = n
         for j, code in enumerate(codes):
             prev = {coders[0]: _p(a[j], n), coders[1]: _p(b[j], n)}
-            per_code[code] = CodeResult(n, _p(a[j] + b[j], 2 * n), prev,
-                                        _binary_coefficients(stats, j, 2, tables[j], None))
+            per_code[code] = CodeResult(
+                n, _p(a[j] + b[j], 2 * n), prev, _binary_coefficients(stats, j, 2, tables[j], None)
+            )
         pooled = _binary_coefficients(pstats, 0, 2, pooled_t, None)
     else:
         mats = np.stack(arrs)
@@ -335,17 +232,30 @@ def agree_matrices(matrices: Sequence[np.ndarray] | np.ndarray, *,
             prev = {c: _p(mats[i, :, j][coded[i]].sum(), ncoded[i]) for i, c in enumerate(coders)}
             tot = _p(pres[:, j].sum(), coded.sum())
             per_code[code] = CodeResult(
-                n_units, tot, prev,
-                _binary_coefficients(stats, j, m, None if tables is None else tables[j],
-                                     counts[j]))
-        pooled = _binary_coefficients(pstats, 0, m, None if tables is None else pooled_t,
-                                      counts.reshape(-1, 2))
+                n_units,
+                tot,
+                prev,
+                _binary_coefficients(stats, j, m, None if tables is None else tables[j], counts[j]),
+            )
+        pooled = _binary_coefficients(
+            pstats, 0, m, None if tables is None else pooled_t, counts.reshape(-1, 2)
+        )
     macro = _macro(per_code)
     result = AgreementResult(
-        coders=coders, design="multi-label", level="nominal", missing=missing,
-        n_units=int(n_units), ids=ids, excluded_ids=list(excluded_ids),
-        overall={"pooled": pooled, "macro": macro}, per_code=per_code,
-        unknown_codes=list(unknown_codes), data=mats, coded=coded, codes=codes)
+        coders=coders,
+        design="multi-label",
+        level="nominal",
+        missing=missing,
+        n_units=int(n_units),
+        ids=ids,
+        excluded_ids=list(excluded_ids),
+        overall={"pooled": pooled, "macro": macro},
+        per_code=per_code,
+        unknown_codes=list(unknown_codes),
+        data=mats,
+        coded=coded,
+        codes=codes,
+    )
     if m > 2:
         result.pairwise = _pairwise_multilabel(mats, coded, coders)
     if bootstrap:
@@ -365,13 +275,14 @@ class _LazyStack:
         return self._stacked
 
 
-def _binary_counts(x: np.ndarray, y: np.ndarray, step: int = 16384
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _binary_counts(
+    x: np.ndarray, y: np.ndarray, step: int = 16384
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per code: units coded present by A, by B, by both (row blocks stay in cache)."""
     k = x.shape[1]
     a, b, n11 = (np.zeros(k, np.int64) for _ in range(3))
     for s in range(0, x.shape[0], step):
-        xs, ys = x[s:s + step].view(np.uint8), y[s:s + step].view(np.uint8)
+        xs, ys = x[s : s + step].view(np.uint8), y[s : s + step].view(np.uint8)
         a += np.add.reduce(xs, axis=0, dtype=np.int32)
         b += np.add.reduce(ys, axis=0, dtype=np.int32)
         n11 += np.add.reduce(xs & ys, axis=0, dtype=np.int32)
@@ -393,8 +304,9 @@ def _tables_from_two(mats: np.ndarray, coded: np.ndarray) -> np.ndarray:
     return t
 
 
-def _pairwise_multilabel(mats: np.ndarray, coded: np.ndarray, coders: list[str]
-                         ) -> dict[str, dict[str, C.Coefficient]]:
+def _pairwise_multilabel(
+    mats: np.ndarray, coded: np.ndarray, coders: list[str]
+) -> dict[str, dict[str, C.Coefficient]]:
     out = {}
     for i, j in combinations(range(len(coders)), 2):
         t = _tables_from_two(mats[[i, j]], coded[[i, j]]).sum(0)
@@ -406,8 +318,9 @@ def _pairwise_multilabel(mats: np.ndarray, coded: np.ndarray, coders: list[str]
     return out
 
 
-def _attach_bootstrap_multilabel(result: AgreementResult, n_boot: int, seed: int | None,
-                                 confidence: float) -> None:
+def _attach_bootstrap_multilabel(
+    result: AgreementResult, n_boot: int, seed: int | None, confidence: float
+) -> None:
     ci = bootstrap_multilabel(result.matrices, result.coded, n_boot, seed, confidence)
     for j, code in enumerate(result.codes):
         coefs = result.per_code[code].coefficients
@@ -419,17 +332,29 @@ def _attach_bootstrap_multilabel(result: AgreementResult, n_boot: int, seed: int
         for key, (lo, hi) in ci[part].items():
             if key in coefs and isinstance(coefs[key], C.Coefficient):
                 coefs[key] = _with_boot(coefs[key], lo, hi)
-    result.bootstrap = {"resamples": n_boot, "seed": seed, "confidence": confidence,
-                        "method": "percentile, resampling responses"}
+    result.bootstrap = {
+        "resamples": n_boot,
+        "seed": seed,
+        "confidence": confidence,
+        "method": "percentile, resampling responses",
+    }
 
 
 # --------------------------------------------------------------------------- single label
-def agree_labels(labels: Any, *, coders: Sequence[str] | None = None,
-                 ids: Sequence[str] | None = None, level: str = "nominal",
-                 categories: Sequence[Any] | None = None, excluded_ids: Sequence[str] = (),
-                 unknown_codes: Sequence[str] = (), missing: str = "exclude",
-                 bootstrap: int = 0, seed: int | None = None,
-                 confidence: float = 0.95) -> AgreementResult:
+def agree_labels(
+    labels: Any,
+    *,
+    coders: Sequence[str] | None = None,
+    ids: Sequence[str] | None = None,
+    level: str = "nominal",
+    categories: Sequence[Any] | None = None,
+    excluded_ids: Sequence[str] = (),
+    unknown_codes: Sequence[str] = (),
+    missing: str = "exclude",
+    bootstrap: int = 0,
+    seed: int | None = None,
+    confidence: float = 0.95,
+) -> AgreementResult:
     """Agreement on one label (single-label) or rating (ordinal/interval/ratio) per unit.
 
     ``labels``: ``(n_units, n_coders)``, None/NaN = not coded. Ordinal designs add weighted
@@ -463,28 +388,38 @@ def agree_labels(labels: Any, *, coders: Sequence[str] | None = None,
                 sw = C.two_rater_stats(t[None], C.agreement_weights(q, wk))
                 overall[f"cohen_kappa_{wk}"] = _coef(sw, "cohen_kappa", 0, why)
         overall["scott_pi"] = _coef(s, "scott_pi", 0, why)
-        overall["fleiss_kappa"] = replace(overall["scott_pi"],
-                                          note="equals Scott's pi for two coders")
+        overall["fleiss_kappa"] = replace(
+            overall["scott_pi"], note="equals Scott's pi for two coders"
+        )
     else:
         s = C.multi_rater_stats(counts[None], level=level, scores=scores)
         why = "no unit was coded by two or more coders, or only one category was used"
         overall["n_units"] = int(s["n"][0])
         overall["percent_agreement"] = _coef(s, "pa", 0, why)
         overall["cohen_kappa"] = C.Coefficient(
-            None, reason="Cohen's kappa compares two coders; see fleiss_kappa and pairwise")
+            None, reason="Cohen's kappa compares two coders; see fleiss_kappa and pairwise"
+        )
         overall["fleiss_kappa"] = _coef(s, "fleiss_kappa", 0, why)
     overall["krippendorff_alpha"] = _coef(s, "krippendorff_alpha", 0, why)
     overall["gwet_ac1"] = _coef(s, "gwet_ac1", 0, why)
     if ordered:
         wq = C.agreement_weights(q, "quadratic", scores)
-        sw = (C.two_rater_stats(t[None], wq) if m == 2
-              else C.multi_rater_stats(counts[None], wq))
+        sw = C.two_rater_stats(t[None], wq) if m == 2 else C.multi_rater_stats(counts[None], wq)
         overall["gwet_ac2"] = _coef(sw, "gwet_ac1", 0, why)
     overall["brennan_prediger"] = _coef(s, "brennan_prediger", 0, why)
     result = AgreementResult(
-        coders=coders, design=design, level=level, missing=missing,
-        n_units=overall["n_units"], ids=ids, excluded_ids=list(excluded_ids),
-        overall=overall, categories=cats, unknown_codes=list(unknown_codes), data=lab)
+        coders=coders,
+        design=design,
+        level=level,
+        missing=missing,
+        n_units=overall["n_units"],
+        ids=ids,
+        excluded_ids=list(excluded_ids),
+        overall=overall,
+        categories=cats,
+        unknown_codes=list(unknown_codes),
+        data=lab,
+    )
     if m > 2:
         pw = {}
         for i, j in combinations(range(m), 2):
@@ -495,14 +430,20 @@ def agree_labels(labels: Any, *, coders: Sequence[str] | None = None,
             why2 = C._undefined_reason("kappa", t2)
             pw[f"{coders[i]}|{coders[j]}"] = {
                 "percent_agreement": _coef(s2, "pa", 0, why2),
-                "cohen_kappa": _coef(s2, "cohen_kappa", 0, why2)}
+                "cohen_kappa": _coef(s2, "cohen_kappa", 0, why2),
+            }
         result.pairwise = pw
     if bootstrap:
-        ci = bootstrap_labels(counts, lab if m == 2 else None, cats, level, scores, bootstrap,
-                              seed, confidence)
+        ci = bootstrap_labels(
+            counts, lab if m == 2 else None, cats, level, scores, bootstrap, seed, confidence
+        )
         for key, (lo, hi) in ci.items():
             if key in overall and isinstance(overall[key], C.Coefficient):
                 overall[key] = _with_boot(overall[key], lo, hi)
-        result.bootstrap = {"resamples": bootstrap, "seed": seed, "confidence": confidence,
-                            "method": "percentile, resampling responses"}
+        result.bootstrap = {
+            "resamples": bootstrap,
+            "seed": seed,
+            "confidence": confidence,
+            "method": "percentile, resampling responses",
+        }
     return result

@@ -19,10 +19,17 @@ import numpy as np
 from . import coefficients as C
 
 _CHUNK = 125  # resamples per matrix product (fixed: the draws depend on it)
-_OUT = {"pa": "percent_agreement", "cohen_kappa": "cohen_kappa", "scott_pi": "scott_pi",
-        "krippendorff_alpha": "krippendorff_alpha", "gwet_ac1": "gwet_ac1",
-        "brennan_prediger": "brennan_prediger", "prevalence_index": "prevalence_index",
-        "bias_index": "bias_index", "fleiss_kappa": "fleiss_kappa"}
+_OUT = {
+    "pa": "percent_agreement",
+    "cohen_kappa": "cohen_kappa",
+    "scott_pi": "scott_pi",
+    "krippendorff_alpha": "krippendorff_alpha",
+    "gwet_ac1": "gwet_ac1",
+    "brennan_prediger": "brennan_prediger",
+    "prevalence_index": "prevalence_index",
+    "bias_index": "bias_index",
+    "fleiss_kappa": "fleiss_kappa",
+}
 
 
 def _weights(rng: np.random.Generator, n: int, n_boot: int) -> Iterator[np.ndarray]:
@@ -35,8 +42,7 @@ def _weights(rng: np.random.Generator, n: int, n_boot: int) -> Iterator[np.ndarr
         done += bc
 
 
-def _resampled_tables(cells: np.ndarray, n_cells: int, n_boot: int,
-                      seed: int | None) -> np.ndarray:
+def _resampled_tables(cells: np.ndarray, n_cells: int, n_boot: int, seed: int | None) -> np.ndarray:
     """Tables ``(B, K, n_cells)`` from per-unit cell indices ``cells`` ``(n, K)``."""
     n, k = cells.shape
     rng = np.random.default_rng(seed)
@@ -48,11 +54,11 @@ def _resampled_tables(cells: np.ndarray, n_cells: int, n_boot: int,
         w = w.astype(dtype)
         acc = np.zeros((w.shape[0], k * n_cells))
         for s in range(0, n, step):
-            blk = cells[s:s + step]
+            blk = cells[s : s + step]
             onehot = np.zeros((blk.shape[0], k, n_cells), dtype)
             np.put_along_axis(onehot, blk[:, :, None].astype(np.intp), 1, axis=2)
-            acc += w[:, s:s + step] @ onehot.reshape(blk.shape[0], -1)
-        out[b0:b0 + w.shape[0]] = acc.reshape(-1, k, n_cells)
+            acc += w[:, s : s + step] @ onehot.reshape(blk.shape[0], -1)
+        out[b0 : b0 + w.shape[0]] = acc.reshape(-1, k, n_cells)
         b0 += w.shape[0]
     return out
 
@@ -78,8 +84,9 @@ def _rename(stats: dict[str, np.ndarray], n_coders: int) -> dict[str, np.ndarray
     return out
 
 
-def bootstrap_multilabel(mats: np.ndarray, coded: np.ndarray, n_boot: int,
-                         seed: int | None, confidence: float = 0.95) -> dict[str, Any]:
+def bootstrap_multilabel(
+    mats: np.ndarray, coded: np.ndarray, n_boot: int, seed: int | None, confidence: float = 0.95
+) -> dict[str, Any]:
     """Percentile CIs per code, pooled and macro for multi-label 0/1 data ``(m, n, K)``."""
     m, n, k = mats.shape
     per: dict[str, list[np.ndarray]] = {}
@@ -88,7 +95,7 @@ def bootstrap_multilabel(mats: np.ndarray, coded: np.ndarray, n_boot: int,
     if m == 2:
         both = coded.all(0)
         x, y = mats[0][both], mats[1][both]
-        cells = (2 * x.astype(np.int8) + y.astype(np.int8))
+        cells = 2 * x.astype(np.int8) + y.astype(np.int8)
         t = _resampled_tables(cells, 4, n_boot, seed).reshape(n_boot, k, 2, 2)
         s = _rename(C.two_rater_stats(t, with_se=False), 2)
         sp = _rename(C.two_rater_stats(t.sum(1), with_se=False), 2)
@@ -105,8 +112,9 @@ def bootstrap_multilabel(mats: np.ndarray, coded: np.ndarray, n_boot: int,
                 c = counts[:, idx]
                 s = _rename(C.multi_rater_stats(c, with_se=False), m)
                 sp = _rename(C.multi_rater_stats(c.reshape(1, -1, 2), with_se=False), m)
-                batches.append(({kk: v[None] for kk, v in s.items()},
-                                {kk: v for kk, v in sp.items()}))
+                batches.append(
+                    ({kk: v[None] for kk, v in s.items()}, {kk: v for kk, v in sp.items()})
+                )
     for s, sp in batches:
         for key, v in s.items():
             per.setdefault(key, []).append(v)
@@ -122,9 +130,16 @@ def bootstrap_multilabel(mats: np.ndarray, coded: np.ndarray, n_boot: int,
     }
 
 
-def bootstrap_labels(counts: np.ndarray, labels: np.ndarray | None, cats: Sequence[Any],
-                     level: str, scores: Sequence[float] | None, n_boot: int,
-                     seed: int | None, confidence: float = 0.95) -> dict[str, Any]:
+def bootstrap_labels(
+    counts: np.ndarray,
+    labels: np.ndarray | None,
+    cats: Sequence[Any],
+    level: str,
+    scores: Sequence[float] | None,
+    n_boot: int,
+    seed: int | None,
+    confidence: float = 0.95,
+) -> dict[str, Any]:
     """Percentile CIs for a single-label / ordinal design (``counts``: ``(n, q)``)."""
     q = len(cats)
     ordered = level != "nominal"
@@ -141,7 +156,8 @@ def bootstrap_labels(counts: np.ndarray, labels: np.ndarray | None, cats: Sequen
         if ordered:
             for wk in ("linear", "quadratic"):
                 res[f"cohen_kappa_{wk}"] = C.two_rater_stats(
-                    t, C.agreement_weights(q, wk), with_se=False)["cohen_kappa"]
+                    t, C.agreement_weights(q, wk), with_se=False
+                )["cohen_kappa"]
             res["gwet_ac2"] = C.two_rater_stats(t, wq, with_se=False)["gwet_ac1"]
     else:
         n = counts.shape[0]
@@ -150,8 +166,7 @@ def bootstrap_labels(counts: np.ndarray, labels: np.ndarray | None, cats: Sequen
         for w in _weights(rng, n, n_boot):
             for row in w:
                 c = counts[np.repeat(np.arange(n), row)]
-                s = _rename(C.multi_rater_stats(c, level=level, scores=scores,
-                                                with_se=False), 3)
+                s = _rename(C.multi_rater_stats(c, level=level, scores=scores, with_se=False), 3)
                 if ordered:
                     s["gwet_ac2"] = C.multi_rater_stats(c, wq, with_se=False)["gwet_ac1"]
                 rows.append(s)

@@ -98,8 +98,9 @@ def _f(x: Any) -> float | None:
     return None if not np.isfinite(x) else x
 
 
-def make_coefficient(value: Any, se: Any = np.nan, reason: str | None = None,
-                     bounded: bool = True) -> Coefficient:
+def make_coefficient(
+    value: Any, se: Any = np.nan, reason: str | None = None, bounded: bool = True
+) -> Coefficient:
     """Build a :class:`Coefficient` from engine numbers (NaN -> None) with a 95% normal CI.
 
     The CI is clipped to [-1, 1] for agreement coefficients (``bounded``).
@@ -117,8 +118,9 @@ def make_coefficient(value: Any, se: Any = np.nan, reason: str | None = None,
 
 
 # --------------------------------------------------------------------------- weights
-def agreement_weights(q: int, kind: str | None = None,
-                      scores: Sequence[float] | None = None) -> np.ndarray:
+def agreement_weights(
+    q: int, kind: str | None = None, scores: Sequence[float] | None = None
+) -> np.ndarray:
     """Agreement weights ``W`` (q x q, 1 on the diagonal).
 
     ``kind``: None/"unweighted" (identity), "linear" (Cicchetti & Allison 1971:
@@ -151,9 +153,14 @@ def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- two raters
 @_quiet
-def two_rater_stats(tables: np.ndarray, weights: np.ndarray | None = None, *,
-                    level: str = "nominal", scores: Sequence[float] | None = None,
-                    with_se: bool = True) -> dict[str, np.ndarray]:
+def two_rater_stats(
+    tables: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    level: str = "nominal",
+    scores: Sequence[float] | None = None,
+    with_se: bool = True,
+) -> dict[str, np.ndarray]:
     """All two-coder coefficients from contingency tables of shape ``(..., q, q)``.
 
     ``weights`` are agreement weights (see :func:`agreement_weights`) used by Cohen's kappa,
@@ -187,7 +194,7 @@ def two_rater_stats(tables: np.ndarray, weights: np.ndarray | None = None, *,
     pe_g = gfac * (pi * (1 - pi)).sum(-1)
     out["gwet_ac1"] = ac1 = _div(pa - pe_g, 1 - pe_g)
     pe_b = tw / q**2
-    out["brennan_prediger"] = bp = _div(pa - pe_b, np.full_like(pa, 1 - pe_b))
+    out["brennan_prediger"] = _div(pa - pe_b, np.full_like(pa, 1 - pe_b))
 
     if with_se:
         nm1 = np.where(n > 1, n * (n - 1), np.nan)
@@ -204,8 +211,7 @@ def two_rater_stats(tables: np.ndarray, weights: np.ndarray | None = None, *,
         # Gwet linearisation: c_i* = (pa_i - pe)/(1-pe) - 2 (1-c) (pe_i - pe)/(1-pe)
         for name, c, pe, pe_unit in (
             ("scott_pi", scott, pe_s, (wpi[..., :, None] + wpi[..., None, :]) / 2),
-            ("gwet_ac1", ac1, pe_g,
-             gfac * ((1 - pi)[..., :, None] + (1 - pi)[..., None, :]) / 2),
+            ("gwet_ac1", ac1, pe_g, gfac * ((1 - pi)[..., :, None] + (1 - pi)[..., None, :]) / 2),
         ):
             pe4 = pe[..., None, None]
             ci = (w - pe4) / (1 - pe4) - 2 * (1 - c)[..., None, None] * (pe_unit - pe4) / (1 - pe4)
@@ -217,8 +223,8 @@ def two_rater_stats(tables: np.ndarray, weights: np.ndarray | None = None, *,
     out["krippendorff_alpha"] = alpha_from_coincidence(o, level, scores)
 
     if q == 2:
-        out["prevalence_index"] = (p[..., 1, 1] - p[..., 0, 0])
-        out["bias_index"] = (p[..., 1, 0] - p[..., 0, 1])
+        out["prevalence_index"] = p[..., 1, 1] - p[..., 0, 0]
+        out["bias_index"] = p[..., 1, 0] - p[..., 0, 1]
     return _blank_empty(out, n > 0)
 
 
@@ -231,8 +237,7 @@ def _blank_empty(out: dict[str, np.ndarray], ok: np.ndarray) -> dict[str, np.nda
 
 
 # --------------------------------------------------------------------------- Krippendorff
-def _metric(level: str, q: int, scores: Sequence[float] | None,
-            nc: np.ndarray) -> np.ndarray:
+def _metric(level: str, q: int, scores: Sequence[float] | None, nc: np.ndarray) -> np.ndarray:
     """Squared difference function delta^2 (Krippendorff 2011), batch shape (..., q, q)."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
@@ -254,8 +259,9 @@ def _metric(level: str, q: int, scores: Sequence[float] | None,
 
 
 @_quiet
-def alpha_from_coincidence(o: np.ndarray, level: str = "nominal",
-                           scores: Sequence[float] | None = None) -> np.ndarray:
+def alpha_from_coincidence(
+    o: np.ndarray, level: str = "nominal", scores: Sequence[float] | None = None
+) -> np.ndarray:
     """Krippendorff's alpha ``1 - (n - 1) sum o_ck d_ck / sum n_c n_k d_ck`` per batch item."""
     o = np.asarray(o, dtype=float)
     q = o.shape[-1]
@@ -285,9 +291,14 @@ def coincidence_matrix(counts: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- many raters
 @_quiet
-def multi_rater_stats(counts: np.ndarray, weights: np.ndarray | None = None, *,
-                      level: str = "nominal", scores: Sequence[float] | None = None,
-                      with_se: bool = True) -> dict[str, np.ndarray]:
+def multi_rater_stats(
+    counts: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    level: str = "nominal",
+    scores: Sequence[float] | None = None,
+    with_se: bool = True,
+) -> dict[str, np.ndarray]:
     """Multi-coder coefficients from rater counts ``(..., n_units, q)``; missing ratings allowed.
 
     Follows Gwet (2014) / irrCAC's ``*.raw`` functions: units rated by at least one coder enter
@@ -357,8 +368,9 @@ def _categories(values: Sequence[Any], categories: Sequence[Any] | None) -> list
         return sorted(seen, key=str)
 
 
-def contingency_table(a: Sequence[Any], b: Sequence[Any],
-                      categories: Sequence[Any] | None = None) -> tuple[np.ndarray, list[Any]]:
+def contingency_table(
+    a: Sequence[Any], b: Sequence[Any], categories: Sequence[Any] | None = None
+) -> tuple[np.ndarray, list[Any]]:
     """q x q table of two coders' labels (pairs with a missing label are dropped)."""
     a, b = list(a), list(b)
     if len(a) != len(b):
@@ -374,8 +386,9 @@ def contingency_table(a: Sequence[Any], b: Sequence[Any],
     return t, cats
 
 
-def rater_counts(ratings: Any, categories: Sequence[Any] | None = None
-                 ) -> tuple[np.ndarray, list[Any]]:
+def rater_counts(
+    ratings: Any, categories: Sequence[Any] | None = None
+) -> tuple[np.ndarray, list[Any]]:
     """Counts ``(n_units, q)`` from raw ratings ``(n_units, n_coders)`` (None/NaN = missing)."""
     arr = np.asarray(ratings, dtype=object)
     if arr.ndim != 2:
@@ -401,9 +414,13 @@ def _undefined_reason(name: str, t: np.ndarray) -> str:
     return f"{name} is undefined for these data (expected agreement = 1)"
 
 
-def two_rater_coefficients(table: np.ndarray, weights: str | None = None, *,
-                           level: str = "nominal",
-                           scores: Sequence[float] | None = None) -> dict[str, Coefficient]:
+def two_rater_coefficients(
+    table: np.ndarray,
+    weights: str | None = None,
+    *,
+    level: str = "nominal",
+    scores: Sequence[float] | None = None,
+) -> dict[str, Coefficient]:
     """Every two-coder coefficient of one q x q table as :class:`Coefficient` objects."""
     t = np.asarray(table, dtype=float)
     q = t.shape[-1]
@@ -414,8 +431,9 @@ def two_rater_coefficients(table: np.ndarray, weights: str | None = None, *,
         reason = _undefined_reason(key, t) if not np.isfinite(s[key]) else None
         out[key] = make_coefficient(s[key], s.get(key + "_se", np.nan), reason)
     out["krippendorff_alpha"] = make_coefficient(
-        s["krippendorff_alpha"], reason=_undefined_reason("alpha", t)
-        if not np.isfinite(s["krippendorff_alpha"]) else None)
+        s["krippendorff_alpha"],
+        reason=_undefined_reason("alpha", t) if not np.isfinite(s["krippendorff_alpha"]) else None,
+    )
     if q == 2:
         for key in ("prevalence_index", "bias_index"):
             out[key] = make_coefficient(s[key], reason="no unit was coded by both coders")
@@ -427,8 +445,12 @@ def percent_agreement(a: Sequence[Any], b: Sequence[Any]) -> Coefficient:
     return two_rater_coefficients(contingency_table(a, b)[0])["pa"]
 
 
-def cohen_kappa(a: Sequence[Any], b: Sequence[Any], weights: str | None = None,
-                categories: Sequence[Any] | None = None) -> Coefficient:
+def cohen_kappa(
+    a: Sequence[Any],
+    b: Sequence[Any],
+    weights: str | None = None,
+    categories: Sequence[Any] | None = None,
+) -> Coefficient:
     """Cohen's (1960) kappa, or weighted kappa (1968) with ``weights='linear'|'quadratic'``.
 
     SE: Fleiss, Cohen & Everitt (1969); CI: ``kappa ± 1.96 SE``. Weights use category
@@ -443,15 +465,20 @@ def scott_pi(a: Sequence[Any], b: Sequence[Any], weights: str | None = None) -> 
     return two_rater_coefficients(contingency_table(a, b)[0], weights)["scott_pi"]
 
 
-def gwet_ac1(a: Sequence[Any], b: Sequence[Any], weights: str | None = None,
-             categories: Sequence[Any] | None = None) -> Coefficient:
+def gwet_ac1(
+    a: Sequence[Any],
+    b: Sequence[Any],
+    weights: str | None = None,
+    categories: Sequence[Any] | None = None,
+) -> Coefficient:
     """Gwet's AC1 (2008); AC2 when ``weights`` is given. ``q`` = number of categories."""
     t, _ = contingency_table(a, b, categories)
     return two_rater_coefficients(t, weights)["gwet_ac1"]
 
 
-def brennan_prediger(a: Sequence[Any], b: Sequence[Any],
-                     categories: Sequence[Any] | None = None) -> Coefficient:
+def brennan_prediger(
+    a: Sequence[Any], b: Sequence[Any], categories: Sequence[Any] | None = None
+) -> Coefficient:
     """Brennan & Prediger (1981) free-marginal kappa, ``(pa - 1/q) / (1 - 1/q)``."""
     t, _ = contingency_table(a, b, categories)
     return two_rater_coefficients(t)["brennan_prediger"]
@@ -478,20 +505,23 @@ def bias_index(a: Sequence[Any], b: Sequence[Any]) -> Coefficient:
     return two_rater_coefficients(t)["bias_index"]
 
 
-def fleiss_kappa(ratings: Any, categories: Sequence[Any] | None = None,
-                 counts: bool = False) -> Coefficient:
+def fleiss_kappa(
+    ratings: Any, categories: Sequence[Any] | None = None, counts: bool = False
+) -> Coefficient:
     """Fleiss' (1971) kappa for ``(n_units, n_coders)`` ratings (or counts if ``counts``).
 
     With missing ratings, Gwet's (2014) generalisation; SE by Gwet's linearisation.
     """
     r = np.asarray(ratings, float) if counts else rater_counts(ratings, categories)[0]
     s = multi_rater_stats(r)
-    return make_coefficient(s["fleiss_kappa"], s["fleiss_kappa_se"],
-                            "expected agreement = 1 (one category only)")
+    return make_coefficient(
+        s["fleiss_kappa"], s["fleiss_kappa_se"], "expected agreement = 1 (one category only)"
+    )
 
 
-def krippendorff_alpha(ratings: Any, level: str = "nominal",
-                       categories: Sequence[Any] | None = None) -> Coefficient:
+def krippendorff_alpha(
+    ratings: Any, level: str = "nominal", categories: Sequence[Any] | None = None
+) -> Coefficient:
     """Krippendorff's alpha for ``(n_units, n_coders)`` ratings; None/NaN = missing.
 
     For interval/ratio the category values themselves are the scores; for ordinal their
@@ -500,12 +530,16 @@ def krippendorff_alpha(ratings: Any, level: str = "nominal",
     r, cats = rater_counts(ratings, categories)
     scores = cats if level in ("interval", "ratio") else None
     a = alpha_from_coincidence(coincidence_matrix(r), level, scores)
-    return make_coefficient(a, reason="fewer than two values, or only one distinct value, "
-                            "in units coded by two or more coders")
+    return make_coefficient(
+        a,
+        reason="fewer than two values, or only one distinct value, "
+        "in units coded by two or more coders",
+    )
 
 
-def gwet_ac1_multi(ratings: Any, weights: str | None = None,
-                   categories: Sequence[Any] | None = None) -> Coefficient:
+def gwet_ac1_multi(
+    ratings: Any, weights: str | None = None, categories: Sequence[Any] | None = None
+) -> Coefficient:
     """Gwet's AC1/AC2 for ``(n_units, n_coders)`` ratings with missing values (irrCAC raw)."""
     r, cats = rater_counts(ratings, categories)
     s = multi_rater_stats(r, agreement_weights(len(cats), weights))
@@ -518,8 +552,7 @@ def landis_koch(value: float | None) -> str:
         return "undefined"
     if value < 0:
         return "poor"
-    for cut, label in ((0.2, "slight"), (0.4, "fair"), (0.6, "moderate"),
-                       (0.8, "substantial")):
+    for cut, label in ((0.2, "slight"), (0.4, "fair"), (0.6, "moderate"), (0.8, "substantial")):
         if value <= cut:
             return label
     return "almost perfect"

@@ -36,11 +36,18 @@ def _sort_ids(ids: Any) -> list[str]:
     return [ids[i] for i in sorted(range(len(ids)), key=key.__getitem__)]
 
 
-def agree(codings: pd.DataFrame, *, coders: Sequence[str] | None = None,
-          single_label: bool | None = None, level: str = "nominal",
-          missing: str = "exclude", codebook: Sequence[str] | None = None,
-          bootstrap: int = 0, seed: int | None = None,
-          confidence: float = 0.95) -> AgreementResult:
+def agree(
+    codings: pd.DataFrame,
+    *,
+    coders: Sequence[str] | None = None,
+    single_label: bool | None = None,
+    level: str = "nominal",
+    missing: str = "exclude",
+    codebook: Sequence[str] | None = None,
+    bootstrap: int = 0,
+    seed: int | None = None,
+    confidence: float = 0.95,
+) -> AgreementResult:
     """Agreement between coders from long codings (columns ``id``, ``coder``, ``code``).
 
     - ``coders``: which coders to compare (default: all, in order of appearance); >= 2.
@@ -74,15 +81,19 @@ def agree(codings: pd.DataFrame, *, coders: Sequence[str] | None = None,
     if coders:
         unknown = [c for c in coders if c not in present]
         if unknown:
-            raise InputError(f"no codings by {', '.join(map(repr, unknown))}",
-                             "coders found: " + ", ".join(present))
+            raise InputError(
+                f"no codings by {', '.join(map(repr, unknown))}",
+                "coders found: " + ", ".join(present),
+            )
         coders = list(dict.fromkeys(coders))
     else:
         coders = present
     if len(coders) < 2:
-        raise InputError(f"only one coder ({coders[0] if coders else 'none'}) — agreement "
-                         "needs two or more", "give two files, or a coder column with two "
-                         "or more coders (--coder COL / --coders a,b)")
+        raise InputError(
+            f"only one coder ({coders[0] if coders else 'none'}) — agreement needs two or more",
+            "give two files, or a coder column with two "
+            "or more coders (--coder COL / --coders a,b)",
+        )
     m = len(coders)
     co_map = np.array([coders.index(c) if c in coders else -1 for c in present], np.int64)
     ci = co_map[co_i]
@@ -106,8 +117,8 @@ def agree(codings: pd.DataFrame, *, coders: Sequence[str] | None = None,
     if not keep.any():
         raise InputError(
             "no response was coded by two of the coders (no overlapping ids)",
-            "check that the files use the same response ids (--id COL), or use "
-            "--missing as-absent")
+            "check that the files use the same response ids (--id COL), or use --missing as-absent",
+        )
     ids = [u for u, k in zip(all_ids, keep) if k]
     coded = coded[:, keep]
     newidx = np.cumsum(keep) - 1
@@ -121,8 +132,21 @@ def agree(codings: pd.DataFrame, *, coders: Sequence[str] | None = None,
     names_arr = np.array(code_names + [""], dtype=object)
 
     if level != "nominal":
-        return _ordinal(names_arr[cd_i], ui, ci, has, coded, coders, ids, level, missing,
-                        excluded, bootstrap, seed, confidence)
+        return _ordinal(
+            names_arr[cd_i],
+            ui,
+            ci,
+            has,
+            coded,
+            coders,
+            ids,
+            level,
+            missing,
+            excluded,
+            bootstrap,
+            seed,
+            confidence,
+        )
 
     # codes per (coder, unit)
     per = np.zeros((m, n), np.int64)
@@ -133,28 +157,49 @@ def agree(codings: pd.DataFrame, *, coders: Sequence[str] | None = None,
         over = np.argwhere(per > 1)
         if len(over):
             c, u = over[0]
-            raise InputError(f"response {ids[u]!r} has {per[c, u]} codes from {coders[c]!r} "
-                             "but --single-label expects one", "drop --single-label to "
-                             "analyse the codes as multi-label")
+            raise InputError(
+                f"response {ids[u]!r} has {per[c, u]} codes from {coders[c]!r} "
+                "but --single-label expects one",
+                "drop --single-label to analyse the codes as multi-label",
+            )
         labels = np.full((n, m), None, dtype=object)
         labels[ui[has], ci[has]] = names_arr[cd_i[has]]
-        empty = coded.T & (labels == None)  # noqa: E711 - elementwise
+        empty = coded.T & (labels == None)
         labels[empty] = NO_CODE if missing == "as-absent" else None
         cats = book + [c for c in codes_used if c not in set(book)] if book else None
         if cats is not None and (labels == NO_CODE).any():
             cats = cats + [NO_CODE]
-        return agree_labels(labels, coders=coders, ids=ids, level="nominal", categories=cats,
-                            excluded_ids=excluded, unknown_codes=unknown_codes,
-                            missing=missing, bootstrap=bootstrap, seed=seed,
-                            confidence=confidence)
+        return agree_labels(
+            labels,
+            coders=coders,
+            ids=ids,
+            level="nominal",
+            categories=cats,
+            excluded_ids=excluded,
+            unknown_codes=unknown_codes,
+            missing=missing,
+            bootstrap=bootstrap,
+            seed=seed,
+            confidence=confidence,
+        )
 
     codes = book + [c for c in codes_used if c not in set(book)] if book else codes_used
     kmap = np.array([codes.index(c) if c in codes else -1 for c in code_names], np.int64)
     mats = np.zeros((m, n, len(codes)), bool)
     mats[ci[has], ui[has], kmap[cd_i[has]]] = True
-    return agree_matrices(mats, codes=codes, coders=coders, ids=ids, coded=coded,
-                          excluded_ids=excluded, unknown_codes=unknown_codes, missing=missing,
-                          bootstrap=bootstrap, seed=seed, confidence=confidence)
+    return agree_matrices(
+        mats,
+        codes=codes,
+        coders=coders,
+        ids=ids,
+        coded=coded,
+        excluded_ids=excluded,
+        unknown_codes=unknown_codes,
+        missing=missing,
+        bootstrap=bootstrap,
+        seed=seed,
+        confidence=confidence,
+    )
 
 
 def _blank(v: Any) -> bool:
@@ -168,30 +213,55 @@ def _blank(v: Any) -> bool:
     return str(v).strip() in ("", "nan", "None")
 
 
-def _ordinal(values: np.ndarray, ui: np.ndarray, ci: np.ndarray, has: np.ndarray,
-             coded: np.ndarray, coders: list[str], ids: list[str], level: str, missing: str,
-             excluded: list[str], bootstrap: int, seed: int | None,
-             confidence: float) -> AgreementResult:
+def _ordinal(
+    values: np.ndarray,
+    ui: np.ndarray,
+    ci: np.ndarray,
+    has: np.ndarray,
+    coded: np.ndarray,
+    coders: list[str],
+    ids: list[str],
+    level: str,
+    missing: str,
+    excluded: list[str],
+    bootstrap: int,
+    seed: int | None,
+    confidence: float,
+) -> AgreementResult:
     vals = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
     bad = has & np.isnan(vals)
     if bad.any():
         v = values[np.argmax(bad)]
-        raise InputError(f"--level {level} needs numeric ratings, got {v!r}",
-                         "use numbers for the ratings, or drop --level for nominal codes")
+        raise InputError(
+            f"--level {level} needs numeric ratings, got {v!r}",
+            "use numbers for the ratings, or drop --level for nominal codes",
+        )
     m, n = coded.shape
     cnt = np.zeros((m, n), np.int64)
     np.add.at(cnt, (ci[has], ui[has]), 1)
     if (cnt > 1).any():
         c, u = np.argwhere(cnt > 1)[0]
-        raise InputError(f"response {ids[u]!r} has {cnt[c, u]} ratings from {coders[c]!r}",
-                         f"--level {level} expects one rating per response and coder")
+        raise InputError(
+            f"response {ids[u]!r} has {cnt[c, u]} ratings from {coders[c]!r}",
+            f"--level {level} expects one rating per response and coder",
+        )
     if level == "ratio" and (vals[has] < 0).any():
         raise InputError("--level ratio needs non-negative ratings")
     labels = np.full((n, m), None, dtype=object)
     labels[ui[has], ci[has]] = vals[has]
-    if missing == "as-absent" and (labels == None).any():  # noqa: E711
-        raise InputError("--missing as-absent does not apply to ratings (no rating is not 0)",
-                         "use --missing exclude")
-    return agree_labels(labels, coders=coders, ids=ids, level=level, excluded_ids=excluded,
-                        missing=missing, bootstrap=bootstrap, seed=seed,
-                        confidence=confidence)
+    if missing == "as-absent" and (labels == None).any():
+        raise InputError(
+            "--missing as-absent does not apply to ratings (no rating is not 0)",
+            "use --missing exclude",
+        )
+    return agree_labels(
+        labels,
+        coders=coders,
+        ids=ids,
+        level=level,
+        excluded_ids=excluded,
+        missing=missing,
+        bootstrap=bootstrap,
+        seed=seed,
+        confidence=confidence,
+    )

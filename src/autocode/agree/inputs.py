@@ -60,43 +60,60 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
                     first = raw.decode(enc).splitlines()[0]
                 except UnicodeDecodeError:
                     continue
-                sep = "\t" if suffix in (".tsv", ".tab") else max(
-                    (",", ";", "\t"), key=lambda d: (first.count(d), d == ","))
-                df = pd.read_csv(p, dtype=str, keep_default_na=False, sep=sep,
-                                 encoding=enc)
+                sep = (
+                    "\t"
+                    if suffix in (".tsv", ".tab")
+                    else max((",", ";", "\t"), key=lambda d: (first.count(d), d == ","))
+                )
+                df = pd.read_csv(p, dtype=str, keep_default_na=False, sep=sep, encoding=enc)
                 break
             assert df is not None
     except pd.errors.EmptyDataError:
         raise InputError(f"{p} is empty", "export the codings with a header row") from None
     except (pd.errors.ParserError, ValueError, OSError) as e:
-        raise InputError(f"cannot read {p} ({type(e).__name__})",
-                         "save it as CSV (UTF-8) or XLSX") from None
+        raise InputError(
+            f"cannot read {p} ({type(e).__name__})", "save it as CSV (UTF-8) or XLSX"
+        ) from None
     df.columns = [str(c).strip() for c in df.columns]
     if df.empty:
         raise InputError(f"{p} has no rows", "export the codings with one row per response")
     return df.apply(lambda s: s.str.strip())
 
 
-def _find(columns: Sequence[str], wanted: str | None, candidates: Sequence[str], what: str,
-          path: Path, option: str) -> str | None:
+def _find(
+    columns: Sequence[str],
+    wanted: str | None,
+    candidates: Sequence[str],
+    what: str,
+    path: Path,
+    option: str,
+) -> str | None:
     lower = {c.lower(): c for c in columns}
     if wanted is not None:
         if wanted in columns:
             return wanted
         if wanted.lower() in lower:
             return lower[wanted.lower()]
-        raise InputError(f"{path} has no {what} column {wanted!r} (columns: "
-                         f"{', '.join(columns)})", f"pass {option} with one of those")
+        raise InputError(
+            f"{path} has no {what} column {wanted!r} (columns: {', '.join(columns)})",
+            f"pass {option} with one of those",
+        )
     for c in candidates:
         if c in lower:
             return lower[c]
     return None
 
 
-def read_codings_file(path: str | os.PathLike, *, coder: str | None = None,
-                      id_col: str | None = None, code_col: str | None = None,
-                      coder_col: str | None = None, level: str = "nominal",
-                      detect_coder: bool = False) -> tuple[pd.DataFrame, dict[str, str], str]:
+def read_codings_file(
+    path: str | os.PathLike,
+    *,
+    coder: str | None = None,
+    id_col: str | None = None,
+    code_col: str | None = None,
+    coder_col: str | None = None,
+    level: str = "nominal",
+    detect_coder: bool = False,
+) -> tuple[pd.DataFrame, dict[str, str], str]:
     """Read one coding file into ``(long frame, texts, format)``; format is long or wide.
 
     ``detect_coder``: take coder names from a column named ``coder``/``rater`` if present.
@@ -107,15 +124,23 @@ def read_codings_file(path: str | os.PathLike, *, coder: str | None = None,
     idc = _find(cols, id_col, ID_NAMES, "id", p, "--id")
     if idc is None:
         raise InputError(f"{p} has no id column (columns: {', '.join(cols)})", "pass --id COL")
-    coc = _find(cols, coder_col, ("coder", "rater", "annotator") if detect_coder else (),
-                "coder", p, "--coder")
+    coc = _find(
+        cols,
+        coder_col,
+        ("coder", "rater", "annotator") if detect_coder else (),
+        "coder",
+        p,
+        "--coder",
+    )
     textc = _find(cols, None, TEXT_NAMES, "text", p, "")
     if textc in (code_col,):
         textc = None
     codec = _find(cols, code_col, CODE_NAMES, "code", p, "--code")
     if (df[idc] == "").any():
-        raise InputError(f"{p}: {int((df[idc] == '').sum())} row(s) have an empty {idc!r}",
-                         "every row needs a response id")
+        raise InputError(
+            f"{p}: {int((df[idc] == '').sum())} row(s) have an empty {idc!r}",
+            "every row needs a response id",
+        )
     texts: dict[str, str] = {}
     if textc is not None:
         t = df.loc[df[textc] != "", [idc, textc]].drop_duplicates(idc)  # first text per id
@@ -123,33 +148,43 @@ def read_codings_file(path: str | os.PathLike, *, coder: str | None = None,
     if coc is not None:
         coders = df[coc]
         if (coders == "").any():
-            raise InputError(f"{p}: some rows have an empty coder in column {coc!r}",
-                             "fill in who coded each row")
+            raise InputError(
+                f"{p}: some rows have an empty coder in column {coc!r}",
+                "fill in who coded each row",
+            )
     else:
         coders = pd.Series(coder or p.stem, index=df.index)
     value_cols = [c for c in cols if c not in (idc, coc, textc)]
-    if codec is None and len(value_cols) == 1 and (
-            level != "nominal" or not _all_binary(df[value_cols[0]])):
+    if (
+        codec is None
+        and len(value_cols) == 1
+        and (level != "nominal" or not _all_binary(df[value_cols[0]]))
+    ):
         codec = value_cols[0]
     if codec is not None:  # long
         code = df[codec].where(df[codec] != "", None)
         out = pd.DataFrame({"id": df[idc], "coder": coders, "code": code})
         return out, texts, "long"
     if not value_cols:
-        raise InputError(f"{p} has an id column but no codes",
-                         "add a code column (long) or one 0/1 column per code (wide)")
+        raise InputError(
+            f"{p} has an id column but no codes",
+            "add a code column (long) or one 0/1 column per code (wide)",
+        )
     for c in value_cols:
         bad = ~df[c].str.lower().isin(_TRUE | _FALSE)
         if bad.any():
             raise InputError(
                 f"{p} looks wide (one column per code) but column {c!r} has a value other "
                 f"than 0/1 ({df.loc[bad, c].iloc[0]!r})",
-                "use 0/1 in every code column, or pass --code COL for a long file")
+                "use 0/1 in every code column, or pass --code COL for a long file",
+            )
     key = pd.DataFrame({"id": df[idc], "coder": coders})
     if key.duplicated().any():
         dup = key[key.duplicated()].iloc[0]
-        raise InputError(f"{p}: response id {dup['id']!r} appears on more than one row",
-                         "a wide file needs one row per response (per coder)")
+        raise InputError(
+            f"{p}: response id {dup['id']!r} appears on more than one row",
+            "a wide file needs one row per response (per coder)",
+        )
     flags = df[value_cols].apply(lambda s: s.str.lower().isin(_TRUE))
     rows = [key.assign(code=None)]
     for c in value_cols:
@@ -167,48 +202,70 @@ def _all_binary(s: pd.Series) -> bool:
     return bool(s.str.lower().isin(_TRUE | _FALSE).all())
 
 
-def load_files(paths: Sequence[str | os.PathLike], *, coder_col: str | None = None,
-               id_col: str | None = None, code_col: str | None = None,
-               level: str = "nominal") -> tuple[pd.DataFrame, dict[str, str]]:
+def load_files(
+    paths: Sequence[str | os.PathLike],
+    *,
+    coder_col: str | None = None,
+    id_col: str | None = None,
+    code_col: str | None = None,
+    level: str = "nominal",
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """Codings from one file per coder (named after the files) or files with a coder column."""
     if not paths:
-        raise InputError("no coding files given",
-                         "pass A.csv B.csv, CODINGS.csv --coder COL, or --project P --coders a,b")
+        raise InputError(
+            "no coding files given",
+            "pass A.csv B.csv, CODINGS.csv --coder COL, or --project P --coders a,b",
+        )
     names = [Path(p).stem for p in paths]
     if len(set(names)) < len(names):
         names = [str(p) for p in paths]
     frames, texts = [], {}
     for p, name in zip(paths, names):
-        df, t, _ = read_codings_file(p, coder=name, id_col=id_col, code_col=code_col,
-                                     coder_col=coder_col, level=level,
-                                     detect_coder=len(paths) == 1)
+        df, t, _ = read_codings_file(
+            p,
+            coder=name,
+            id_col=id_col,
+            code_col=code_col,
+            coder_col=coder_col,
+            level=level,
+            detect_coder=len(paths) == 1,
+        )
         frames.append(df)
         texts.update(t)
     return pd.concat(frames, ignore_index=True), texts
 
 
-def load_store(project: str | os.PathLike, coders: Sequence[str] | None
-               ) -> tuple[pd.DataFrame, dict[str, str]]:
+def load_store(
+    project: str | os.PathLike, coders: Sequence[str] | None
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """Codings of the named coders from the project's ``codings`` table (see module doc)."""
     from ..store import open_store
 
     with open_store(project, create=False) as store:
-        known = [r[0] for r in store.conn.execute(
-            "SELECT coder FROM codings GROUP BY coder ORDER BY coder")]
+        known = [
+            r[0]
+            for r in store.conn.execute("SELECT coder FROM codings GROUP BY coder ORDER BY coder")
+        ]
         if not known:
-            raise InputError(f"{project} has no codings yet",
-                             "code some responses first (autocode review / autocode code)")
+            raise InputError(
+                f"{project} has no codings yet",
+                "code some responses first (autocode review / autocode code)",
+            )
         if not coders:
-            raise InputError("which coders? the project has: " + ", ".join(known),
-                             "pass --coders NAME1,NAME2")
+            raise InputError(
+                "which coders? the project has: " + ", ".join(known), "pass --coders NAME1,NAME2"
+            )
         missing = [c for c in coders if c not in known]
         if missing:
-            raise InputError(f"no codings by {', '.join(map(repr, missing))} in {project}",
-                             "coders in this project: " + ", ".join(known))
+            raise InputError(
+                f"no codings by {', '.join(map(repr, missing))} in {project}",
+                "coders in this project: " + ", ".join(known),
+            )
         q = ",".join("?" * len(coders))
         rows = store.conn.execute(
             f"SELECT response_id, code, coder, status FROM codings WHERE coder IN ({q})",
-            list(coders)).fetchall()
+            list(coders),
+        ).fetchall()
         df = pd.DataFrame([tuple(r) for r in rows], columns=["id", "code", "coder", "status"])
         df["id"] = df["id"].astype(str)
         df["code"] = df["code"].where(~df["status"].isin(NOT_PRESENT_STATUSES), None)
@@ -222,10 +279,11 @@ def store_texts(store: Any, ids: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     ids = list(ids)
     for i in range(0, len(ids), 900):
-        chunk = ids[i:i + 900]
+        chunk = ids[i : i + 900]
         q = ",".join("?" * len(chunk))
         for rid, text in store.conn.execute(
-                f"SELECT id, text FROM responses WHERE id IN ({q})", chunk):
+            f"SELECT id, text FROM responses WHERE id IN ({q})", chunk
+        ):
             out[str(rid)] = text
     return out
 
@@ -278,14 +336,17 @@ def read_codebook_codes(path: str | os.PathLike) -> list[str]:
             raise InputError(f"codebook {p} is not valid YAML ({type(e).__name__})") from None
         names = _yaml_code_names(doc)
         if not names:
-            raise InputError(f"no codes found in codebook {p}",
-                             "expected a list of codes with a 'name' each")
+            raise InputError(
+                f"no codes found in codebook {p}", "expected a list of codes with a 'name' each"
+            )
         return names
     df = read_table(p)
     col = _find(list(df.columns), None, ("name", "code"), "name", p, "")
     if col is None:
-        raise InputError(f"codebook {p} has no 'name' or 'code' column",
-                         "rename the column holding the code names to 'name'")
+        raise InputError(
+            f"codebook {p} has no 'name' or 'code' column",
+            "rename the column holding the code names to 'name'",
+        )
     return [c for c in dict.fromkeys(df[col]) if c]
 
 

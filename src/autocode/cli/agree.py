@@ -4,55 +4,109 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from ..errors import InputError
 from .common import JsonOpt, console, print_json
 
-_TITLES = {"percent_agreement": "% agree", "cohen_kappa": "Cohen κ [95% CI]",
-           "fleiss_kappa": "Fleiss κ [95% CI]", "krippendorff_alpha": "Kripp. α",
-           "gwet_ac1": "Gwet AC1", "pabak": "PABAK", "scott_pi": "Scott π",
-           "brennan_prediger": "Brennan–Prediger", "cohen_kappa_linear": "Cohen κ (linear)",
-           "cohen_kappa_quadratic": "Cohen κ (quadratic)", "gwet_ac2": "Gwet AC2 (quadratic)",
-           "prevalence_index": "Prevalence index", "bias_index": "Bias index"}
+_TITLES = {
+    "percent_agreement": "% agree",
+    "cohen_kappa": "Cohen κ [95% CI]",
+    "fleiss_kappa": "Fleiss κ [95% CI]",
+    "krippendorff_alpha": "Kripp. α",
+    "gwet_ac1": "Gwet AC1",
+    "pabak": "PABAK",
+    "scott_pi": "Scott π",
+    "brennan_prediger": "Brennan–Prediger",
+    "cohen_kappa_linear": "Cohen κ (linear)",
+    "cohen_kappa_quadratic": "Cohen κ (quadratic)",
+    "gwet_ac2": "Gwet AC2 (quadratic)",
+    "prevalence_index": "Prevalence index",
+    "bias_index": "Bias index",
+}
 
 
 def agree_cmd(
-    files: Annotated[Optional[list[Path]], typer.Argument(
-        help="Coding files: one per coder (A.csv B.csv), or one file with --coder COL. "
-        "Long (id,code rows) or wide (id + one 0/1 column per code); CSV/TSV/XLSX.",
-        show_default=False)] = None,
-    coder: Annotated[Optional[str], typer.Option(
-        "--coder", help="Column naming the coder in a long file with several coders.")] = None,
-    project: Annotated[Optional[Path], typer.Option(
-        "--project", "-p", help="Project file: read codings from its store (with --coders), "
-        "and response texts for --disagreements.")] = None,
-    coders: Annotated[Optional[str], typer.Option(
-        "--coders", help="Coders to compare, comma-separated (e.g. alice,autocode).")] = None,
-    id_col: Annotated[Optional[str], typer.Option("--id", help="Response id column.")] = None,
-    code_col: Annotated[Optional[str], typer.Option(
-        "--code", help="Code column (forces the long format).")] = None,
-    single_label: Annotated[bool, typer.Option(
-        "--single-label", help="One code per response: one nominal variable "
-        "(detected automatically when every response has exactly one code).")] = False,
-    level: Annotated[str, typer.Option(
-        "--level", help="nominal, or ordinal|interval|ratio for ratings "
-        "(weighted kappa, AC2, alpha at that level).")] = "nominal",
-    missing: Annotated[str, typer.Option(
-        "--missing", help="Responses coded by only one coder: exclude (listed) or "
-        "as-absent (coded with no code).")] = "exclude",
-    codebook: Annotated[Optional[Path], typer.Option(
-        "--codebook", help="Codebook (YAML, .qdc, or CSV with a name/code column): flag "
-        "codes not in it and report its unused codes.")] = None,
-    bootstrap: Annotated[int, typer.Option(
-        "--bootstrap", help="Bootstrap resamples of responses for percentile CIs (0 = off).")] = 0,
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Coding files: one per coder (A.csv B.csv), or one file with --coder COL. "
+            "Long (id,code rows) or wide (id + one 0/1 column per code); CSV/TSV/XLSX.",
+            show_default=False,
+        ),
+    ] = None,
+    coder: Annotated[
+        str | None,
+        typer.Option("--coder", help="Column naming the coder in a long file with several coders."),
+    ] = None,
+    project: Annotated[
+        Path | None,
+        typer.Option(
+            "--project",
+            "-p",
+            help="Project file: read codings from its store (with --coders), "
+            "and response texts for --disagreements.",
+        ),
+    ] = None,
+    coders: Annotated[
+        str | None,
+        typer.Option("--coders", help="Coders to compare, comma-separated (e.g. alice,autocode)."),
+    ] = None,
+    id_col: Annotated[str | None, typer.Option("--id", help="Response id column.")] = None,
+    code_col: Annotated[
+        str | None, typer.Option("--code", help="Code column (forces the long format).")
+    ] = None,
+    single_label: Annotated[
+        bool,
+        typer.Option(
+            "--single-label",
+            help="One code per response: one nominal variable "
+            "(detected automatically when every response has exactly one code).",
+        ),
+    ] = False,
+    level: Annotated[
+        str,
+        typer.Option(
+            "--level",
+            help="nominal, or ordinal|interval|ratio for ratings "
+            "(weighted kappa, AC2, alpha at that level).",
+        ),
+    ] = "nominal",
+    missing: Annotated[
+        str,
+        typer.Option(
+            "--missing",
+            help="Responses coded by only one coder: exclude (listed) or "
+            "as-absent (coded with no code).",
+        ),
+    ] = "exclude",
+    codebook: Annotated[
+        Path | None,
+        typer.Option(
+            "--codebook",
+            help="Codebook (YAML, .qdc, or CSV with a name/code column): flag "
+            "codes not in it and report its unused codes.",
+        ),
+    ] = None,
+    bootstrap: Annotated[
+        int,
+        typer.Option(
+            "--bootstrap", help="Bootstrap resamples of responses for percentile CIs (0 = off)."
+        ),
+    ] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed for --bootstrap.")] = 0,
-    disagreements: Annotated[Optional[Path], typer.Option(
-        "--disagreements", help="Write one row per (response, code) where coders differ.")] = None,
-    out: Annotated[Optional[Path], typer.Option(
-        "--out", help="Write the per-code table (all coefficients) as CSV.")] = None,
+    disagreements: Annotated[
+        Path | None,
+        typer.Option(
+            "--disagreements", help="Write one row per (response, code) where coders differ."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the per-code table (all coefficients) as CSV."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> int:
     """Inter-coder agreement: Cohen's kappa (SE, 95% CI), Krippendorff's alpha, Gwet's AC1,
@@ -67,23 +121,36 @@ def agree_cmd(
 
     names = [c.strip() for c in coders.split(",") if c.strip()] if coders else None
     if files:
-        df, texts = load_files(files, coder_col=coder, id_col=id_col, code_col=code_col,
-                               level=level)
+        df, texts = load_files(
+            files, coder_col=coder, id_col=id_col, code_col=code_col, level=level
+        )
     else:
         if coder or id_col or code_col:
-            raise InputError("--coder/--id/--code describe coding files, but none was given",
-                             "pass the files, or --project P --coders a,b")
+            raise InputError(
+                "--coder/--id/--code describe coding files, but none was given",
+                "pass the files, or --project P --coders a,b",
+            )
         df, texts = load_store(project or Path("autocode.db"), names)
     book = read_codebook_codes(codebook) if codebook else None
-    result = agree(df, coders=names, single_label=True if single_label else None,
-                   level=level, missing=missing, codebook=book, bootstrap=bootstrap,
-                   seed=seed if bootstrap else None)
+    result = agree(
+        df,
+        coders=names,
+        single_label=True if single_label else None,
+        level=level,
+        missing=missing,
+        codebook=book,
+        bootstrap=bootstrap,
+        seed=seed if bootstrap else None,
+    )
     if disagreements is not None:
         if files and project is not None:
             texts = {**texts_from_project(project, result.ids or []), **texts}
         rows = result.disagreements(texts)
-        cols = (["id", "text"] + (["code"] if result.design == "multi-label" else [])
-                + list(result.coders))
+        cols = (
+            ["id", "text"]
+            + (["code"] if result.design == "multi-label" else [])
+            + list(result.coders)
+        )
         _write_csv(disagreements, rows, cols)
     if out is not None:
         rows = result.to_rows()
@@ -121,14 +188,15 @@ def _render(doc: dict[str, Any], dis: Path | None, out: Path | None) -> None:
     if not con.is_terminal:
         con.width = max(con.width, 110)
     ex = doc["excluded_units"]["count"]
-    head = (f"Agreement: {' vs '.join(doc['coders'])} — {doc['design']}, "
-            f"{doc['n_units']} responses")
+    head = f"Agreement: {' vs '.join(doc['coders'])} — {doc['design']}, {doc['n_units']} responses"
     if ex:
         head += f" ({ex} coded by one coder only, left out; --missing as-absent counts them)"
     con.print(head)
     if len(doc["coders"]) == 2 or doc["design"] != "multi-label":
-        con.print("κ: Cohen's kappa (Fleiss–Cohen–Everitt SE); α: Krippendorff's alpha; "
-                  "AC1: Gwet", style="dim")
+        con.print(
+            "κ: Cohen's kappa (Fleiss–Cohen–Everitt SE); α: Krippendorff's alpha; AC1: Gwet",
+            style="dim",
+        )
     reasons: dict[str, str] = {}
     multi = len(doc["coders"]) > 2
     if doc["design"] == "multi-label":
@@ -136,12 +204,20 @@ def _render(doc: dict[str, Any], dis: Path | None, out: Path | None) -> None:
         t = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
         t.add_column("Code", overflow="fold", min_width=10, max_width=40)
         narrow = con.width < 96  # Gwet's AC1 stays in --json/--out
-        for col in ("Prev", "Agree", "Fleiss κ" if multi else "κ", "95% CI", "Landis–Koch",
-                    "α", "AC1")[: 6 if narrow else 7]:
-            t.add_column(col, justify="right" if col != "Landis–Koch" else "left",
-                         no_wrap=True)
-        parts = [(code, r, f"{r['prevalence']:.1%}" if r["prevalence"] is not None else "")
-                 for code, r in doc["per_code"].items()]
+        for col in (
+            "Prev",
+            "Agree",
+            "Fleiss κ" if multi else "κ",
+            "95% CI",
+            "Landis–Koch",
+            "α",
+            "AC1",
+        )[: 6 if narrow else 7]:
+            t.add_column(col, justify="right" if col != "Landis–Koch" else "left", no_wrap=True)
+        parts = [
+            (code, r, f"{r['prevalence']:.1%}" if r["prevalence"] is not None else "")
+            for code, r in doc["per_code"].items()
+        ]
         parts.append(None)
         parts += [(f"({p})", doc["overall"][p], "") for p in ("pooled", "macro")]
         for item in parts:
@@ -155,10 +231,16 @@ def _render(doc: dict[str, Any], dis: Path | None, out: Path | None) -> None:
             if not ci and k.get("boot_ci_low") is not None:
                 ci = f"{k['boot_ci_low']:.2f}–{k['boot_ci_high']:.2f}"
             pa = r.get("percent_agreement") or {}
-            t.add_row(name, prev, "" if pa.get("value") is None else f"{pa['value']:.1%}",
-                      _cell(k, kap, reasons), ci, "" if kv is None else _label(kv),
-                      _cell(r.get("krippendorff_alpha"), "alpha", reasons),
-                      *([] if narrow else [_cell(r.get("gwet_ac1"), "ac1", reasons)]))
+            t.add_row(
+                name,
+                prev,
+                "" if pa.get("value") is None else f"{pa['value']:.1%}",
+                _cell(k, kap, reasons),
+                ci,
+                "" if kv is None else _label(kv),
+                _cell(r.get("krippendorff_alpha"), "alpha", reasons),
+                *([] if narrow else [_cell(r.get("gwet_ac1"), "ac1", reasons)]),
+            )
         con.print(t)
     else:
         t = Table()
@@ -170,13 +252,16 @@ def _render(doc: dict[str, Any], dis: Path | None, out: Path | None) -> None:
             v = c.get("value")
             if v is None:
                 reasons[c.get("reason", "undefined")] = k
-            ci = ("" if c.get("ci_low") is None
-                  else f"[{c['ci_low']:.3f}, {c['ci_high']:.3f}]")
+            ci = "" if c.get("ci_low") is None else f"[{c['ci_low']:.3f}, {c['ci_high']:.3f}]"
             if c.get("boot_ci_low") is not None:
                 ci += f" boot [{c['boot_ci_low']:.3f}, {c['boot_ci_high']:.3f}]"
-            t.add_row(_TITLES.get(k, k), "undefined¹" if v is None else f"{v:.3f}",
-                      "" if c.get("se") is None else f"{c['se']:.3f}", ci,
-                      "" if v is None or k == "percent_agreement" else _label(v))
+            t.add_row(
+                _TITLES.get(k, k),
+                "undefined¹" if v is None else f"{v:.3f}",
+                "" if c.get("se") is None else f"{c['se']:.3f}",
+                ci,
+                "" if v is None or k == "percent_agreement" else _label(v),
+            )
         con.print(t)
     for reason in reasons:
         con.print(f"¹ undefined: {reason}")
@@ -185,8 +270,10 @@ def _render(doc: dict[str, Any], dis: Path | None, out: Path | None) -> None:
     if doc.get("bootstrap"):
         b = doc["bootstrap"]
         con.print(f"bootstrap: {b['resamples']} resamples, seed {b['seed']} (CIs in --json/--out)")
-    con.print("Labels: Landis & Koch (1977), a convention, not a verdict. All coefficients "
-              "with SEs: --json or --out FILE.csv.")
+    con.print(
+        "Labels: Landis & Koch (1977), a convention, not a verdict. All coefficients "
+        "with SEs: --json or --out FILE.csv."
+    )
     for path, what in ((dis, "disagreements"), (out, "table")):
         if path is not None:
             con.print(f"wrote {what} to {path}")
