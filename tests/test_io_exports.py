@@ -66,6 +66,8 @@ def test_redcap_raw_with_events_and_repeated_instruments():
         "2/visit_arm_1/visit_form/1",
     ]
     assert rs.responses["id"].is_unique
+    # Only record 3's baseline comment is a blank: fields are not blank on events without them.
+    assert rs.blanks == {"baseline_comments": 1, "visit_feedback": 0}
     # Record-level attributes (filled in at baseline) reach every row of the record.
     assert rs.attributes.loc["1/visit_arm_1/visit_form/2", "age"] == "34"
     assert any("REDCap" in n for n in rs.notes)

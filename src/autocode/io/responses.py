@@ -134,6 +134,7 @@ def _resolve_many(pattern: str, header: list[str]) -> list[str]:
     return hits
 
 
+_INSTANCE_COLUMNS = {"redcap_repeat_instance", "Repeat Instance"}
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
 
@@ -344,12 +345,20 @@ def _build(p, data, t, ex, notes, id_col, q_col, text_cols, matcher) -> Response
     else:
         questions = list(text_cols)
         composite = len(text_cols) > 1
+    # REDCap: a field left empty on an event/instrument that never carries it is not a blank.
+    inst = [k for k, c in enumerate(ex.structure) if c in _INSTANCE_COLUMNS]
+
+    def form(extras: tuple) -> tuple:
+        return tuple(e for k, e in enumerate(extras) if k not in inst)
+
+    carries = {(form(e), q) for _b, e, q, tx in entries if tx} if struct else None
     blanks = dict.fromkeys(questions, 0)
     recs = []
     flags: dict[str, bool] = {}
     for base, extras, q, tx in entries:
         if not tx:
-            blanks[q] += 1
+            if carries is None or (form(extras), q) in carries:
+                blanks[q] += 1
             continue
         r = respondent(base, extras) if split else base
         rid = f"{r}:{q}" if composite else r
