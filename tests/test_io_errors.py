@@ -128,3 +128,12 @@ def test_stray_quote_after_a_quoted_field(tmp_path):
     p = tmp_path / "stray.csv"
     p.write_text('id,comment\n1,Good teaching.\n2,"Nothing" really bad\n')
     assert "line 3" in str(_error(p))
+
+
+def test_a_zip_that_is_not_a_workbook(tmp_path):
+    import zipfile
+
+    p = tmp_path / "export.zip"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("survey.csv", "id,comment\n1,hello there\n")
+    assert "not a readable .xlsx workbook" in str(_error(p))

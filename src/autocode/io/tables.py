@@ -149,10 +149,18 @@ def _load_xlsx(p: Path, data: bytes, sheet: str | None) -> Table:
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as e:
+    except (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        OSError,
+        ValueError,
+        TypeError,
+    ) as e:
         raise InputError(
             f"{p}: not a readable .xlsx workbook ({type(e).__name__})", f"export as {_FORMATS}"
         ) from None
