@@ -16,18 +16,24 @@ from autocode.store import now_iso, open_store
 DATA = files("autocode") / "data"
 
 
-NON_ANSWER = re.compile(r"^\s*(n/?a|none|nothing|no|not sure|don'?t know|-+)\s*[.!]*\s*$", re.I)
+NON_ANSWER = re.compile(
+    r"^\s*(n/?a|none|nothing|no|not sure|don'?t know|-+)\s*[.!]*\s*$", re.IGNORECASE
+)
 QUESTIONS = ["what_was_good", "what_could_we_do_better"]
 
 
 def example_long() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The survey as (responses, attributes), read independently of autocode.io."""
     wide = pd.read_csv(str(DATA / "example_survey.csv"), dtype=str, keep_default_na=False)
-    long = wide.melt(id_vars=["record_id"], value_vars=QUESTIONS, var_name="question", value_name="text")
+    long = wide.melt(
+        id_vars=["record_id"], value_vars=QUESTIONS, var_name="question", value_name="text"
+    )
     long["text"] = long["text"].str.strip()
     long = long[long["text"] != ""].rename(columns={"record_id": "respondent"})
     long["id"] = long["respondent"] + ":" + long["question"]
-    long["non_answer"] = long["text"].map(lambda t: bool(NON_ANSWER.match(t.replace("\u2019", "'"))))
+    long["non_answer"] = long["text"].map(
+        lambda t: bool(NON_ANSWER.match(t.replace("\u2019", "'")))
+    )
     attrs = wide.drop(columns=QUESTIONS).set_index("record_id")
     return long.reset_index(drop=True), attrs
 
@@ -46,7 +52,11 @@ def second_coder(codings: pd.DataFrame) -> pd.DataFrame:
         if i % 7 == 3:
             continue
         if i % 11 == 5:
-            code = "Positive experience & gratitude" if code != "Positive experience & gratitude" else "Not assigned"
+            code = (
+                "Positive experience & gratitude"
+                if code != "Positive experience & gratitude"
+                else "Not assigned"
+            )
         rows.append((rid, code))
     return pd.DataFrame(rows, columns=["id", "code"]).drop_duplicates()
 
@@ -127,7 +137,9 @@ def build_example(
                 (now_iso(), "test", "import", None, json.dumps(doc)),
             )
     if suggest_blanks:
-        run = store.start_run("suggest", {"blanks": {"what_was_good": 28, "what_could_we_do_better": 65}})
+        run = store.start_run(
+            "suggest", {"blanks": {"what_was_good": 28, "what_could_we_do_better": 65}}
+        )
         store.finish_run(run)
     if machine:
         run = store.start_run("classify", {"test": True}, seed=0)
@@ -138,7 +150,16 @@ def build_example(
                 conn.execute(
                     "INSERT INTO codings(response_id, code, coder, source, status, confidence, "
                     "run_id, created_at) VALUES (?,?,?,?,?,?,?,?)",
-                    (rid, code, "autocode", "machine", status, 0.5 + (i % 50) / 100, run, now_iso()),
+                    (
+                        rid,
+                        code,
+                        "autocode",
+                        "machine",
+                        status,
+                        0.5 + (i % 50) / 100,
+                        run,
+                        now_iso(),
+                    ),
                 )
         store.finish_run(run)
     store.close()

@@ -40,7 +40,15 @@ def test_long_csv_has_every_coding(project, tmp_path, capsys):
     out = tmp_path / "c.csv"
     assert main(["export", "codings", "-p", str(project), "-o", str(out)]) == 0
     df = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert list(df.columns[:7]) == ["response_id", "respondent", "respondent_label", "question", "code", "theme", "coder"]
+    assert list(df.columns[:7]) == [
+        "response_id",
+        "respondent",
+        "respondent_label",
+        "question",
+        "code",
+        "theme",
+        "coder",
+    ]
     _, _, codings, _ = example_frames()
     a = df[df["coder"] == "coder_a"]
     assert sorted(zip(a["response_id"], a["code"])) == sorted(zip(codings["id"], codings["code"]))
@@ -86,7 +94,10 @@ def test_wide_round_trips_through_agree(project, tmp_path, capsys):
     a, b = numbers(from_files), numbers(from_store)
     # codes nobody used in the shared responses are reported by the store side only
     assert {k: v for k, v in b.items() if k in a} == a
-    assert a["n_units"] == b["n_units"] and a[("pooled", "cohen_kappa")] == b[("pooled", "cohen_kappa")]
+    assert (
+        a["n_units"] == b["n_units"]
+        and a[("pooled", "cohen_kappa")] == b[("pooled", "cohen_kappa")]
+    )
 
 
 def test_wide_xlsx_has_key_sheet(project, tmp_path):
@@ -101,9 +112,13 @@ def test_wide_xlsx_has_key_sheet(project, tmp_path):
 
 def test_question_filter_and_errors(project, tmp_path, capsys):
     out = tmp_path / "q.csv"
-    assert main(["export", "codings", "-p", str(project), "-o", str(out), "-q", "what_was_good"]) == 0
+    assert (
+        main(["export", "codings", "-p", str(project), "-o", str(out), "-q", "what_was_good"]) == 0
+    )
     assert set(pd.read_csv(out)["question"]) == {"what_was_good"}
     assert main(["export", "codings", "-p", str(project), "-o", str(out), "-f", "sav"]) == 2
     assert "unknown export format" in capsys.readouterr().err
-    assert main(["export", "codings", "-p", str(project), "-o", str(tmp_path / "no" / "x.csv")]) == 2
+    assert (
+        main(["export", "codings", "-p", str(project), "-o", str(tmp_path / "no" / "x.csv")]) == 2
+    )
     assert "does not exist" in capsys.readouterr().err

@@ -54,11 +54,19 @@ def test_contents(exported):
     # codebook: themes are non-codable parents of the codes
     _, _, codings, cb = example_frames()
     themes = root.findall("q:CodeBook/q:Codes/q:Code", NS)
-    assert {t.get("name") for t in themes if t.get("isCodable") == "false"} == set(cb["parent"]) - {""}
-    all_codes = {c.get("name") for c in root.iter("{urn:QDA-XML:project:1.0}Code") if c.get("isCodable") == "true"}
+    assert {t.get("name") for t in themes if t.get("isCodable") == "false"} == set(cb["parent"]) - {
+        ""
+    }
+    all_codes = {
+        c.get("name")
+        for c in root.iter("{urn:QDA-XML:project:1.0}Code")
+        if c.get("isCodable") == "true"
+    }
     assert all_codes == set(cb["name"])
     # cases with attributes as variables
-    variables = {v.get("name"): v.get("typeOfVariable") for v in root.findall("q:Variables/q:Variable", NS)}
+    variables = {
+        v.get("name"): v.get("typeOfVariable") for v in root.findall("q:Variables/q:Variable", NS)
+    }
     assert variables == {"service": "Text", "fft_score": "Integer"}
     cases = root.findall("q:Cases/q:Case", NS)
     assert len(cases) == 250
@@ -72,7 +80,7 @@ def test_contents(exported):
     for s in sources:
         path = s.get("plainTextPath")
         assert path.startswith("internal://")
-        text = files["sources/" + path[len("internal://"):]]
+        text = files["sources/" + path[len("internal://") :]]
         assert text in texts
         for sel in s.findall("q:PlainTextSelection", NS):
             assert int(sel.get("startPosition")) == 0 and int(sel.get("endPosition")) == len(text)
@@ -83,10 +91,15 @@ def test_contents(exported):
     assert by_user[users["coder_a"]] == len(codings)
     with __import__("sqlite3").connect(exported[0]) as con:
         n_machine = con.execute(
-            "SELECT COUNT(*) FROM codings WHERE source='machine' AND status != 'rejected'").fetchone()[0]
+            "SELECT COUNT(*) FROM codings WHERE source='machine' AND status != 'rejected'"
+        ).fetchone()[0]
     assert by_user[users["autocode (machine)"]] == n_machine
     sets = {s.get("name") for s in root.findall("q:Sets/q:Set", NS)}
-    assert {"Machine codings: accepted", "Machine codings: needs_review", "Machine codings: coded"} <= sets
+    assert {
+        "Machine codings: accepted",
+        "Machine codings: needs_review",
+        "Machine codings: coded",
+    } <= sets
     assert "Machine codings: rejected" not in sets
 
 
@@ -96,7 +109,7 @@ def test_guids_are_stable(exported, tmp_path):
     assert main(["export", "qdpx", "-p", str(p), "-o", str(out)]) == 0
     with zipfile.ZipFile(out) as z:
         again = z.read("project.qde")
-    strip = lambda b: re.sub(rb'(creationDateTime)="[^"]+"', b"", b)  # noqa: E731
+    strip = lambda b: re.sub(rb'(creationDateTime)="[^"]+"', b"", b)
     assert strip(again) == strip(xml)
 
 
@@ -106,7 +119,9 @@ def test_question_and_json(exported, tmp_path, capsys):
     p = exported[0]
     out = tmp_path / "q.qdpx"
     capsys.readouterr()
-    assert main(["export", "qdpx", "-p", str(p), "-o", str(out), "-q", "what_was_good", "--json"]) == 0
+    assert (
+        main(["export", "qdpx", "-p", str(p), "-o", str(out), "-q", "what_was_good", "--json"]) == 0
+    )
     doc = json.loads(capsys.readouterr().out)
     assert doc["sources"] == 222
     with zipfile.ZipFile(out) as z:

@@ -23,7 +23,10 @@ def project(tmp_path_factory):
 @pytest.fixture(scope="module")
 def project_mixed(tmp_path_factory):
     return build_example(
-        tmp_path_factory.mktemp("mixed") / "m.db", second_human=True, machine=True, suggest_blanks=True
+        tmp_path_factory.mktemp("mixed") / "m.db",
+        second_human=True,
+        machine=True,
+        suggest_blanks=True,
     )
 
 
@@ -55,7 +58,9 @@ def test_prevalence_matches_pandas(project):
 def test_theme_counts_respondents_once(project):
     _, _, codings, cb = example_frames()
     theme = dict(zip(cb["name"], cb["parent"]))
-    c = codings.assign(respondent=codings["id"].str.split(":").str[0], theme=codings["code"].map(theme))
+    c = codings.assign(
+        respondent=codings["id"].str.split(":").str[0], theme=codings["code"].map(theme)
+    )
     exp = c.groupby("theme")["respondent"].nunique().to_dict()
     with open_store(project, create=False) as store:
         rows = prevalence(load_project(store))
@@ -73,7 +78,10 @@ def test_markdown_report_has_counts_and_quotes(project, tmp_path, capsys):
     md = out.read_text()
     exp, denom = expected_counts(QUESTIONS)
     assert denom == 250
-    assert f"| Positive experience & gratitude | {exp['Positive experience & gratitude']} (" in md.replace("\u2003", "")
+    assert (
+        f"| Positive experience & gratitude | {exp['Positive experience & gratitude']} ("
+        in md.replace("\u2003", "")
+    )
     assert f"denominator = {denom} respondents" in md
     # responses table: answered and blanks per question
     assert "| what_was_good | 222 | 28 | " in md
@@ -93,7 +101,10 @@ def test_markdown_report_has_counts_and_quotes(project, tmp_path, capsys):
             assert len(quotes) >= 2
         for text, _label in quotes:
             body = text.rstrip("\u2026").replace("\\|", "|")
-            assert any(" ".join(texts[i].split()).startswith(body) for i in by_code[code]), (code, text)
+            assert any(" ".join(texts[i].split()).startswith(body) for i in by_code[code]), (
+                code,
+                text,
+            )
     assert "wrote" in capsys.readouterr().out
 
 
@@ -112,9 +123,11 @@ def test_quotes_do_not_depend_on_row_order(tmp_path):
     a = build_example(tmp_path / "a.db")
     b = build_example(tmp_path / "b.db", reverse=True)
     with open_store(a, create=False) as sa, open_store(b, create=False) as sb:
-        qa = [t for t in build_report(sa).tables() if t.key == "quotes"][0]
-        qb = [t for t in build_report(sb).tables() if t.key == "quotes"][0]
-    assert [[q.response_id for q in r[3]] for r in qa.rows] == [[q.response_id for q in r[3]] for r in qb.rows]
+        qa = next(t for t in build_report(sa).tables() if t.key == "quotes")
+        qb = next(t for t in build_report(sb).tables() if t.key == "quotes")
+    assert [[q.response_id for q in r[3]] for r in qa.rows] == [
+        [q.response_id for q in r[3]] for r in qb.rows
+    ]
 
 
 def test_quotes_use_cached_embeddings(tmp_path):
@@ -127,7 +140,7 @@ def test_quotes_use_cached_embeddings(tmp_path):
         rep = build_report(store)
     methods = " ".join(s for sec in rep.sections for s in sec.blocks if isinstance(s, str))
     assert "sentence embeddings cached in the project" in methods
-    quotes = [t for t in rep.tables() if t.key == "quotes"][0]
+    quotes = next(t for t in rep.tables() if t.key == "quotes")
     for row in quotes.rows:
         ids = [q.response_id for q in row[3]]
         assert len(ids) == len(set(ids))
@@ -141,7 +154,7 @@ def test_human_and_machine_side_by_side(project_mixed, tmp_path):
     wb = load_workbook(out)
     names = wb.sheetnames
     assert "Responses" in names and "Quotes" in names and "Agreement" in names
-    prev = wb[[n for n in names if n.startswith("Prevalence All")][0]]
+    prev = wb[next(n for n in names if n.startswith("Prevalence All"))]
     header = [c.value for c in prev[2]]
     assert header[:2] == ["Level", "Theme / code"]
     assert "Human: coder_a n" in header and "Machine n" in header and "Machine %" in header
@@ -169,10 +182,12 @@ def test_human_and_machine_side_by_side(project_mixed, tmp_path):
 
 def test_question_restricts(project, tmp_path):
     out = tmp_path / "q.md"
-    assert main(["report", "-p", str(project), "-q", "what_could_we_do_better", "-o", str(out)]) == 0
+    assert (
+        main(["report", "-p", str(project), "-q", "what_could_we_do_better", "-o", str(out)]) == 0
+    )
     md = out.read_text()
     assert "what_was_good |" not in md
-    exp, denom = expected_counts(["what_could_we_do_better"])
+    _exp, denom = expected_counts(["what_could_we_do_better"])
     assert denom == 185 and f"denominator = {denom} respondents" in md
     assert "All questions" not in md
 

@@ -14,7 +14,9 @@ from _report_project import build_example
 
 from autocode.cli import main
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+)
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium not installed (CI installs it: apt-get install -y chromium)"
 )
@@ -50,7 +52,7 @@ def chromium(*args: str, user_dir: Path, timeout: int = 90) -> subprocess.Comple
         "--disable-dev-shm-usage", "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
         f"--user-data-dir={user_dir}", *args,
     ]  # fmt: skip
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,10 @@ def report_html(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("html")
     p = build_example(d / "p.db", second_human=True, machine=True)
     out = d / "report.html"
-    assert main(["report", "-p", str(p), "-o", str(out), "--by", "service", "--redact", "--no-ner"]) == 0
+    assert (
+        main(["report", "-p", str(p), "-o", str(out), "--by", "service", "--redact", "--no-ner"])
+        == 0
+    )
     return out
 
 
@@ -66,7 +71,9 @@ def test_self_contained(report_html):
     html = report_html.read_text()
     assert "<script" not in html
     # no external resource of any kind (the SVG namespace URI is not a fetch)
-    refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", html) + re.findall(r"url\((?!#)([^)]+)\)", html)
+    refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", html) + re.findall(
+        r"url\((?!#)([^)]+)\)", html
+    )
     assert refs == []
     assert "@import" not in html and "<link" not in html
     assert html.count("<svg") >= 3 and "<pattern" in html  # greyscale-safe patterns
@@ -75,9 +82,14 @@ def test_self_contained(report_html):
 def test_renders_without_console_errors(report_html, tmp_path):
     probe = tmp_path / "probe.html"
     probe.write_text(report_html.read_text().replace("<head>", "<head>" + PROBE, 1))
-    res = chromium("--window-size=1100,1400", "--virtual-time-budget=5000", "--dump-dom",
-                   probe.as_uri(), user_dir=tmp_path / "ud")
-    m = re.search(r'<pre id="__probe">(.*?)</pre>', res.stdout, re.S)
+    res = chromium(
+        "--window-size=1100,1400",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        probe.as_uri(),
+        user_dir=tmp_path / "ud",
+    )
+    m = re.search(r'<pre id="__probe">(.*?)</pre>', res.stdout, re.DOTALL)
     assert m, f"the page did not finish loading: {res.stderr[-2000:]}"
     info = json.loads(m.group(1).replace("&quot;", '"').replace("&amp;", "&"))
     assert info["errors"] == []
@@ -85,17 +97,28 @@ def test_renders_without_console_errors(report_html, tmp_path):
     assert info["tables"] >= 6 and info["svgs"] >= 3 and info["bars"] > 50 and info["quotes"] > 50
     assert min(info["svgWidths"]) > 500
     assert info["scrollWidth"] <= info["innerWidth"] + 1  # nothing overflows the page
-    console_errors = [ln for ln in res.stderr.splitlines() if "CONSOLE" in ln and "ERROR" in ln.upper()]
+    console_errors = [
+        ln for ln in res.stderr.splitlines() if "CONSOLE" in ln and "ERROR" in ln.upper()
+    ]
     assert console_errors == []
 
 
 def test_screenshot_and_print(report_html, tmp_path):
     shot = tmp_path / "report.png"
-    res = chromium("--window-size=1100,3000", f"--screenshot={shot}", report_html.as_uri(),
-                   user_dir=tmp_path / "ud")
+    res = chromium(
+        "--window-size=1100,3000",
+        f"--screenshot={shot}",
+        report_html.as_uri(),
+        user_dir=tmp_path / "ud",
+    )
     assert shot.exists(), res.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
     pdf = tmp_path / "report.pdf"
-    chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", report_html.as_uri(), user_dir=tmp_path / "ud2")
+    chromium(
+        "--no-pdf-header-footer",
+        f"--print-to-pdf={pdf}",
+        report_html.as_uri(),
+        user_dir=tmp_path / "ud2",
+    )
     assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 20_000

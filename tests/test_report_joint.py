@@ -70,20 +70,26 @@ def test_joint_counts_match_pandas(data):
             assert row["counts"][g] == exp.get((row["code"], g), 0)
     # a chi-square row in the display agrees with scipy on the same table
     top = jd["rows"][0]
-    table = [[top["counts"][g] for g in jd["groups"]], [jd["sizes"][g] - top["counts"][g] for g in jd["groups"]]]
+    table = [
+        [top["counts"][g] for g in jd["groups"]],
+        [jd["sizes"][g] - top["counts"][g] for g in jd["groups"]],
+    ]
     assert top["assoc"].p == association(table).p
 
 
 def test_cli_by_column(data, tmp_path):
     p, _ = data
     out = tmp_path / "j.md"
-    assert main(["report", "-p", str(p), "--by", "fft_score", "-q", "what_was_good", "-o", str(out)]) == 0
+    assert (
+        main(["report", "-p", str(p), "--by", "fft_score", "-q", "what_was_good", "-o", str(out)])
+        == 0
+    )
     md = out.read_text()
     assert "Code prevalence by fft_score" in md
     assert "1 (n = " in md and "too few" in md
     assert "Fisher" in md and "not adjusted for multiple comparisons" in md
     # the groups are in natural order
-    header = [ln for ln in md.splitlines() if ln.startswith("| Code | 1 (n")][0]
+    header = next(ln for ln in md.splitlines() if ln.startswith("| Code | 1 (n"))
     assert header.index("| 2 (n") < header.index("| 7 (n")
 
 

@@ -76,12 +76,18 @@ def test_report_redact_counts_masked(tmp_path, capsys):
     p = build_example(tmp_path / "p.db")
     con = sqlite3.connect(p)
     # plant identifiers in answers coded "Staff manner & personal attributes"
-    ids = [r[0] for r in con.execute(
-        "SELECT response_id FROM codings WHERE code = 'Staff manner & personal attributes' ORDER BY response_id")]
+    ids = [
+        r[0]
+        for r in con.execute(
+            "SELECT response_id FROM codings WHERE code = 'Staff manner & personal attributes' ORDER BY response_id"
+        )
+    ]
     for rid in ids:
         con.execute(
             "UPDATE responses SET text = text || ' Thanks Dr Smith, call me on 07700 900123 or "
-            "jo@example.com.' WHERE id = ?", (rid,))
+            "jo@example.com.' WHERE id = ?",
+            (rid,),
+        )
     con.commit()
     con.close()
     out = tmp_path / "r.md"

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from .common import DEFAULT_PROJECT, JsonOpt, ProjectOpt, console, print_json
 
 QuestionOpt = Annotated[
-    Optional[str],  # noqa: UP007 - typer needs Optional on 3.11
+    str | None,
     typer.Option("--question", "-q", help="Only this question (default: all questions)."),
 ]
 
@@ -25,18 +25,20 @@ export_app = typer.Typer(
 
 def report(
     out: Annotated[
-        Optional[Path],  # noqa: UP007
+        Path | None,
         typer.Option("--out", "-o", help="Output file (default: report.<format>)."),
     ] = None,
     project: ProjectOpt = DEFAULT_PROJECT,
     question: QuestionOpt = None,
     by: Annotated[
-        Optional[str],  # noqa: UP007
+        str | None,
         typer.Option("--by", help="Joint display: code prevalence by this respondent attribute."),
     ] = None,
     fmt: Annotated[
-        Optional[str],  # noqa: UP007
-        typer.Option("--format", "-f", help="html (default), md or xlsx; else from --out's suffix."),
+        str | None,
+        typer.Option(
+            "--format", "-f", help="html (default), md or xlsx; else from --out's suffix."
+        ),
     ] = None,
     redact: Annotated[
         bool, typer.Option("--redact", help="Mask names, e-mails, phone numbers ... in quotes.")
@@ -57,7 +59,11 @@ def report(
     path = out or Path(f"report.{f}")
     with open_store(project, create=False) as store:
         rep = build_report(
-            store, question=question, by=by, redact=redact, use_ner=None if ner else False,
+            store,
+            question=question,
+            by=by,
+            redact=redact,
+            use_ner=None if ner else False,
             quotes_per_code=quotes,
         )
     write_report(rep, path, f)
@@ -66,8 +72,10 @@ def report(
         return
     c = console()
     n_codes = sum(1 for t in rep.tables() if t.key == "quotes" for _ in t.rows)
-    c.print(f"wrote {path} ({f}): {len(rep.counts.get('questions', []))} question(s), "
-            f"{n_codes} codes with quotes, coders: {', '.join(rep.counts.get('raters', [])) or 'none'}")
+    c.print(
+        f"wrote {path} ({f}): {len(rep.counts.get('questions', []))} question(s), "
+        f"{n_codes} codes with quotes, coders: {', '.join(rep.counts.get('raters', [])) or 'none'}"
+    )
     if rep.redaction is not None:
         from ..report.redact import describe
 
@@ -77,14 +85,17 @@ def report(
 @export_app.command("codings")
 def export_codings_cmd(
     out: Annotated[
-        Optional[Path],  # noqa: UP007
+        Path | None,
         typer.Option("--out", "-o", help="Output file (default: codings.csv / codings.xlsx)."),
     ] = None,
     project: ProjectOpt = DEFAULT_PROJECT,
     fmt: Annotated[
         str,
-        typer.Option("--format", "-f", help="csv (long), xlsx (long) or wide (0/1 per code; "
-                     ".csv or .xlsx by --out)."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="csv (long), xlsx (long) or wide (0/1 per code; .csv or .xlsx by --out).",
+        ),
     ] = "csv",
     question: QuestionOpt = None,
     as_json: JsonOpt = False,
@@ -99,15 +110,17 @@ def export_codings_cmd(
     if as_json:
         print_json(res)
         return
-    console().print(f"wrote {', '.join(res['files'])}: {res['rows']} rows ({res['format']}), "
-                    f"coders: {', '.join(res['coders']) or 'none'}")
+    console().print(
+        f"wrote {', '.join(res['files'])}: {res['rows']} rows ({res['format']}), "
+        f"coders: {', '.join(res['coders']) or 'none'}"
+    )
 
 
 @export_app.command("qdpx")
 def export_qdpx_cmd(
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="Output .qdpx file.")
-    ] = Path("project.qdpx"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output .qdpx file.")] = Path(
+        "project.qdpx"
+    ),
     project: ProjectOpt = DEFAULT_PROJECT,
     question: QuestionOpt = None,
     as_json: JsonOpt = False,
@@ -122,8 +135,10 @@ def export_qdpx_cmd(
     if as_json:
         print_json(res)
         return
-    console().print(f"wrote {res['file']}: {res['sources']} sources, {res['respondents']} cases, "
-                    f"{res['codes']} codes, {res['codings']} codings")
+    console().print(
+        f"wrote {res['file']}: {res['sources']} sources, {res['respondents']} cases, "
+        f"{res['codes']} codes, {res['codings']} codings"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -39,13 +39,23 @@ def long_frame(data: ProjectData) -> pd.DataFrame:
     theme = data.code_theme()
     c["theme"] = c["code"].map(lambda x: theme.get(x, ""))
     c = c[LONG_COLUMNS]
-    return c.sort_values(["question", "response_id", "coder", "code"], kind="mergesort").reset_index(drop=True)
+    return c.sort_values(
+        ["question", "response_id", "coder", "code"], kind="mergesort"
+    ).reset_index(drop=True)
 
 
 def variable_names(codes: list[str]) -> dict[str, str]:
     """code -> a unique variable name valid in R, SPSS and Stata (≤ 32 chars)."""
     out: dict[str, str] = {}
-    used: set[str] = {"response_id", "respondent", "respondent_label", "question", "coder", "source", "coded"}
+    used: set[str] = {
+        "response_id",
+        "respondent",
+        "respondent_label",
+        "question",
+        "coder",
+        "source",
+        "coded",
+    }
     for code in codes:
         base = re.sub(r"[^0-9a-zA-Z]+", "_", code).strip("_").lower() or "code"
         if not base[0].isalpha():
@@ -88,7 +98,11 @@ def wide_frame(data: ProjectData) -> tuple[pd.DataFrame, pd.DataFrame]:
             f[names[code]] = [int((i, code) in applied) for i in resp["id"]]
         frames.append(f)
     cols = ["response_id", "respondent", "respondent_label", "question", "coder", "source", "coded"]
-    wide = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols + list(names.values()))
+    wide = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=cols + list(names.values()))
+    )
     theme = data.code_theme()
     definition = {c.name: c.definition for c in data.codes}
     key = pd.DataFrame(

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import uuid
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +55,12 @@ def _clean(s: str) -> str:
     return _XML_BAD.sub(" ", s)
 
 
+def _missing(v: Any) -> bool:
+    import pandas as pd
+
+    return v is None or bool(pd.isna(v))
+
+
 def _var_type(values: list[str]) -> str:
     vals = [v for v in values if v not in ("", None)]
     if not vals:
@@ -79,7 +85,7 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
                 e.set(k, str(v))
         return e
 
-    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     root = etree.Element(f"{{{NS}}}Project", nsmap={None: NS})
     root.set("name", project_name)
     root.set("origin", f"autocode {__version__}")
@@ -91,8 +97,13 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
     for r in data.raters:
         g = guid("user", r.source, r.key)
         user_guid[(r.source, r.key)] = g
-        el(users, "User", guid=g, name=r.key if r.source == "human" else f"{r.key} (machine)",
-           id=f"{r.source}:{r.key}")
+        el(
+            users,
+            "User",
+            guid=g,
+            name=r.key if r.source == "human" else f"{r.key} (machine)",
+            id=f"{r.source}:{r.key}",
+        )
     if not data.raters:
         g = guid("user", "autocode")
         el(users, "User", guid=g, name="autocode", id="autocode")
@@ -107,12 +118,20 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
         top = el(cbook, "Codes")
         theme_el: dict[str, Any] = {}
         for c in codes:
-            code_guid[c.name] = c.guid if c.guid and _GUID_RE.match(c.guid) else guid("code", c.name)
+            code_guid[c.name] = (
+                c.guid if c.guid and _GUID_RE.match(c.guid) else guid("code", c.name)
+            )
         by_name = {c.name: c for c in codes}
 
         def code_el(parent, c) -> Any:
-            e = el(parent, "Code", guid=code_guid[c.name], name=c.name, isCodable="true",
-                   color=c.colour if c.colour and _RGB_RE.match(c.colour) else None)
+            e = el(
+                parent,
+                "Code",
+                guid=code_guid[c.name],
+                name=c.name,
+                isCodable="true",
+                color=c.colour if c.colour and _RGB_RE.match(c.colour) else None,
+            )
             if c.definition:
                 el(e, "Description").text = _clean(c.definition)
             return e
@@ -130,8 +149,14 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
                     parent = made[c.parent]
                 elif c.theme and c.theme != "Ungrouped":
                     if c.theme not in theme_el:
-                        tg = c.theme_guid if c.theme_guid and _GUID_RE.match(c.theme_guid) else guid("theme", c.theme)
-                        theme_el[c.theme] = el(top, "Code", guid=tg, name=c.theme, isCodable="false")
+                        tg = (
+                            c.theme_guid
+                            if c.theme_guid and _GUID_RE.match(c.theme_guid)
+                            else guid("theme", c.theme)
+                        )
+                        theme_el[c.theme] = el(
+                            top, "Code", guid=tg, name=c.theme, isCodable="false"
+                        )
                     parent = theme_el[c.theme]
                 else:
                     parent = top
@@ -151,10 +176,16 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
     if len(attrs.columns):
         variables = el(root, "Variables")
         for name in attrs.columns:
-            vals = [str(v) for v in attrs[name].reindex(respondents).tolist() if v is not None and v == v]
+            vals = [str(v) for v in attrs[name].reindex(respondents).tolist() if not _missing(v)]
             var_guid[name] = guid("variable", str(name))
             var_type[name] = _var_type(vals)
-            el(variables, "Variable", guid=var_guid[name], name=str(name), typeOfVariable=var_type[name])
+            el(
+                variables,
+                "Variable",
+                guid=var_guid[name],
+                name=str(name),
+                typeOfVariable=var_type[name],
+            )
 
     source_guid = {rid: guid("source", rid) for rid in data.responses["id"]}
     by_resp = data.responses.groupby("respondent")["id"].apply(list).to_dict()
@@ -166,11 +197,13 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
             if resp in attrs.index:
                 for name in attrs.columns:
                     v = attrs.at[resp, name]
-                    if v is None or v != v or str(v).strip() == "":
+                    if _missing(v) or str(v).strip() == "":
                         continue
                     vv = el(case, "VariableValue")
                     el(vv, "VariableRef", targetGUID=var_guid[name])
-                    tag = {"Integer": "IntegerValue", "Float": "FloatValue"}.get(var_type[name], "TextValue")
+                    tag = {"Integer": "IntegerValue", "Float": "FloatValue"}.get(
+                        var_type[name], "TextValue"
+                    )
                     el(vv, tag).text = _clean(str(v).strip())
             for rid in sorted(by_resp.get(resp, [])):
                 el(case, "SourceRef", targetGUID=source_guid[rid])
@@ -180,7 +213,9 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
     status_sets: dict[str, list[str]] = {}
     question_sets: dict[str, list[str]] = {}
     codings = data.codings
-    codings = codings[~((codings["source"] == "machine") & (codings["status"].fillna("") == "rejected"))]
+    codings = codings[
+        ~((codings["source"] == "machine") & (codings["status"].fillna("") == "rejected"))
+    ]
     by_response = {rid: g for rid, g in codings.groupby("response_id")}
     resp_sorted = data.responses.sort_values(["question", "respondent", "id"], kind="mergesort")
     if len(resp_sorted):
@@ -190,26 +225,46 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
         text = _clean(str(row.text))
         files[f"sources/{sg}.txt"] = text
         question_sets.setdefault(row.question, []).append(sg)
-        src = el(sources, "TextSource", guid=sg, name=f"{row.respondent} \u2013 {row.question}",
-                 plainTextPath=f"internal://{sg}.txt", creationDateTime=now)
+        src = el(
+            sources,
+            "TextSource",
+            guid=sg,
+            name=f"{row.respondent} \u2013 {row.question}",
+            plainTextPath=f"internal://{sg}.txt",
+            creationDateTime=now,
+        )
         g = by_response.get(row.id)
         if g is None or g.empty:
             continue
-        sel = el(src, "PlainTextSelection", guid=guid("selection", row.id), name=text[:60],
-                 startPosition=0, endPosition=len(text))
+        sel = el(
+            src,
+            "PlainTextSelection",
+            guid=guid("selection", row.id),
+            name=text[:60],
+            startPosition=0,
+            endPosition=len(text),
+        )
         machine = g[g["source"] == "machine"]
         if len(machine):
             el(sel, "Description").text = "; ".join(
                 f"{m.code}: {m.status or 'coded'}"
-                + (f", confidence {float(m.confidence):.2f}" if m.confidence == m.confidence and m.confidence is not None else "")
+                + (
+                    f", confidence {float(m.confidence):.2f}"
+                    if m.confidence == m.confidence and m.confidence is not None
+                    else ""
+                )
                 + f" ({m.coder})"
                 for m in machine.sort_values(["coder", "code"]).itertuples()
             )
             for st in sorted(set(machine["status"].fillna("coded"))):
                 status_sets.setdefault(st, []).append(sg)
         for c in g.sort_values(["source", "coder", "code"]).itertuples():
-            cd = el(sel, "Coding", guid=guid("coding", row.id, c.code, c.source, c.coder),
-                    creatingUser=user_guid[(c.source, c.coder)])
+            cd = el(
+                sel,
+                "Coding",
+                guid=guid("coding", row.id, c.code, c.source, c.coder),
+                creatingUser=user_guid[(c.source, c.coder)],
+            )
             el(cd, "CodeRef", targetGUID=code_guid[c.code])
 
     # sets
@@ -264,7 +319,7 @@ def export_qdpx(store: Store, out: str | Path, question: str | None = None) -> d
         "sources": len(files),
         "respondents": int(data.responses["respondent"].nunique()),
         "codes": len(data.codes),
-        "codings": int(len(data.codings)),
+        "codings": len(data.codings),
         "users": [r.label for r in data.raters],
     }
 

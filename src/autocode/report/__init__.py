@@ -15,7 +15,16 @@ from .build import Chart, Report, Section, Table, build_report
 
 FORMATS = ("html", "md", "xlsx")
 
-__all__ = ["FORMATS", "Chart", "Report", "Section", "Table", "build_report", "write_report", "guess_format"]
+__all__ = [
+    "FORMATS",
+    "Chart",
+    "Report",
+    "Section",
+    "Table",
+    "build_report",
+    "guess_format",
+    "write_report",
+]
 
 
 def guess_format(path: str | Path, fmt: str | None = None) -> str:

@@ -29,7 +29,9 @@ def pair_frame(data: ProjectData, raters: list[Rater]) -> pd.DataFrame:
     for r in raters:
         rows = data.rater_rows(r)
         code = rows["code"].where(~rows["status"].fillna("").isin(NOT_PRESENT_STATUSES), None)
-        frames.append(pd.DataFrame({"id": rows["response_id"].astype(str), "coder": r.label, "code": code}))
+        frames.append(
+            pd.DataFrame({"id": rows["response_id"].astype(str), "coder": r.label, "code": code})
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -42,8 +44,13 @@ def pair_agreement(data: ProjectData, a: Rater, b: Rater):
     if not (set(df.loc[df["coder"] == a.label, "id"]) & set(df.loc[df["coder"] == b.label, "id"])):
         return None
     try:
-        return agree(df, coders=[a.label, b.label], single_label=False, missing="exclude",
-                     codebook=[c.name for c in data.codes])
+        return agree(
+            df,
+            coders=[a.label, b.label],
+            single_label=False,
+            missing="exclude",
+            codebook=[c.name for c in data.codes],
+        )
     except AutocodeError:
         return None
 
@@ -78,20 +85,27 @@ def agreement_tables(data: ProjectData) -> list[Any]:
             blocks.append(f"{ref.label} and {other.label} coded no response in common.")
             continue
         pooled = res.overall.get("pooled", {})
-        overall_rows.append([
-            f"{ref.label} vs {other.label}", res.n_units, _pct(pooled.get("percent_agreement")),
-            fmt_coef(pooled.get("cohen_kappa")), fmt_coef(pooled.get("gwet_ac1")),
-        ])
+        overall_rows.append(
+            [
+                f"{ref.label} vs {other.label}",
+                res.n_units,
+                _pct(pooled.get("percent_agreement")),
+                fmt_coef(pooled.get("cohen_kappa")),
+                fmt_coef(pooled.get("gwet_ac1")),
+            ]
+        )
         rows = []
         for code, cr in res.per_code.items():
             prev = cr.prevalence_by_coder or {}
-            rows.append([
-                code,
-                _n(prev.get(ref.label), cr.n_units),
-                _n(prev.get(other.label), cr.n_units),
-                _pct(cr.coefficients.get("percent_agreement")),
-                fmt_coef(cr.coefficients.get("cohen_kappa")),
-            ])
+            rows.append(
+                [
+                    code,
+                    _n(prev.get(ref.label), cr.n_units),
+                    _n(prev.get(other.label), cr.n_units),
+                    _pct(cr.coefficients.get("percent_agreement")),
+                    fmt_coef(cr.coefficients.get("cohen_kappa")),
+                ]
+            )
         unused = [r for r in rows if not r[1] and not r[2]]
         rows = [r for r in rows if r[1] or r[2]]
         rows.sort(key=lambda r: (-(r[1] or 0), r[0]))
@@ -99,12 +113,22 @@ def agreement_tables(data: ProjectData) -> list[Any]:
             Table(
                 f"agreement_{len(overall_rows)}",
                 f"Agreement per code — {ref.label} vs {other.label}",
-                ["Code", f"n {ref.label}", f"n {other.label}", "Agreement", "Cohen's \u03ba [95% CI]"],
+                [
+                    "Code",
+                    f"n {ref.label}",
+                    f"n {other.label}",
+                    "Agreement",
+                    "Cohen's \u03ba [95% CI]",
+                ],
                 rows,
                 f"On the {res.n_units} responses both coded; n = responses each coder gave the code. "
                 "\u03ba is undefined when a coder used the code on every response or on none. "
                 "CI: \u03ba \u00b1 1.96 SE (Fleiss, Cohen & Everitt 1969)."
-                + (f" {len(unused)} codebook codes neither coder used are left out." if unused else ""),
+                + (
+                    f" {len(unused)} codebook codes neither coder used are left out."
+                    if unused
+                    else ""
+                ),
                 ["code"] * len(rows),
             )
         )
@@ -114,8 +138,13 @@ def agreement_tables(data: ProjectData) -> list[Any]:
             Table(
                 "agreement",
                 "Agreement overall",
-                ["Coders", "Responses coded by both", "Agreement", "Pooled \u03ba [95% CI]",
-                 "Pooled AC1 [95% CI]"],
+                [
+                    "Coders",
+                    "Responses coded by both",
+                    "Agreement",
+                    "Pooled \u03ba [95% CI]",
+                    "Pooled AC1 [95% CI]",
+                ],
                 overall_rows,
                 "Pooled over every (response, code) decision (De Vries et al. 2008); AC1: Gwet (2008). "
                 "Computed with autocode.agree.",
@@ -125,4 +154,4 @@ def agreement_tables(data: ProjectData) -> list[Any]:
 
 
 def _n(prevalence: float | None, n_units: int) -> int | None:
-    return None if prevalence is None else int(round(prevalence * n_units))
+    return None if prevalence is None else round(prevalence * n_units)

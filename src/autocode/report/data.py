@@ -352,7 +352,12 @@ def prevalence(data: ProjectData, questions: list[str] | None = None) -> list[di
             trow[f"n:{label}"] = len(members)
             trow[f"pct:{label}"] = pct(len(members))
         for c in codes:
-            crow: dict[str, Any] = {"kind": "code", "theme": theme, "code": c.name, "denominator": denom}
+            crow: dict[str, Any] = {
+                "kind": "code",
+                "theme": theme,
+                "code": c.name,
+                "denominator": denom,
+            }
             for label, sets in per_rater.items():
                 n = len(sets.get(c.name, set()))
                 crow[f"n:{label}"] = n
@@ -362,7 +367,9 @@ def prevalence(data: ProjectData, questions: list[str] | None = None) -> list[di
             crow_list.sort(key=lambda r: (-r[f"n:{first}"], r["code"]))
         theme_rows.append((trow, crow_list))
     if first:
-        theme_rows.sort(key=lambda t: (t[0]["theme"] == UNGROUPED, -t[0][f"n:{first}"], t[0]["theme"]))
+        theme_rows.sort(
+            key=lambda t: (t[0]["theme"] == UNGROUPED, -t[0][f"n:{first}"], t[0]["theme"])
+        )
     out: list[dict[str, Any]] = []
     for trow, crows in theme_rows:
         out.append(trow)

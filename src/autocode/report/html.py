@@ -82,7 +82,11 @@ def render_html(report: Report) -> str:
 def _is_num(v: Any) -> bool:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return True
-    return isinstance(v, str) and bool(v) and (v[0].isdigit() and v.rstrip("%)").replace(" (", "").replace(".", "").isdigit())
+    return (
+        isinstance(v, str)
+        and bool(v)
+        and (v[0].isdigit() and v.rstrip("%)").replace(" (", "").replace(".", "").isdigit())
+    )
 
 
 def _cell(v: Any, show_question: bool) -> str:
@@ -92,7 +96,9 @@ def _cell(v: Any, show_question: bool) -> str:
         parts = []
         for q in v:
             who = q.label + (f", {q.question}" if show_question else "")
-            parts.append(f'<p class="q">\u201c{escape(q.text)}\u201d <span class="who">[{escape(who)}]</span></p>')
+            parts.append(
+                f'<p class="q">\u201c{escape(q.text)}\u201d <span class="who">[{escape(who)}]</span></p>'
+            )
         return "<td>" + "".join(parts) + "</td>"
     if v is None:
         return "<td></td>"
@@ -104,7 +110,9 @@ def _table(t: Table, number: int) -> str:
     show_q = t.show_question
     cls = "quotes" if t.key == "quotes" else t.key.split("_")[0]
     numeric = [
-        bool(t.rows) and all(_is_num(r[i]) or r[i] in ("", None) for r in t.rows) and any(_is_num(r[i]) for r in t.rows)
+        bool(t.rows)
+        and all(_is_num(r[i]) or r[i] in ("", None) for r in t.rows)
+        and any(_is_num(r[i]) for r in t.rows)
         for i in range(len(t.columns))
     ]
     num_cls = ' class="num"'
@@ -155,14 +163,18 @@ def svg_bar_chart(chart: Chart, width: int = 900) -> str:
         return "#3a3a3a" if shape is None else f"url(#{pid}-{name})"
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-        f'role="img" aria-label="{escape(chart.title)}" style="max-width:{width}px">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+            f'role="img" aria-label="{escape(chart.title)}" style="max-width:{width}px">'
+        ),
         f"<title>{escape(chart.title)}</title><defs>{''.join(defs)}</defs>",
     ]
     # legend
     x = label_w
     for i, (label, _, _) in enumerate(chart.series):
-        parts.append(f'<rect x="{x}" y="8" width="16" height="11" fill="{fill(i)}" stroke="#111" stroke-width="0.8"/>')
+        parts.append(
+            f'<rect x="{x}" y="8" width="16" height="11" fill="{fill(i)}" stroke="#111" stroke-width="0.8"/>'
+        )
         parts.append(f'<text x="{x + 21}" y="17.5" font-size="12">{escape(label)}</text>')
         x += 30 + 7 * len(label)
     # grid + axis
@@ -170,10 +182,16 @@ def svg_bar_chart(chart: Chart, width: int = 900) -> str:
     v = 0.0
     while v <= vmax + 1e-9:
         gx = label_w + plot_w * v / vmax
-        parts.append(f'<line x1="{gx:.1f}" y1="{y0}" x2="{gx:.1f}" y2="{y1}" stroke="#bbb" stroke-width="0.6"/>')
-        parts.append(f'<text x="{gx:.1f}" y="{y1 + 14}" font-size="11" text-anchor="middle">{v:g}%</text>')
+        parts.append(
+            f'<line x1="{gx:.1f}" y1="{y0}" x2="{gx:.1f}" y2="{y1}" stroke="#bbb" stroke-width="0.6"/>'
+        )
+        parts.append(
+            f'<text x="{gx:.1f}" y="{y1 + 14}" font-size="11" text-anchor="middle">{v:g}%</text>'
+        )
         v += tick
-    parts.append(f'<text x="{label_w + plot_w / 2:.1f}" y="{y1 + 29}" font-size="11.5" text-anchor="middle">% of respondents</text>')
+    parts.append(
+        f'<text x="{label_w + plot_w / 2:.1f}" y="{y1 + 29}" font-size="11.5" text-anchor="middle">% of respondents</text>'
+    )
     for ci, cat in enumerate(chart.categories):
         gy = top + ci * group_h
         short = cat if len(cat) <= 48 else cat[:46].rstrip() + "\u2026"
@@ -193,7 +211,9 @@ def svg_bar_chart(chart: Chart, width: int = 900) -> str:
                 f'<text x="{label_w + w + 4:.1f}" y="{by + bar_h - 2.5}" font-size="10">'
                 f"{ns_[ci]} ({pcts[ci]:.1f}%)</text>"
             )
-    parts.append(f'<line x1="{label_w}" y1="{y0}" x2="{label_w}" y2="{y1}" stroke="#111" stroke-width="1"/>')
+    parts.append(
+        f'<line x1="{label_w}" y1="{y0}" x2="{label_w}" y2="{y1}" stroke="#111" stroke-width="1"/>'
+    )
     parts.append("</svg>")
     return "".join(parts)
 

@@ -82,12 +82,14 @@ def joint_display(
             f"no respondent attribute {by!r}",
             "choose one of: " + (", ".join(map(str, data.attributes.columns)) or "(none stored)"),
         )
+    import pandas as pd
+
     qs = questions if questions is not None else data.questions
     r = data.responses[data.responses["question"].isin(qs)]
     answered = sorted(set(r["respondent"]))
     values = data.attributes[by].reindex(answered)
     group_of = {
-        resp: (MISSING if v is None or (isinstance(v, float) and v != v) or str(v).strip() == "" else str(v))
+        resp: (MISSING if v is None or pd.isna(v) or str(v).strip() == "" else str(v))
         for resp, v in values.items()
     }
     groups = sorted({g for g in group_of.values() if g != MISSING}, key=natural_key)

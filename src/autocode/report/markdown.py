@@ -31,7 +31,11 @@ def _cell(v: Any, show_question: bool) -> str:
 def _table(t: Table, number: int) -> str:
     lines = [f"**Table {number}. {_esc(t.title)}**", ""]
     lines.append("| " + " | ".join(_esc(c) for c in t.columns) + " |")
-    lines.append("|" + "|".join("---" if i == 0 or t.key == "quotes" else "--:" for i, _ in enumerate(t.columns)) + "|")
+    lines.append(
+        "|"
+        + "|".join("---" if i == 0 or t.key == "quotes" else "--:" for i, _ in enumerate(t.columns))
+        + "|"
+    )
     for i, row in enumerate(t.rows):
         kind = t.kinds[i] if i < len(t.kinds) else ""
         cells = [_cell(v, t.show_question) for v in row]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..store import Store
 
 MAX_QUOTE_CHARS = 280
+MAX_POOL = 300  # candidates kept for MMR (the most central ones)
 
 
 @dataclass
@@ -46,41 +47,47 @@ def shorten(text: str, limit: int = MAX_QUOTE_CHARS) -> str:
     return cut + "…"
 
 
-def mmr(vectors: np.ndarray, k: int, lam: float = 0.7, weights: np.ndarray | None = None) -> list[int]:
-    """Indices of k rows picked by MMR around the (normalised) centroid of ``vectors``.
+def mmr(
+    vectors: np.ndarray,
+    k: int,
+    lam: float = 0.7,
+    weights: np.ndarray | None = None,
+    relevance: np.ndarray | None = None,
+) -> list[int]:
+    """Indices of k rows picked by MMR (rows must be L2-normalised, dense).
 
-    ``vectors`` must be L2-normalised rows; ``weights`` multiplies the centrality term
-    (length preference). Returns fewer than k indices when there are fewer rows.
+    ``relevance`` is each row's centrality (default: cosine to the rows' own centroid);
+    ``weights`` multiplies it (length preference). Ties go to the earlier row.
     """
     import numpy as np
 
     n = vectors.shape[0]
     if n == 0:
         return []
-    centroid = vectors.mean(axis=0)
-    norm = float(np.linalg.norm(centroid))
-    cent = vectors @ (centroid / norm) if norm > 0 else np.zeros(n)
+    rel = centrality(vectors) if relevance is None else np.asarray(relevance, dtype=float)
     if weights is not None:
-        cent = cent * weights
+        rel = rel * weights
     sims = vectors @ vectors.T
     picked: list[int] = []
     for _ in range(min(k, n)):
         if picked:
-            redundancy = sims[:, picked].max(axis=1)
-            score = lam * cent - (1 - lam) * redundancy
+            score = lam * rel - (1 - lam) * sims[:, picked].max(axis=1)
         else:
-            score = cent.copy()
+            score = rel.copy()
         score[picked] = -np.inf
         picked.append(int(np.argmax(score)))  # first max: rows are sorted by id
     return picked
 
 
-def centrality(vectors: np.ndarray) -> np.ndarray:
+def centrality(vectors) -> np.ndarray:
+    """Cosine of each (L2-normalised) row to the normalised centroid; dense or sparse rows."""
     import numpy as np
 
-    c = vectors.mean(axis=0)
+    c = np.asarray(vectors.mean(axis=0)).ravel()
     n = float(np.linalg.norm(c))
-    return vectors @ (c / n) if n > 0 else np.zeros(vectors.shape[0])
+    if n == 0:
+        return np.zeros(vectors.shape[0])
+    return np.asarray(vectors @ (c / n)).ravel()
 
 
 def _normalise(m: np.ndarray) -> np.ndarray:
@@ -107,7 +114,7 @@ def embedding_lookup(store: Store | None, hashes: list[str]) -> dict[str, np.nda
             counts[model_id] = counts.get(model_id, 0) + int(n)
     if not counts:
         return {}
-    best = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    best = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
     return store.get_embeddings(best, uniq)
 
 
@@ -132,14 +139,20 @@ def select_quotes(
     words = c["text"].str.split().str.len().to_numpy()
     weights = np.where((words >= 5) & (words <= 60), 1.0, np.where(words < 3, 0.6, 0.85))
     method = "tf-idf"
-    mat = None
     if vectors and all(h in vectors for h in c["text_hash"]):
         mat = _normalise(np.vstack([vectors[h] for h in c["text_hash"]]).astype(np.float64))
         method = "embeddings"
-    if mat is None:
-        mat = _tfidf(c["text"].tolist())
-    order = mmr(mat, k, lam=lam, weights=weights)
+    else:
+        mat = _tfidf(c["text"].tolist())  # sparse rows
     cent = centrality(mat)
+    # MMR on the most central MAX_POOL answers only: memory stays small for big codes
+    pool = np.argsort(-(cent * weights), kind="stable")[:MAX_POOL]
+    pool.sort()
+    sub = mat[pool]
+    sub = sub.toarray() if hasattr(sub, "toarray") else sub
+    order = [
+        int(pool[i]) for i in mmr(sub, k, lam=lam, weights=weights[pool], relevance=cent[pool])
+    ]
     quotes = [
         Quote(
             response_id=str(c.at[i, "id"]),
@@ -154,14 +167,13 @@ def select_quotes(
     return quotes, method
 
 
-def _tfidf(texts: list[str]) -> np.ndarray:
+def _tfidf(texts: list[str]):
+    """L2-normalised TF-IDF rows (scipy sparse), English stop words removed."""
     import numpy as np
+    from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    if len(texts) == 1:
-        return np.ones((1, 1))
     try:
-        m = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=1).fit_transform(texts)
+        return TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(texts).tocsr()
     except ValueError:  # only stop words / empty vocabulary
-        return np.ones((len(texts), 1)) / 1.0
-    return _normalise(m.toarray())
+        return sparse.csr_matrix(np.ones((len(texts), 1)))

@@ -25,12 +25,62 @@ _TITLES = (
 )
 # Capitalised words after a title that are roles or ordinary words, not names.
 _NOT_NAMES = {
-    "practitioner", "practitioners", "specialist", "specialists", "team", "teams", "led",
-    "the", "and", "or", "was", "were", "is", "are", "who", "i", "a", "an", "in", "on", "at",
-    "of", "to", "staff", "manager", "assistant", "assistants", "associate", "station",
-    "ward", "unit", "clinic", "surgery", "service", "services", "appointment", "appointments",
-    "nurse", "nurses", "doctor", "doctors", "consultant", "consultants", "visit", "visits",
-    "and", "but", "so", "very", "always", "also", "my", "your", "our", "their", "his", "her",
+    "practitioner",
+    "practitioners",
+    "specialist",
+    "specialists",
+    "team",
+    "teams",
+    "led",
+    "the",
+    "and",
+    "or",
+    "was",
+    "were",
+    "is",
+    "are",
+    "who",
+    "i",
+    "a",
+    "an",
+    "in",
+    "on",
+    "at",
+    "of",
+    "to",
+    "staff",
+    "manager",
+    "assistant",
+    "assistants",
+    "associate",
+    "station",
+    "ward",
+    "unit",
+    "clinic",
+    "surgery",
+    "service",
+    "services",
+    "appointment",
+    "appointments",
+    "nurse",
+    "nurses",
+    "doctor",
+    "doctors",
+    "consultant",
+    "consultants",
+    "visit",
+    "visits",
+    "but",
+    "so",
+    "very",
+    "always",
+    "also",
+    "my",
+    "your",
+    "our",
+    "their",
+    "his",
+    "her",
 }
 _NAME = r"(?:[A-Z]['’][A-Z][a-z]+|Ma?c[A-Z][a-z]+|[A-Z][a-z]+)(?:-[A-Z][a-z]+)?"
 
@@ -170,7 +220,7 @@ def _number(m: re.Match, counts: Counter) -> str:
 
 
 def _titled(m: re.Match, counts: Counter) -> str:
-    title, name = m.group(1), m.group(2)
+    _title, name = m.group(1), m.group(2)
     words = name.split()
     if words[0].lower() in _NOT_NAMES:
         return m.group(0)
@@ -208,10 +258,18 @@ def describe(counts: Counter) -> str:
     if not total:
         return "no identifiers found"
     names = {
-        "email": "e-mail address", "url": "URL", "nhs_number": "NHS number",
-        "phone": "phone number", "postcode": "postcode", "date": "date",
-        "name": "name", "place": "place", "organisation": "organisation",
+        "email": "e-mail address",
+        "url": "URL",
+        "nhs_number": "NHS number",
+        "phone": "phone number",
+        "postcode": "postcode",
+        "date": "date",
+        "name": "name",
+        "place": "place",
+        "organisation": "organisation",
     }
-    parts = [f"{n} {names[k]}{'es' if n != 1 and k == 'email' else 's' if n != 1 else ''}"
-             for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    parts = [
+        f"{n} {names[k]}{'es' if n != 1 and k == 'email' else 's' if n != 1 else ''}"
+        for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
     return f"{total} identifier{'s' if total != 1 else ''} masked ({', '.join(parts)})"

@@ -34,12 +34,25 @@ def _sheet_rows(t: Table) -> tuple[list[str], list[list[Any]]]:
             n, pct = _split(row[2])
             quotes: list[Quote] = row[3]
             for q in quotes or [None]:
-                rows.append([theme, row[1], n, pct, q.text if q else "", q.label if q else "",
-                             q.question if q else ""])
+                rows.append(
+                    [
+                        theme,
+                        row[1],
+                        n,
+                        pct,
+                        q.text if q else "",
+                        q.label if q else "",
+                        q.question if q else "",
+                    ]
+                )
         return header, rows
     split_cols = [
-        i for i, _ in enumerate(t.columns)
-        if t.rows and all(r[i] in ("", None) or (isinstance(r[i], str) and _N_PCT.match(r[i])) for r in t.rows)
+        i
+        for i, _ in enumerate(t.columns)
+        if t.rows
+        and all(
+            r[i] in ("", None) or (isinstance(r[i], str) and _N_PCT.match(r[i])) for r in t.rows
+        )
         and any(isinstance(r[i], str) and _N_PCT.match(r[i]) for r in t.rows)
     ]
     header: list[str] = []
@@ -96,7 +109,11 @@ def write_xlsx(report: Report, path: str | Path) -> None:
             sh.append([f"Note. {t.note}"])
         for i, _ in enumerate(header, start=1):
             letter = sh.cell(row=2, column=i).column_letter
-            width = max([len(str(header[i - 1]))] + [len(str(r[i - 1])) for r in rows if i - 1 < len(r)] + [8])
+            width = max(
+                [len(str(header[i - 1]))]
+                + [len(str(r[i - 1])) for r in rows if i - 1 < len(r)]
+                + [8]
+            )
             sh.column_dimensions[letter].width = min(width + 2, 80)
             if width > 80:
                 for row in sh.iter_rows(min_row=3, min_col=i, max_col=i):
