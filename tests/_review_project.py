@@ -14,17 +14,32 @@ from autocode.embed import text_hash
 from autocode.store import now_iso, open_store
 
 TOPICS = {
-    "S1": ("staff / friendly / kind", "T1", ["The staff were friendly and kind {i}",
-                                             "Friendly kind staff on the ward {i}"]),
-    "S2": ("waiting / times / long", "T2", ["Waiting times were far too long {i}",
-                                            "Long waiting time in clinic {i}"]),
-    "S3": ("parking / car / park", "T3", ["Parking at the car park is hard {i}",
-                                          "Car parking costs too much {i}"]),
-    "S4": ("food / noise / ward", "T3", ["The food was cold and tasteless {i}",
-                                         "Noise on the ward at night was loud {i}"]),
+    "S1": (
+        "staff / friendly / kind",
+        "T1",
+        ["The staff were friendly and kind {i}", "Friendly kind staff on the ward {i}"],
+    ),
+    "S2": (
+        "waiting / times / long",
+        "T2",
+        ["Waiting times were far too long {i}", "Long waiting time in clinic {i}"],
+    ),
+    "S3": (
+        "parking / car / park",
+        "T3",
+        ["Parking at the car park is hard {i}", "Car parking costs too much {i}"],
+    ),
+    "S4": (
+        "food / noise / ward",
+        "T3",
+        ["The food was cold and tasteless {i}", "Noise on the ward at night was loud {i}"],
+    ),
     "S5": ("nothing / improve", None, ["Nothing to improve {i}", "nothing at all {i}"]),
-    "S6": ("staff / helpful / caring", "T1", ["Helpful caring staff {i}",
-                                              "Staff were helpful and caring {i}"]),
+    "S6": (
+        "staff / helpful / caring",
+        "T1",
+        ["Helpful caring staff {i}", "Staff were helpful and caring {i}"],
+    ),
 }
 THEMES = {"T1": "Staff", "T2": "Access", "T3": "Environment"}
 PER_SUGGESTION = 8

@@ -67,7 +67,8 @@ def test_import_shows_diff_and_asks(proj, tmp_path, monkeypatch, capsys):
     assert main(["codebook", "export", "-o", str(y), "-p", str(proj)]) == 0
     text = y.read_text(encoding="utf-8")
     edited = text.replace("name: Waiting", "name: Waiting times ⏳").replace(
-        "definition: Responses about waiting", "definition: Too long a wait. Responses about waiting"
+        "definition: Responses about waiting",
+        "definition: Too long a wait. Responses about waiting",
     )
     y.write_text(edited, encoding="utf-8")
     capsys.readouterr()
@@ -87,9 +88,11 @@ def test_import_shows_diff_and_asks(proj, tmp_path, monkeypatch, capsys):
     assert cb.code("Waiting times ⏳").definition.startswith("Too long a wait.")
     assert cb.code("Waiting times ⏳").guid == load(proj).code("Waiting times ⏳").guid
     conn = sqlite3.connect(proj)
-    codes = dict(conn.execute(
-        "SELECT code, COUNT(*) FROM codings WHERE source='machine' GROUP BY code"
-    ).fetchall())
+    codes = dict(
+        conn.execute(
+            "SELECT code, COUNT(*) FROM codings WHERE source='machine' GROUP BY code"
+        ).fetchall()
+    )
     assert codes == {"Staff attitude": 8, "Waiting times ⏳": 8}  # codings follow the rename
     assert conn.execute("SELECT COUNT(*) FROM codings WHERE source='human'").fetchone()[0] == 1
 

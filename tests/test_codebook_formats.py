@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autocode.codebook import Codebook, Code, Theme, dumps, load, read_file
-from autocode.codebook import csv_io, qdc, yaml_io
+from autocode.codebook import Code, Codebook, Theme, csv_io, dumps, load, qdc, read_file, yaml_io
 from autocode.errors import InputError
 
 DATA = Path(__file__).parent / "data" / "codebook"
@@ -66,7 +65,10 @@ def test_sample_is_valid_and_is_read_faithfully(schema):
     ]
     assert cb.origin == "QualCoder 3.5"
     assert [c.name for c in cb.codes] == [
-        "Manque de temps protégé", "Gardes de nuit 🌙", "資金不足", "Supportive leadership",
+        "Manque de temps protégé",
+        "Gardes de nuit 🌙",
+        "資金不足",
+        "Supportive leadership",
         "Other ✨",
     ]
 
@@ -111,14 +113,28 @@ def test_codebook_inside_a_project_file():
         ((DATA / "malformed.qdc").read_bytes(), "not well-formed XML"),
         (b"<html><body/></html>", "not a REFI-QDA codebook"),
         (b'<x:Foo xmlns:x="urn:other"/>', "not a REFI-QDA codebook"),
-        (b'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="nope" name="A" '
-         b'isCodable="true"/></Codes></CodeBook>', "invalid GUID"),
-        (b'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="5e1f0d2c-1111-4222-'
-         b'8333-444455556666" name="A" isCodable="true"/><Code guid="5e1f0d2c-1111-4222-8333-'
-         b'444455556667" name="a" isCodable="true"/></Codes></CodeBook>', "duplicate code name"),
-        (b'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="5e1f0d2c-1111-4222-'
-         b'8333-444455556666" name="A" isCodable="true" color="red"/></Codes></CodeBook>',
-         "invalid colour"),
+        (
+            (
+                b'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="nope" name="A" '
+                b'isCodable="true"/></Codes></CodeBook>'
+            ),
+            "invalid GUID",
+        ),
+        (
+            (
+                b'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="5e1f0d2c-1111-4222-'
+                b'8333-444455556666" name="A" isCodable="true"/><Code guid="5e1f0d2c-1111-4222-8333-'
+                b'444455556667" name="a" isCodable="true"/></Codes></CodeBook>'
+            ),
+            "duplicate code name",
+        ),
+        (
+            (
+                b'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="5e1f0d2c-1111-4222-'
+                b'8333-444455556666" name="A" isCodable="true" color="red"/></Codes></CodeBook>'
+            ),
+            "invalid colour",
+        ),
     ],
 )
 def test_bad_qdc_is_one_clear_error(data, match):
@@ -193,10 +209,21 @@ def test_yaml_round_trip_keeps_autocode_fields():
     cb = Codebook(
         name="mentoring",
         exclusive=True,
-        themes=[Theme(name="Barriers", description="What gets in the way", codes=[
-            Code(name="Lack of time", definition="No protected time", inclusion="rota",
-                 exclusion="money", provenance={"run": "suggest-2", "suggestions": ["S3"]}),
-        ])],
+        themes=[
+            Theme(
+                name="Barriers",
+                description="What gets in the way",
+                codes=[
+                    Code(
+                        name="Lack of time",
+                        definition="No protected time",
+                        inclusion="rota",
+                        exclusion="money",
+                        provenance={"run": "suggest-2", "suggestions": ["S3"]},
+                    ),
+                ],
+            )
+        ],
         loose=[Code(name="Ñandú 🐦", definition="línea 1\nlínea 2")],
     )
     text = yaml_io.dumps(cb)

@@ -15,10 +15,13 @@ from autocode.errors import InputError
 def book() -> Codebook:
     return Codebook(
         themes=[
-            Theme(name="Barriers", codes=[
-                Code(name="Time", definition="no time", codes=[Code(name="Nights")]),
-                Code(name="Money", definition="no money"),
-            ]),
+            Theme(
+                name="Barriers",
+                codes=[
+                    Code(name="Time", definition="no time", codes=[Code(name="Nights")]),
+                    Code(name="Money", definition="no money"),
+                ],
+            ),
         ],
         loose=[Code(name="Other")],
     )
@@ -54,8 +57,13 @@ def test_navigation():
         (lambda cb: cb.loose.append(Code(name="  ")), "code without a name"),
         (lambda cb: setattr(cb.loose[0], "guid", "123"), "invalid GUID"),
         (lambda cb: setattr(cb.loose[0], "colour", "blue"), "invalid colour"),
-        (lambda cb: (setattr(cb.loose[0], "guid", path_guid(["x"])),
-                     setattr(cb.code("Money"), "guid", path_guid(["x"]))), "GUID .* twice"),
+        (
+            lambda cb: (
+                setattr(cb.loose[0], "guid", path_guid(["x"])),
+                setattr(cb.code("Money"), "guid", path_guid(["x"])),
+            ),
+            "GUID .* twice",
+        ),
     ],
 )
 def test_validation(mutate, match):

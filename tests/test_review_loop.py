@@ -31,12 +31,19 @@ def actions(path) -> list[tuple[str, str]]:
 
 def test_a_whole_session_then_resume(proj, monkeypatch, capsys):
     keys = [
-        "a", "", "Team",  # S1: accept with its label, theme Team
+        "a",
+        "",
+        "Team",  # S1: accept with its label, theme Team
         "r",  # S2: reject
-        "m", "s5", "Other stuff",  # S3: merge with S5
-        "s", "",  # S4: split, k chosen by silhouette -> S4a, S4b
+        "m",
+        "s5",
+        "Other stuff",  # S3: merge with S5
+        "s",
+        "",  # S4: split, k chosen by silhouette -> S4a, S4b
         "k",  # S4a: skip
-        "a", "Noise", "-",  # S4b: accept as Noise, no theme
+        "a",
+        "Noise",
+        "-",  # S4b: accept as Noise, no theme
         "x",  # unknown key: help, same suggestion again
         "u",  # S6 shown; undo the accept of S4b
         "q",
@@ -52,7 +59,13 @@ def test_a_whole_session_then_resume(proj, monkeypatch, capsys):
     assert "undid #6 accept S4b" in out
     assert "keys: (a)ccept" in out
     assert [a for a, _ in actions(proj)] == [
-        "accept", "reject", "merge", "split", "skip", "accept", "undo",
+        "accept",
+        "reject",
+        "merge",
+        "split",
+        "skip",
+        "accept",
+        "undo",
     ]
     s = state_summary(proj)
     assert s["themes"] == {"Team": ["staff / friendly / kind"], "Environment": ["Other stuff"]}
@@ -62,8 +75,11 @@ def test_a_whole_session_then_resume(proj, monkeypatch, capsys):
     feed(monkeypatch, "a\n\n-\nr\n")
     assert main(["review", "-p", str(proj)]) == 0
     out = capsys.readouterr().out
-    shown = [line.split(" · ")[0].strip("╭─ ") for line in out.splitlines() if " · " in line
-             and "decided" in line]
+    shown = [
+        line.split(" · ")[0].strip("╭─ ")
+        for line in out.splitlines()
+        if " · " in line and "decided" in line
+    ]
     assert shown[:3] == ["S4b", "S6", "S4a"]
     assert "nothing left to review" in out or "S4a" in out
 

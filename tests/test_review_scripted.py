@@ -62,7 +62,15 @@ def test_session_ends_in_expected_codebook(proj, capsys):
     assert run(proj, "decisions", "--json") == 0
     log = json.loads(capsys.readouterr().out)
     assert [d["action"] for d in log] == [
-        "accept", "reject", "merge", "split", "accept", "accept", "merge", "undo", "merge",
+        "accept",
+        "reject",
+        "merge",
+        "split",
+        "accept",
+        "accept",
+        "merge",
+        "undo",
+        "merge",
     ]
     assert {d["user"] for d in log} == {"ana"}
     assert log[6]["active"] is False and log[7]["reverses"] == log[6]["id"]
@@ -73,7 +81,9 @@ def test_session_ends_in_expected_codebook(proj, capsys):
     cb = load(proj)
     staff = cb.code("Staff manner")
     assert staff.provenance == {
-        "run": "suggest-1", "suggestions": ["S1", "S6"], "question": "what_was_good"
+        "run": "suggest-1",
+        "suggestions": ["S1", "S6"],
+        "question": "what_was_good",
     }
     assert staff.theme == "People" and staff.examples
 

@@ -36,4 +36,6 @@ def test_split_with_the_default_model(tmp_path, monkeypatch):
 
 def _texts(conn, ids):
     q = ",".join("?" * len(ids))
-    return [r[0].lower() for r in conn.execute(f"SELECT text FROM responses WHERE id IN ({q})", ids)]
+    return [
+        r[0].lower() for r in conn.execute(f"SELECT text FROM responses WHERE id IN ({q})", ids)
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -58,19 +58,29 @@ def show(
     zero = {"suggested": 0, "machine": 0, "human": 0}
     if json_:
         print_json(
-            {"codebook": cb.to_dict(), "counts": {c.name: n.get(c.name, zero) for c in cb.all_codes()}}
+            {
+                "codebook": cb.to_dict(),
+                "counts": {c.name: n.get(c.name, zero) for c in cb.all_codes()},
+            }
         )
         return
-    t = Table(title=f"{cb.name}: {len(cb.themes)} themes, {len(cb.all_codes())} codes",
-              show_edge=False, pad_edge=False)
+    t = Table(
+        title=f"{cb.name}: {len(cb.themes)} themes, {len(cb.all_codes())} codes",
+        show_edge=False,
+        pad_edge=False,
+    )
     for col in ("theme", "code", "suggested", "machine", "human", "definition"):
         t.add_column(col, overflow="fold", justify="right" if col in zero else "left")
     for path, c in cb.walk():
         k = n.get(c.name, zero)
         indent = "  " * (len(path) - (1 if c.theme is None else 2))
         t.add_row(
-            c.theme or "", indent + c.name, str(k["suggested"]), str(k["machine"]),
-            str(k["human"]), _short(c.definition),
+            c.theme or "",
+            indent + c.name,
+            str(k["suggested"]),
+            str(k["machine"]),
+            str(k["human"]),
+            _short(c.definition),
         )
     console().print(t)
     if cb.exclusive:
@@ -85,12 +95,13 @@ def _short(text: str, n: int = 60) -> str:
 @codebook_app.command("export")
 def export(
     fmt: Annotated[
-        Optional[str],
-        typer.Option("--format", "-f", help="yaml, qdc (REFI-QDA) or csv (default: from -o, "
-                     "else yaml)."),
+        str | None,
+        typer.Option(
+            "--format", "-f", help="yaml, qdc (REFI-QDA) or csv (default: from -o, else yaml)."
+        ),
     ] = None,
     output: Annotated[
-        Optional[Path], typer.Option("--output", "-o", help="File to write (default: stdout).")
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
     project: ProjectOpt = DEFAULT_PROJECT,
 ) -> None:
@@ -125,7 +136,7 @@ def import_(
     file: Annotated[Path, typer.Argument(help="Codebook file: .yaml, .qdc or .csv.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
     user: Annotated[
-        Optional[str], typer.Option("--user", help="Who imports (default: $AUTOCODE_USER/OS).")
+        str | None, typer.Option("--user", help="Who imports (default: $AUTOCODE_USER/OS).")
     ] = None,
     project: ProjectOpt = DEFAULT_PROJECT,
     json_: JsonOpt = False,
@@ -146,8 +157,10 @@ def import_(
             typer.echo(f"no changes: the codebook already matches {file.name}")
             return
         if old is None:
-            typer.echo(f"new codebook from {file.name}: {len(new.themes)} themes, "
-                       f"{len(new.all_codes())} codes")
+            typer.echo(
+                f"new codebook from {file.name}: {len(new.themes)} themes, "
+                f"{len(new.all_codes())} codes"
+            )
         else:
             typer.echo(f"{file.name} changes the codebook ({len(changes)} changes):")
             for line in render(changes):
@@ -159,8 +172,10 @@ def import_(
     if json_:
         print_json(d.to_dict() | {"changes": render(changes)})
     else:
-        typer.echo(f"imported {file.name}: {d.result['themes']} themes, {d.result['codes']} "
-                   f"codes (decision #{d.id}; `autocode undo {d.id}` restores the previous one)")
+        typer.echo(
+            f"imported {file.name}: {d.result['themes']} themes, {d.result['codes']} "
+            f"codes (decision #{d.id}; `autocode undo {d.id}` restores the previous one)"
+        )
 
 
 def _confirm(question: str) -> bool:
@@ -190,8 +205,14 @@ def history(project: ProjectOpt = DEFAULT_PROJECT, json_: JsonOpt = False) -> No
     for col in ("version", "when (UTC)", "user", "source", "codes", "change"):
         t.add_column(col, overflow="fold")
     for r in rows:
-        t.add_row(str(r["id"]), r["at"].replace("T", " ")[:19], r["user"] or "", r["source"],
-                  str(r["codes"]), r["note"] or "")
+        t.add_row(
+            str(r["id"]),
+            r["at"].replace("T", " ")[:19],
+            r["user"] or "",
+            r["source"],
+            str(r["codes"]),
+            r["note"] or "",
+        )
     console().print(t)
 
 

@@ -8,25 +8,26 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from .common import DEFAULT_PROJECT, JsonOpt, ProjectOpt, console, print_json
 
-RunOpt = Annotated[
-    Optional[str], typer.Option("--run", help="Suggest run id (default: the latest).")
-]
+RunOpt = Annotated[str | None, typer.Option("--run", help="Suggest run id (default: the latest).")]
 UserOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--user", help="Who decides (default: $AUTOCODE_USER, else the OS user)."),
 ]
 IdsArg = Annotated[list[str], typer.Argument(help="Suggestion ids, e.g. S3.", show_default=False)]
-AsOpt = Annotated[Optional[str], typer.Option("--as", help="Name of the code.")]
+AsOpt = Annotated[str | None, typer.Option("--as", help="Name of the code.")]
 ThemeOpt = Annotated[
-    Optional[str],
-    typer.Option("--theme", help="Theme of the code, created if needed (default: the "
-                 "suggestion's candidate theme; \"\" for none)."),
+    str | None,
+    typer.Option(
+        "--theme",
+        help="Theme of the code, created if needed (default: the "
+        'suggestion\'s candidate theme; "" for none).',
+    ),
 ]
 
 
@@ -124,10 +125,10 @@ def merge_cmd(
 def split_cmd(
     sid: Annotated[str, typer.Argument(help="Suggestion id, e.g. S4.", show_default=False)],
     k: Annotated[
-        Optional[int], typer.Option("--k", help="Number of parts (default: 2-4 by silhouette).")
+        int | None, typer.Option("--k", help="Number of parts (default: 2-4 by silhouette).")
     ] = None,
     model: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--model", help="Local embedding model folder, if not the run's default."),
     ] = None,
     run: RunOpt = None,
@@ -145,7 +146,7 @@ def split_cmd(
 
 def undo_cmd(
     decision: Annotated[
-        Optional[int],
+        int | None,
         typer.Argument(help="Decision id to reverse (default: your latest).", show_default=False),
     ] = None,
     user: UserOpt = None,
@@ -162,7 +163,7 @@ def undo_cmd(
 
 def decisions_cmd(
     run: Annotated[
-        Optional[str], typer.Option("--run", help="Only decisions about this suggest run.")
+        str | None, typer.Option("--run", help="Only decisions about this suggest run.")
     ] = None,
     project: ProjectOpt = DEFAULT_PROJECT,
     json_: JsonOpt = False,
@@ -188,8 +189,13 @@ def decisions_cmd(
     for d in decs:
         state = "void: " + d.void if d.void else ("active" if d.active else "undone")
         t.add_row(
-            str(d.id), d.created_at.replace("T", " ")[:16], d.user, d.run_id or "",
-            d.action, review.summary(d), state,
+            str(d.id),
+            d.created_at.replace("T", " ")[:16],
+            d.user,
+            d.run_id or "",
+            d.action,
+            review.summary(d),
+            state,
         )
     console().print(t)
 
@@ -293,8 +299,9 @@ def review_cmd(
                     d = review.merge(store, [s.id, other], name=name, run_id=run_id, user=who)
                 elif key == "s":
                     k = _ask("number of parts (2-4, empty: best)")
-                    d = review.split(store, s.id, k=int(k) if k.isdigit() else None,
-                                     run_id=run_id, user=who)
+                    d = review.split(
+                        store, s.id, k=int(k) if k.isdigit() else None, run_id=run_id, user=who
+                    )
                 elif key == "k":
                     d = review.skip(store, s.id, run_id=run_id, user=who)
                     skipped_now.add(s.id)

@@ -22,12 +22,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..store import Store
 
 __all__ = [
+    "FORMATS",
     "Code",
-    "Codebook",
     "CodeSet",
+    "Codebook",
     "Example",
     "Theme",
-    "FORMATS",
     "current",
     "dumps",
     "load",

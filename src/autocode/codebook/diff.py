@@ -55,7 +55,7 @@ def diff(old: Codebook | None, new: Codebook) -> list[Change]:
     if old.exclusive != new.exclusive:
         out.append(Change("change", "setting", "exclusive", f"{old.exclusive} → {new.exclusive}"))
 
-    pairs, added, removed = _match(old.themes, new.themes)
+    pairs, _, removed = _match(old.themes, new.themes)
     for t in new.themes:
         o = pairs.get(id(t))
         if o is None:
@@ -71,7 +71,7 @@ def diff(old: Codebook | None, new: Codebook) -> list[Change]:
 
     old_where = {id(c): w for c, w in _paths(old)}
     new_codes = _paths(new)
-    pairs, added, removed = _match([c for c, _ in _paths(old)], [c for c, _ in new_codes])
+    pairs, _, removed = _match([c for c, _ in _paths(old)], [c for c, _ in new_codes])
     for c, where in new_codes:
         o = pairs.get(id(c))
         if o is None:
@@ -82,8 +82,12 @@ def diff(old: Codebook | None, new: Codebook) -> list[Change]:
             out.append(Change("rename", "code", o.name, f"renamed to {c.name!r}"))
         if old_where[id(o)] != where:
             out.append(
-                Change("move", "code", c.name, f"moved from {old_where[id(o)] or '(top)'} "
-                       f"to {where or '(top)'}")
+                Change(
+                    "move",
+                    "code",
+                    c.name,
+                    f"moved from {old_where[id(o)] or '(top)'} to {where or '(top)'}",
+                )
             )
         changed = [f for f in _CODE_FIELDS if getattr(o, f) != getattr(c, f)]
         if [(e.id, e.text) for e in o.examples] != [(e.id, e.text) for e in c.examples]:

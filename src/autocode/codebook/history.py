@@ -31,8 +31,15 @@ def versions(store: Store) -> list[dict]:
     for r in store.conn.execute("SELECT * FROM codebook_versions ORDER BY id"):
         doc = json.loads(r["content"])
         cb = Codebook.from_dict(doc, "a stored codebook version")
-        out.append({
-            "id": r["id"], "at": r["created_at"], "user": r["user"], "source": r["source"],
-            "note": r["note"], "themes": len(cb.themes), "codes": len(cb.all_codes()),
-        })
+        out.append(
+            {
+                "id": r["id"],
+                "at": r["created_at"],
+                "user": r["user"],
+                "source": r["source"],
+                "note": r["note"],
+                "themes": len(cb.themes),
+                "codes": len(cb.all_codes()),
+            }
+        )
     return out

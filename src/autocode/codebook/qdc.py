@@ -118,9 +118,7 @@ def loads(data: bytes, where: str = "the .qdc file") -> Codebook:
             if guid is not None and not GUID_RE.match(guid):
                 raise InputError(f"{where}: set {name!r} has an invalid GUID {guid!r}")
             members = [m.get("guid") for m in _children(s, "MemberCode") if m.get("guid")]
-            cb.sets.append(
-                CodeSet(name=name, description=_desc(s), guid=guid, members=members)
-            )
+            cb.sets.append(CodeSet(name=name, description=_desc(s), guid=guid, members=members))
     return cb
 
 

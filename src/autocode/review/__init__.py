@@ -23,6 +23,7 @@ from .state import (
     Decision,
     ReviewState,
     Suggestion,
+    _pending,
     apply,
     load_state,
     members_of,
@@ -31,7 +32,6 @@ from .state import (
     resolve_run,
     resolve_user,
     summary,
-    _pending,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -114,8 +114,11 @@ def _result(state: ReviewState, d: Decision) -> dict:
             "size": len(state.members.get(code.guid or "", {})),
         }
     if d.action == "split":
-        return {"parts": [{"id": x["id"], "label": x["label"], "size": len(x["members"])}
-                          for x in p["parts"]]}
+        return {
+            "parts": [
+                {"id": x["id"], "label": x["label"], "size": len(x["members"])} for x in p["parts"]
+            ]
+        }
     if d.action == "undo":
         t = next(x for x in state.decisions if x.id == d.reverses)
         return {"undone": {"id": t.id, "action": t.action, "summary": summary(t)}}
@@ -180,7 +183,11 @@ def _sync_codings(conn, state: ReviewState) -> None:
     conn.executemany(
         "INSERT OR IGNORE INTO codings(response_id, code, coder, source, status, run_id, "
         "created_at) VALUES (?,?,?,'machine','suggested',?,?)",
-        [(rid, code, CODER, run, now) for (rid, code), run in want.items() if (rid, code) not in have],
+        [
+            (rid, code, CODER, run, now)
+            for (rid, code), run in want.items()
+            if (rid, code) not in have
+        ],
     )
     conn.executemany(
         "UPDATE codings SET run_id = ? WHERE id = ?",
@@ -210,7 +217,9 @@ def skip(store: Store, sid: str, *, run_id=None, user=None) -> Decision:
 def merge(store: Store, sids: list[str], *, name=None, theme=None, run_id=None, user=None):
     """Merge suggestions into one code (joining the code of any already accepted)."""
     run = resolve_run(store, run_id)["id"]
-    return record(store, "merge", {"suggestions": list(sids), "name": name, "theme": theme}, run, user)
+    return record(
+        store, "merge", {"suggestions": list(sids), "name": name, "theme": theme}, run, user
+    )
 
 
 def split(
@@ -234,7 +243,9 @@ def split(
     for p in parts:
         if p["id"] in existing:
             raise InputError(f"cannot name the parts of {sid}: {p['id']} exists")
-    return record(store, "split", {"suggestion": sid, "k": len(parts), "parts": parts}, run["id"], user)
+    return record(
+        store, "split", {"suggestion": sid, "k": len(parts), "parts": parts}, run["id"], user
+    )
 
 
 def import_codebook(store: Store, codebook: Codebook, source: str, user=None) -> Decision:
@@ -249,12 +260,11 @@ def undo(store: Store, decision_id: int | None = None, user: str | None = None) 
     if decision_id is None:
         state = replay(store.conn)
         mine = [
-            d for d in state.decisions
+            d
+            for d in state.decisions
             if d.active and d.action != "undo" and d.user == who and not d.void
         ]
         if not mine:
             raise NotFoundError(f"nothing to undo for user {who!r}", "see `autocode decisions`")
         decision_id = mine[-1].id
     return record(store, "undo", {}, None, who, reverses=decision_id)
-
-

@@ -20,8 +20,8 @@ from ..errors import InputError, ModelError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..embed import Embedder
-    from .state import Suggestion
     from ..store import Store
+    from .state import Suggestion
 
 K_RANGE = (2, 4)
 N_EXEMPLARS = 3
@@ -115,9 +115,7 @@ def split_parts(
                 "label": " / ".join(kw[:3]) if kw else f"{s.label} ({pid})",
                 "keywords": kw,
                 "members": [rids[i] for i in g],
-                "exemplars": [
-                    {"id": rids[g[j]], "text": texts[g[j]]} for j in near[:N_EXEMPLARS]
-                ],
+                "exemplars": [{"id": rids[g[j]], "text": texts[g[j]]} for j in near[:N_EXEMPLARS]],
             }
         )
     return parts
@@ -165,7 +163,9 @@ def class_keywords(docs_per_class: list[list[str]], top: int = 6) -> list[list[s
 
     joined = [" ".join(d) for d in docs_per_class]
     try:
-        tf = CountVectorizer(stop_words="english", token_pattern=r"(?u)\b[^\W\d_]{2,}\b").fit(joined)
+        tf = CountVectorizer(stop_words="english", token_pattern=r"(?u)\b[^\W\d_]{2,}\b").fit(
+            joined
+        )
     except ValueError:  # empty vocabulary (only stop words / digits)
         return [[] for _ in joined]
     m = tf.transform(joined).toarray().astype(float)
@@ -176,6 +176,8 @@ def class_keywords(docs_per_class: list[list[str]], top: int = 6) -> list[list[s
     w = (m / np.maximum(sizes, 1)) * idf
     out = []
     for row in w:
-        order = sorted((i for i in range(len(terms)) if row[i] > 0), key=lambda i: (-row[i], terms[i]))
+        order = sorted(
+            (i for i in range(len(terms)) if row[i] > 0), key=lambda i: (-row[i], terms[i])
+        )
         out.append([str(terms[i]) for i in order[:top]])
     return out

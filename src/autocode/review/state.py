@@ -128,7 +128,9 @@ def resolve_run(store: Store, run_id: str | None = None) -> dict:
     if run_id:
         run = store.get_run(run_id)
         if run is None or run["stage"] != "suggest":
-            raise NotFoundError(f"no suggest run {run_id!r}", "see the run ids in `autocode decisions`")
+            raise NotFoundError(
+                f"no suggest run {run_id!r}", "see the run ids in `autocode decisions`"
+            )
         return run
     run = store.latest_run("suggest")
     if run is None:
