@@ -346,8 +346,8 @@ def _joint_table(jd: dict, qlabel: str) -> Table:
     note = (
         f"Coder: {jd['rater']}; {qlabel}. n (%) of respondents in each group who raised the code. "
         "Test of association: Pearson's chi-square when all expected counts are \u2265 5; otherwise "
-        "Fisher's exact test (\u2020: expected counts < 5; for more than two groups the "
-        "Fisher\u2013Freeman\u2013Halton p-value is a Monte Carlo estimate from 9,999 tables, seed 0). "
+        "Fisher's exact test (\u2020: expected counts < 5; \u201cFFH\u201d: for more than two groups, the "
+        "Fisher\u2013Freeman\u2013Halton test, its p-value a Monte Carlo estimate from 9,999 tables, seed 0). "
         "\u201ctoo few\u201d: fewer than 5 respondents raised (or did not raise) the code, so no test "
         "is reported. p-values are not adjusted for multiple comparisons."
     )

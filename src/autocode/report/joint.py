@@ -47,7 +47,8 @@ class Association:
         p = "p < 0.001" if self.p < 0.001 else f"p = {self.p:.3f}"
         if self.test == "chi-square":
             return f"χ²({self.df}) = {self.statistic:.2f}, {p}"
-        return f"{self.test}, {p}"
+        short = "Fisher" if self.test == "Fisher exact" else "FFH"
+        return f"{short}, {p}"
 
 
 def association(table: list[list[int]]) -> Association:
