@@ -282,6 +282,7 @@ def test_help_lists_the_options(capsys):
         "--project",
         "--coders",
         "--single-label",
+        "--multi-label",
         "--level",
         "--missing",
         "--codebook",

@@ -84,6 +84,7 @@ def _coef(stats: dict[str, np.ndarray], key: str, idx: Any, reason: str) -> C.Co
         np.nan if se is None else se[idx],
         reason,
         bounded=key not in ("prevalence_index", "bias_index"),
+        lower=0.0 if key == "pa" else -1.0,
     )
 
 

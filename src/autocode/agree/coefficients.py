@@ -99,11 +99,16 @@ def _f(x: Any) -> float | None:
 
 
 def make_coefficient(
-    value: Any, se: Any = np.nan, reason: str | None = None, bounded: bool = True
+    value: Any,
+    se: Any = np.nan,
+    reason: str | None = None,
+    bounded: bool = True,
+    lower: float = -1.0,
 ) -> Coefficient:
     """Build a :class:`Coefficient` from engine numbers (NaN -> None) with a 95% normal CI.
 
-    The CI is clipped to [-1, 1] for agreement coefficients (``bounded``).
+    The CI is clipped to [lower, 1] (``bounded``): [-1, 1] for chance-corrected coefficients,
+    [0, 1] for percent agreement.
     """
     v = _f(value)
     if v is None:
@@ -113,7 +118,7 @@ def make_coefficient(
         return Coefficient(v)
     lo, hi = v - Z95 * s, v + Z95 * s
     if bounded:
-        lo, hi = max(lo, -1.0), min(hi, 1.0)
+        lo, hi = max(lo, lower), min(hi, 1.0)
     return Coefficient(v, s, lo, hi)
 
 
@@ -429,7 +434,9 @@ def two_rater_coefficients(
     out = {}
     for key in ("pa", "cohen_kappa", "scott_pi", "gwet_ac1", "brennan_prediger"):
         reason = _undefined_reason(key, t) if not np.isfinite(s[key]) else None
-        out[key] = make_coefficient(s[key], s.get(key + "_se", np.nan), reason)
+        out[key] = make_coefficient(
+            s[key], s.get(key + "_se", np.nan), reason, lower=0.0 if key == "pa" else -1.0
+        )
     out["krippendorff_alpha"] = make_coefficient(
         s["krippendorff_alpha"],
         reason=_undefined_reason("alpha", t) if not np.isfinite(s["krippendorff_alpha"]) else None,

@@ -13,8 +13,8 @@ from .common import JsonOpt, console, print_json
 
 _TITLES = {
     "percent_agreement": "% agree",
-    "cohen_kappa": "Cohen κ [95% CI]",
-    "fleiss_kappa": "Fleiss κ [95% CI]",
+    "cohen_kappa": "Cohen κ",
+    "fleiss_kappa": "Fleiss κ",
     "krippendorff_alpha": "Kripp. α",
     "gwet_ac1": "Gwet AC1",
     "pabak": "PABAK",
@@ -59,13 +59,14 @@ def agree_cmd(
         str | None, typer.Option("--code", help="Code column (forces the long format).")
     ] = None,
     single_label: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--single-label",
-            help="One code per response: one nominal variable "
-            "(detected automatically when every response has exactly one code).",
+            "--single-label/--multi-label",
+            help="One code per response (one nominal variable) or each code present/absent. "
+            "Default: single-label when every response has exactly one code from each coder.",
+            show_default=False,
         ),
-    ] = False,
+    ] = None,
     level: Annotated[
         str,
         typer.Option(
@@ -135,7 +136,7 @@ def agree_cmd(
     result = agree(
         df,
         coders=names,
-        single_label=True if single_label else None,
+        single_label=single_label,
         level=level,
         missing=missing,
         codebook=book,
@@ -177,7 +178,7 @@ def _fmt(c: dict[str, Any] | None) -> str:
     if not c:
         return ""
     v = c.get("value")
-    return "undefined¹" if v is None else f"{v:.3f}"
+    return "undefined¹" if v is None else _n(v)
 
 
 def _render(doc: dict[str, Any], dis: Path | None, out: Path | None) -> None:
@@ -192,7 +193,7 @@ def _render(doc: dict[str, Any], dis: Path | None, out: Path | None) -> None:
     if ex:
         head += f" ({ex} coded by one coder only, left out; --missing as-absent counts them)"
     con.print(head)
-    if len(doc["coders"]) == 2 or doc["design"] != "multi-label":
+    if doc["design"] == "multi-label":
         con.print(
             "κ: Cohen's kappa (Fleiss–Cohen–Everitt SE); α: Krippendorff's alpha; AC1: Gwet",
             style="dim",
@@ -227,9 +228,9 @@ def _render(doc: dict[str, Any], dis: Path | None, out: Path | None) -> None:
             name, r, prev = item
             k = r.get(kap) or {}
             kv = k.get("value")
-            ci = "" if k.get("ci_low") is None else f"{k['ci_low']:.2f}–{k['ci_high']:.2f}"
+            ci = "" if k.get("ci_low") is None else f"{_n(k['ci_low'], 2)}–{_n(k['ci_high'], 2)}"
             if not ci and k.get("boot_ci_low") is not None:
-                ci = f"{k['boot_ci_low']:.2f}–{k['boot_ci_high']:.2f}"
+                ci = f"{_n(k['boot_ci_low'], 2)}–{_n(k['boot_ci_high'], 2)}"
             pa = r.get("percent_agreement") or {}
             t.add_row(
                 name,
@@ -252,12 +253,12 @@ def _render(doc: dict[str, Any], dis: Path | None, out: Path | None) -> None:
             v = c.get("value")
             if v is None:
                 reasons[c.get("reason", "undefined")] = k
-            ci = "" if c.get("ci_low") is None else f"[{c['ci_low']:.3f}, {c['ci_high']:.3f}]"
+            ci = "" if c.get("ci_low") is None else f"[{_n(c['ci_low'])}, {_n(c['ci_high'])}]"
             if c.get("boot_ci_low") is not None:
-                ci += f" boot [{c['boot_ci_low']:.3f}, {c['boot_ci_high']:.3f}]"
+                ci += f" boot [{_n(c['boot_ci_low'])}, {_n(c['boot_ci_high'])}]"
             t.add_row(
                 _TITLES.get(k, k),
-                "undefined¹" if v is None else f"{v:.3f}",
+                "undefined¹" if v is None else _n(v),
                 "" if c.get("se") is None else f"{c['se']:.3f}",
                 ci,
                 "" if v is None or k == "percent_agreement" else _label(v),
@@ -265,11 +266,17 @@ def _render(doc: dict[str, Any], dis: Path | None, out: Path | None) -> None:
         con.print(t)
     for reason in reasons:
         con.print(f"¹ undefined: {reason}")
+    if doc.get("pairwise"):
+        pw = [
+            f"{k.replace('|', '–')} {_fmt(v.get('cohen_kappa'))}"
+            for k, v in doc["pairwise"].items()
+        ]
+        con.print("pairwise Cohen κ: " + ", ".join(pw))
     if doc.get("unknown_codes"):
         con.print("codes not in the codebook: " + ", ".join(doc["unknown_codes"]))
     if doc.get("bootstrap"):
         b = doc["bootstrap"]
-        con.print(f"bootstrap: {b['resamples']} resamples, seed {b['seed']} (CIs in --json/--out)")
+        con.print(f"bootstrap: {b['resamples']} resamples, seed {b['seed']} (percentile CIs)")
     con.print(
         "Labels: Landis & Koch (1977), a convention, not a verdict. All coefficients "
         "with SEs: --json or --out FILE.csv."
@@ -277,6 +284,11 @@ def _render(doc: dict[str, Any], dis: Path | None, out: Path | None) -> None:
     for path, what in ((dis, "disagreements"), (out, "table")):
         if path is not None:
             con.print(f"wrote {what} to {path}")
+
+
+def _n(v: float, digits: int = 3) -> str:
+    s = f"{v:.{digits}f}"
+    return s[1:] if s.startswith("-") and float(s) == 0 else s
 
 
 def _label(v: float) -> str:
