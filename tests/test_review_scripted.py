@@ -167,13 +167,30 @@ def test_deciding_twice_is_refused(proj, capsys):
     before = snapshot(proj)
     assert run(proj, "reject", "S1") == 2
     assert "S1 is already accepted (decision #1)" in capsys.readouterr().err
-    assert run(proj, "accept", "S2", "--as", "staff / friendly / kind") == 2
-    assert "a code named 'staff / friendly / kind' already exists" in capsys.readouterr().err
+    assert run(proj, "accept", "S6", "--as", "Staff / friendly / KIND", "--theme", "X") == 2
+    assert "a code named 'staff / friendly / kind' already exists in theme 'Staff'" in (
+        capsys.readouterr().err
+    )
     assert run(proj, "undo", "1") == 0
     capsys.readouterr()
     assert run(proj, "undo", "1") == 2
     assert "decision #1 is already undone" in capsys.readouterr().err
     assert snapshot(proj)["decisions"][:1] == before["decisions"]
+
+
+def test_accepting_under_an_existing_name_joins_that_code(proj, capsys):
+    assert run(proj, "accept", "S1", "--as", "Staff") == 0
+    assert run(proj, "accept", "S6", "--as", "staff") == 0
+    assert "accepted S6 into the existing code 'Staff' in theme 'Staff': 16 responses" in (
+        capsys.readouterr().out
+    )
+    from autocode.codebook import load
+
+    code = load(proj).code("Staff")
+    assert code.provenance["suggestions"] == ["S1", "S6"]
+    assert state_summary(proj)["suggested"] == {"Staff": 16}
+    assert run(proj, "undo") == 0
+    assert state_summary(proj)["suggested"] == {"Staff": 8}
 
 
 def test_undo_out_of_order_voids_dependent_decisions(proj, capsys):

@@ -48,7 +48,9 @@ def _decided(d) -> str:
     r = d.result
     if d.action in ("accept", "merge"):
         theme = f" in theme {r['theme']!r}" if r.get("theme") else ""
-        if d.action == "accept":
+        if d.action == "accept" and r.get("joined"):
+            head = f"accepted {d.payload['suggestion']} into the existing"
+        elif d.action == "accept":
             head = f"accepted {d.payload['suggestion']} as"
         else:
             head = "merged " + "+".join(d.payload["suggestions"]) + " into"
@@ -285,12 +287,16 @@ def review_cmd(
                 d = None
                 if key == "a":
                     name = _ask("code name", s.label)
-                    theme = _ask("theme (- for none)", s.theme or "")
-                    theme = "" if theme == "-" else theme
+                    answer = _ask("theme (- for none)", s.theme or "")
+                    theme = None if answer == (s.theme or "") else ("" if answer == "-" else answer)
                     d = review.accept(store, s.id, name=name, theme=theme, run_id=run_id, user=who)
                 elif key == "r":
                     d = review.reject(store, s.id, run_id=run_id, user=who)
                 elif key == "m":
+                    others = [
+                        f"{x.id} {x.label!r}" for x in queue if x.id != s.id and x.status != "split"
+                    ][:12]
+                    typer.echo("  others: " + "; ".join(others))
                     other = _ask("merge with (suggestion id)")
                     if not other:
                         continue

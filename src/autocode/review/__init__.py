@@ -77,7 +77,7 @@ def record(
     with store.transaction() as conn:
         state = replay(conn)
         if action == "undo":
-            _check_undo(state, reverses)
+            d.run_id = d.run_id or _check_undo(state, reverses).run_id
         else:
             apply(state, conn, d)
         cur = conn.execute(
@@ -112,6 +112,7 @@ def _result(state: ReviewState, d: Decision) -> dict:
             "code": code.name,
             "theme": code.theme,
             "size": len(state.members.get(code.guid or "", {})),
+            "joined": bool(p.get("joined")),
         }
     if d.action == "split":
         return {
@@ -136,12 +137,13 @@ def check_pending(store: Store, sids: list[str], run_id: str | None = None) -> N
         _pending(state, store.conn, run, sid)
 
 
-def _check_undo(state: ReviewState, target: int | None) -> None:
+def _check_undo(state: ReviewState, target: int | None) -> Decision:
     d = next((x for x in state.decisions if x.id == target), None)
     if d is None:
         raise NotFoundError(f"no decision #{target}", "see `autocode decisions`")
     if not d.active:
         raise InputError(f"decision #{target} is already undone")
+    return d
 
 
 def _save_version(conn, state: ReviewState, d: Decision) -> None:

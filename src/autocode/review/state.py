@@ -247,14 +247,47 @@ def apply(state: ReviewState, conn: sqlite3.Connection, d: Decision) -> None:
 
 
 def _apply_accept(state: ReviewState, conn, d: Decision) -> None:
+    """A new code; or, when the name is an existing code's, the members join that code."""
     s = _pending(state, conn, d.run_id, d.payload["suggestion"])
     name = _clean(d.payload.get("name")) or s.label
     theme = d.payload.get("theme", None)
+    existing = state.codebook.code(name)
+    if existing is not None:
+        if theme is not None and name_key(_clean(theme)) != name_key(existing.theme or ""):
+            raise InputError(
+                f"a code named {existing.name!r} already exists in theme "
+                f"{existing.theme or '(none)'!r}",
+                "leave out --theme to add the responses to it, or choose another name with --as",
+            )
+        _join(state, existing, [s])
+        d.payload.update(name=existing.name, theme=existing.theme or "", joined=True)
+        _set_status(state, [s], "accepted", existing.guid, d.id)
+        return
     theme = s.theme if theme is None else (_clean(theme) or None)
-    _free_name(state.codebook, name)
     code = _new_code(state, name, theme, [s])
     d.payload.update(name=name, theme=theme or "")
     _set_status(state, [s], "accepted", code.guid, d.id)
+
+
+def _join(state: ReviewState, target: Code, sources: list[Suggestion]) -> None:
+    """Add the members, exemplars and provenance of ``sources`` to an existing code."""
+    mem = state.members.setdefault(target.guid or "", {})
+    have_ex = {e.id for e in target.examples}
+    for s in sources:
+        for rid in members_of(state, s):
+            mem.setdefault(rid, s.run_id)
+        if s.code != target.guid:
+            for e in s.exemplars[:2]:
+                if str(e.get("id")) not in have_ex and len(target.examples) < MAX_EXAMPLES:
+                    target.examples.append(Example(str(e.get("id")), str(e.get("text", ""))))
+                    have_ex.add(str(e.get("id")))
+    prov = target.provenance if isinstance(target.provenance, dict) else {}
+    have = list(prov.get("suggestions", []))
+    target.provenance = {
+        "run": prov.get("run", sources[0].run_id),
+        "suggestions": have + [s.id for s in sources if s.id not in have],
+        **({"question": prov["question"]} if prov.get("question") else {}),
+    }
 
 
 def _apply_reject(state: ReviewState, conn, d: Decision) -> None:
@@ -297,34 +330,21 @@ def _apply_merge(state: ReviewState, conn, d: Decision) -> None:
         assert isinstance(target, Code)
         target.name = name
         if theme and name_key(target.theme or "") != name_key(theme):
-            cb.container_of(target).remove(target)
+            _detach(cb, target)
             _theme(cb, theme).codes.append(target)
         for f in folded:
             assert isinstance(f, Code)
-            cb.container_of(f).remove(f)
+            _detach(cb, f)
             target.codes.extend(f.codes)
+            if isinstance(f.provenance, dict) and isinstance(target.provenance, dict):
+                have = target.provenance.setdefault("suggestions", [])
+                have += [x for x in f.provenance.get("suggestions", []) if x not in have]
             target.examples = (target.examples + f.examples)[:MAX_EXAMPLES]
             state.members.setdefault(target.guid, {}).update(state.members.pop(f.guid, {}))
             for other in state.suggestions.values():
                 if other.code == f.guid:
                     other.code = target.guid
-        mem = state.members.setdefault(target.guid, {})
-        have_ex = {e.id for e in target.examples}
-        for s in sources:
-            for rid in members_of(state, s):
-                mem.setdefault(rid, s.run_id)
-            if s.code != target.guid:
-                for e in s.exemplars[:2]:
-                    if str(e.get("id")) not in have_ex and len(target.examples) < MAX_EXAMPLES:
-                        target.examples.append(Example(str(e.get("id")), str(e.get("text", ""))))
-                        have_ex.add(str(e.get("id")))
-        prov = target.provenance if isinstance(target.provenance, dict) else {}
-        have = list(prov.get("suggestions", []))
-        target.provenance = {
-            "run": prov.get("run", d.run_id),
-            "suggestions": have + [s.id for s in sources if s.id not in have],
-            **({"question": prov["question"]} if prov.get("question") else {}),
-        }
+        _join(state, target, sources)
     d.payload.update(name=name)
     _set_status(state, sources, "merged", target.guid, d.id)
     cb.link()
@@ -371,6 +391,11 @@ _HANDLERS = {
     "split": _apply_split,
     "import": _apply_import,
 }
+
+
+def _detach(cb: Codebook, code: Code) -> None:
+    box = cb.container_of(code)
+    box[:] = [c for c in box if c is not code]
 
 
 def _clean(name: Any) -> str:
