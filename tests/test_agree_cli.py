@@ -301,3 +301,26 @@ def test_does_not_write_into_inputs(capsys, tmp_path):
     before = a.read_bytes()
     run(capsys, a, DATA / "bob_wide.csv")
     assert a.read_bytes() == before
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "qdc"])
+def test_codebook_in_yaml_and_qdc(capsys, tmp_path, fmt):
+    codebook = pytest.importorskip("autocode.codebook")
+    cb = codebook.load(DATA / "codebook.csv")
+    path = tmp_path / f"cb.{fmt}"
+    data = codebook.dumps(cb, fmt)
+    path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    rc, out, err = run(
+        capsys,
+        DATA / "alice_long.csv",
+        DATA / "bob_wide.csv",
+        "--missing",
+        "as-absent",
+        "--codebook",
+        path,
+        "--json",
+    )
+    assert rc == 0, err
+    doc = json.loads(out)
+    assert doc["unknown_codes"] == ["Parking"]
+    assert "Cleanliness" in doc["per_code"]
