@@ -17,7 +17,7 @@ of the per-code values that are defined.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from itertools import combinations
 from typing import Any
@@ -27,31 +27,6 @@ import numpy as np
 from . import coefficients as C
 from .bootstrap import bootstrap_labels, bootstrap_multilabel
 from .result import AgreementResult, CodeResult
-
-BINARY_KEYS = (
-    "percent_agreement",
-    "cohen_kappa",
-    "scott_pi",
-    "fleiss_kappa",
-    "krippendorff_alpha",
-    "gwet_ac1",
-    "brennan_prediger",
-    "pabak",
-    "prevalence_index",
-    "bias_index",
-)
-_KAPPA_LIKE = (
-    "cohen_kappa",
-    "scott_pi",
-    "fleiss_kappa",
-    "krippendorff_alpha",
-    "gwet_ac1",
-    "brennan_prediger",
-    "pabak",
-    "cohen_kappa_linear",
-    "cohen_kappa_quadratic",
-    "gwet_ac2",
-)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -77,12 +52,18 @@ def _binary_reason(key: str, t: np.ndarray | None, r: np.ndarray | None = None) 
     return "expected agreement is 1"
 
 
-def _coef(stats: dict[str, np.ndarray], key: str, idx: Any, reason: str) -> C.Coefficient:
+def _coef(
+    stats: dict[str, np.ndarray], key: str, idx: Any, reason: str | Callable[[], str]
+) -> C.Coefficient:
+    """A Coefficient from engine arrays; ``reason`` (or its callable) only used if undefined."""
     se = stats.get(key + "_se")
+    value = stats[key][idx]
+    if not np.isfinite(value) and callable(reason):
+        reason = reason()
     return C.make_coefficient(
-        stats[key][idx],
+        value,
         np.nan if se is None else se[idx],
-        reason,
+        reason if isinstance(reason, str) else None,
         bounded=key not in ("prevalence_index", "bias_index"),
         lower=0.0 if key == "pa" else -1.0,
     )
@@ -98,8 +79,8 @@ def _binary_coefficients(
     """Coefficient objects for one binary variable (a code, or pooled)."""
     out: dict[str, C.Coefficient] = {}
 
-    def reason(k: str) -> str:
-        return _binary_reason(k, table, counts)
+    def reason(k: str) -> Callable[[], str]:
+        return lambda: _binary_reason(k, table, counts)
 
     out["percent_agreement"] = _coef(stats, "pa", idx, reason("pa"))
     if n_coders == 2:
