@@ -103,22 +103,53 @@ def split_parts(
     for i, lab in enumerate(labels):
         groups.setdefault(int(lab), []).append(i)
     ordered = sorted(groups.values(), key=lambda g: (-len(g), rids[g[0]]))
-    keywords = class_keywords([[texts[i] for i in g] for g in ordered])
+    described = describe_groups(texts, ordered)
     parts = []
-    for pid, g, kw in zip(part_ids(s.id, len(ordered)), ordered, keywords):
-        centre = X[g].mean(axis=0)
-        dist = ((X[g] - centre) ** 2).sum(axis=1)
-        near = sorted(range(len(g)), key=lambda j: (round(float(dist[j]), 9), rids[g[j]]))
+    for pid, g, (label, kw) in zip(part_ids(s.id, len(ordered)), ordered, described):
+        near = _exemplars(X[g], [texts[i] for i in g], [rids[i] for i in g])
         parts.append(
             {
                 "id": pid,
-                "label": " / ".join(kw[:3]) if kw else f"{s.label} ({pid})",
+                "label": label if label and label != "(no words)" else f"{s.label} ({pid})",
                 "keywords": kw,
                 "members": [rids[i] for i in g],
-                "exemplars": [{"id": rids[g[j]], "text": texts[g[j]]} for j in near[:N_EXEMPLARS]],
+                "exemplars": [{"id": rids[g[j]], "text": texts[g[j]]} for j in near],
             }
         )
     return parts
+
+
+def describe_groups(texts: list[str], groups: list[list[int]]) -> list[tuple[str, list[str]]]:
+    """(label, keywords) per group: the suggest stage's phrase labeller when it is there
+    (labels comparable with the run's), else c-TF-IDF keywords between the parts."""
+    try:
+        from ..suggest.label import PhraseIndex
+    except ImportError:  # pragma: no cover - depends on the suggest stage
+        PhraseIndex = None
+    if PhraseIndex is not None:
+        index = PhraseIndex(texts)
+        out = []
+        for g in groups:
+            terms = index.describe(g, n_keywords=6)
+            out.append((terms.label, list(terms.keywords)))
+        return out
+    kws = class_keywords([[texts[i] for i in g] for g in groups])
+    return [(" / ".join(k[:3]), k) for k in kws]
+
+
+def _exemplars(X, texts: list[str], ids: list[str]) -> list[int]:
+    """Positions of up to N_EXEMPLARS quotes: the suggest stage's MMR picker if present,
+    else the members nearest the centroid (ties by response id)."""
+    try:
+        from ..suggest.exemplars import pick_exemplars
+    except ImportError:  # pragma: no cover - depends on the suggest stage
+        pick_exemplars = None
+    if pick_exemplars is not None:
+        return list(pick_exemplars(X, texts, k=N_EXEMPLARS))
+    centre = X.mean(axis=0)
+    dist = ((X - centre) ** 2).sum(axis=1)
+    order = sorted(range(len(ids)), key=lambda j: (round(float(dist[j]), 9), ids[j]))
+    return order[:N_EXEMPLARS]
 
 
 def _texts(store: Store, rids: list[str]) -> dict[str, str]:
