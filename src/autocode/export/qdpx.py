@@ -23,6 +23,7 @@ identifiers.
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 import zipfile
@@ -56,9 +57,7 @@ def _clean(s: str) -> str:
 
 
 def _missing(v: Any) -> bool:
-    import pandas as pd
-
-    return v is None or bool(pd.isna(v))
+    return v is None or (isinstance(v, float) and math.isnan(v))
 
 
 def _var_type(values: list[str]) -> str:
@@ -216,56 +215,44 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
     codings = codings[
         ~((codings["source"] == "machine") & (codings["status"].fillna("") == "rejected"))
     ]
-    by_response = {rid: g for rid, g in codings.groupby("response_id")}
+    by_response: dict[str, list[tuple]] = {}
+    for t in sorted(
+        zip(codings["response_id"], codings["source"], codings["coder"], codings["code"],
+            codings["status"], codings["confidence"]),
+        key=lambda t: (t[0], t[1], t[2], t[3]),
+    ):  # fmt: skip
+        by_response.setdefault(t[0], []).append(t)
     resp_sorted = data.responses.sort_values(["question", "respondent", "id"], kind="mergesort")
     if len(resp_sorted):
         sources = el(root, "Sources")
-    for row in resp_sorted.itertuples():
-        sg = source_guid[row.id]
-        text = _clean(str(row.text))
+    for rid, respondent, q, raw in zip(
+        resp_sorted["id"], resp_sorted["respondent"], resp_sorted["question"], resp_sorted["text"]
+    ):
+        sg = source_guid[rid]
+        text = _clean(str(raw))
         files[f"sources/{sg}.txt"] = text
-        question_sets.setdefault(row.question, []).append(sg)
-        src = el(
-            sources,
-            "TextSource",
-            guid=sg,
-            name=f"{row.respondent} \u2013 {row.question}",
-            plainTextPath=f"internal://{sg}.txt",
-            creationDateTime=now,
-        )
-        g = by_response.get(row.id)
-        if g is None or g.empty:
+        question_sets.setdefault(q, []).append(sg)
+        src = el(sources, "TextSource", guid=sg, name=f"{respondent} \u2013 {q}",
+                 plainTextPath=f"internal://{sg}.txt", creationDateTime=now)  # fmt: skip
+        rows = by_response.get(rid)
+        if not rows:
             continue
-        sel = el(
-            src,
-            "PlainTextSelection",
-            guid=guid("selection", row.id),
-            name=text[:60],
-            startPosition=0,
-            endPosition=len(text),
-        )
-        machine = g[g["source"] == "machine"]
-        if len(machine):
+        sel = el(src, "PlainTextSelection", guid=guid("selection", rid), name=text[:60],
+                 startPosition=0, endPosition=len(text))  # fmt: skip
+        machine = [t for t in rows if t[1] == "machine"]
+        if machine:
             el(sel, "Description").text = "; ".join(
-                f"{m.code}: {m.status or 'coded'}"
-                + (
-                    f", confidence {float(m.confidence):.2f}"
-                    if m.confidence == m.confidence and m.confidence is not None
-                    else ""
-                )
-                + f" ({m.coder})"
-                for m in machine.sort_values(["coder", "code"]).itertuples()
+                f"{code}: {status or 'coded'}"
+                + ("" if _missing(conf) else f", confidence {float(conf):.2f}")
+                + f" ({coder})"
+                for _, _, coder, code, status, conf in machine
             )
-            for st in sorted(set(machine["status"].fillna("coded"))):
+            for st in sorted({t[4] or "coded" for t in machine}):
                 status_sets.setdefault(st, []).append(sg)
-        for c in g.sort_values(["source", "coder", "code"]).itertuples():
-            cd = el(
-                sel,
-                "Coding",
-                guid=guid("coding", row.id, c.code, c.source, c.coder),
-                creatingUser=user_guid[(c.source, c.coder)],
-            )
-            el(cd, "CodeRef", targetGUID=code_guid[c.code])
+        for _, source, coder, code, _, _ in rows:
+            cd = el(sel, "Coding", guid=guid("coding", rid, code, source, coder),
+                    creatingUser=user_guid[(source, coder)])  # fmt: skip
+            el(cd, "CodeRef", targetGUID=code_guid[code])
 
     # sets
     if status_sets or len(question_sets) > 1:
