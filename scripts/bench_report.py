@@ -33,7 +33,13 @@ def build(csv: Path, db: Path) -> None:
         conn.executemany(
             "INSERT INTO responses(id, respondent, question, text, text_hash, non_answer) VALUES (?,?,?,?,?,0)",
             [
-                (r.id, r.respondent, r.question, r.text, hashlib.sha256(r.text.encode()).hexdigest()[:32])
+                (
+                    r.id,
+                    r.respondent,
+                    r.question,
+                    r.text,
+                    hashlib.sha256(r.text.encode()).hexdigest()[:32],
+                )
                 for r in resp.itertuples()
             ],
         )
@@ -47,7 +53,9 @@ def build(csv: Path, db: Path) -> None:
         for i, r in enumerate(d.itertuples()):
             rows.append((r.id, r.code, "human", "human", "coded", None, None, now_iso()))
             if i % 5:  # a synthetic machine coder that agrees 4 times out of 5
-                rows.append((r.id, r.code, "autocode", "machine", "coded", 0.8, "classify-1", now_iso()))
+                rows.append(
+                    (r.id, r.code, "autocode", "machine", "coded", 0.8, "classify-1", now_iso())
+                )
         conn.executemany(
             "INSERT OR IGNORE INTO codings(response_id, code, coder, source, status, confidence, run_id, "
             "created_at) VALUES (?,?,?,?,?,?,?,?)",
@@ -58,7 +66,12 @@ def build(csv: Path, db: Path) -> None:
             "autocode_codebook": 1,
             "name": "QDC v6",
             "themes": [
-                {"name": t, "codes": [{"name": c, "definition": x} for c, x in zip(g["code"], g["description"])]}
+                {
+                    "name": t,
+                    "codes": [
+                        {"name": c, "definition": x} for c, x in zip(g["code"], g["description"])
+                    ],
+                }
                 for t, g in cb.groupby("category", sort=False)
             ],
         }
@@ -91,7 +104,10 @@ def run(argv: list[str] | None = None) -> int:
     p = ["-p", str(db)]
     timed("report html (all questions)", ["report", *p, "-o", str(out / "r.html")])
     timed("report md --by trust", ["report", *p, "--by", "trust", "-o", str(out / "r.md")])
-    timed("report xlsx --redact --no-ner", ["report", *p, "--redact", "--no-ner", "-o", str(out / "r.xlsx")])
+    timed(
+        "report xlsx --redact --no-ner",
+        ["report", *p, "--redact", "--no-ner", "-o", str(out / "r.xlsx")],
+    )
     timed("export codings csv", ["export", "codings", *p, "-o", str(out / "c.csv")])
     timed("export codings wide", ["export", "codings", *p, "-f", "wide", "-o", str(out / "w.csv")])
     timed("export qdpx", ["export", "qdpx", *p, "-o", str(out / "nhs.qdpx")])

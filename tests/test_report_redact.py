@@ -22,6 +22,9 @@ ORDINARY = [
     "1-2-1 sessions helped; I rate it 4 out of 5 and scored 9 on the scale.",
     "Food: 3 meals a day, rooms cleaned at 8.00am, visiting 2-4pm.",
     "Physio after my knee op (left knee), 6 weeks of exercises.",
+    "I never felt listened to by my nurse. She just spoke at me.",
+    "I was told to ring the doctor. He said to call 111 or 999.",
+    "Thank you Doctor. Thank you Nurse. Everyone was lovely.",
 ]
 
 

@@ -19,69 +19,26 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+# Abbreviated titles may carry a full stop ("Dr. Smith"); spelled-out ones may not, so that
+# "my nurse. She ..." is read as two sentences, not as a nurse called She.
+_ABBREV_TITLES = r"Dr|Mr|Mrs|Ms|Mx|Prof|Rev|Cllr|Revd"
 _TITLES = (
-    r"Dr|Doctor|Nurse|Sister|Matron|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Sir|Dame|Rev|Reverend|"
-    r"Father|Midwife|Consultant|Cllr|Lord|Lady"
+    r"Doctor|Nurse|Sister|Matron|Miss|Professor|Sir|Dame|Reverend|Father|Midwife|Consultant|"
+    r"Lord|Lady"
 )
-# Capitalised words after a title that are roles or ordinary words, not names.
-_NOT_NAMES = {
-    "practitioner",
-    "practitioners",
-    "specialist",
-    "specialists",
-    "team",
-    "teams",
-    "led",
-    "the",
-    "and",
-    "or",
-    "was",
-    "were",
-    "is",
-    "are",
-    "who",
-    "i",
-    "a",
-    "an",
-    "in",
-    "on",
-    "at",
-    "of",
-    "to",
-    "staff",
-    "manager",
-    "assistant",
-    "assistants",
-    "associate",
-    "station",
-    "ward",
-    "unit",
-    "clinic",
-    "surgery",
-    "service",
-    "services",
-    "appointment",
-    "appointments",
-    "nurse",
-    "nurses",
-    "doctor",
-    "doctors",
-    "consultant",
-    "consultants",
-    "visit",
-    "visits",
-    "but",
-    "so",
-    "very",
-    "always",
-    "also",
-    "my",
-    "your",
-    "our",
-    "their",
-    "his",
-    "her",
-}
+# Capitalised words after a title that are roles, pronouns or ordinary words, not names.
+_NOT_NAMES = set(
+    """
+    practitioner practitioners specialist specialists team teams led the and or but so was
+    were is are be been who what which when where why how i a an in on at of to for from by
+    with staff manager assistant assistants associate station ward unit clinic surgery service
+    services appointment appointments nurse nurses doctor doctors consultant consultants visit
+    visits very always also my your our their his her he she they it we you me him them this
+    that these those there then thank thanks please not no yes all after before told said came
+    did does do had has have if as just only too again now today yesterday everyone everybody
+    nobody someone somebody
+    """.split()
+)
 _NAME = r"(?:[A-Z]['’][A-Z][a-z]+|Ma?c[A-Z][a-z]+|[A-Z][a-z]+)(?:-[A-Z][a-z]+)?"
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
@@ -105,7 +62,9 @@ DATE = re.compile(
     rf"|\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}\b",
     re.IGNORECASE,
 )
-TITLED_NAME = re.compile(rf"\b((?i:{_TITLES}))\.?\s+({_NAME}(?:\s+{_NAME})?)\b")
+TITLED_NAME = re.compile(
+    rf"\b((?i:{_ABBREV_TITLES})\.?|(?i:{_TITLES}))[ \t]+({_NAME}(?:[ \t]+{_NAME})?)\b"
+)
 
 PLACEHOLDER = {
     "email": "[email]",
