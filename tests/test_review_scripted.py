@@ -243,3 +243,57 @@ def test_library_split_with_injected_embedder(proj):
     with open_store(proj) as store:
         d = review.split(store, "S4", embedder=HashEmbedder(32), user="x")
     assert sorted(len(p["members"]) for p in d.payload["parts"]) == [4, 4]
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        ["review"],
+        ["accept"],
+        ["reject"],
+        ["merge"],
+        ["split"],
+        ["undo"],
+        ["decisions"],
+        ["codebook"],
+        ["codebook", "export"],
+        ["codebook", "import"],
+        ["codebook", "history"],
+    ],
+)
+def test_every_command_has_help(cmd, capsys):
+    assert main([*cmd, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "Usage:" in out and "--project" in out
+    assert len(out.split("Options")[0].strip().splitlines()) >= 2  # a description
+
+
+def test_decisions_table_and_run_filter(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("AUTOCODE_USER", "ana")
+    p = make_project(tmp_path / "p.db")
+    make_project(p, run_id="suggest-2")
+    main(["reject", "S1", "--run", "suggest-1", "-p", str(p)])
+    main(["reject", "S2", "-p", str(p)])
+    main(["undo", "-p", str(p)])
+    capsys.readouterr()
+    assert main(["decisions", "--run", "suggest-2", "--json", "-p", str(p)]) == 0
+    log = json.loads(capsys.readouterr().out)
+    assert [(d["action"], d["run"]) for d in log] == [
+        ("reject", "suggest-2"),
+        ("undo", "suggest-2"),
+    ]
+    assert main(["decisions", "-p", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert "undone" in out and "reverses #2" in out and "ana" in out
+
+
+def test_empty_run(tmp_path, monkeypatch, capsys):
+    from autocode.store import open_store
+
+    with open_store(tmp_path / "p.db") as store:
+        rid = store.start_run("suggest", {})
+        store.finish_run(rid)
+    assert main(["review", "-p", str(tmp_path / "p.db")]) == 0
+    assert "nothing left to review in suggest-1" in capsys.readouterr().out
+    assert main(["decisions", "-p", str(tmp_path / "p.db")]) == 0
+    assert "no decisions yet" in capsys.readouterr().out
