@@ -156,7 +156,7 @@ def test_human_and_machine_side_by_side(project_mixed, tmp_path):
     assert "Responses" in names and "Quotes" in names and "Agreement" in names
     prev = wb[next(n for n in names if n.startswith("Prevalence All"))]
     header = [c.value for c in prev[2]]
-    assert header[:2] == ["Level", "Theme / code"]
+    assert header[:3] == ["Level", "Theme", "Theme / code"]
     assert "Human: coder_a n" in header and "Machine n" in header and "Machine %" in header
     # machine counts: codings with status rejected/needs_review are not counted
     store = open_store(project_mixed, create=False)
@@ -169,7 +169,7 @@ def test_human_and_machine_side_by_side(project_mixed, tmp_path):
     exp = m.groupby("code")["respondent"].nunique().to_dict()
     col = header.index("Machine n")
     got = {
-        row[1]: row[col]
+        row[2]: row[col]
         for row in prev.iter_rows(min_row=3, values_only=True)
         if row[0] == "code" and isinstance(row[col], int) and row[col] > 0
     }

@@ -30,6 +30,7 @@ class Table:
     note: str = ""
     kinds: list[str] = field(default_factory=list)  # per row: "theme" | "code" | ""
     show_question: bool = False  # quotes: name the question after the respondent label
+    groups: list[str] = field(default_factory=list)  # per row: its theme (spreadsheet column)
 
 
 @dataclass
@@ -231,13 +232,14 @@ def _prevalence_table(
     data: ProjectData, rows: list[dict], name: str, qs: list[str], key: str
 ) -> Table:
     cols = ["Theme / code"] + [f"{r.label} n (%)" for r in data.raters]
-    out, kinds = [], []
+    out, kinds, groups = [], [], []
     for row in rows:
         label = row["theme"] if row["kind"] == "theme" else row["code"]
         out.append(
             [label] + [fmt_n_pct(row[f"n:{r.label}"], row[f"pct:{r.label}"]) for r in data.raters]
         )
         kinds.append(row["kind"])
+        groups.append(row["theme"])
     denom = (
         rows[0]["denominator"]
         if rows
@@ -253,7 +255,7 @@ def _prevalence_table(
         "any code in the theme."
     )
     title = f"Code prevalence — {name}"
-    return Table(key, title, cols, out, note, kinds)
+    return Table(key, title, cols, out, note, kinds, groups=groups)
 
 
 def _chart(data: ProjectData, rows: list[dict], name: str, key: str, top: int) -> Chart:

@@ -62,15 +62,16 @@ def _sheet_rows(t: Table) -> tuple[list[str], list[list[Any]]]:
             header += [f"{base} n", f"{base} %"]
         else:
             header.append(c)
-    if t.kinds and any(k == "theme" for k in t.kinds):
-        header = ["Level", *header]
+    levelled = bool(t.kinds) and any(k == "theme" for k in t.kinds)
+    if levelled:
+        header = ["Level", "Theme", *header]
     rows = []
     for ri, r in enumerate(t.rows):
         out: list[Any] = []
         for i, v in enumerate(r):
             out += _split(v) if i in split_cols else [v]
-        if t.kinds and any(k == "theme" for k in t.kinds):
-            out = [t.kinds[ri], *out]
+        if levelled:
+            out = [t.kinds[ri], t.groups[ri] if ri < len(t.groups) else "", *out]
         rows.append(out)
     return header, rows
 
