@@ -171,3 +171,27 @@ def test_library_current_and_load(proj):
     assert cb.codes[1].theme == "Access" and cb.codes[1].parent == "Access"
     assert cb.exclusive is False
     assert cb.codes[0].examples[0].id == "suggest-1-r001"
+
+
+def test_project_option_before_the_subcommand(proj, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # no autocode.db here
+    out = tmp_path / "x.csv"
+    assert main(["codebook", "-p", str(proj), "export", "-o", str(out)]) == 0
+    assert "Staff attitude" in out.read_text(encoding="utf-8")
+    assert main(["codebook", "-p", str(proj), "history", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+
+
+def test_qdc_import_keeps_the_exclusive_flag(tmp_path, capsys):
+    p = tmp_path / "p.db"
+    y = tmp_path / "cb.yaml"
+    y.write_text(
+        "exclusive: true\ncodes:\n  - name: A\n    definition: a\n  - name: B\n", encoding="utf-8"
+    )
+    assert main(["codebook", "import", str(y), "-p", str(p)]) == 0
+    q = tmp_path / "cb.qdc"
+    assert main(["codebook", "export", "-o", str(q), "-p", str(p)]) == 0
+    q.write_text(q.read_text(encoding="utf-8").replace(">a<", ">a, edited<"), encoding="utf-8")
+    assert main(["codebook", "import", str(q), "--yes", "-p", str(p)]) == 0
+    cb = load(p)
+    assert cb.exclusive is True and cb.code("A").definition == "a, edited"

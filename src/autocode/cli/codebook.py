@@ -26,6 +26,13 @@ def _store(project: Path):
     return open_store(project, create=False)
 
 
+def _project(ctx: typer.Context, project: Path | None) -> Path:
+    if project is not None:
+        return project
+    parent = (ctx.obj or {}).get("project") if ctx is not None else None
+    return parent or DEFAULT_PROJECT
+
+
 def _current(store):
     from ..codebook import current
     from ..errors import NotFoundError
@@ -46,6 +53,7 @@ def show(
     json_: JsonOpt = False,
 ) -> None:
     """Show the codebook: themes, codes and how many responses carry each code."""
+    ctx.obj = {"project": project}  # `autocode codebook -p X export` uses X too
     if ctx.invoked_subcommand is not None:
         return
     from rich.table import Table
@@ -103,9 +111,11 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
-    project: ProjectOpt = DEFAULT_PROJECT,
+    project: ProjectOpt = None,
+    ctx: typer.Context = None,
 ) -> None:
     """Export the codebook as YAML, REFI-QDA .qdc or CSV."""
+    project = _project(ctx, project)
     from ..codebook import FORMATS, dumps, format_of
     from ..errors import InputError
 
@@ -138,10 +148,12 @@ def import_(
     user: Annotated[
         str | None, typer.Option("--user", help="Who imports (default: $AUTOCODE_USER/OS).")
     ] = None,
-    project: ProjectOpt = DEFAULT_PROJECT,
+    project: ProjectOpt = None,
     json_: JsonOpt = False,
+    ctx: typer.Context = None,
 ) -> None:
     """Import a codebook; changes to the current one are shown and applied after confirming."""
+    project = _project(ctx, project)
     from ..codebook import current, format_of, read_file
     from ..codebook.diff import diff, reconcile, render
     from ..review import import_codebook
@@ -187,8 +199,9 @@ def _confirm(question: str) -> bool:
 
 
 @codebook_app.command("history")
-def history(project: ProjectOpt = DEFAULT_PROJECT, json_: JsonOpt = False) -> None:
+def history(project: ProjectOpt = None, json_: JsonOpt = False, ctx: typer.Context = None) -> None:
     """List the saved versions of the codebook (one per change)."""
+    project = _project(ctx, project)
     from rich.table import Table
 
     from ..codebook.history import versions

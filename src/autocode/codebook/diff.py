@@ -140,6 +140,7 @@ def reconcile(current: Codebook | None, new: Codebook, keep_extras: bool = False
         if keep_extras:
             c.examples = list(old.examples)
             c.provenance = old.provenance
-    if keep_extras and new.name in ("codebook", ""):
+    if keep_extras:  # .qdc and CSV hold neither the name nor the exclusive flag
         new.name = current.name
+        new.exclusive = current.exclusive
     return new.finalize()
