@@ -277,3 +277,29 @@ def test_json_document_shape():
     ):
         assert key in code
     assert set(code["cohen_kappa"]) >= {"value", "se", "ci_low", "ci_high"}
+
+
+def test_three_coders_with_missing_codings_match_krippendorff_and_unit_level():
+    import krippendorff
+
+    from autocode.agree import multi_rater_stats
+
+    rng = np.random.default_rng(8)
+    x, y = _pair(n=200, k=4, seed=8)
+    z = x ^ (rng.random(x.shape) < 0.1)
+    coded = rng.random((3, 200)) < 0.8
+    coded[:, :5] = True
+    res = agree_matrices([x, y, z], coded=coded, bootstrap=40, seed=0)
+    mats = np.stack([x, y, z])
+    for j in range(4):
+        data = np.where(coded, mats[:, :, j], np.nan).astype(float)
+        c = res.per_code[f"code{j + 1}"].coefficients
+        assert c["krippendorff_alpha"].value == pytest.approx(
+            krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"), abs=1e-9
+        )
+        pres = np.nansum(data, 0)
+        cnt = np.c_[coded.sum(0) - pres, pres]
+        ref = multi_rater_stats(cnt)  # one row per unit, no patterns
+        assert c["gwet_ac1"].value == pytest.approx(float(ref["gwet_ac1"]), abs=1e-12)
+        assert c["fleiss_kappa"].se == pytest.approx(float(ref["fleiss_kappa_se"]), abs=1e-12)
+    assert res.overall["pooled"]["gwet_ac1"].boot_ci_low is not None

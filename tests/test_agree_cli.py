@@ -252,6 +252,12 @@ def test_no_overlapping_ids(capsys, tmp_path):
     assert rc == 2 and "no overlapping ids" in err
 
 
+def test_no_input_at_all(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rc, _, err = run(capsys)
+    assert rc == 2 and "no coding files given" in err
+
+
 def test_empty_file_and_missing_project(capsys, tmp_path):
     a = tmp_path / "a.csv"
     a.write_text("")

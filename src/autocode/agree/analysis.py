@@ -30,7 +30,15 @@ from .result import AgreementResult, CodeResult
 
 
 # --------------------------------------------------------------------------- helpers
-def _binary_reason(key: str, t: np.ndarray | None, r: np.ndarray | None = None) -> str:
+def _pattern_summary(patterns: np.ndarray, freq: np.ndarray) -> tuple[float, float, float]:
+    """(units with >= 2 coders, present ratings, absent ratings) for undefined-reasons."""
+    two = patterns.sum(-1) >= 2
+    return float(freq[two].sum()), float(freq @ patterns[:, 1]), float(freq @ patterns[:, 0])
+
+
+def _binary_reason(
+    key: str, t: np.ndarray | None, r: tuple[float, float, float] | None = None
+) -> str:
     """Why a binary (present/absent) coefficient is undefined."""
     if t is not None:
         n = t.sum()
@@ -43,11 +51,12 @@ def _binary_reason(key: str, t: np.ndarray | None, r: np.ndarray | None = None) 
             return "both coders applied this code to every response (only one category)"
         return "expected agreement is 1"
     assert r is not None
-    if (r.sum(-1) >= 2).sum() == 0:
+    n2, n_present, n_absent = r
+    if n2 == 0:
         return "no response was coded by two or more coders"
-    if r[:, 1].sum() == 0:
+    if n_present == 0:
         return "no coder used this code (only one category)"
-    if r[:, 0].sum() == 0:
+    if n_absent == 0:
         return "every coder applied this code to every response (only one category)"
     return "expected agreement is 1"
 
@@ -74,7 +83,7 @@ def _binary_coefficients(
     idx: Any,
     n_coders: int,
     table: np.ndarray | None,
-    counts: np.ndarray | None,
+    counts: tuple[float, float, float] | None,
 ) -> dict[str, C.Coefficient]:
     """Coefficient objects for one binary variable (a code, or pooled)."""
     out: dict[str, C.Coefficient] = {}
@@ -197,31 +206,40 @@ def agree_matrices(
             mats, coded = mats[:, keep], coded[:, keep]
             ids = [i for i, kp in zip(ids, keep) if kp]
         n_units = int((coded.sum(0) >= 2).sum())
-        pres = (mats & coded[:, :, None]).sum(0)  # (n, K)
-        absn = ((~mats) & coded[:, :, None]).sum(0)
-        counts = np.stack([absn.T, pres.T], axis=-1).astype(float)  # (K, n, 2)
+        present = mats & coded[:, :, None]
+        pres = present.sum(0)  # (n, K): coders who coded the unit and used the code
         if m == 2:
             tables = _tables_from_two(mats, coded)
             stats = C.two_rater_stats(tables)
             pooled_t = tables.sum(0)
             pstats = C.two_rater_stats(pooled_t[None])
-        else:
+            summary = [None] * k
+            psummary = None
+        else:  # rating patterns (absent, present) per code: a handful instead of n units
             tables = None
-            stats = C.multi_rater_stats(counts)
-            pstats = C.multi_rater_stats(counts.reshape(1, -1, 2))
+            cells, patterns = C.rating_patterns(pres, coded.sum(0))
+            freq = np.bincount(
+                (cells + patterns.shape[0] * np.arange(k)).ravel(),
+                minlength=k * patterns.shape[0],
+            ).reshape(k, -1)
+            stats = C.multi_rater_stats(patterns, unit_weights=freq)
+            pstats = C.multi_rater_stats(patterns, unit_weights=freq.sum(0)[None])
+            summary = [_pattern_summary(patterns, f) for f in freq]
+            psummary = _pattern_summary(patterns, freq.sum(0))
         ncoded = coded.sum(1)
+        by_coder = present.sum(1)  # (m, K)
         for j, code in enumerate(codes):
-            prev = {c: _p(mats[i, :, j][coded[i]].sum(), ncoded[i]) for i, c in enumerate(coders)}
+            prev = {c: _p(by_coder[i, j], ncoded[i]) for i, c in enumerate(coders)}
             tot = _p(pres[:, j].sum(), coded.sum())
             per_code[code] = CodeResult(
                 n_units,
                 tot,
                 prev,
-                _binary_coefficients(stats, j, m, None if tables is None else tables[j], counts[j]),
+                _binary_coefficients(
+                    stats, j, m, None if tables is None else tables[j], summary[j]
+                ),
             )
-        pooled = _binary_coefficients(
-            pstats, 0, m, None if tables is None else pooled_t, counts.reshape(-1, 2)
-        )
+        pooled = _binary_coefficients(pstats, 0, m, None if tables is None else pooled_t, psummary)
     macro = _macro(per_code)
     result = AgreementResult(
         coders=coders,

@@ -4,7 +4,7 @@ Percentile intervals over ``n_boot`` resamples drawn from ``np.random.default_rn
 For two coders the resampled contingency tables are one matrix product — resample weights
 ``(B, n)`` times the one-hot cell indicators ``(n, cells)`` — so 1,000 resamples of
 10,000 responses x 50 codes take about a second; with three or more coders each resample
-recomputes the rater counts. Undefined resamples (e.g. a code nobody used in that resample)
+reweights the rater-count patterns. Undefined resamples (e.g. a code nobody used in that resample)
 are skipped; a coefficient undefined in every resample gets no interval.
 """
 
@@ -88,7 +88,7 @@ def bootstrap_multilabel(
     mats: np.ndarray, coded: np.ndarray, n_boot: int, seed: int | None, confidence: float = 0.95
 ) -> dict[str, Any]:
     """Percentile CIs per code, pooled and macro for multi-label 0/1 data ``(m, n, K)``."""
-    m, n, k = mats.shape
+    m, _, k = mats.shape
     per: dict[str, list[np.ndarray]] = {}
     pooled: dict[str, list[np.ndarray]] = {}
     macro: dict[str, list[np.ndarray]] = {}
@@ -102,19 +102,11 @@ def bootstrap_multilabel(
         batches = [(s, sp)]
     else:
         pres = (mats & coded[:, :, None]).sum(0)
-        absn = ((~mats) & coded[:, :, None]).sum(0)
-        counts = np.stack([absn.T, pres.T], axis=-1).astype(float)  # (K, n, 2)
-        rng = np.random.default_rng(seed)
-        batches = []
-        for w in _weights(rng, n, n_boot):
-            for row in w:
-                idx = np.repeat(np.arange(n), row)
-                c = counts[:, idx]
-                s = _rename(C.multi_rater_stats(c, with_se=False), m)
-                sp = _rename(C.multi_rater_stats(c.reshape(1, -1, 2), with_se=False), m)
-                batches.append(
-                    ({kk: v[None] for kk, v in s.items()}, {kk: v for kk, v in sp.items()})
-                )
+        cells, patterns = C.rating_patterns(pres, coded.sum(0))
+        t = _resampled_tables(cells, patterns.shape[0], n_boot, seed)  # (B, K, P)
+        s = _rename(C.multi_rater_stats(patterns, unit_weights=t, with_se=False), m)
+        sp = _rename(C.multi_rater_stats(patterns, unit_weights=t.sum(1), with_se=False), m)
+        batches = [(s, sp)]
     for s, sp in batches:
         for key, v in s.items():
             per.setdefault(key, []).append(v)
@@ -159,16 +151,21 @@ def bootstrap_labels(
                     t, C.agreement_weights(q, wk), with_se=False
                 )["cohen_kappa"]
             res["gwet_ac2"] = C.two_rater_stats(t, wq, with_se=False)["gwet_ac1"]
-    else:
+    else:  # three or more coders: resample multiplicities as unit weights
         n = counts.shape[0]
         rng = np.random.default_rng(seed)
-        rows: list[dict[str, np.ndarray]] = []
+        parts: list[dict[str, np.ndarray]] = []
         for w in _weights(rng, n, n_boot):
-            for row in w:
-                c = counts[np.repeat(np.arange(n), row)]
-                s = _rename(C.multi_rater_stats(c, level=level, scores=scores, with_se=False), 3)
-                if ordered:
-                    s["gwet_ac2"] = C.multi_rater_stats(c, wq, with_se=False)["gwet_ac1"]
-                rows.append(s)
-        res = {k: np.array([r[k] for r in rows], float) for k in rows[0]}
+            s = _rename(
+                C.multi_rater_stats(
+                    counts, unit_weights=w, level=level, scores=scores, with_se=False
+                ),
+                3,
+            )
+            if ordered:
+                s["gwet_ac2"] = C.multi_rater_stats(counts, wq, unit_weights=w, with_se=False)[
+                    "gwet_ac1"
+                ]
+            parts.append(s)
+        res = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     return {k: _ci(np.asarray(v, float), confidence) for k, v in res.items()}

@@ -280,15 +280,18 @@ def alpha_from_coincidence(
 
 
 @_quiet
-def coincidence_matrix(counts: np.ndarray) -> np.ndarray:
-    """Coincidence matrix from rater counts ``(..., n_units, q)`` (units with < 2 values drop)."""
+def coincidence_matrix(counts: np.ndarray, unit_weights: np.ndarray | None = None) -> np.ndarray:
+    """Coincidence matrix from rater counts ``(..., n_units, q)`` (units with < 2 values drop).
+
+    ``unit_weights`` ``(..., n_units)``: how many times each unit (or unit pattern) occurs.
+    """
     r = np.asarray(counts, dtype=float)
     m = r.sum(-1)
-    inv = _div(np.ones_like(m), m - 1)
-    inv = np.where(m >= 2, inv, 0.0)
+    inv = np.where(m >= 2, _div(np.ones_like(m), m - 1), 0.0)
     rm = r * inv[..., None]
-    o = np.einsum("...ik,...il->...kl", r, rm)
-    diag = rm.sum(-2)
+    f = np.ones(r.shape[:-1]) if unit_weights is None else np.asarray(unit_weights, float)
+    o = np.einsum("...i,...ik,...il->...kl", f, r, rm)
+    diag = np.einsum("...i,...ik->...k", f, rm)
     idx = np.arange(r.shape[-1])
     o[..., idx, idx] -= diag
     return o
@@ -300,6 +303,7 @@ def multi_rater_stats(
     counts: np.ndarray,
     weights: np.ndarray | None = None,
     *,
+    unit_weights: np.ndarray | None = None,
     level: str = "nominal",
     scores: Sequence[float] | None = None,
     with_se: bool = True,
@@ -310,19 +314,24 @@ def multi_rater_stats(
     the category distribution ``pi``; units rated by at least two enter ``pa``. Returns
     ``n`` (units with >= 2 ratings), ``pa``, ``fleiss_kappa``, ``gwet_ac1``,
     ``brennan_prediger``, ``krippendorff_alpha`` (+ ``*_se`` except alpha).
+
+    ``unit_weights`` ``(..., n_units)`` counts how often each row occurs: rows can then be
+    the distinct rating *patterns* (fast for many units) or a bootstrap resample.
     """
     r = np.asarray(counts, dtype=float)
     q = r.shape[-1]
     w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
+    f = np.ones(r.shape[:-1]) if unit_weights is None else np.asarray(unit_weights, float)
     ri = r.sum(-1)
     rated = ri >= 1
     two = ri >= 2
-    n = rated.sum(-1).astype(float)
-    n2 = two.sum(-1).astype(float)
+    n = (f * rated).sum(-1)
+    n2 = (f * two).sum(-1)
     rw = r @ w.T  # r*_ik = sum_l w_kl r_il
     pa_i = np.where(two, (r * (rw - 1)).sum(-1) / np.where(two, ri * (ri - 1), 1), 0.0)
-    pa = _div(pa_i.sum(-1), n2)
-    pi = _div((r / np.where(rated, ri, 1)[..., None]).sum(-2), n[..., None])
+    pa = _div((f * pa_i).sum(-1), n2)
+    rinv = np.where(rated, 1 / np.where(rated, ri, 1), 0.0)
+    pi = _div(np.einsum("...i,...ik->...k", f, r * rinv[..., None]), n[..., None])
     wpi = pi @ w.T
     pe_f = (pi * wpi).sum(-1)
     tw = w.sum()
@@ -330,7 +339,6 @@ def multi_rater_stats(
     pe_g = gfac * (pi * (1 - pi)).sum(-1)
     pe_b = np.full_like(pa, tw / q**2)
     out: dict[str, np.ndarray] = {"n": n2, "pa": pa}
-    rinv = np.where(rated, 1 / np.where(rated, ri, 1), 0.0)
     units = {
         "fleiss_kappa": (pe_f, (r * wpi[..., None, :]).sum(-1) * rinv),
         "gwet_ac1": (pe_g, gfac * (r * (1 - pi)[..., None, :]).sum(-1) * rinv),
@@ -347,10 +355,24 @@ def multi_rater_stats(
         ci = _div(n, n2)[..., None] * (pa_i - pe_ * two) / (1 - pe_)
         if pe_unit is not None:
             ci = ci - 2 * (1 - c)[..., None] * (pe_unit - pe_) / (1 - pe_)
-        dev = np.where(rated, (ci - c[..., None]) ** 2, 0.0)
+        dev = np.where(rated, f * (ci - c[..., None]) ** 2, 0.0)
         out[name + "_se"] = np.sqrt(dev.sum(-1) / nm1)
-    out["krippendorff_alpha"] = alpha_from_coincidence(coincidence_matrix(r), level, scores)
+    o = coincidence_matrix(r, f)
+    out["krippendorff_alpha"] = alpha_from_coincidence(o, level, scores)
     return _blank_empty(out, n2 > 0)
+
+
+def rating_patterns(pres: np.ndarray, n_coders: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pattern index per (unit, code) and the patterns ``(absent, present)`` as rater counts.
+
+    ``pres`` ``(n, K)``: coders who used the code; ``n_coders`` ``(n,)``: coders who coded the
+    unit. With m coders there are at most (m + 1)^2 patterns.
+    """
+    m = int(n_coders.max()) if n_coders.size else 0
+    absn = n_coders[:, None] - pres
+    cells = absn * (m + 1) + pres
+    a, p = np.divmod(np.arange((m + 1) ** 2), m + 1)
+    return cells.astype(np.int64), np.stack([a, p], axis=-1).astype(float)
 
 
 # --------------------------------------------------------------------------- label helpers

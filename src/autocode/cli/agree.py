@@ -131,6 +131,11 @@ def agree_cmd(
                 "--coder/--id/--code describe coding files, but none was given",
                 "pass the files, or --project P --coders a,b",
             )
+        if project is None and not Path("autocode.db").is_file():
+            raise InputError(
+                "no coding files given and no project (autocode.db) here",
+                "pass A.csv B.csv, CODINGS.csv --coder COL, or --project P --coders a,b",
+            )
         df, texts = load_store(project or Path("autocode.db"), names)
     book = read_codebook_codes(codebook) if codebook else None
     result = agree(
