@@ -42,6 +42,8 @@ def _offline() -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 class SentenceTransformerEmbedder:
@@ -80,6 +82,13 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
 
             torch.manual_seed(0)
+            try:
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
+                hf_logging.set_verbosity_error()
+            except Exception:  # noqa: BLE001 - cosmetic only
+                pass
             try:
                 self._model = SentenceTransformer(str(self.path), device="cpu")
             except Exception as e:  # noqa: BLE001 - any load failure is a model error

@@ -380,3 +380,104 @@ def package_versions() -> dict[str, str]:
 
     out["python"] = platform.python_version()
     return out
+
+
+# -- writers used by the pipeline stages ---------------------------------------------------
+def save_responses(store: Store, rs) -> int:
+    """Upsert a ResponseSet's responses and attributes; returns the source id.
+
+    One transaction. A (respondent, question) already stored under another id is refused
+    before anything is written.
+    """
+    from .embed import text_hash
+    from .errors import InputError
+
+    df = rs.responses
+    conn = store.conn
+    existing = {
+        (r[1], r[2]): r[0]
+        for r in conn.execute("SELECT id, respondent, question FROM responses")
+    }
+    for rid, resp, q in zip(df["id"], df["respondent"], df["question"]):
+        old = existing.get((resp, q))
+        if old is not None and old != rid:
+            raise InputError(
+                f"respondent {resp!r}, question {q!r} is already stored under id {old!r}",
+                "use a new --project for a differently shaped file",
+            )
+    with store.transaction() as c:
+        cur = c.execute(
+            "INSERT INTO sources(path, sha256, format, loaded_at) VALUES (?,?,?,?)",
+            (str(rs.path), rs.sha256, rs.format, now_iso()),
+        )
+        source_id = cur.lastrowid
+        c.executemany(
+            "INSERT INTO responses(id, respondent, question, text, text_hash, non_answer, "
+            "source_id) VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+            "respondent=excluded.respondent, question=excluded.question, text=excluded.text, "
+            "text_hash=excluded.text_hash, non_answer=excluded.non_answer, "
+            "source_id=excluded.source_id",
+            [
+                (rid, resp, q, t, text_hash(t), int(bool(na)), source_id)
+                for rid, resp, q, t, na in zip(
+                    df["id"], df["respondent"], df["question"], df["text"], df["non_answer"]
+                )
+            ],
+        )
+        attrs = rs.attributes
+        if attrs is not None and len(attrs.columns):
+            rows = []
+            for resp, rec in zip(attrs.index.astype(str), attrs.to_dict("records")):
+                for k, v in rec.items():
+                    rows.append((resp, str(k), None if v is None else str(v)))
+            c.executemany(
+                "INSERT OR REPLACE INTO respondent_attributes(respondent, name, value) "
+                "VALUES (?,?,?)",
+                rows,
+            )
+    return int(source_id)
+
+
+def save_suggestions(store: Store, run_id: str, result) -> None:
+    """Write a SuggestResult's themes, suggestions, members and response statuses."""
+    with store.transaction() as c:
+        c.executemany(
+            "INSERT INTO themes(run_id, id, question, label) VALUES (?,?,?,?)",
+            [(run_id, t.id, t.question, t.label) for t in result.themes],
+        )
+        c.executemany(
+            "INSERT INTO suggestions(run_id, id, question, label, keywords, theme_id, size, "
+            "exemplars) VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (
+                    run_id,
+                    s.id,
+                    s.question,
+                    s.label,
+                    json.dumps(s.keywords, ensure_ascii=False),
+                    s.theme,
+                    s.size,
+                    json.dumps(s.exemplars, ensure_ascii=False),
+                )
+                for s in result.suggestions
+            ],
+        )
+        rows = []
+        status = []
+        for s in result.suggestions:
+            extra = set(s.assigned_outliers)
+            for m in s.members:
+                rows.append((run_id, s.id, m, None, int(m in extra)))
+                status.append((run_id, m, "assigned" if m in extra else "clustered"))
+        c.executemany(
+            "INSERT INTO suggestion_members(run_id, suggestion_id, response_id, score, "
+            "assigned_outlier) VALUES (?,?,?,?,?)",
+            rows,
+        )
+        for ids in result.unassigned.values():
+            status += [(run_id, m, "unassigned") for m in ids]
+        for ids in result.non_answers.values():
+            status += [(run_id, m, "non_answer") for m in ids]
+        c.executemany(
+            "INSERT INTO run_responses(run_id, response_id, status) VALUES (?,?,?)", status
+        )

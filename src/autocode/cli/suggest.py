@@ -1,9 +1,171 @@
-"""CLI commands for the suggest stage (registered by autocode.cli)."""
+"""``autocode suggest``: candidate codes from a survey export."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+
+from .common import DEFAULT_PROJECT, JsonOpt, ProjectOpt, console, print_json
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app (filled in as the stage lands)."""
+    app.command("suggest")(suggest_cmd)
+
+
+def suggest_cmd(
+    file: Annotated[
+        Optional[Path], typer.Argument(help="Survey export: CSV/TSV/XLSX, REDCap, Qualtrics.")
+    ] = None,
+    example: Annotated[
+        bool, typer.Option("--example", help="Use the bundled example survey (NHS FFT, MIT).")
+    ] = False,
+    text: Annotated[
+        Optional[list[str]], typer.Option("--text", help="Open-ended column (repeatable).")
+    ] = None,
+    id_col: Annotated[Optional[str], typer.Option("--id", help="Respondent id column.")] = None,
+    question: Annotated[
+        Optional[str],
+        typer.Option(
+            "--question",
+            help="Work on one question (its column or label); in a long file, the column "
+            "that names the question.",
+        ),
+    ] = None,
+    sheet: Annotated[Optional[str], typer.Option("--sheet", help="XLSX sheet name.")] = None,
+    keep_non_answers: Annotated[
+        bool,
+        typer.Option(
+            "--keep-non-answers",
+            help='Treat "nothing", "n/a", "don\'t know" ... as real answers and cluster them.',
+        ),
+    ] = False,
+    non_answer: Annotated[
+        Optional[list[str]],
+        typer.Option("--non-answer", help="Another answer to treat as a non-answer (repeatable)."),
+    ] = None,
+    project: ProjectOpt = DEFAULT_PROJECT,
+    model: Annotated[
+        Optional[Path], typer.Option("--model", help="Local sentence-transformers model folder.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed, recorded with the run.")] = 0,
+    min_cluster_size: Annotated[
+        Optional[int],
+        typer.Option("--min-cluster-size", help="Smallest suggestion (default adapts to n)."),
+    ] = None,
+    assign_outliers: Annotated[
+        bool,
+        typer.Option(
+            "--assign-outliers", help="Give unclustered answers to the nearest similar suggestion."
+        ),
+    ] = False,
+    outlier_threshold: Annotated[
+        float,
+        typer.Option("--outlier-threshold", help="Cosine similarity needed by --assign-outliers."),
+    ] = 0.55,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="Write one row per response to this CSV.")
+    ] = None,
+    as_json: JsonOpt = False,
+    quotes: Annotated[int, typer.Option("--quotes", help="Quotes shown per suggestion.")] = 2,
+) -> None:
+    """Embed, cluster and label the answers: candidate codes with quotes, grouped into themes."""
+    from ..embed import get_embedder
+    from ..errors import InputError
+    from ..store import open_store
+    from ..suggest.run import result_to_json, run_suggest
+    from ..suggest.render import render_result, write_assignments
+
+    if example == (file is not None):
+        raise InputError(
+            "give a survey file or --example (not both)",
+            "e.g. autocode suggest survey.csv, or autocode suggest --example",
+        )
+    if out is not None and out.suffix.lower() != ".csv":
+        raise InputError(f"--out {out}: expected a .csv file name", "e.g. --out suggestions.csv")
+    if not 0 < outlier_threshold <= 1:
+        raise InputError(
+            f"--outlier-threshold must be in (0, 1], got {outlier_threshold}", "e.g. 0.55"
+        )
+    rs = _read(file, example, text, id_col, question, sheet, keep_non_answers, non_answer)
+    pick = question if question in set(rs.questions) | set(rs.question_labels.values()) else None
+    embedder = get_embedder(model)
+    err = console(stderr=True)
+    with open_store(project) as store, _progress(err, as_json) as tick:
+        run_id, result, info = run_suggest(
+            store,
+            rs,
+            embedder,
+            question=pick,
+            seed=seed,
+            min_cluster_size=min_cluster_size,
+            assign_outliers=assign_outliers,
+            outlier_threshold=outlier_threshold,
+            progress=tick,
+        )
+    if out is not None:
+        write_assignments(out, rs, result)
+    if as_json:
+        print_json(result_to_json(run_id, result, embedder.model_id))
+        return
+    render_result(console(), run_id, result, rs, info, quotes=quotes, out=out, project=project)
+
+
+def _read(file, example, text, id_col, question, sheet, keep_non_answers, non_answer):
+    from importlib.resources import files
+
+    from ..io import read_responses
+
+    path = Path(str(files("autocode") / "data" / "example_survey.csv")) if example else file
+    kw = dict(
+        text=text or None,
+        id=id_col,
+        sheet=sheet,
+        flag_non_answers=not keep_non_answers,
+        non_answers=non_answer or None,
+    )
+    rs = read_responses(path, **kw)
+    if question and question not in rs.questions and question not in rs.question_labels.values():
+        if question in getattr(rs.attributes, "columns", []) or rs.layout == "long":
+            rs = read_responses(path, question=question, **kw)  # --question names the column
+        else:
+            from ..errors import InputError
+
+            raise InputError(
+                f"no question {question!r}; questions are: {', '.join(rs.questions)}",
+                "pass one of them to --question",
+            )
+    return rs
+
+
+class _progress:
+    """A rich progress bar on stderr for embedding (silent when nothing is embedded)."""
+
+    def __init__(self, err, quiet: bool):
+        self.err = err
+        self.quiet = quiet
+        self.bar = None
+        self.task = None
+
+    def __enter__(self):
+        return self.tick
+
+    def tick(self, done: int, total: int) -> None:
+        if self.quiet and not self.err.is_terminal:
+            return
+        if self.bar is None:
+            from rich.progress import BarColumn, Progress, TimeRemainingColumn
+
+            self.bar = Progress(
+                "embedding", BarColumn(), "{task.completed}/{task.total}", TimeRemainingColumn(),
+                console=self.err, transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("embed", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False

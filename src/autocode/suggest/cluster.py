@@ -1,0 +1,181 @@
+"""Reduce and cluster response embeddings: kNN smoothing → PCA → HDBSCAN → kNN vote.
+
+1. **kNN graph** (exact cosine, blocked matrix products; PCA to 64 dims first above 20k
+   responses so 100k+ stays tractable).
+2. **Smoothing**: each vector is replaced by the mean of its nearest neighbours, twice (a
+   diffusion step, as in diffusion maps). Density concentrates along the manifold, which is
+   what UMAP buys BERTopic, without UMAP's numba compilation (~30 s per process) or its
+   run-to-run randomness.
+3. **PCA** to ≤10 dims (eigendecomposition, signs fixed: deterministic) and **HDBSCAN** (Campello et al. 2013,
+   McInnes et al. 2017), ``min_cluster_size`` growing with √n so that 20 and 100,000
+   responses both give a reviewable number of suggestions.
+4. **kNN vote**: HDBSCAN leaves boundary points as noise; a point whose neighbours mostly
+   (a plurality holding ≥ ``vote`` of them) sit in one cluster joins it. The rest stay
+   unassigned and are reported.
+
+Every step depends only on the set of vectors, not their order: callers pass responses in
+a canonical order (see :func:`canonical_order`), and ties are broken by position in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ClusterParams:
+    """Parameters of one clustering; :func:`adapt_params` picks them from the data size."""
+
+    n_neighbors: int
+    smooth_k: int
+    smooth_steps: int
+    dims: int
+    min_cluster_size: int
+    min_samples: int
+    vote: float
+    max_share: float = 0.0  # > 0: no cluster may hold more than this share (small surveys)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def adapt_params(n: int, min_cluster_size: int | None = None) -> ClusterParams:
+    """Parameters for ``n`` responses (20 → clusters of 3; 10k → ~14; 100k → ~45).
+
+    Small surveys get little smoothing (a neighbour is a large share of the data); large
+    ones get more, and larger minimum clusters so the list stays reviewable.
+    """
+    if min_cluster_size:
+        mcs = min_cluster_size
+    elif n < 1000:
+        mcs = int(np.clip(round(n**0.5 / 3), 3, 8))
+    else:
+        mcs = int(np.clip(round(n**0.5 / 7), 8, 60))
+    return ClusterParams(
+        n_neighbors=int(np.clip(n - 1, 1, 15)),
+        smooth_k=int(np.clip(n // 40, 2, 10)),
+        smooth_steps=1 if n < 1000 else 2,
+        dims=int(np.clip(n - 2, 1, 10)),
+        min_cluster_size=mcs,
+        min_samples=int(np.clip(mcs // 3, 2, 5)),
+        vote=0.3,
+        max_share=0.4 if n < 1000 else 0.0,
+    )
+
+
+def knn(X: np.ndarray, k: int, block: int = 2048) -> np.ndarray:
+    """Indices of the ``k`` nearest neighbours by cosine (row 0 = the point itself)."""
+    n = len(X)
+    k = min(k, n)
+    ind = np.zeros((n, k), dtype=np.int64)
+    for s in range(0, n, block):
+        S = X[s : s + block] @ X.T
+        rows = np.arange(S.shape[0])
+        S[rows, rows + s] = np.inf  # self first, even among exact duplicates
+        if k < n:
+            part = np.argpartition(-S, k - 1, axis=1)[:, :k]
+        else:
+            part = np.tile(np.arange(n), (S.shape[0], 1))
+        ps = np.take_along_axis(S, part, 1)
+        # sort by similarity, ties by index: deterministic whatever the input order was
+        order = np.lexsort((part, -ps), axis=1)
+        ind[s : s + block] = np.take_along_axis(part, order, 1)
+    return ind
+
+
+def _pca_large(X: np.ndarray, dims: int) -> np.ndarray:
+    """PCA via the covariance matrix (d×d): fast and memory-light for large n."""
+    Xc = X - X.mean(axis=0)
+    C = Xc.T @ Xc
+    w, V = np.linalg.eigh(C.astype(np.float64))
+    V = V[:, ::-1][:, :dims]
+    signs = np.sign(V[np.abs(V).argmax(axis=0), np.arange(V.shape[1])])
+    signs[signs == 0] = 1
+    return (Xc @ (V * signs)).astype(np.float32)
+
+
+def _normalise(X: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(X, axis=1, keepdims=True)
+    n[n == 0] = 1
+    return X / n
+
+
+def cluster(X: np.ndarray, params: ClusterParams) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster L2-normalised vectors. Returns (labels with -1 = unassigned, knn indices).
+
+    Labels are renumbered 0..k-1 by decreasing size (ties: smallest member position).
+    """
+    n = len(X)
+    if n < 3:
+        return np.full(n, -1), np.arange(n)[:, None]
+    base = _normalise(_pca_large(X, 64)) if n > 20000 and X.shape[1] > 64 else X
+    ind = knn(base, params.n_neighbors + 1)
+    Y = base
+    for _ in range(params.smooth_steps):
+        Y = _normalise(Y[ind[:, : params.smooth_k + 1]].mean(axis=1))
+    Z = _pca_large(Y, params.dims)
+    import hdbscan
+
+    cl = hdbscan.HDBSCAN(
+        min_cluster_size=params.min_cluster_size,
+        min_samples=params.min_samples,
+        cluster_selection_method="eom",
+        core_dist_n_jobs=1,
+        max_cluster_size=int(params.max_share * n) if params.max_share else 0,
+    )
+    labels = cl.fit_predict(Z.astype(np.float64))
+    if params.vote and labels.max() >= 0:
+        labels = knn_vote(labels, ind[:, 1:], params.vote)
+    return _renumber(labels), ind
+
+
+def knn_vote(labels: np.ndarray, nbrs: np.ndarray, frac: float, rounds: int = 3) -> np.ndarray:
+    """Give unassigned points the plurality cluster of their neighbours when it holds ≥ frac."""
+    lab = labels.copy()
+    k = nbrs.shape[1]
+    for _ in range(rounds):
+        todo = np.where(lab == -1)[0]
+        if len(todo) == 0:
+            break
+        nb = lab[nbrs[todo]]
+        new = lab.copy()
+        for row, i in enumerate(todo):
+            v = nb[row][nb[row] >= 0]
+            if len(v) == 0:
+                continue
+            vals, cnt = np.unique(v, return_counts=True)
+            j = int(np.argmax(cnt))  # ties: the smaller label
+            if cnt[j] >= frac * k:
+                new[i] = vals[j]
+        if np.array_equal(new, lab):
+            break
+        lab = new
+    return lab
+
+
+def _renumber(labels: np.ndarray) -> np.ndarray:
+    ids = [c for c in np.unique(labels) if c >= 0]
+    key = {c: (-(labels == c).sum(), int(np.argmax(labels == c))) for c in ids}
+    order = sorted(ids, key=lambda c: key[c])
+    m = {c: i for i, c in enumerate(order)}
+    return np.array([m.get(c, -1) for c in labels])
+
+
+def group_centroids(X: np.ndarray, n_groups: int) -> np.ndarray:
+    """Group normalised centroids into candidate themes (Ward linkage; deterministic)."""
+    k = len(X)
+    if k <= 2 or n_groups <= 1:
+        return np.zeros(k, dtype=int)
+    from sklearn.cluster import AgglomerativeClustering
+
+    lab = AgglomerativeClustering(n_clusters=min(n_groups, k), linkage="ward").fit_predict(X)
+    return _renumber_first_seen(lab)
+
+
+def _renumber_first_seen(labels: np.ndarray) -> np.ndarray:
+    m: dict[int, int] = {}
+    for c in labels:
+        m.setdefault(int(c), len(m))
+    return np.array([m[int(c)] for c in labels])

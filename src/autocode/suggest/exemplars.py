@@ -1,0 +1,49 @@
+"""Representative quotes: central to the group and different from each other.
+
+Maximal marginal relevance (Carbonell & Goldstein 1998) over cosine similarity: each pick
+maximises ``λ·sim(quote, centroid) − (1−λ)·max sim(quote, already picked)``. Identical
+texts are considered once, and very short answers are used only when nothing longer exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def pick_exemplars(
+    X: np.ndarray,
+    texts: Sequence[str],
+    k: int = 5,
+    lam: float = 0.7,
+    pool: int = 60,
+) -> list[int]:
+    """Positions (into X/texts) of up to ``k`` quotes, most central first."""
+    n = len(texts)
+    if n == 0:
+        return []
+    centroid = X.mean(axis=0)
+    norm = np.linalg.norm(centroid)
+    centroid = centroid / norm if norm > 0 else centroid
+    sim_c = X @ centroid
+    # one candidate per distinct (normalised) text; prefer answers with 3+ words
+    seen: dict[str, int] = {}
+    for i in np.lexsort((np.arange(n), -sim_c)):
+        key = " ".join(texts[i].lower().split())
+        seen.setdefault(key, int(i))
+    cand = list(seen.values())
+    longish = [i for i in cand if len(texts[i].split()) >= 3]
+    if len(longish) >= min(k, len(cand)):
+        cand = longish
+    cand = sorted(cand, key=lambda i: (-sim_c[i], i))[:pool]
+    picked: list[int] = []
+    while cand and len(picked) < k:
+        if picked:
+            red = (X[cand] @ X[picked].T).max(axis=1)
+        else:
+            red = np.zeros(len(cand))
+        score = lam * sim_c[cand] - (1 - lam) * red
+        best = int(np.argmax(score))  # first max: deterministic
+        picked.append(cand.pop(best))
+    return picked

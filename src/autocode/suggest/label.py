@@ -1,0 +1,222 @@
+"""Readable labels and keyphrases for groups of responses (class-based TF-IDF over phrases).
+
+Candidates are word n-grams (1–3 tokens) that start and end with a content word (internal
+stop words allowed: "lack of time", "easy to understand"), matched on spaCy lookup lemmas so
+"nurse"/"nurses" count together, and shown in their most frequent surface form.
+
+A phrase's score in group c combines how many of c's responses use it (coverage) with how
+much more often c uses it than the whole question does (lift): ``cov * log(1 + lift)``,
+a document-frequency form of c-TF-IDF (Grootendorst 2022) that favours phrases a researcher
+would recognise as what the group is about.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+_EXTRA_STOP = {
+    "nt", "n't", "'s", "’s", "etc", "also", "really", "very", "just", "would", "could", "get",
+    "got", "thing", "things", "lot", "lots", "bit", "ve", "im", "i'm", "dont", "didnt", "s",
+    "much", "well", "even", "still", "always", "never", "ever", "yes", "ok", "okay",
+}
+_MAX_N = 3
+_REDACTED = re.compile(r"^(x{2,}|\[?name\]?|redacted)$")
+# stop words allowed inside a phrase ("lack of time", "easy to understand", "friendly and kind")
+_JOINERS = {"of", "to", "and", "for", "with", "from", "on"}
+
+
+@lru_cache(maxsize=1)
+def _nlp():
+    import spacy
+
+    nlp = spacy.blank("en")
+    try:
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.initialize()
+    except Exception:  # noqa: BLE001 - spacy-lookups-data missing: fall back to lowercase forms
+        nlp = spacy.blank("en")
+    return nlp
+
+
+@dataclass(frozen=True)
+class _Tok:
+    lemma: str
+    surface: str
+    content: bool
+
+
+def tokenize(texts: Sequence[str]) -> list[list[_Tok]]:
+    """Tokens of each text with lemma, lower-cased surface and a content-word flag."""
+    nlp = _nlp()
+    stop = nlp.Defaults.stop_words | _EXTRA_STOP
+    out = []
+    for doc in nlp.pipe((t[:2000] for t in texts), batch_size=512):
+        toks = []
+        for t in doc:
+            if t.is_space:
+                continue
+            if t.is_punct or not re.search(r"\w", t.text):
+                toks.append(None)  # phrase boundary
+                continue
+            low = t.text.lower()
+            lemma = (t.lemma_ or low).lower()
+            content = (
+                low not in stop
+                and lemma not in stop
+                and len(low) > 1
+                and not low.isdigit()
+                and re.search(r"[a-z]", low) is not None
+                and not _REDACTED.match(low)
+            )
+            toks.append(_Tok(lemma, low, content))
+        out.append(toks)
+    return out
+
+
+def _phrases(toks: list[_Tok | None]) -> dict[tuple[str, ...], str]:
+    """All candidate n-grams of one text: lemma key -> surface form."""
+    found: dict[tuple[str, ...], str] = {}
+    n = len(toks)
+    for i in range(n):
+        a = toks[i]
+        if a is None or not a.content:
+            continue
+        for j in range(i, min(n, i + _MAX_N)):
+            b = toks[j]
+            if b is None:
+                break
+            if not b.content:
+                if b.surface not in _JOINERS:
+                    break
+                continue
+            span = toks[i : j + 1]
+            key = tuple(t.lemma for t in span)
+            found.setdefault(key, " ".join(t.surface for t in span))
+    return found
+
+
+@dataclass
+class GroupTerms:
+    label: str
+    keywords: list[str]
+
+
+class PhraseIndex:
+    """Phrase document frequencies over a corpus, for labelling any grouping of it."""
+
+    def __init__(self, texts: Sequence[str]):
+        self.texts = list(texts)
+        self.n_docs = len(texts)
+        self.doc_phrases: list[dict[tuple[str, ...], str]] = [
+            _phrases(toks) for toks in tokenize(texts)
+        ]
+        self.df: Counter = Counter()
+        for ph in self.doc_phrases:
+            self.df.update(ph.keys())
+
+    def describe(
+        self,
+        members: Sequence[int],
+        n_keywords: int = 8,
+        centrality: Sequence[float] | None = None,
+    ) -> GroupTerms:
+        """Label and keywords for the documents at positions ``members``.
+
+        With ``centrality`` (similarity of each member to the group's centroid), the label
+        may be the most central short answer (2–6 words) that uses one of the top
+        keyphrases — "More staff on the ward" reads better than any keyword list.
+        """
+        n_c = len(members)
+        df_c: Counter = Counter()
+        surfaces: dict[tuple[str, ...], Counter] = defaultdict(Counter)
+        for i in members:
+            for key, surf in self.doc_phrases[i].items():
+                df_c[key] += 1
+                surfaces[key][surf] += 1
+        if not df_c:
+            return GroupTerms(label="(no words)", keywords=[])
+        min_df = 1 if n_c < 6 else 2
+        scored = []
+        for key, c in df_c.items():
+            if c < min_df:
+                continue
+            cov = c / n_c
+            lift = cov / (self.df[key] / self.n_docs)
+            # longer phrases are more readable; a small bonus lets "waiting times" beat "waiting"
+            bonus = 1.0 + 0.15 * (len(key) - 1)
+            scored.append((cov * math.log1p(lift) * bonus, c, key))
+        if not scored:
+            scored = [(c / n_c, c, key) for key, c in df_c.items()]
+        # deterministic: score, then coverage, then the key itself
+        scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
+        best_surface = {k: _best_surface(surfaces[k]) for _, _, k in scored[: 4 * n_keywords]}
+        keywords: list[str] = []
+        used: list[tuple[str, ...]] = []
+        for _, _, key in scored:
+            if len(keywords) >= n_keywords:
+                break
+            if any(_contains(u, key) for u in used):
+                continue  # "waiting" after "waiting times"
+            # drop a shorter phrase's parent if a longer one covers it almost as well
+            keywords.append(best_surface.get(key) or _best_surface(surfaces[key]))
+            used.append(key)
+        label = None
+        if centrality is not None and used:
+            label = self._short_answer_label(members, centrality, used[:3])
+        if label is None:
+            label = _make_label(scored, used, best_surface, surfaces, df_c, n_c)
+        return GroupTerms(label=label, keywords=keywords)
+
+    def _short_answer_label(self, members, centrality, top_keys) -> str | None:
+        best = None
+        for pos, (i, c) in enumerate(zip(members, centrality)):
+            words = self.texts[i].split()
+            if not 2 <= len(words) <= 6 or not self.doc_phrases[i]:
+                continue
+            if re.search(r"[.!?;]\s+\S", self.texts[i].strip()):
+                continue  # two sentences make a poor code name
+            if not any(k in self.doc_phrases[i] for k in top_keys):
+                continue
+            key = (-round(float(c), 6), len(words), self.texts[i])
+            if best is None or key < best[0]:
+                best = (key, self.texts[i])
+        if best is None:
+            return None
+        return tidy_label(best[1])
+
+
+def _contains(big: tuple[str, ...], small: tuple[str, ...]) -> bool:
+    if len(small) > len(big):
+        big, small = small, big
+    m = len(small)
+    return any(big[i : i + m] == small for i in range(len(big) - m + 1))
+
+
+def _best_surface(c: Counter) -> str:
+    return sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+
+
+def tidy_label(text: str) -> str:
+    """One line, no trailing punctuation, capitalised, at most 60 characters."""
+    t = " ".join(text.split()).strip(" .,;:!?-–—\"'")
+    if len(t) > 60:
+        t = t[:57].rsplit(" ", 1)[0] + "…"
+    return t[:1].upper() + t[1:]
+
+
+def _make_label(scored, used, best_surface, surfaces, df_c, n_c) -> str:
+    if not used:
+        return "(no words)"
+    first = used[0]
+    s_first = next(s for s, _, k in scored if k == first)
+    if len(first) == 1:  # a strong phrase containing the word reads better: "waiting times"
+        for sc, _, k in scored:
+            if len(k) > 1 and first[0] in k and sc >= 0.5 * s_first:
+                first, s_first = k, sc
+                break
+    return tidy_label(best_surface.get(first) or _best_surface(surfaces[first]))

@@ -1,0 +1,95 @@
+"""Terminal table and CSV for a suggest result (used by the CLI; no computation here)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from .core import SuggestResult
+
+
+def _clip(text: str, n: int) -> str:
+    t = " ".join(text.split())
+    return t if len(t) <= n else t[: n - 1] + "…"
+
+
+def render_result(con, run_id, result: SuggestResult, rs, info, quotes=2, out=None, project=None):
+    from rich.table import Table
+
+    labels = getattr(rs, "question_labels", {}) or {}
+    con.print(
+        f"[bold]{run_id}[/bold]: {result.n_responses} answers, "
+        f"{len(result.suggestions)} suggestions in {len(result.themes)} candidate themes "
+        f"(embedded {info['embedded']}, from cache {info['cached']})"
+    )
+    for q in result.questions:
+        title = labels.get(q.question) or q.question
+        blanks = rs.blanks.get(q.question, 0)
+        con.print()
+        con.print(
+            f"[bold]{_clip(title, 90)}[/bold] — {q.n_responses} answers "
+            f"({q.n_non_answers} non-answers, {blanks} blank dropped); "
+            f"{q.n_clustered} in suggestions, {q.n_unassigned} unassigned"
+        )
+        sugg = [s for s in result.suggestions if s.question == q.question]
+        if not sugg:
+            con.print("  no suggestions: too few or too varied answers for clusters")
+        else:
+            t = Table(show_lines=True, expand=False)
+            t.add_column("id", no_wrap=True)
+            t.add_column("suggested code", min_width=14, max_width=28)
+            t.add_column("n (%)", justify="right", no_wrap=True)
+            t.add_column("keywords", max_width=26)
+            t.add_column("representative quotes", min_width=30, max_width=70)
+            for s in sugg:
+                t.add_row(
+                    s.id,
+                    s.label,
+                    f"{s.size} ({100 * s.share:.0f}%)",
+                    ", ".join(s.keywords[:4]),
+                    "\n".join(f"“{_clip(e['text'], 100)}”" for e in s.exemplars[:quotes]),
+                )
+            con.print(t)
+            con.print("  candidate themes:")
+            for th in result.themes:
+                if th.question == q.question:
+                    con.print(f"    {th.id} {th.label}: {', '.join(th.suggestions)}")
+        na = result.non_answers.get(q.question, [])
+        if na:
+            con.print(f"  non-answers (kept out of clustering): {len(na)}")
+    con.print()
+    hint = f"Review them: autocode review --project {project}" if project else ""
+    if out:
+        con.print(f"Wrote one row per response to {out}.")
+    if hint:
+        con.print(hint)
+
+
+def write_assignments(path: Path, rs, result: SuggestResult) -> None:
+    """One row per response: id, respondent, question, status, suggestion, label, theme, text."""
+    by_id: dict[str, tuple] = {}
+    themes = {t.id: t for t in result.themes}
+    for s in result.suggestions:
+        extra = set(s.assigned_outliers)
+        for m in s.members:
+            th = themes.get(s.theme)
+            by_id[m] = (
+                "assigned" if m in extra else "clustered",
+                s.id, s.label, s.theme or "", th.label if th else "",
+            )
+    for ids in result.unassigned.values():
+        for m in ids:
+            by_id[m] = ("unassigned", "", "", "", "")
+    for ids in result.non_answers.values():
+        for m in ids:
+            by_id[m] = ("non_answer", "", "", "", "")
+    df = rs.responses
+    tmp = Path(str(path) + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "respondent", "question", "status", "suggestion_id", "label",
+                    "theme_id", "theme", "text"])
+        for rid, resp, q, text in zip(df["id"], df["respondent"], df["question"], df["text"]):
+            if rid in by_id:
+                w.writerow([rid, resp, q, *by_id[rid], text])
+    tmp.replace(path)

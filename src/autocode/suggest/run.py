@@ -1,0 +1,205 @@
+"""``run_suggest``: the suggest stage with the project store (responses, cache, run record)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..embed import Embedder, embed_texts
+from ..errors import InputError, NotFoundError
+from ..store import Store, save_responses, save_suggestions
+from .core import SuggestResult, suggest
+
+
+def select_question(rs, question: str | None) -> list[str]:
+    """The questions to work on: all, or the one named by ``--question`` (key or label)."""
+    if question is None:
+        return list(rs.questions)
+    if question in rs.questions:
+        return [question]
+    labels = getattr(rs, "question_labels", {}) or {}
+    for q, lab in labels.items():
+        if lab == question and q in rs.questions:
+            return [q]
+    raise InputError(
+        f"no question {question!r}; questions are: {', '.join(rs.questions)}",
+        "pass one of them to --question",
+    )
+
+
+def run_suggest(
+    store: Store,
+    rs,
+    embedder: Embedder,
+    *,
+    question: str | None = None,
+    seed: int = 0,
+    min_cluster_size: int | None = None,
+    assign_outliers: bool = False,
+    outlier_threshold: float = 0.55,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[str, SuggestResult, dict]:
+    """Store the responses, embed (cached), cluster, label and record the run.
+
+    Returns (run_id, result, info) where info has ``embedded`` (texts newly embedded) and
+    ``cached`` counts. Nothing is written if the input is unusable.
+    """
+    qs = select_question(rs, question)
+    df: pd.DataFrame = rs.responses
+    df = df[df["question"].isin(qs)].reset_index(drop=True)
+    if df.empty:
+        raise InputError("no answers to work on (every answer is blank)", "check the file")
+    if min_cluster_size is not None and min_cluster_size < 2:
+        raise InputError(
+            f"--min-cluster-size must be at least 2, got {min_cluster_size}", "pass 2 or more"
+        )
+    save_responses(store, rs)
+    params = {
+        "question": question,
+        "questions": qs,
+        "min_cluster_size": min_cluster_size,
+        "assign_outliers": assign_outliers,
+        "outlier_threshold": outlier_threshold,
+        "blanks": {q: int(rs.blanks.get(q, 0)) for q in qs},
+        "source": {"path": str(rs.path), "sha256": rs.sha256, "format": rs.format},
+    }
+    input_hash = getattr(rs, "content_hash", "") or rs.sha256
+    run_id = store.start_run(
+        "suggest", params, seed=seed, model_id=embedder.model_id, input_hash=input_hash
+    )
+    try:
+        answers = df[~df["non_answer"].astype(bool)]
+        X = np.zeros((len(df), 1), dtype=np.float32)
+        n_new = 0
+        if len(answers):
+            Xa, n_new = embed_texts(answers["text"].tolist(), embedder, store, progress)
+            X = np.zeros((len(df), Xa.shape[1]), dtype=np.float32)
+            X[answers.index.to_numpy()] = Xa
+        result = suggest(
+            df,
+            X,
+            seed=seed,
+            min_cluster_size=min_cluster_size,
+            assign_outliers=assign_outliers,
+            outlier_threshold=outlier_threshold,
+            questions=qs,
+        )
+        save_suggestions(store, run_id, result)
+        with store.transaction() as c:
+            p = dict(params)
+            p["cluster"] = {s.question: s.params for s in result.questions}
+            c.execute("UPDATE runs SET params = ? WHERE id = ?", (json.dumps(p, sort_keys=True, default=str), run_id))
+    except BaseException:
+        store.finish_run(run_id, status="failed")
+        raise
+    store.finish_run(run_id)
+    n_unique = len(set(answers["text"]))
+    return run_id, result, {"embedded": n_new, "cached": n_unique - n_new}
+
+
+def result_to_json(run_id: str, result: SuggestResult, model_id: str | None = None) -> dict:
+    """The documented JSON document of a suggest run (scripts rely on its shape)."""
+    several = len(result.questions) > 1
+    sugg = []
+    for s in result.suggestions:
+        d = {
+            "id": s.id,
+            "label": s.label,
+            "keywords": s.keywords,
+            "theme": s.theme,
+            "size": s.size,
+            "share": s.share,
+            "exemplars": s.exemplars,
+            "members": s.members,
+            "assigned_outliers": s.assigned_outliers,
+        }
+        if several:
+            d["question"] = s.question
+        sugg.append(d)
+    themes = []
+    for t in result.themes:
+        d = {"id": t.id, "label": t.label, "suggestions": t.suggestions}
+        if several:
+            d["question"] = t.question
+        themes.append(d)
+    return {
+        "run_id": run_id,
+        "n_responses": result.n_responses,
+        "seed": result.seed,
+        "model_id": model_id,
+        "questions": [
+            {
+                "question": q.question,
+                "n_responses": q.n_responses,
+                "n_non_answers": q.n_non_answers,
+                "n_clustered": q.n_clustered,
+                "n_unassigned": q.n_unassigned,
+            }
+            for q in result.questions
+        ],
+        "suggestions": sugg,
+        "themes": themes,
+        "unassigned": [i for q in result.questions for i in result.unassigned[q.question]],
+        "non_answers": [i for q in result.questions for i in result.non_answers[q.question]],
+    }
+
+
+def load_result(store: Store, run_id: str | None = None) -> dict:
+    """The JSON document of a stored suggest run (default: the latest finished one)."""
+    run = store.get_run(run_id) if run_id else store.latest_run("suggest")
+    if run is None or run["stage"] != "suggest":
+        raise NotFoundError(
+            f"no suggest run {run_id!r}" if run_id else "no suggest run in this project",
+            "run `autocode suggest FILE` first",
+        )
+    rid = run["id"]
+    c = store.conn
+    sugg = []
+    for r in c.execute(
+        "SELECT * FROM suggestions WHERE run_id = ? ORDER BY CAST(SUBSTR(id, 2) AS INTEGER)", (rid,)
+    ):
+        members = [
+            m[0]
+            for m in c.execute(
+                "SELECT response_id FROM suggestion_members WHERE run_id = ? AND suggestion_id = ? "
+                "ORDER BY rowid",
+                (rid, r["id"]),
+            )
+        ]
+        sugg.append(
+            {
+                "id": r["id"],
+                "question": r["question"],
+                "label": r["label"],
+                "keywords": json.loads(r["keywords"]),
+                "theme": r["theme_id"],
+                "size": r["size"],
+                "exemplars": json.loads(r["exemplars"]),
+                "members": members,
+            }
+        )
+    themes = [
+        {"id": t["id"], "question": t["question"], "label": t["label"],
+         "suggestions": [s["id"] for s in sugg if s["theme"] == t["id"]]}
+        for t in c.execute(
+            "SELECT * FROM themes WHERE run_id = ? ORDER BY CAST(SUBSTR(id, 2) AS INTEGER)", (rid,)
+        )
+    ]
+    status = {}
+    for resp, st in c.execute(
+        "SELECT response_id, status FROM run_responses WHERE run_id = ? ORDER BY rowid", (rid,)
+    ):
+        status.setdefault(st, []).append(resp)
+    return {
+        "run_id": rid,
+        "n_responses": sum(len(v) for v in status.values()),
+        "seed": run["seed"],
+        "model_id": run["model_id"],
+        "suggestions": sugg,
+        "themes": themes,
+        "unassigned": status.get("unassigned", []),
+        "non_answers": status.get("non_answer", []),
+    }
