@@ -137,3 +137,9 @@ def test_a_zip_that_is_not_a_workbook(tmp_path):
     with zipfile.ZipFile(p, "w") as z:
         z.writestr("survey.csv", "id,comment\n1,hello there\n")
     assert "not a readable .xlsx workbook" in str(_error(p))
+
+
+def test_damaged_sav_that_crashes_the_spss_reader_is_one_clear_error():
+    # damaged.sav segfaults pyreadstat's C reader; it is read in a child process.
+    pytest.importorskip("pyreadstat")
+    assert "not a readable SPSS .sav file" in str(_error(DATA / "damaged.sav"))

@@ -147,46 +147,33 @@ def _cell(v: object) -> str:
 
 def _load_xlsx(p: Path, data: bytes, sheet: str | None) -> Table:
     import zipfile
+    import zlib
+    from xml.etree.ElementTree import ParseError
 
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    corrupt = (zipfile.BadZipFile, InvalidFileException, zlib.error, ParseError, KeyError)
+    corrupt += (OSError, EOFError, ValueError, TypeError, AttributeError, IndexError)
+    try:
+        import lxml.etree
+
+        corrupt += (lxml.etree.LxmlError,)
+    except ImportError:  # pragma: no cover - openpyxl then parses with the standard library
+        pass
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (
-        zipfile.BadZipFile,
-        InvalidFileException,
-        KeyError,
-        OSError,
-        ValueError,
-        TypeError,
-    ) as e:
+    except corrupt as e:
         raise InputError(
             f"{p}: not a readable .xlsx workbook ({type(e).__name__})", f"export as {_FORMATS}"
         ) from None
     try:
-        names = wb.sheetnames
-        if sheet is None:
-            name = names[0]
-        elif sheet in names:
-            name = sheet
-        else:
-            folded = [n for n in names if n.casefold() == sheet.casefold().strip()]
-            if len(folded) != 1:
-                raise InputError(
-                    f"{p.name} has no sheet {sheet!r}; its sheets are: {', '.join(names)}",
-                    "pass --sheet with one of these names",
-                )
-            name = folded[0]
-        ws = wb[name]
-        raw = []
-        empty_run = 0
-        for row in ws.iter_rows(values_only=True):
-            cells = [_cell(v) for v in row]
-            empty_run = 0 if any(cells) else empty_run + 1
-            if empty_run > 1000:  # formatting far below the data: stop, do not walk 1M rows
-                break
-            raw.append(cells)
+        name = _pick_sheet(p, wb.sheetnames, sheet)
+        raw = _sheet_rows(wb[name])
+    except corrupt as e:  # a damaged part of the zip shows up only when it is read
+        raise InputError(
+            f"{p}: a damaged .xlsx workbook ({type(e).__name__})", f"export as {_FORMATS}"
+        ) from None
     finally:
         wb.close()
     if not raw:
@@ -194,34 +181,48 @@ def _load_xlsx(p: Path, data: bytes, sheet: str | None) -> Table:
     header, rows = raw[0], raw[1:]
     labels = [f"row {i}" for i in range(2, len(rows) + 2)]
     t = Table([], [], [], "xlsx", None, None, name)
-    if len(names) > 1 and sheet is None:
-        t.notes.append(f"read sheet {name!r} (the first of {len(names)}; --sheet picks another)")
+    if len(wb.sheetnames) > 1 and sheet is None:
+        t.notes.append(
+            f"read sheet {name!r} (the first of {len(wb.sheetnames)}; --sheet picks another)"
+        )
     return _tidy(p, header, rows, labels, t)
 
 
+def _pick_sheet(p: Path, names: list[str], sheet: str | None) -> str:
+    if sheet is None:
+        return names[0]
+    if sheet in names:
+        return sheet
+    folded = [n for n in names if n.casefold() == sheet.casefold().strip()]
+    if len(folded) != 1:
+        raise InputError(
+            f"{p.name} has no sheet {sheet!r}; its sheets are: {', '.join(names)}",
+            "pass --sheet with one of these names",
+        )
+    return folded[0]
+
+
+def _sheet_rows(ws) -> list[list[str]]:
+    raw = []
+    empty_run = 0
+    for row in ws.iter_rows(values_only=True):
+        cells = [_cell(v) for v in row]
+        empty_run = 0 if any(cells) else empty_run + 1
+        if empty_run > 1000:  # formatting far below the data: stop, do not walk 1M rows
+            break
+        raw.append(cells)
+    return raw
+
+
 def _load_sav(p: Path) -> Table:
-    try:
-        import pyreadstat
-    except ImportError:
-        raise InputError(
-            f"{p}: reading SPSS .sav files needs pyreadstat",
-            "pip install pyreadstat, or export the survey as CSV",
-        ) from None
-    try:
-        df, meta = pyreadstat.read_sav(str(p), apply_value_formats=True, formats_as_category=False)
-    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, OSError, ValueError) as e:
-        raise InputError(
-            f"{p}: not a readable SPSS .sav file ({type(e).__name__})", f"export as {_FORMATS}"
-        ) from None
-    header = [str(c) for c in df.columns]
-    rows = [[_cell(v) for v in r] for r in df.itertuples(index=False, name=None)]
+    from .spss import read_sav
+
+    header, raw, var_labels, non_text, encoding = read_sav(p)
+    rows = [[_cell(v) for v in r] for r in raw]
     labels = [f"case {i}" for i in range(1, len(rows) + 1)]
-    types = getattr(meta, "readstat_variable_types", {}) or {}
-    t = Table([], [], [], "sav", (meta.file_encoding or "").lower() or None)
-    t.question_labels = {
-        str(k): str(v) for k, v in (meta.column_names_to_labels or {}).items() if v
-    }
-    t.non_text = {str(c) for c, ty in types.items() if ty != "string"}
+    t = Table([], [], [], "sav", encoding)
+    t.question_labels = var_labels
+    t.non_text = non_text
     return _tidy(p, header, rows, labels, t)
 
 
