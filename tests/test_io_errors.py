@@ -143,3 +143,9 @@ def test_damaged_sav_that_crashes_the_spss_reader_is_one_clear_error():
     # damaged.sav segfaults pyreadstat's C reader; it is read in a child process.
     pytest.importorskip("pyreadstat")
     assert "not a readable SPSS .sav file" in str(_error(DATA / "damaged.sav"))
+
+
+def test_column_names_with_line_breaks_stay_on_one_line(tmp_path):
+    p = tmp_path / "nl.csv"
+    p.write_text('"record\nid","visit\ndate"\n1,2024-01-01\n2,2024-01-02\n')
+    assert "the columns are: record id, visit date" in str(_error(p))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import random
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from autocode.errors import InputError
 from autocode.io import read_responses
 
 _ALPHABET = st.sampled_from(
@@ -61,3 +63,37 @@ def test_texts_survive_and_order_does_not_matter(tmp_path, answers, encoding, de
     got = dict(zip(a.responses["id"], a.responses["text"]))
     assert got == expected
     assert sum(a.blanks.values()) == 2 * len(rows) - len(expected)
+
+
+_FIXTURES = sorted(
+    p
+    for p in (Path(__file__).parent / "data" / "io").iterdir()
+    if p.suffix in (".csv", ".tsv", ".txt", ".xlsx")
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    fixture=st.sampled_from(_FIXTURES),
+    edits=st.lists(
+        st.tuples(
+            st.floats(0, 1), st.sampled_from([b"", b'"', b",", b"\n", b"\x00", b"\xff", b"\xe9"])
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_damaged_files_give_a_response_set_or_one_input_error(tmp_path, fixture, edits):
+    """Fuzzing: a damaged export never escapes as anything but InputError."""
+    data = bytearray(fixture.read_bytes())
+    for where, insert in edits:
+        k = int(where * len(data))
+        data[k : k + 1] = insert  # replace one byte (b"" deletes it)
+    p = tmp_path / ("damaged" + fixture.suffix)
+    p.write_bytes(bytes(data))
+    try:
+        read_responses(p)
+    except InputError as e:
+        assert "\n" not in str(e) and e.hint

@@ -103,7 +103,8 @@ def natural_key(s: str) -> tuple[str, str]:
 
 
 def _cols(header: Sequence[str]) -> str:
-    shown = ", ".join(header[:40])
+    """Column names for a one-line message (a name may hold a line break: Qualtrics labels)."""
+    shown = ", ".join(" ".join(str(h).split()) for h in header[:40])
     return shown + (f", … ({len(header)} in all)" if len(header) > 40 else "")
 
 
@@ -185,7 +186,7 @@ def read_responses(
         cands = [c for c in id_candidates(header, columns) if c not in text_cols and c != q_col]
         if len(cands) > 1:
             raise InputError(
-                f"several columns could be the respondent id: {', '.join(cands)}",
+                f"several columns could be the respondent id: {_cols(cands)}",
                 "pass --id COL",
             )
         if cands:
@@ -195,7 +196,7 @@ def read_responses(
         qc = [c for c in question_candidates(header) if c not in reserved and c not in text_cols]
         if len(qc) > 1:
             raise InputError(
-                f"several columns could name the question: {', '.join(qc)}",
+                f"several columns could name the question: {_cols(qc)}",
                 "pass --question COL for a long file, or --text COL ... for a wide one",
             )
         if qc:
@@ -206,7 +207,7 @@ def read_responses(
         text_cols = _detect_text(p, t, header, columns, reserved, q_col is not None, notes)
     if q_col is not None and len(text_cols) > 1:
         raise InputError(
-            f"a long file has one text column, got {len(text_cols)}: {', '.join(text_cols)}",
+            f"a long file has one text column, got {len(text_cols)}: {_cols(text_cols)}",
             "pass one --text COL with --question, or leave out --question for a wide file",
         )
     for c in text_cols:
@@ -235,7 +236,7 @@ def _detect_text(
     if not found:
         if maybe:
             raise InputError(
-                f"no column is clearly open-ended text; short free text in: {', '.join(maybe)}",
+                f"no column is clearly open-ended text; short free text in: {_cols(maybe)}",
                 "pass --text COL (repeatable) for each open-ended column",
             )
         raise InputError(
@@ -244,12 +245,12 @@ def _detect_text(
         )
     if long and len(found) > 1:
         raise InputError(
-            f"a question column and several text-like columns: {', '.join(found)}",
+            f"a question column and several text-like columns: {_cols(found)}",
             "pass --text COL for the answers (or --text A --text B and no --question, if wide)",
         )
-    notes.append(f"open-ended text columns (detected): {', '.join(found)}")
+    notes.append(f"open-ended text columns (detected): {_cols(found)}")
     if maybe:
-        notes.append(f"kept as attributes (short free text? --text to include): {', '.join(maybe)}")
+        notes.append(f"kept as attributes (short free text? --text to include): {_cols(maybe)}")
     return found
 
 
@@ -368,7 +369,7 @@ def _build(p, data, t, ex, notes, id_col, q_col, text_cols, matcher) -> Response
         recs.append((rid, r, q, tx, flag))
     if not recs:
         raise InputError(
-            f"{p.name}: every answer in {', '.join(questions[:10])} is blank",
+            f"{p.name}: every answer in {_cols(questions[:10])} is blank",
             "check --text (the open-ended columns)",
         )
     qpos = {q: i for i, q in enumerate(questions)}
@@ -429,7 +430,7 @@ def _attributes(unit_rows, attr_cols, idx, notes) -> pd.DataFrame:
             values[c] = col
     if varying:
         notes.append(
-            f"not kept as attributes (differ between rows of one respondent): {', '.join(varying)}"
+            f"not kept as attributes (differ between rows of one respondent): {_cols(varying)}"
         )
     units = list(unit_rows)
     order = sorted(range(len(units)), key=lambda i: natural_key(units[i]))
