@@ -168,3 +168,18 @@ def test_a_complete_column_alone_does_not_make_a_redcap_file(tmp_path):
     )
     rs = read_responses(p)
     assert rs.export is None and rs.id_column == "participant_id"
+
+
+def test_summary_is_json_ready():
+    import json
+
+    rs = read_responses(DATA / "qualtrics.csv")
+    doc = json.loads(json.dumps(rs.summary()))
+    assert doc["export"] == "qualtrics" and doc["n_respondents"] == 4
+    assert doc["questions"][0] == {
+        "question": "Q2",
+        "answers": 3,
+        "non_answers": 0,
+        "blanks": 1,
+        "label": "What is the biggest barrier to teaching on your ward?",
+    }

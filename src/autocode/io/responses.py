@@ -80,6 +80,31 @@ class ResponseSet:
             )
         return pd.DataFrame(rows, columns=["question", "answers", "non_answers", "blanks"])
 
+    def summary(self) -> dict:
+        """What was read, as plain JSON-able values (for ``--json`` and the terminal)."""
+        per_q = self.counts().to_dict("records")
+        for row in per_q:
+            row["label"] = self.question_labels.get(row["question"])
+        return {
+            "path": self.path,
+            "format": self.format,
+            "encoding": self.encoding,
+            "export": self.export,
+            "sheet": self.sheet,
+            "layout": self.layout,
+            "id_column": self.id_column,
+            "question_column": self.question_column,
+            "text_columns": list(self.text_columns),
+            "attributes": [str(c) for c in self.attributes.columns],
+            "n_respondents": self.n_respondents,
+            "n_responses": len(self.responses),
+            "n_non_answers": self.n_non_answers,
+            "questions": per_q,
+            "notes": list(self.notes),
+            "sha256": self.sha256,
+            "content_hash": self.content_hash,
+        }
+
 
 def file_sha256(path: str | Path) -> str:
     h = hashlib.sha256()
