@@ -376,7 +376,7 @@ def agree_labels(
     design = "single-label" if level == "nominal" else level
     overall: dict[str, Any] = {}
     if m == 2:
-        both = ~np.array([[C._is_missing(v) for v in row] for row in lab]).any(1)
+        both = ~C.missing_mask(lab).any(1)
         t, _ = C.contingency_table(lab[both, 0], lab[both, 1], cats)
         s = C.two_rater_stats(t[None], level=level, scores=scores)
         why = C._undefined_reason("coefficient", t)
@@ -424,7 +424,7 @@ def agree_labels(
         pw = {}
         for i, j in combinations(range(m), 2):
             pair = lab[:, [i, j]]
-            ok = ~np.array([[C._is_missing(v) for v in row] for row in pair]).any(1)
+            ok = ~C.missing_mask(pair).any(1)
             t2, _ = C.contingency_table(pair[ok, 0], pair[ok, 1], cats)
             s2 = C.two_rater_stats(t2[None])
             why2 = C._undefined_reason("kappa", t2)

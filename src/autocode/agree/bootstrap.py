@@ -46,10 +46,17 @@ def _resampled_tables(cells: np.ndarray, n_cells: int, n_boot: int, seed: int | 
     """Tables ``(B, K, n_cells)`` from per-unit cell indices ``cells`` ``(n, K)``."""
     n, k = cells.shape
     rng = np.random.default_rng(seed)
-    dtype = np.float32 if n < 2**24 else np.float64
     out = np.empty((n_boot, k, n_cells))
-    step = max(1, 2_000_000 // max(1, k * n_cells))  # units per one-hot block
     b0 = 0
+    if k * n_cells > 4096:  # many cells: weighted counting beats the one-hot product
+        flat = (cells + n_cells * np.arange(k)).ravel()
+        for w in _weights(rng, n, n_boot):
+            for row in w:
+                out[b0] = np.bincount(flat, np.repeat(row, k), k * n_cells).reshape(k, n_cells)
+                b0 += 1
+        return out
+    dtype = np.float32 if n < 2**24 else np.float64
+    step = max(1, 2_000_000 // max(1, k * n_cells))  # units per one-hot block
     for w in _weights(rng, n, n_boot):
         w = w.astype(dtype)
         acc = np.zeros((w.shape[0], k * n_cells))
@@ -138,11 +145,9 @@ def bootstrap_labels(
     wq = C.agreement_weights(q, "quadratic", scores)
     res: dict[str, np.ndarray] = {}
     if labels is not None:  # two coders
-        index = {c: i for i, c in enumerate(cats)}
-        ok = [not (C._is_missing(a) or C._is_missing(b)) for a, b in labels]
-        pairs = labels[np.array(ok, bool)] if len(labels) else labels
-        cells = np.array([[index[a] * q + index[b]] for a, b in pairs], dtype=np.int64)
-        cells = cells.reshape(-1, 1)
+        idx, _ = C.label_index(labels, cats)
+        idx = idx[(idx >= 0).all(1)]
+        cells = (idx[:, 0] * q + idx[:, 1]).reshape(-1, 1)
         t = _resampled_tables(cells, q * q, n_boot, seed).reshape(n_boot, q, q)
         res = _rename(C.two_rater_stats(t, level=level, scores=scores, with_se=False), 2)
         if ordered:
@@ -151,21 +156,18 @@ def bootstrap_labels(
                     t, C.agreement_weights(q, wk), with_se=False
                 )["cohen_kappa"]
             res["gwet_ac2"] = C.two_rater_stats(t, wq, with_se=False)["gwet_ac1"]
-    else:  # three or more coders: resample multiplicities as unit weights
-        n = counts.shape[0]
-        rng = np.random.default_rng(seed)
-        parts: list[dict[str, np.ndarray]] = []
-        for w in _weights(rng, n, n_boot):
-            s = _rename(
-                C.multi_rater_stats(
-                    counts, unit_weights=w, level=level, scores=scores, with_se=False
-                ),
-                3,
-            )
-            if ordered:
-                s["gwet_ac2"] = C.multi_rater_stats(counts, wq, unit_weights=w, with_se=False)[
-                    "gwet_ac1"
-                ]
-            parts.append(s)
-        res = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    else:  # three or more coders: resample the frequencies of the distinct rating patterns
+        patterns, inverse = np.unique(counts, axis=0, return_inverse=True)
+        cells = np.asarray(inverse, np.int64).reshape(-1, 1)
+        f = _resampled_tables(cells, patterns.shape[0], n_boot, seed)[:, 0]  # (B, P)
+        res = _rename(
+            C.multi_rater_stats(
+                patterns, unit_weights=f, level=level, scores=scores, with_se=False
+            ),
+            3,
+        )
+        if ordered:
+            res["gwet_ac2"] = C.multi_rater_stats(patterns, wq, unit_weights=f, with_se=False)[
+                "gwet_ac1"
+            ]
     return {k: _ci(np.asarray(v, float), confidence) for k, v in res.items()}

@@ -377,12 +377,12 @@ def rating_patterns(pres: np.ndarray, n_coders: np.ndarray) -> tuple[np.ndarray,
 
 # --------------------------------------------------------------------------- label helpers
 def _is_missing(x: Any) -> bool:
+    """None, NaN (float or numpy) or pandas' NA/NaT."""
     if x is None:
         return True
-    try:
+    if isinstance(x, (float, np.floating)):
         return bool(np.isnan(x))
-    except (TypeError, ValueError):
-        return False
+    return type(x).__name__ in ("NAType", "NaTType")
 
 
 def _categories(values: Sequence[Any], categories: Sequence[Any] | None) -> list[Any]:
@@ -395,6 +395,32 @@ def _categories(values: Sequence[Any], categories: Sequence[Any] | None) -> list
         return sorted(seen, key=str)
 
 
+_missing_ufunc = np.frompyfunc(_is_missing, 1, 1)
+
+
+def missing_mask(values: Any) -> np.ndarray:
+    """Elementwise None/NaN test for any array of labels."""
+    arr = np.asarray(values, dtype=object)
+    return _missing_ufunc(arr).astype(bool) if arr.size else np.zeros(arr.shape, bool)
+
+
+def label_index(
+    values: Any, categories: Sequence[Any] | None = None
+) -> tuple[np.ndarray, list[Any]]:
+    """Category index of every label (-1 = missing) and the category list (sorted if not given)."""
+    arr = np.asarray(values, dtype=object)
+    miss = missing_mask(arr)
+    cats = _categories(set(arr[~miss].tolist()), categories)
+    index = {c: i for i, c in enumerate(cats)}
+    if not arr.size:
+        return np.zeros(arr.shape, np.int64), cats
+    idx = np.frompyfunc(lambda v: index.get(v, -2), 1, 1)(arr).astype(np.int64)
+    idx[miss] = -1
+    if (idx == -2).any():
+        raise ValueError(f"label {arr[idx == -2][0]!r} is not in categories")
+    return idx, cats
+
+
 def contingency_table(
     a: Sequence[Any], b: Sequence[Any], categories: Sequence[Any] | None = None
 ) -> tuple[np.ndarray, list[Any]]:
@@ -402,14 +428,12 @@ def contingency_table(
     a, b = list(a), list(b)
     if len(a) != len(b):
         raise ValueError(f"the two coders rated {len(a)} and {len(b)} units; they must match")
-    pairs = [(x, y) for x, y in zip(a, b) if not _is_missing(x) and not _is_missing(y)]
-    cats = _categories([v for pr in pairs for v in pr], categories)
-    index = {c: i for i, c in enumerate(cats)}
-    t = np.zeros((len(cats), len(cats)))
-    for x, y in pairs:
-        if x not in index or y not in index:
-            raise ValueError(f"label {x if x not in index else y!r} is not in categories")
-        t[index[x], index[y]] += 1
+    pair = np.empty((2, len(a)), dtype=object)
+    pair[0], pair[1] = a, b
+    both = ~missing_mask(pair).any(0)
+    idx, cats = label_index(pair[:, both], categories)
+    q = len(cats)
+    t = np.bincount(idx[0] * q + idx[1], minlength=q * q).reshape(q, q).astype(float)
     return t, cats
 
 
@@ -420,14 +444,12 @@ def rater_counts(
     arr = np.asarray(ratings, dtype=object)
     if arr.ndim != 2:
         raise ValueError(f"ratings must be 2-D (units x coders), got shape {arr.shape}")
-    cats = _categories(list(arr.ravel()), categories)
-    index = {c: i for i, c in enumerate(cats)}
-    r = np.zeros((arr.shape[0], len(cats)))
-    for i, row in enumerate(arr):
-        for v in row:
-            if not _is_missing(v):
-                r[i, index[v]] += 1
-    return r, cats
+    idx, cats = label_index(arr, categories)
+    n, q = arr.shape[0], len(cats)
+    rows = np.broadcast_to(np.arange(n)[:, None], idx.shape)
+    ok = idx >= 0
+    flat = rows[ok] * q + idx[ok]
+    return np.bincount(flat, minlength=n * q).reshape(n, q).astype(float), cats
 
 
 # --------------------------------------------------------------------------- friendly API

@@ -161,12 +161,13 @@ class AgreementResult:
                 rows.append(row)
             return rows
         labels = self.data  # (n, m) object
-        for u, id_ in enumerate(self.ids):
-            given = [v for v in labels[u] if not C._is_missing(v)]
-            if len(given) >= 2 and len(set(given)) > 1:
-                row = {"id": id_, "text": texts.get(id_, "")}
+        miss = C.missing_mask(labels)
+        for u in range(labels.shape[0]):
+            given = labels[u][~miss[u]]
+            if len(given) >= 2 and len(set(given.tolist())) > 1:
+                uid = self.unit_id(u)
+                row = {"id": uid, "text": texts.get(uid, "")}
                 for c, name in enumerate(self.coders):
-                    v = labels[u, c]
-                    row[name] = "" if C._is_missing(v) else v
+                    row[name] = "" if miss[u, c] else labels[u, c]
                 rows.append(row)
         return rows
