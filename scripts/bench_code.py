@@ -35,8 +35,7 @@ from sklearn.model_selection import StratifiedShuffleSplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from autocode.classify.estimator import SeededCoder  # noqa: E402
-from autocode.classify.features import ResponseFeaturizer  # noqa: E402
+from autocode.classify.pipeline import BookInfo, Corpus, SeedCheck, train  # noqa: E402
 from autocode.embed import embed_texts, get_embedder  # noqa: E402
 from autocode.store import open_store  # noqa: E402
 
@@ -154,27 +153,14 @@ def fit_predict(method: str, ctx: dict, tr: np.ndarray, te: np.ndarray, seed: in
             P = np.zeros((len(te), len(keep)))
             P[:, m.classes_] = m.predict_proba(Xte)
             return full(onehot_argmax(P))
-    # autocode
-    fz = ResponseFeaturizer(**kw.get("feat", {}))
-    q = ctx["questions"]
-    ttr, qtr, Etr, Ytr = [texts[i] for i in tr], [q[i] for i in tr], E[tr], Y[tr]
-    nd = kw.get("desc_seeds", 0)
-    if nd:  # code definitions as extra positive seeds
-        for _ in range(nd):
-            ttr = ttr + ctx["descriptions"]
-            qtr = qtr + [""] * len(ctx["descriptions"])
-            Etr = np.vstack([Etr, ctx["D"]])
-            Ytr = np.vstack([Ytr, np.eye(Y.shape[1], dtype=int)])
-    Xtr = fz.fit_transform(ttr, qtr, Etr, ctx["D"])
-    Xte = fz.transform([texts[i] for i in te], [q[i] for i in te], E[te])
-    est = SeededCoder(random_state=seed, **kw.get("est", {}))
-    if multilabel:
-        est.fit(Xtr, Ytr[:, keep])
-        return full(est.predict(Xte))
-    est.fit(Xtr, Ytr[:, keep].argmax(1))
-    P = np.zeros((len(te), len(keep)))
-    P[:, est.classes_] = est.predict_proba(Xte)
-    return full(onehot_argmax(P))
+    # autocode: the shipped pipeline (autocode.classify.pipeline.train + decide)
+    book = BookInfo(ctx["codes"], ctx["descriptions"], [[] for _ in ctx["codes"]],
+                    not multilabel, "bench")
+    corpus = Corpus([str(i) for i in range(len(texts))], texts, ctx["questions"])
+    chk = SeedCheck(tr, Y[tr])
+    model = train(corpus, E, book, chk, ctx["D"], seed=seed, params=kw.get("params"))
+    Yp, _ = model.decide(model.proba(corpus.take(te), E[te]))
+    return Yp
 
 
 def _expand(P: np.ndarray, keep: np.ndarray, k: int) -> np.ndarray:
@@ -195,12 +181,40 @@ def context(data: Path, name: str, store) -> dict:
     }
 
 
-METHODS = {
-    "tfidf_lr": {},
-    "zeroshot": {},
-    "emb_lr": {},
-    "autocode": {},
-}
+METHODS = {"tfidf_lr": {}, "zeroshot": {}, "emb_lr": {}, "autocode": {}}
+
+
+def time_10k(ctx: dict, seed: int = 0) -> dict:
+    """Training + coding time (cached embeddings) for all responses of a ~10k data set,
+    20% seeds; the multi-label path (one model per code) is timed too by treating the
+    single-label codes as a 0/1 matrix."""
+    out = {}
+    tr, _ = splits(ctx["Y"], "20pct", seed)
+    texts, E, Y = ctx["texts"], ctx["E"], ctx["Y"]
+    corpus = Corpus([str(i) for i in range(len(texts))], texts, ctx["questions"])
+    for label, exclusive in (("single-label", True), ("multi-label", False)):
+        book = BookInfo(ctx["codes"], ctx["descriptions"], [[] for _ in ctx["codes"]],
+                        exclusive, "bench")
+        t0 = time.perf_counter()
+        model = train(corpus, E, book, SeedCheck(tr, Y[tr]), ctx["D"], seed=seed)
+        t1 = time.perf_counter()
+        model.decide(model.proba(corpus, E))
+        t2 = time.perf_counter()
+        out[label] = {"n_responses": len(texts), "n_seeds": len(tr),
+                      "train_s": round(t1 - t0, 2), "code_s": round(t2 - t1, 2),
+                      "total_s": round(t2 - t0, 2)}
+        print(json.dumps({"timing": label, **out[label]}), flush=True)
+    return out
+
+
+def markdown(summ: pd.DataFrame) -> str:
+    cols = ["macro_kappa", "pooled_kappa", "micro_f1", "macro_f1", "seconds"]
+    lines = ["| data set | seeds | method | macro κ | pooled κ | micro F1 | macro F1 | s |",
+             "|---|---|---|---|---|---|---|---|"]
+    for (d, r, m), row in summ.iterrows():
+        vals = " | ".join(f"{row[c]:.3f}" if c != "seconds" else f"{row[c]:.1f}" for c in cols)
+        lines.append(f"| {d} | {r} | {m} | {vals} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -212,6 +226,7 @@ def main() -> None:
     ap.add_argument("--methods", nargs="*", default=list(METHODS))
     ap.add_argument("--variants", default=None, help="JSON {name: {feat:{}, est:{}}} to try")
     ap.add_argument("--out", default=str(ROOT / "bench-out" / "code"))
+    ap.add_argument("--timing", action="store_true", help="also time 10k responses")
     a = ap.parse_args()
     methods = {m: METHODS.get(m, {}) for m in a.methods}
     if a.variants:
@@ -240,7 +255,13 @@ def main() -> None:
     cols = ["macro_kappa", "pooled_kappa", "micro_f1", "macro_f1", "seconds"]
     summ = df.groupby(["dataset", "regime", "method"], sort=False)[cols].mean().round(3)
     summ.to_csv(out / "summary.csv")
+    sd = df.groupby(["dataset", "regime", "method"], sort=False)[cols[:4]].std().round(3)
+    sd.to_csv(out / "summary_sd.csv")
+    (out / "summary.md").write_text(markdown(summ) + "\n")
     print(summ.to_string())
+    if a.timing:
+        ctx = context(Path(a.data), "nhs_phase1_subcategory", store)
+        (out / "timing.json").write_text(json.dumps(time_10k(ctx), indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -69,6 +69,11 @@ def _codebook(store, path):
     if path is not None:
         return cbmod.load(path)
     cb = cbmod.current(store)
+    run = store.latest_run("code")
+    if cb is None and run is not None:  # the codebook file the last `code` run used
+        used = json.loads(run["params"]).get("codebook")
+        if used and Path(used).exists():
+            return cbmod.load(used)
     if cb is None:
         raise NotFoundError("no codebook given and the project has none",
                             "pass --codebook FILE (YAML, .qdc or CSV)")
@@ -130,6 +135,7 @@ def code(project: str | os.PathLike, responses: str | os.PathLike | None = None,
         embedder = embedder_for(model)
         E, D, Ex = _embed(corpus, book, embedder, store, progress)
         params = {"evaluate": evaluate, "band": band, "folds": folds,
+                  "codebook": str(Path(codebook).resolve()) if codebook else None,
                   "responses": str(responses) if responses else None,
                   "seeds": str(seeds) if seeds else None, "load": str(load) if load else None}
         run_id = store.start_run("code", params, seed, embedder.model_id,

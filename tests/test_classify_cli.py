@@ -1,0 +1,173 @@
+"""`autocode code` / `autocode next` end to end on the bundled NHS example (fast fake embedder)."""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from autocode.cli import main
+
+DATA = importlib.resources.files("autocode") / "data"
+SURVEY, CODINGS, BOOK = (str(DATA / f) for f in (
+    "example_survey.csv", "example_codings.csv", "example_codebook.csv"))
+
+
+@pytest.fixture()
+def seeds(tmp_path):
+    """Human codings of the first ~60% of coded responses (the rest stay uncoded)."""
+    d = pd.read_csv(CODINGS, dtype=str)
+    ids = sorted(d["id"].unique())[:240]
+    p = tmp_path / "seeds.csv"
+    d[d["id"].isin(ids)].to_csv(p, index=False)
+    return p
+
+
+def run(capsys, *args):
+    rc = main(list(map(str, args)))
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err
+
+
+def code(capsys, tmp_path, seeds, *extra, project="p.db"):
+    return run(capsys, "code", SURVEY, "--codebook", BOOK, "--seeds", seeds, "--model", "hash",
+               "--project", tmp_path / project, *extra)
+
+
+def test_code_writes_csv_and_store(capsys, tmp_path, seeds):
+    out = tmp_path / "machine.csv"
+    rc, stdout, err = code(capsys, tmp_path, seeds, "--out", out, "--json")
+    assert rc == 0, err
+    res = json.loads(stdout)
+    df = pd.read_csv(out)
+    assert list(df.columns) == ["id", "question", "code", "confidence", "status"]
+    assert df["confidence"].between(0, 1).all()
+    assert set(df["status"]) <= {"coded", "needs_review"}
+    assert res["n_coded"] == df["id"].nunique() == res["n_responses"]  # every answer coded
+    con = sqlite3.connect(tmp_path / "p.db")
+    n_machine = con.execute("SELECT COUNT(*) FROM codings WHERE coder='autocode' "
+                            "AND source='machine' AND run_id=?", (res["run_id"],)).fetchone()[0]
+    assert n_machine == len(df)
+    n_human = con.execute("SELECT COUNT(*) FROM codings WHERE source='human'").fetchone()[0]
+    assert n_human == len(pd.read_csv(seeds))
+    assert (tmp_path / "models" / res["run_id"] / "manifest.json").exists()
+    # a second run replaces machine codings but never touches human ones
+    con.execute("UPDATE codings SET status='checked' WHERE source='human'")
+    con.commit()
+    rc, _, err = code(capsys, tmp_path, seeds)
+    assert rc == 0, err
+    assert con.execute("SELECT COUNT(*) FROM codings WHERE source='human' AND status='checked'"
+                       ).fetchone()[0] == n_human
+    assert con.execute("SELECT COUNT(DISTINCT run_id) FROM codings WHERE coder='autocode'"
+                       ).fetchone()[0] == 1
+
+
+def test_same_seed_shuffled_rows_same_output(capsys, tmp_path, seeds):
+    survey = pd.read_csv(SURVEY, dtype=str, keep_default_na=False)
+    shuffled = tmp_path / "shuffled.csv"
+    survey.sample(frac=1, random_state=7).to_csv(shuffled, index=False)
+    s = pd.read_csv(seeds, dtype=str).sample(frac=1, random_state=3)
+    s2 = tmp_path / "seeds2.csv"
+    s.to_csv(s2, index=False)
+    outs = []
+    for i, (sv, sd) in enumerate([(SURVEY, seeds), (shuffled, s2)]):
+        out = tmp_path / f"m{i}.csv"
+        rc, _, err = run(capsys, "code", sv, "-c", BOOK, "-s", sd, "--model", "hash",
+                         "-p", tmp_path / f"p{i}.db", "--seed", 5, "--out", out)
+        assert rc == 0, err
+        outs.append(pd.read_csv(out))
+    pd.testing.assert_frame_equal(outs[0], outs[1])
+
+
+def test_evaluate_reports_cv_kappa_with_ci(capsys, tmp_path, seeds):
+    rc, stdout, err = code(capsys, tmp_path, seeds, "--evaluate", "--folds", 2, "--json")
+    assert rc == 0, err
+    ev = json.loads(stdout)["evaluation"]
+    assert ev["folds"] == 2 and ev["n_seeds"] == 240
+    row = next(r for r in ev["per_code"] if r["code"] == "Positive experience & gratitude")
+    k = row["kappa"]
+    assert k["ci_low"] <= k["value"] <= k["ci_high"]
+    assert 0 <= row["precision"]["ci_low"] <= row["precision"]["value"] <= 1
+    assert any(r["too_few_seeds"] for r in ev["per_code"]) and ev["warnings"]
+    assert ev["overall"]["pooled_kappa"]["value"] > 0.2
+    con = sqlite3.connect(tmp_path / "p.db")  # nothing applied
+    assert con.execute("SELECT COUNT(*) FROM codings").fetchone()[0] == 0
+    from autocode.cli.classify import _render_evaluation
+
+    _render_evaluation(json.loads(stdout))
+    shown = capsys.readouterr().out
+    assert "pooled kappa" in shown and "fewer than 10 seeds" in shown
+
+
+def test_next_sheet_round_trip(capsys, tmp_path, seeds):
+    rc, _, err = code(capsys, tmp_path, seeds)
+    assert rc == 0, err
+    for ext in ("csv", "xlsx"):
+        sheet = tmp_path / f"sheet.{ext}"
+        rc, stdout, err = run(capsys, "next", "--n", 7, "--out", sheet, "--model", "hash",
+                              "--project", tmp_path / "p.db", "--json")
+        assert rc == 0, err
+        picked = [r["id"] for r in json.loads(stdout)]
+        assert len(picked) == len(set(picked)) == 7
+        assert not set(picked) & set(pd.read_csv(seeds)["id"])  # never an already coded one
+        df = pd.read_csv(sheet) if ext == "csv" else pd.read_excel(sheet)
+        assert list(df.columns[:3]) == ["id", "question", "text"]
+        assert len(df.columns) == 3 + len(pd.read_csv(BOOK))
+    # fill in the csv sheet: two rows coded, the rest left blank (not yet coded)
+    df = pd.read_csv(tmp_path / "sheet.csv", dtype=str, keep_default_na=False)
+    df.loc[0, "Timeliness of care"] = "1"
+    df.loc[1, df.columns[3:]] = "0"
+    df.loc[1, "Positive experience & gratitude"] = "1"
+    df.to_csv(tmp_path / "sheet.csv", index=False)
+    from autocode.classify.seeds import read_seeds
+
+    got = read_seeds(tmp_path / "sheet.csv")
+    assert got.ids == sorted(df["id"][:2])
+    assert sorted(got.pairs["code"]) == ["Positive experience & gratitude", "Timeliness of care"]
+
+
+def test_next_without_model_gives_diverse_first_sample(capsys, tmp_path):
+    rc, stdout, err = run(capsys, "next", SURVEY, "-c", BOOK, "--n", 5, "--model", "hash",
+                          "-p", tmp_path / "p.db", "--json")
+    assert rc == 0, err
+    texts = [r["text"] for r in json.loads(stdout)]
+    assert len(set(texts)) == 5
+
+
+@pytest.mark.parametrize("case, message", [
+    ("unknown", "not in the codebook"),
+    ("empty", "has no rows"),
+    ("one_class", "one class only"),
+    ("bad_id", "not among the responses"),
+    ("none", "no seeds given"),
+])
+def test_bad_seeds_one_clear_line(capsys, tmp_path, seeds, case, message):
+    d = pd.read_csv(seeds, dtype=str)
+    p = tmp_path / "bad.csv"
+    if case == "unknown":
+        d.loc[0, "code"] = "No such code"
+    elif case == "empty":
+        d = d.iloc[:0]
+    elif case == "one_class":
+        d = pd.concat([d, pd.DataFrame({"id": d["id"].unique(), "code": "Feeling safe"})])
+    elif case == "bad_id":
+        d.loc[0, "id"] = "999999:nowhere"
+    d.to_csv(p, index=False)
+    args = ["code", SURVEY, "-c", BOOK, "--model", "hash", "-p", tmp_path / "p.db"]
+    if case != "none":
+        args += ["--seeds", p]
+    rc, _, err = run(capsys, *args)
+    assert rc == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
+    assert "Traceback" not in err
+
+
+def test_help_texts(capsys):
+    for cmd in ("code", "next"):
+        rc, out, _ = run(capsys, cmd, "--help")
+        assert rc == 0 and "--out" in out

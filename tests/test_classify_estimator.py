@@ -1,0 +1,87 @@
+"""SeededCoder follows the scikit-learn contract; thresholds maximise Cohen's kappa."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import cohen_kappa_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from autocode.classify.estimator import SeededCoder
+from autocode.classify.thresholds import best_threshold, kappa_curve
+
+
+def _expected_failures(estimator):
+    return {
+        "check_classifier_multioutput": "by design: multi-label decisions use per-code "
+        "kappa-optimal thresholds and give every response at least one code, so they are not "
+        "predict_proba().round()",
+    }
+
+
+@parametrize_with_checks(
+    [SeededCoder(threshold_cv=0), SeededCoder(threshold_cv=3, random_state=0)],
+    expected_failed_checks=_expected_failures,
+)
+def test_sklearn_contract(estimator, check):
+    check(estimator)
+
+
+def test_kappa_curve_matches_sklearn():
+    rng = np.random.default_rng(0)
+    p = rng.random(200).round(2)  # ties on purpose
+    y = (p + rng.normal(0, 0.3, 200) > 0.6).astype(int)
+    ts, ks = kappa_curve(p, y)
+    for t, k in zip(ts, ks):
+        assert k == pytest.approx(cohen_kappa_score(y, (p >= t).astype(int)), abs=1e-12)
+
+
+def test_best_threshold_separable_and_one_class():
+    p = np.array([0.1, 0.2, 0.3, 0.7, 0.8])
+    y = np.array([0, 0, 0, 1, 1])
+    t, k = best_threshold(p, y)
+    assert 0.3 < t < 0.7 and k == pytest.approx(1.0)
+    t, k = best_threshold(p, np.zeros(5, int))
+    assert t == 0.5 and np.isnan(k)
+
+
+def _multilabel(n=120, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 6))
+    Y = (X[:, :k] + rng.normal(0, 0.5, (n, k)) > 0.8).astype(int)
+    return X, Y
+
+
+def test_multilabel_fit_predict_shapes_and_min_codes():
+    X, Y = _multilabel()
+    est = SeededCoder(random_state=0).fit(X, Y)
+    P = est.predict_proba(X)
+    assert P.shape == Y.shape and ((P >= 0) & (P <= 1)).all()
+    pred = est.predict(X)
+    assert pred.shape == Y.shape and (pred.sum(1) >= 1).all()  # min_codes=1
+    assert est.thresholds_.shape == (3,) and est.calib_.shape == (3, 2)
+    assert (SeededCoder(random_state=0, min_codes=0).fit(X, Y).predict(X).sum(1) == 0).any()
+
+
+def test_determinism_same_seed():
+    X, Y = _multilabel()
+    a = SeededCoder(random_state=3).fit(X, Y)
+    b = SeededCoder(random_state=3).fit(X, Y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    np.testing.assert_array_equal(a.thresholds_, b.thresholds_)
+
+
+def test_single_class_code_is_refused():
+    X, Y = _multilabel()
+    Y[:, 1] = 0
+    with pytest.raises(ValueError, match="single class"):
+        SeededCoder().fit(X, Y)
+
+
+@pytest.mark.parametrize("bad, match", [({"C": 0}, "C must be"), ({"class_weight": "x"},
+                                        "class_weight"), ({"threshold_cv": 1}, "threshold_cv"),
+                                        ({"min_codes": 2}, "min_codes")])
+def test_parameter_errors_name_the_parameter(bad, match):
+    X, Y = _multilabel()
+    with pytest.raises(ValueError, match=match):
+        SeededCoder(**bad).fit(X, Y)
