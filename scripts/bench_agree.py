@@ -69,7 +69,6 @@ def main() -> None:
         z = x ^ (np.random.default_rng(9).random(x.shape, dtype=np.float32) < 0.1)
         three, _ = timed(lambda: agree_matrices([x, y, z], codes=codes))
         rows.append((f"{n_big:,} x {k}, 3 coders (Fleiss, alpha, AC1 + pairwise)", three, ""))
-        del z
 
         xb, yb = make(n_boot_units, k, seed=1)
         boot, _bres = timed(lambda: agree_matrices([xb, yb], codes=codes, bootstrap=n_boot, seed=0))
