@@ -196,3 +196,11 @@ def test_text_flag_takes_a_glob():
     assert rs.questions == ["Q3_TEXT", "Q2"]
     with pytest.raises(InputError, match="no column matches 'Z\\*'"):
         read_responses(DATA / "qualtrics.csv", text=["Z*"])
+
+
+def test_read_columns():
+    from autocode.io import read_columns
+
+    assert read_columns(DATA / "long.csv") == ["participant_id", "question", "answer", "site"]
+    assert read_columns(DATA / "qualtrics_legacy.csv")[:2] == ["ResponseID", "ResponseSet"]
+    assert read_columns(DATA / "survey.xlsx", sheet="Wave 2")[0] == "Participant ID"

@@ -22,7 +22,7 @@ Modules: ``tables`` (files to a table of strings), ``decode`` (encodings, delimi
 from __future__ import annotations
 
 from .nonanswers import NON_ANSWER_PATTERNS, NonAnswerMatcher, is_non_answer, normalise_answer
-from .responses import ResponseSet, file_sha256, natural_key, read_responses
+from .responses import ResponseSet, file_sha256, natural_key, read_columns, read_responses
 
 __all__ = [
     "NON_ANSWER_PATTERNS",
@@ -32,5 +32,6 @@ __all__ = [
     "is_non_answer",
     "natural_key",
     "normalise_answer",
+    "read_columns",
     "read_responses",
 ]

@@ -172,6 +172,18 @@ def _clean(text: str) -> str:
     return t
 
 
+def read_columns(
+    path: str | Path, sheet: str | None = None, encoding: str | None = None
+) -> list[str]:
+    """The column names of an export, as :func:`read_responses` sees them (after Qualtrics /
+    SurveyMonkey header rows are handled) — e.g. to tell whether ``--question`` names a column
+    or a question."""
+    p = Path(path)
+    t = load_table(p, read_bytes(p), sheet, encoding)
+    recognise(t)
+    return list(t.header)
+
+
 def read_responses(
     path: str | Path,
     text: Sequence[str] | str | None = None,
