@@ -169,7 +169,13 @@ class HashEmbedder:
 
 
 def get_embedder(model: str | os.PathLike | None = None) -> Embedder:
-    """The embedder for a ``--model`` value (None: the bundled default)."""
+    """The embedder for a ``--model`` value (None: the bundled default).
+
+    ``hash`` or ``hash:DIM`` gives the model-free :class:`HashEmbedder` (tests, dry runs).
+    """
+    if model is not None and str(model).startswith("hash") and not Path(str(model)).exists():
+        _, _, dim = str(model).partition(":")
+        return HashEmbedder(int(dim) if dim.isdigit() else 64)
     return SentenceTransformerEmbedder(model)
 
 

@@ -1,0 +1,92 @@
+"""The SQLite project store: migrations, transactions, the embedding cache."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pytest
+
+from autocode.embed import HashEmbedder, embed_texts
+from autocode.errors import StoreError
+from autocode.store import MIGRATIONS, open_store
+
+
+def test_created_on_first_use_with_recorded_migrations(tmp_path):
+    p = tmp_path / "p.db"
+    with open_store(p) as st:
+        assert st.schema_version() == max(v for v, _, _ in MIGRATIONS)
+        rows = st.conn.execute("SELECT version, name FROM schema_migrations").fetchall()
+        assert [r[0] for r in rows] == sorted(v for v, _, _ in MIGRATIONS)
+    with open_store(p) as st:  # reopening migrates nothing twice
+        assert st.conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] == len(
+            MIGRATIONS
+        )
+
+
+def test_missing_project_refused_when_not_creating(tmp_path):
+    with pytest.raises(StoreError, match="no project"):
+        open_store(tmp_path / "nope.db", create=False)
+    assert not (tmp_path / "nope.db").exists()
+
+
+def test_newer_schema_is_refused(tmp_path):
+    p = tmp_path / "p.db"
+    open_store(p).close()
+    c = sqlite3.connect(p)
+    c.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'x')")
+    c.commit()
+    c.close()
+    with pytest.raises(StoreError, match="newer autocode"):
+        open_store(p)
+
+
+def test_not_a_database_is_one_clear_error(tmp_path):
+    p = tmp_path / "p.db"
+    p.write_text("hello, I am a CSV\n1,2,3\n")
+    with pytest.raises(StoreError, match="not an autocode project"):
+        open_store(p)
+    assert p.read_text().startswith("hello")
+
+
+def test_failed_transaction_leaves_nothing(tmp_path):
+    with open_store(tmp_path / "p.db") as st:
+        with pytest.raises(RuntimeError):
+            with st.transaction() as c:
+                c.execute(
+                    "INSERT INTO decisions(run_id, action, payload, user, created_at) "
+                    "VALUES ('r', 'accept', '{}', 'u', 't')"
+                )
+                raise RuntimeError("crash mid-write")
+        assert st.conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 0
+
+
+def test_runs_are_numbered_per_stage_and_record_versions(tmp_path):
+    with open_store(tmp_path / "p.db") as st:
+        a = st.start_run("suggest", {"x": 1}, seed=3, model_id="m", input_hash="h")
+        b = st.start_run("suggest", {"x": 2}, seed=3, model_id="m", input_hash="h")
+        st.finish_run(b)
+        assert (a, b) == ("suggest-1", "suggest-2")
+        run = st.latest_run("suggest")
+        assert run["id"] == b and run["seed"] == 3 and run["model_id"] == "m"
+        assert "numpy" in run["versions"] and run["finished_at"]
+
+
+class CountingEmbedder(HashEmbedder):
+    def __init__(self):
+        super().__init__(16)
+        self.calls: list[int] = []
+
+    def encode(self, texts, progress=None):
+        self.calls.append(len(texts))
+        return super().encode(texts, progress)
+
+
+def test_embedding_cache_embeds_each_text_once(tmp_path):
+    e = CountingEmbedder()
+    with open_store(tmp_path / "p.db") as st:
+        X1, n1 = embed_texts(["a b", "c d", "a b"], e, st)
+        X2, n2 = embed_texts(["c d", "a b"], e, st)
+    assert (n1, n2) == (2, 0) and e.calls == [2]
+    assert np.array_equal(X1[0], X1[2]) and np.array_equal(X1[1], X2[0])
+    assert X1.dtype == np.float32

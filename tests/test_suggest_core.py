@@ -1,0 +1,157 @@
+"""The suggest pipeline with the deterministic fake embedder (fast)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from autocode.embed import HashEmbedder
+from autocode.io import read_responses
+from autocode.suggest import suggest
+from autocode.suggest.cluster import adapt_params, knn, knn_vote
+from autocode.suggest.exemplars import pick_exemplars
+from autocode.suggest.label import PhraseIndex
+
+
+def _embed(df: pd.DataFrame) -> np.ndarray:
+    return HashEmbedder(64).encode(df["text"].tolist())
+
+
+@pytest.fixture
+def example(example_survey):
+    return read_responses(example_survey).responses
+
+
+def test_every_response_is_accounted_for_once(example):
+    res = suggest(example, _embed(example))
+    seen = [m for s in res.suggestions for m in s.members]
+    seen += [m for v in res.unassigned.values() for m in v]
+    seen += [m for v in res.non_answers.values() for m in v]
+    assert sorted(seen) == sorted(example["id"])
+    assert len(seen) == len(set(seen))
+
+
+def test_suggestions_have_what_a_researcher_reviews(example):
+    res = suggest(example, _embed(example))
+    assert res.suggestions, "the example must give suggestions"
+    ids = [s.id for s in res.suggestions]
+    assert ids == [f"S{i + 1}" for i in range(len(ids))]
+    text = dict(zip(example["id"], example["text"]))
+    for s in res.suggestions:
+        assert s.label and s.label[0].isupper() and len(s.label) <= 60
+        assert s.label.lower() not in {"the", "and", "was", "staff and", "(no words)"}
+        assert s.keywords and all(k.strip() for k in s.keywords)
+        assert s.size == len(s.members) and 0 < s.share <= 1
+        assert 1 <= len(s.exemplars) <= 5
+        if s.size >= 8:
+            assert len(s.exemplars) >= 3
+        for e in s.exemplars:
+            assert e["id"] in s.members and text[e["id"]] == e["text"]
+        assert len({e["text"].lower() for e in s.exemplars}) == len(s.exemplars)
+        assert s.theme in {t.id for t in res.themes}
+
+
+def test_suggestions_are_made_per_question(example):
+    res = suggest(example, _embed(example))
+    q_of = dict(zip(example["id"], example["question"]))
+    assert {s.question for s in res.suggestions} == set(example["question"])
+    for s in res.suggestions:
+        assert {q_of[m] for m in s.members} == {s.question}
+    for t in res.themes:
+        assert all(s.startswith("S") for s in t.suggestions)
+
+
+def test_non_answers_are_kept_out_and_reported(example):
+    res = suggest(example, _embed(example))
+    na = set(example.loc[example["non_answer"], "id"])
+    assert na and set(sum(res.non_answers.values(), [])) == na
+    clustered = {m for s in res.suggestions for m in s.members}
+    assert not clustered & na
+
+
+def test_same_result_whatever_the_row_order(example):
+    a = suggest(example, _embed(example)).to_dict()
+    shuffled = example.sample(frac=1, random_state=7).reset_index(drop=True)
+    b = suggest(shuffled, _embed(shuffled)).to_dict()
+    assert a == b
+
+
+def test_assign_outliers_moves_only_similar_ones(example):
+    X = _embed(example)
+    base = suggest(example, X)
+    more = suggest(example, X, assign_outliers=True, outlier_threshold=0.2)
+    n0 = sum(len(v) for v in base.unassigned.values())
+    n1 = sum(len(v) for v in more.unassigned.values())
+    assert n1 < n0
+    moved = {m for s in more.suggestions for m in s.assigned_outliers}
+    assert moved and moved <= set(sum(base.unassigned.values(), []))
+    for s in more.suggestions:  # quotes come from the core members only
+        assert not {e["id"] for e in s.exemplars} & set(s.assigned_outliers)
+
+
+def test_twenty_responses_still_give_candidates():
+    texts = (
+        ["The waiting time was far too long", "Long waits to be seen", "Waited hours",
+         "Waiting times need to improve", "Too long waiting in reception"]
+        + ["Staff were kind and friendly", "Friendly helpful staff", "Lovely kind nurses",
+           "Staff very friendly", "Kind and caring staff"]
+        + ["Parking was impossible", "Not enough parking spaces", "Car park too small",
+           "Parking costs too much", "Could not find parking"]
+        + ["Food was cold", "Better food please", "Food was awful", "Hot food needed",
+           "Food choice was poor"]
+    )
+    df = pd.DataFrame({"id": [str(i) for i in range(20)], "question": "q", "text": texts,
+                       "non_answer": False})
+    res = suggest(df, _embed(df))
+    assert len(res.suggestions) >= 2
+    labels = " ".join(s.label.lower() for s in res.suggestions)
+    assert any(w in labels for w in ("wait", "staff", "parking", "food", "kind", "friendly"))
+
+
+def test_adapted_parameters_grow_with_n():
+    small, mid, big = adapt_params(20), adapt_params(10_000), adapt_params(100_000)
+    assert small.min_cluster_size == 3 and small.dims <= 10
+    assert small.min_cluster_size < mid.min_cluster_size < big.min_cluster_size
+    assert adapt_params(50, min_cluster_size=7).min_cluster_size == 7
+
+
+def test_knn_lists_self_first_and_is_symmetric_for_duplicates():
+    X = np.eye(4, dtype=np.float32)[[0, 0, 1, 2, 3]]
+    ind = knn(X, 2)
+    assert list(ind[:, 0]) == [0, 1, 2, 3, 4]
+    assert ind[0, 1] == 1 and ind[1, 1] == 0
+
+
+def test_knn_vote_needs_a_plurality():
+    labels = np.array([0, 0, 0, 1, -1, -1])
+    nbrs = np.array([[1, 2], [0, 2], [0, 1], [4, 5], [0, 1], [3, 4]])
+    out = knn_vote(labels, nbrs, frac=0.6)
+    assert out[4] == 0  # both neighbours in cluster 0
+    assert out[5] == -1  # neighbours split 1 vs 0 (50% each < 60%): stays unassigned
+    assert list(out[:4]) == [0, 0, 0, 1]
+
+
+def test_labels_are_phrases_not_stop_words():
+    texts = ["The waiting times were too long", "Long waiting times at reception",
+             "waiting times were awful", "Staff were friendly", "friendly staff", "so friendly"]
+    ix = PhraseIndex(texts)
+    g = ix.describe([0, 1, 2])
+    assert g.label == "Waiting times"
+    assert "the" not in g.keywords and "were" not in g.keywords
+    assert ix.describe([3, 4, 5]).keywords[0] in {"friendly", "friendly staff"}
+
+
+def test_redaction_placeholders_never_become_labels():
+    texts = ["XXXX was great", "XXXX was lovely", "thanks to XXXX", "great parking"]
+    g = PhraseIndex(texts).describe([0, 1, 2])
+    assert "xxxx" not in g.label.lower() and all("xxxx" not in k for k in g.keywords)
+
+
+def test_exemplars_are_central_and_diverse():
+    X = np.array([[1, 0], [0.99, 0.14], [0.99, 0.14], [0.8, 0.6], [0, 1]], dtype=np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    texts = ["a b c", "d e f", "d e f", "g h i", "j k l"]
+    picked = pick_exemplars(X, texts, k=3)
+    assert len(picked) == 3
+    assert len({texts[i] for i in picked}) == 3  # the duplicate is used once

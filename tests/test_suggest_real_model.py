@@ -1,0 +1,38 @@
+"""End to end with the real all-MiniLM-L6-v2 model on the bundled real survey (slow)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from autocode.cli import main
+
+pytestmark = pytest.mark.slow
+
+STOP = {"the", "and", "was", "were", "a", "to", "of", "i", "it", "is", "very"}
+
+
+def test_real_model_gives_readable_candidates_and_caches(capsys, tmp_path):
+    rc = main(["suggest", "--example", "--json", "-p", "p.db"])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    doc = json.loads(out.out)
+    assert doc["model_id"] == "sentence-transformers/all-MiniLM-L6-v2"
+    sugg = doc["suggestions"]
+    assert 6 <= len(sugg) <= 60
+    for s in sugg:
+        words = re.findall(r"[a-z']+", s["label"].lower())
+        assert words and not set(words) <= STOP, s["label"]
+        assert 3 <= len(s["exemplars"]) <= 5 or s["size"] < 5
+    # the example's answers are about staff, communication, waiting and time
+    allwords = " ".join(k for s in sugg for k in s["keywords"] + [s["label"].lower()])
+    assert "staff" in allwords and ("explain" in allwords or "communication" in allwords)
+    # the second run embeds nothing and gives the same suggestions
+    rc = main(["suggest", "--example", "-p", "p.db"])
+    table = capsys.readouterr().out
+    assert rc == 0 and "embedded 0" in table
+    rc = main(["suggest", "--example", "--json", "-p", "p.db"])
+    again = json.loads(capsys.readouterr().out)
+    assert again["suggestions"] == sugg and again["run_id"] == "suggest-3"
