@@ -8,7 +8,7 @@ import pytest
 
 from autocode.codebook import Code, Codebook, Theme, path_guid
 from autocode.codebook.diff import diff, reconcile, render
-from autocode.codebook.model import join_description, palette_colour, split_description
+from autocode.codebook.model import THEME_MARK, join_description, palette_colour, split_description
 from autocode.errors import InputError
 
 
@@ -32,8 +32,14 @@ def test_guids_are_uuid5_of_the_path_and_stable():
     assert [c.guid for c in a.all_codes()] == [c.guid for c in b.all_codes()]
     assert a.code("Nights").guid == path_guid(["Barriers", "Time", "Nights"])
     assert uuid.UUID(a.code("Other").guid).version == 5
-    assert a.themes[0].guid == path_guid(["Barriers"])
+    assert a.themes[0].guid == path_guid([THEME_MARK, "Barriers"])
     assert len({c.guid for c in a.all_codes()} | {a.themes[0].guid}) == 5
+
+
+def test_a_theme_and_a_code_of_the_same_name_get_different_guids():
+    cb = Codebook(themes=[Theme(name="Staff", codes=[Code(name="Kind")])], loose=[Code("Staff")])
+    cb.finalize()
+    assert cb.themes[0].guid != cb.code("Staff").guid
 
 
 def test_navigation():

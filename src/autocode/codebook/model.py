@@ -24,6 +24,8 @@ from ..errors import InputError
 #: fixed namespace of autocode's uuid5 GUIDs (never change it: GUIDs would churn)
 CODEBOOK_NAMESPACE = uuid.UUID("3d4c2a51-8b7e-5f0e-9a61-6c0de5b00c0d")
 SCHEMA_VERSION = 1
+#: first path element of theme and set GUIDs, so they never equal a code's path GUID
+THEME_MARK, SET_MARK = "\x00theme", "\x00set"
 GUID_RE = re.compile(
     r"^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     r"|\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\})$"
@@ -219,17 +221,34 @@ class Codebook:
         return self
 
     def assign_guids(self) -> Codebook:
-        """Give every node without a GUID its deterministic path GUID."""
+        """Give every node without a GUID its deterministic path GUID (see the module doc)."""
+        used = {g.strip("{}").lower() for g in self._guids() if g}
+
+        def fresh(path: list[str]) -> str:
+            guid, n = path_guid(path), 1
+            while guid in used:  # the same path as another node (or a renamed one's GUID)
+                n += 1
+                guid = path_guid([*path, f"#{n}"])
+            used.add(guid)
+            return guid
+
         for t in self.themes:
             if not t.guid:
-                t.guid = path_guid([t.name])
+                t.guid = fresh([THEME_MARK, t.name])
         for path, c in self.walk():
             if not c.guid:
-                c.guid = path_guid(path)
+                c.guid = fresh(list(path))
         for s in self.sets:
             if not s.guid:
-                s.guid = path_guid(["\x00set", s.name])
+                s.guid = fresh([SET_MARK, s.name])
         return self
+
+    def _guids(self) -> list[str | None]:
+        return (
+            [t.guid for t in self.themes]
+            + [c.guid for _, c in self.walk()]
+            + [s.guid for s in self.sets]
+        )
 
     def finalize(self, where: str = "the codebook") -> Codebook:
         """Validate, fill missing GUIDs and link parents (what every loader returns)."""

@@ -13,6 +13,7 @@ namespace) are read the same way; the codebook of a REFI-QDA project (``project.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from ..errors import InputError
@@ -21,6 +22,7 @@ from .model import GUID_RE, Code, Codebook, CodeSet, Theme, split_description
 NS = "urn:QDA-XML:codebook:1.0"
 OLD_NS = "urn:QDA-XML:codebook:0:4"
 _ACCEPTED_NS = (NS, OLD_NS, "urn:QDA-XML:project:1.0", "")
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def dumps(codebook: Codebook) -> bytes:
@@ -30,6 +32,7 @@ def dumps(codebook: Codebook) -> bytes:
     cb = codebook.finalize()
     if not cb.themes and not cb.loose:
         raise InputError("the codebook has no codes; nothing to export")
+    _check_xml_text(cb)
     q = f"{{{NS}}}"
     root = etree.Element(q + "CodeBook", nsmap={None: NS})
     root.set("origin", cb.origin or "autocode")
@@ -120,6 +123,21 @@ def loads(data: bytes, where: str = "the .qdc file") -> Codebook:
             members = [m.get("guid") for m in _children(s, "MemberCode") if m.get("guid")]
             cb.sets.append(CodeSet(name=name, description=_desc(s), guid=guid, members=members))
     return cb
+
+
+def _check_xml_text(cb: Codebook) -> None:
+    nodes = [(t.name, t.description) for t in cb.themes]
+    nodes += [(c.name, c.description) for _, c in cb.walk()]
+    nodes += [(st.name, st.description) for st in cb.sets]
+    for name, desc in nodes:
+        for text in (name, desc):
+            m = _NOT_XML.search(text)
+            if m:
+                raise InputError(
+                    f"{name!r} contains the character U+{ord(m.group()):04X}, which XML "
+                    "cannot hold",
+                    "remove it from the name or definition (edit the YAML and import it)",
+                )
 
 
 def read(path: str | os.PathLike) -> Codebook:

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..errors import InputError
 from .model import Codebook
 
+_ESCAPE = set("\r\x85\u2028\u2029\ufeff")
 HEADER = "# autocode codebook — schema: docs/codebook.md\n"
 
 
@@ -24,7 +25,10 @@ def dumps(codebook: Codebook) -> str:
             return super().increase_indent(flow, False)  # indent lists under their key
 
     def _str(dumper: yaml.SafeDumper, value: str):
-        style = "|" if "\n" in value else None
+        if any(c in _ESCAPE for c in value):
+            style = '"'  # line breaks YAML would normalise: escaped in double quotes
+        else:
+            style = "|" if "\n" in value else None
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     _Dumper.add_representer(str, _str)

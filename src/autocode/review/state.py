@@ -25,7 +25,16 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..codebook.model import Code, Codebook, Example, Theme, name_key, palette_colour, path_guid
+from ..codebook.model import (
+    THEME_MARK,
+    Code,
+    Codebook,
+    Example,
+    Theme,
+    name_key,
+    palette_colour,
+    path_guid,
+)
 from ..errors import InputError, NotFoundError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -414,7 +423,7 @@ def _free_name(cb: Codebook, name: str, exclude: list | None = None) -> None:
 
 
 def _unique_guid(cb: Codebook, path: list[str]) -> str:
-    used = set(cb.by_guid())
+    used = {g.strip("{}").lower() for g in cb.by_guid()}
     guid, n = path_guid(path), 1
     while guid in used:  # the path was used before (a renamed code keeps its GUID)
         n += 1
@@ -425,7 +434,7 @@ def _unique_guid(cb: Codebook, path: list[str]) -> str:
 def _theme(cb: Codebook, name: str) -> Theme:
     t = cb.theme(name)
     if t is None:
-        guid = _unique_guid(cb, [name])
+        guid = _unique_guid(cb, [THEME_MARK, name])
         t = Theme(name=name, guid=guid, colour=palette_colour(guid))
         cb.themes.append(t)
     return t
