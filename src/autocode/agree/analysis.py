@@ -200,14 +200,13 @@ def agree_matrices(
     else:
         mats = np.stack(arrs)
         coded = np.ones((m, n), bool) if coded is None else np.asarray(coded, bool)
-        ids = ids if ids is not None else [str(i) for i in range(n)]
         if m == 2:  # keep units coded by both
             keep = coded.all(0)
             mats, coded = mats[:, keep], coded[:, keep]
+            ids = ids if ids is not None else [str(i) for i in range(n)]
             ids = [i for i, kp in zip(ids, keep) if kp]
         n_units = int((coded.sum(0) >= 2).sum())
-        present = mats & coded[:, :, None]
-        pres = present.sum(0)  # (n, K): coders who coded the unit and used the code
+        by_coder, tot_present, freq, patterns = _pattern_counts(mats, coded)
         if m == 2:
             tables = _tables_from_two(mats, coded)
             stats = C.two_rater_stats(tables)
@@ -217,20 +216,14 @@ def agree_matrices(
             psummary = None
         else:  # rating patterns (absent, present) per code: a handful instead of n units
             tables = None
-            cells, patterns = C.rating_patterns(pres, coded.sum(0))
-            freq = np.bincount(
-                (cells + patterns.shape[0] * np.arange(k)).ravel(),
-                minlength=k * patterns.shape[0],
-            ).reshape(k, -1)
             stats = C.multi_rater_stats(patterns, unit_weights=freq)
             pstats = C.multi_rater_stats(patterns, unit_weights=freq.sum(0)[None])
             summary = [_pattern_summary(patterns, f) for f in freq]
             psummary = _pattern_summary(patterns, freq.sum(0))
         ncoded = coded.sum(1)
-        by_coder = present.sum(1)  # (m, K)
         for j, code in enumerate(codes):
             prev = {c: _p(by_coder[i, j], ncoded[i]) for i, c in enumerate(coders)}
-            tot = _p(pres[:, j].sum(), coded.sum())
+            tot = _p(tot_present[j], coded.sum())
             per_code[code] = CodeResult(
                 n_units,
                 tot,
@@ -294,14 +287,42 @@ def _p(num: Any, den: Any) -> float | None:
 
 
 def _tables_from_two(mats: np.ndarray, coded: np.ndarray) -> np.ndarray:
+    """2x2 table per code for two coders, over the units both coded."""
     both = coded.all(0)
-    x, y = mats[0][both], mats[1][both]
+    x, y = mats[0], mats[1]
+    if not both.all():
+        x, y = x & both[:, None], y & both[:, None]
+    a, b, n11 = _binary_counts(x, y)
+    n = int(both.sum())
     t = np.empty((x.shape[1], 2, 2))
-    t[:, 1, 1] = (x & y).sum(0)
-    t[:, 1, 0] = (x & ~y).sum(0)
-    t[:, 0, 1] = (~x & y).sum(0)
-    t[:, 0, 0] = (~x & ~y).sum(0)
+    t[:, 1, 1] = n11
+    t[:, 1, 0] = a - n11
+    t[:, 0, 1] = b - n11
+    t[:, 0, 0] = n - a - b + n11
     return t
+
+
+def _pattern_counts(
+    mats: np.ndarray, coded: np.ndarray, step: int = 16384
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per coder and code the present count ``(m, K)``; per code the total ``(K,)``; the
+    frequency of every (absent, present) rating pattern ``(K, P)`` and the patterns ``(P, 2)``.
+    Row blocks keep the temporaries small."""
+    m, n, k = mats.shape
+    ncod = coded.sum(0).astype(np.int64)
+    base = int(ncod.max()) + 1 if n else 1
+    by_coder = np.zeros((m, k), np.int64)
+    freq = np.zeros((k, base * base), np.int64)
+    offsets = base * base * np.arange(k)
+    for s in range(0, n, step):
+        blk = mats[:, s : s + step] & coded[:, s : s + step, None]
+        by_coder += np.add.reduce(blk, axis=1, dtype=np.int64)
+        pres = np.add.reduce(blk, axis=0, dtype=np.int64)  # (rows, K)
+        cells = (ncod[s : s + step, None] - pres) * base + pres
+        freq += np.bincount((cells + offsets).ravel(), minlength=k * base * base).reshape(k, -1)
+    a, p = np.divmod(np.arange(base * base), base)
+    patterns = np.stack([a, p], axis=-1).astype(float)
+    return by_coder, by_coder.sum(0), freq, patterns
 
 
 def _pairwise_multilabel(
