@@ -257,3 +257,23 @@ def test_csv_errors(tmp_path):
 def test_empty_codebook_cannot_be_exported_as_qdc():
     with pytest.raises(InputError, match="no codes"):
         dumps(Codebook(), "qdc")
+
+
+def test_codebook_from_a_qdpx_project_archive(tmp_path):
+    import zipfile
+
+    qde = (
+        '<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" '
+        'name="p"><CodeBook><Codes><Code guid="5e1f0d2c-1111-4222-8333-444455556666" '
+        'name="Zeitmangel ⏰" isCodable="true"><Description>kein Zeit</Description></Code>'
+        "</Codes></CodeBook><Sources/></Project>"
+    )
+    p = tmp_path / "study.qdpx"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("project.qde", qde.encode("utf-8"))
+    cb = load(p)
+    assert cb.name == "study" and cb.code("Zeitmangel ⏰").definition == "kein Zeit"
+    bad = tmp_path / "bad.qdpx"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(InputError, match="not a .qdpx archive"):
+        load(bad)

@@ -37,7 +37,15 @@ __all__ = [
 
 #: export formats and their file extensions
 FORMATS = {"yaml": ".yaml", "qdc": ".qdc", "csv": ".csv"}
-_BY_EXT = {".yaml": "yaml", ".yml": "yaml", ".qdc": "qdc", ".xml": "qdc", ".csv": "csv"}
+_BY_EXT = {
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".qdc": "qdc",
+    ".xml": "qdc",
+    ".qde": "qdc",
+    ".qdpx": "qdpx",
+    ".csv": "csv",
+}
 _STORE_EXT = {".db", ".sqlite", ".sqlite3", ".autocode"}
 
 
@@ -47,7 +55,7 @@ def format_of(path: str | os.PathLike) -> str:
     if ext not in _BY_EXT:
         raise InputError(
             f"{Path(path).name}: unknown codebook file type {ext or '(no extension)'!r}",
-            "use .yaml/.yml, .qdc (REFI-QDA) or .csv",
+            "use .yaml/.yml, .qdc or .qdpx (REFI-QDA) or .csv",
         )
     return _BY_EXT[ext]
 
@@ -60,7 +68,7 @@ def read_file(path: str | os.PathLike, fmt: str | None = None) -> Codebook:
     fmt = fmt or format_of(p)
     if p.is_dir():
         raise InputError(f"{p} is a folder", "pass a codebook file")
-    reader = {"yaml": yaml_io.read, "qdc": qdc.read, "csv": csv_io.read}[fmt]
+    reader = {"yaml": yaml_io.read, "qdc": qdc.read, "qdpx": qdc.read_qdpx, "csv": csv_io.read}[fmt]
     cb = reader(p)
     cb.validate(p.name)
     return cb

@@ -149,6 +149,26 @@ def read(path: str | os.PathLike) -> Codebook:
     return loads(data, where=p.name)
 
 
+def read_qdpx(path: str | os.PathLike) -> Codebook:
+    """The codebook of a REFI-QDA project archive (``.qdpx``: a zip with ``project.qde``)."""
+    import zipfile
+
+    p = Path(path)
+    try:
+        with zipfile.ZipFile(p) as z:
+            names = [n for n in z.namelist() if n.lower().endswith(".qde")]
+            if not names:
+                raise InputError(f"{p.name} holds no project.qde", "is it a REFI-QDA .qdpx?")
+            data = z.read(names[0])
+    except FileNotFoundError:
+        raise InputError(f"no such file: {p}") from None
+    except zipfile.BadZipFile:
+        raise InputError(f"{p.name} is not a .qdpx archive (not a zip file)") from None
+    cb = loads(data, where=p.name)
+    cb.name = p.stem
+    return cb
+
+
 def write(codebook: Codebook, path: str | os.PathLike) -> None:
     Path(path).write_bytes(dumps(codebook))
 
