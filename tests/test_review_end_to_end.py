@@ -40,17 +40,17 @@ def _review_and_round_trip(p: Path, tmp_path: Path, capsys) -> None:
     xmlschema = pytest.importorskip("xmlschema")
     xmlschema.XMLSchema(str(XSD)).validate(str(q))
     cb = load(y)
-    assert [c.name for c in cb.codes][0] == "Kind staff ✨"
+    assert next(c.name for c in cb.codes) == "Kind staff ✨"
     assert cb.code("Kind staff ✨").examples and cb.code("Kind staff ✨").theme == "Staff"
     n = conn.execute(
         "SELECT COUNT(*) FROM codings WHERE coder='autocode' AND status='suggested'"
     ).fetchone()[0]
     sizes = sum(
         len(
-            set(
+            {
                 r[0]
                 for r in conn.execute("SELECT response_id FROM codings WHERE code = ?", (c.name,))
-            )
+            }
         )
         for c in cb.codes
     )
