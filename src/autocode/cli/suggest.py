@@ -34,6 +34,9 @@ def suggest_cmd(
         ),
     ] = None,
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="XLSX sheet name.")] = None,
+    encoding: Annotated[
+        Optional[str], typer.Option("--encoding", help="Override encoding detection (CSV/TSV).")
+    ] = None,
     keep_non_answers: Annotated[
         bool,
         typer.Option(
@@ -88,8 +91,9 @@ def suggest_cmd(
         raise InputError(
             f"--outlier-threshold must be in (0, 1], got {outlier_threshold}", "e.g. 0.55"
         )
-    rs = _read(file, example, text, id_col, question, sheet, keep_non_answers, non_answer)
-    pick = question if question in set(rs.questions) | set(rs.question_labels.values()) else None
+    rs, pick = _read(
+        file, example, text, id_col, question, sheet, keep_non_answers, non_answer, encoding
+    )
     embedder = get_embedder(model)
     err = console(stderr=True)
     with open_store(project) as store, _progress(err, as_json) as tick:
@@ -112,10 +116,12 @@ def suggest_cmd(
     render_result(console(), run_id, result, rs, info, quotes=quotes, out=out, project=project)
 
 
-def _read(file, example, text, id_col, question, sheet, keep_non_answers, non_answer):
+def _read(file, example, text, id_col, question, sheet, keep_non_answers, non_answer, encoding):
+    """Read the export. ``--question`` names the question column of a long file when the
+    file has such a column; otherwise it picks one question (checked by run_suggest)."""
     from importlib.resources import files
 
-    from ..io import read_responses
+    from ..io import read_columns, read_responses
 
     path = Path(str(files("autocode") / "data" / "example_survey.csv")) if example else file
     kw = dict(
@@ -124,19 +130,22 @@ def _read(file, example, text, id_col, question, sheet, keep_non_answers, non_an
         sheet=sheet,
         flag_non_answers=not keep_non_answers,
         non_answers=non_answer or None,
+        encoding=encoding,
     )
-    rs = read_responses(path, **kw)
-    if question and question not in rs.questions and question not in rs.question_labels.values():
-        if question in getattr(rs.attributes, "columns", []) or rs.layout == "long":
-            rs = read_responses(path, question=question, **kw)  # --question names the column
-        else:
-            from ..errors import InputError
+    from ..errors import InputError
 
-            raise InputError(
-                f"no question {question!r}; questions are: {', '.join(rs.questions)}",
-                "pass one of them to --question",
-            )
-    return rs
+    is_column = bool(question) and question in read_columns(path, sheet=sheet, encoding=encoding)
+    try:
+        rs = read_responses(path, **kw)
+    except InputError:
+        if not is_column:
+            raise
+        return read_responses(path, question=question, **kw), None
+    if question and (question in rs.questions or question in rs.question_labels.values()):
+        return rs, question
+    if is_column:
+        return read_responses(path, question=question, **kw), None
+    return rs, question
 
 
 class _progress:
