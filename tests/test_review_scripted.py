@@ -297,3 +297,12 @@ def test_empty_run(tmp_path, monkeypatch, capsys):
     assert "nothing left to review in suggest-1" in capsys.readouterr().out
     assert main(["decisions", "-p", str(tmp_path / "p.db")]) == 0
     assert "no decisions yet" in capsys.readouterr().out
+
+
+def test_merge_theme_options(proj):
+    assert run(proj, "merge", "S2", "S3", "--theme", "") == 0  # no theme
+    assert state_summary(proj)["loose"] == ["waiting / times / long"]
+    assert run(proj, "merge", "S2", "S4", "--theme", "Hospital") == 0  # moves the code
+    s = state_summary(proj)
+    assert s["themes"] == {"Hospital": ["waiting / times / long"]} and s["loose"] == []
+    assert s["suggested"] == {"waiting / times / long": 24}

@@ -329,18 +329,19 @@ def _apply_merge(state: ReviewState, conn, d: Decision) -> None:
     target = cb.by_guid()[guids[0]] if guids else None
     folded = [cb.by_guid()[g] for g in dict.fromkeys(guids[1:]) if g != guids[0]]
     name = _clean(d.payload.get("name")) or (target.name if target else sources[0].label)
-    theme = d.payload.get("theme")
-    theme = _clean(theme) or None if theme is not None else None
+    raw = d.payload.get("theme")  # None: keep/default; "": no theme; else a theme name
+    theme = (_clean(raw) or None) if raw is not None else None
     _free_name(cb, name, exclude=[target, *folded])
     if target is None:
-        theme = theme or sources[0].theme
+        if raw is None:
+            theme = sources[0].theme
         target = _new_code(state, name, theme, sources)
     else:
         assert isinstance(target, Code)
         target.name = name
-        if theme and name_key(target.theme or "") != name_key(theme):
+        if raw is not None and name_key(target.theme or "") != name_key(theme or ""):
             _detach(cb, target)
-            _theme(cb, theme).codes.append(target)
+            (_theme(cb, theme).codes if theme else cb.loose).append(target)
         for f in folded:
             assert isinstance(f, Code)
             _detach(cb, f)
