@@ -195,3 +195,21 @@ def test_qdc_import_keeps_the_exclusive_flag(tmp_path, capsys):
     assert main(["codebook", "import", str(q), "--yes", "-p", str(p)]) == 0
     cb = load(p)
     assert cb.exclusive is True and cb.code("A").definition == "a, edited"
+
+
+def test_import_with_new_guids_keeps_codings_by_name(proj, tmp_path, capsys):
+    import re
+    import uuid
+
+    q = tmp_path / "cb.qdc"
+    assert main(["codebook", "export", "-o", str(q), "-p", str(proj)]) == 0
+    text = re.sub(
+        r'guid="[^"]+"', lambda m: f'guid="{str(uuid.uuid4()).upper()}"', q.read_text("utf-8")
+    )  # as if another program re-exported it with its own GUIDs
+    q.write_text(text, encoding="utf-8")
+    assert main(["codebook", "import", str(q), "--yes", "-p", str(proj)]) == 0
+    cb = load(proj)
+    assert cb.code("Waiting").examples  # matched by name
+    conn = sqlite3.connect(proj)
+    n = conn.execute("SELECT COUNT(*) FROM codings WHERE source='machine'").fetchone()[0]
+    assert n == 16

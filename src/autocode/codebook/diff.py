@@ -132,7 +132,8 @@ def reconcile(current: Codebook | None, new: Codebook, keep_extras: bool = False
             t.guid = old_t.guid if old_t is not None else None
     old_by_guid = {c.guid.strip("{}").lower(): c for _, c in current.walk() if c.guid}
     for _, c in new.walk():
-        old = old_by_guid.get(c.guid.strip("{}").lower()) if c.guid else current.code(c.name)
+        old = old_by_guid.get(c.guid.strip("{}").lower()) if c.guid else None
+        old = old or current.code(c.name)  # some tools write new GUIDs on re-export
         if old is None:
             continue
         if not c.guid:

@@ -387,9 +387,26 @@ def _apply_split(state: ReviewState, conn, d: Decision) -> None:
 
 
 def _apply_import(state: ReviewState, conn, d: Decision) -> None:
+    """Replace the codebook; codes keep their members when matched by GUID, else by name
+    (some QDA programs write new GUIDs when they re-export a codebook)."""
     cb = Codebook.from_dict(d.payload["codebook"], "the imported codebook").finalize()
-    keep = set(cb.by_guid())
-    state.members = {g: m for g, m in state.members.items() if g in keep}
+    old = state.codebook
+    old_guids = {c.guid for _, c in old.walk()}
+    members: dict[str, dict[str, str]] = {}
+    moved: dict[str, str] = {}
+    for _, c in cb.walk():
+        if c.guid in old_guids:
+            src = c.guid
+        else:
+            same = old.code(c.name)
+            src = same.guid if same is not None else None
+        if src and src in state.members and c.guid not in members:
+            members[c.guid] = state.members[src]
+            moved[src] = c.guid
+    state.members = members
+    for s in state.suggestions.values():
+        if s.code in moved:
+            s.code = moved[s.code]
     state.codebook = cb
 
 
