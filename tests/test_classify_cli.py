@@ -171,3 +171,26 @@ def test_help_texts(capsys):
     for cmd in ("code", "next"):
         rc, out, _ = run(capsys, cmd, "--help")
         assert rc == 0 and "--out" in out
+
+
+def test_exclusive_codebook_gives_one_code_per_response(capsys, tmp_path, seeds):
+    import yaml
+
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    doc = yaml.safe_load((root / "codebooks" / "nhs_patient_experience.yaml").read_text())
+    doc["exclusive"] = True
+    (tmp_path / "cb.yaml").write_text(yaml.safe_dump(doc))
+    d = pd.read_csv(seeds, dtype=str).drop_duplicates("id")  # one code per response
+    d.to_csv(tmp_path / "one.csv", index=False)
+    out = tmp_path / "m.csv"
+    rc, _, err = run(capsys, "code", SURVEY, "-c", tmp_path / "cb.yaml", "-s", tmp_path / "one.csv",
+                     "--model", "hash", "-p", tmp_path / "p.db", "--out", out)
+    assert rc == 0, err
+    df = pd.read_csv(out)
+    assert df["id"].is_unique and len(df) == 407
+    assert np.allclose(df["confidence"].between(0, 1), True)
+    rc, _, err = run(capsys, "code", SURVEY, "-c", tmp_path / "cb.yaml", "-s", seeds,
+                     "--model", "hash", "-p", tmp_path / "p.db")
+    assert rc == 2 and "more than one code" in err

@@ -254,12 +254,14 @@ def next_batch(project: str | os.PathLike, responses: str | os.PathLike | None =
         seed_set = read_seeds(seeds) if seeds is not None else None
         if seed_set is not None:
             done |= set(seed_set.ids)
-        if load is None:
-            run = store.latest_run("code")
-            while run is not None and not json.loads(run["params"]).get("model_dir"):
-                run = None  # an --evaluate run has no model
-            if run is not None and Path(json.loads(run["params"])["model_dir"]).exists():
-                load = json.loads(run["params"])["model_dir"]
+        if load is None:  # the latest `autocode code` run that saved a coder
+            for (params,) in store.conn.execute(
+                    "SELECT params FROM runs WHERE stage = 'code' AND status = 'done' "
+                    "ORDER BY rowid DESC"):
+                folder = json.loads(params).get("model_dir")
+                if folder and Path(folder).exists():
+                    load = folder
+                    break
         cm = load_model(load, book.digest, embedder.model_id) if load is not None else None
         if cm is None and seed_set is not None:
             chk = check_seeds(corpus, book, seed_set)

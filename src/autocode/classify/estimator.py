@@ -59,6 +59,9 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         Multi-label: map each code's score to a calibrated probability with Platt (1999)
         scaling fitted on the out-of-fold scores (thresholds move with it, so decisions do
         not change; the confidence becomes an honest probability).
+    balance_power : float
+        Multi-label with ``class_weight="balanced"``: class weights are raised to this
+        power (1: fully balanced, 0: unweighted).
     random_state : int, numpy Generator/RandomState or None
         Seeds the fold assignment of the threshold cross-validation.
     """
@@ -73,6 +76,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         tol: float = 1e-4,
         threshold_prior: float = 10.0,
         calibrate: bool = True,
+        balance_power: float = 1.0,
         random_state=None,
     ):
         self.C = C
@@ -83,6 +87,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.threshold_prior = threshold_prior
         self.calibrate = calibrate
+        self.balance_power = balance_power
         self.random_state = random_state
 
     # -- fitting ---------------------------------------------------------------------------
@@ -99,10 +104,15 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         if self.min_codes not in (0, 1):
             raise ValueError(f"min_codes must be 0 or 1, got {self.min_codes!r}")
 
-    def _lr(self, seed: int) -> LogisticRegression:
+    def _lr(self, seed: int, y=None) -> LogisticRegression:
+        cw = self.class_weight
+        if cw == "balanced" and y is not None and self.balance_power != 1.0:
+            n, npos = len(y), float(np.sum(y))
+            cw = {0: (n / (2 * (n - npos))) ** self.balance_power,
+                  1: (n / (2 * npos)) ** self.balance_power}
         return LogisticRegression(
             C=float(self.C),
-            class_weight=self.class_weight,
+            class_weight=cw,
             max_iter=self.max_iter,
             tol=self.tol,
             random_state=seed,
@@ -150,7 +160,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         intercept = np.zeros(k)
         self.n_iter_ = np.zeros(k, dtype=int)
         for j in range(k):
-            m = self._lr(seed).fit(X, Y[:, j])
+            m = self._lr(seed, Y[:, j]).fit(X, Y[:, j])
             coef[j], intercept[j] = m.coef_[0], m.intercept_[0]
             self.n_iter_[j] = int(np.max(m.n_iter_))
         self.coef_, self.intercept_ = coef, intercept
@@ -198,7 +208,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
                 if yj.min() == yj.max():
                     oof[te, j] = float(yj[0])
                     continue
-                oof[te, j] = self._lr(seed).fit(X[tr], yj).predict_proba(X[te])[:, 1]
+                oof[te, j] = self._lr(seed, yj).fit(X[tr], yj).predict_proba(X[te])[:, 1]
         return oof
 
     # -- prediction ------------------------------------------------------------------------

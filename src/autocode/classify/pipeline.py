@@ -27,7 +27,7 @@ from .estimator import SeededCoder
 from .features import ResponseFeaturizer
 from .seeds import Seeds
 
-DEFAULTS = {"C": 4.0, "tol": 1e-4, "threshold_cv": 3, "threshold_prior": 10.0, "definition_seeds": 1,
+DEFAULTS = {"C": 4.0, "tol": 1e-4, "balance_power": 1.0, "threshold_cv": 3, "threshold_prior": 10.0, "definition_seeds": 1,
             "band": 0.1}
 MIN_SEEDS_WARN = 10  # positive seeds below which a code's CV estimate is flagged
 
@@ -125,6 +125,12 @@ def check_seeds(corpus: Corpus, book: BookInfo, seeds: Seeds) -> SeedCheck:
         if multi:
             raise InputError(f"the codebook's codes are mutually exclusive but {multi} seed "
                              "response(s) have more than one code", "give each response one code")
+        none = Y.sum(1) == 0
+        if none.any():  # one code per response: a response coded with none teaches nothing
+            warnings.append(f"{int(none.sum())} seed response(s) have no code and were left "
+                            "out (the codebook's codes are mutually exclusive)")
+            rows, Y = rows[~none], Y[~none]
+            npos = Y.sum(0)
         if len(rows) < 2 or (npos > 0).sum() < 2:
             raise InputError("the seeds use fewer than two codes",
                              "code responses with at least two different codes")
@@ -219,7 +225,8 @@ def train(corpus: Corpus, E: np.ndarray, book: BookInfo, chk: SeedCheck, D: np.n
                                       E_examples)
     fz = ResponseFeaturizer().fit(texts, questions, Es, D)
     X = fz.transform(texts, questions, Es)
-    est = SeededCoder(C=prm["C"], tol=prm["tol"], threshold_cv=int(prm["threshold_cv"]),
+    est = SeededCoder(C=prm["C"], tol=prm["tol"], balance_power=prm["balance_power"],
+                      threshold_cv=int(prm["threshold_cv"]),
                       threshold_prior=prm["threshold_prior"], random_state=seed)
     multilabel = not book.exclusive
     est.fit(X, Y if multilabel else Y.argmax(1))
