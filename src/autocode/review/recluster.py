@@ -1,11 +1,13 @@
 """Splitting a suggestion: re-cluster its members into parts (used by ``autocode split``).
 
 Members are sorted by response id, embedded (from the store's cache when the suggest run
-already embedded them), and clustered with seeded k-means (``n_init=10``, the run's seed);
-without ``k``, k in 2..4 is chosen by the mean silhouette (Rousseeuw 1987), ties to the
-smaller k. Parts are ordered by size then first response id and named ``S4a``, ``S4b`` ...
-Their keywords are class-based TF-IDF (Grootendorst 2022, BERTopic's c-TF-IDF):
-``w(t, c) = tf(t, c) / |c| * log(1 + A / f(t))`` with A the mean number of words per part.
+already embedded them), and clustered with seeded k-means (``n_init=10``, the run's seed).
+Without ``k``, k in 2..4 is chosen by the mean silhouette (Rousseeuw 1987), ties to the
+smaller k, among the k whose parts all have two or more members. Parts are ordered by size,
+then first response id, and named ``S4a``, ``S4b`` ... They are labelled and quoted with the
+suggest stage's phrase labeller and MMR quote picker when present, so their labels read like
+the run's; otherwise keywords are class-based TF-IDF (Grootendorst 2022, BERTopic's
+c-TF-IDF): ``w(t, c) = tf(t, c) / |c| * log(1 + A / f(t))``, A the mean words per part.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 K_RANGE = (2, 4)
 N_EXEMPLARS = 3
+MIN_PART = 2
 
 
 def part_ids(sid: str, n: int) -> list[str]:
@@ -172,16 +175,25 @@ def _kmeans(X, k: int, seed: int):
 
 
 def _best_k(X, ks, seed: int):
+    """The k with the best mean silhouette among those whose parts all have at least
+    ``MIN_PART`` members (a one-response part is rarely a code); else the best overall."""
+    import numpy as np
     from sklearn.metrics import silhouette_score
 
-    best = None
+    best = best_any = None
     for k in ks:
         labels = _kmeans(X, k, seed)
-        if len(set(labels.tolist())) < 2:
+        sizes = np.bincount(labels)
+        sizes = sizes[sizes > 0]
+        if len(sizes) < 2:
             continue
         score = float(silhouette_score(X, labels))
-        if best is None or score > best[0] + 1e-12:
+        if best_any is None or score > best_any[0] + 1e-12:
+            best_any = (score, labels)
+        if sizes.min() >= MIN_PART and (best is None or score > best[0] + 1e-12):
             best = (score, labels)
+    if best is None:
+        best = best_any
     if best is None:
         raise InputError("could not split: the responses do not form separate groups")
     return best[1]
