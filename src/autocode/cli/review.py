@@ -247,7 +247,9 @@ def _show(s, position: str, members: int) -> None:
     if s.keywords:
         body.append("\nkeywords: " + ", ".join(s.keywords), style="dim")
     for e in s.exemplars[:3]:
-        body.append(f"\n  “{e.get('text', '')}”", style="italic")
+        quote = " ".join(str(e.get("text", "")).split())
+        quote = quote if len(quote) <= 280 else quote[:279] + "…"
+        body.append(f"\n  “{quote}”", style="italic")
         body.append(f"  ({e.get('id')})", style="dim")
     console().print(Panel(body, title=f"{s.id} · {position}", title_align="left"))
 
