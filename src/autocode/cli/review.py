@@ -296,7 +296,9 @@ def review_cmd(
                     d = review.reject(store, s.id, run_id=run_id, user=who)
                 elif key == "m":
                     others = [
-                        f"{x.id} {x.label!r}" for x in queue if x.id != s.id and x.status != "split"
+                        f"{x.id} {x.label!r}" + (" (accepted)" if x.status == "accepted" else "")
+                        for x in queue
+                        if x.id != s.id and x.status in (*review.PENDING, "accepted")
                     ][:12]
                     typer.echo("  others: " + "; ".join(others))
                     other = _ask("merge with (suggestion id)")

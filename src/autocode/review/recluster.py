@@ -134,7 +134,7 @@ def describe_groups(texts: list[str], groups: list[list[int]]) -> list[tuple[str
         out = []
         for g in groups:
             terms = index.describe(g, n_keywords=6)
-            out.append((terms.label, list(terms.keywords)))
+            out.append((terms.label, list(dict.fromkeys(terms.keywords))))
         return out
     kws = class_keywords([[texts[i] for i in g] for g in groups])
     return [(" / ".join(k[:3]), k) for k in kws]
