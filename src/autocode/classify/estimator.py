@@ -62,6 +62,10 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
     balance_power : float
         Multi-label with ``class_weight="balanced"``: class weights are raised to this
         power (1: fully balanced, 0: unweighted).
+    refit : "full" or "average"
+        Multi-label: the final model per code is refitted on all seeds ("full"), or is the
+        mean of the cross-validation fold models ("average": the thresholds are then chosen
+        on the score scale the model really has, and one fit per code is saved).
     random_state : int, numpy Generator/RandomState or None
         Seeds the fold assignment of the threshold cross-validation.
     """
@@ -77,6 +81,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         threshold_prior: float = 10.0,
         calibrate: bool = True,
         balance_power: float = 1.0,
+        refit: str = "full",
         random_state=None,
     ):
         self.C = C
@@ -88,6 +93,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         self.threshold_prior = threshold_prior
         self.calibrate = calibrate
         self.balance_power = balance_power
+        self.refit = refit
         self.random_state = random_state
 
     # -- fitting ---------------------------------------------------------------------------
@@ -101,6 +107,8 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         if not (isinstance(self.threshold_cv, (int, np.integer)) and self.threshold_cv >= 0
                 and self.threshold_cv != 1):
             raise ValueError(f"threshold_cv must be 0 or an integer >= 2, got {self.threshold_cv!r}")
+        if self.refit not in ("full", "average"):
+            raise ValueError(f"refit must be 'full' or 'average', got {self.refit!r}")
         if self.min_codes not in (0, 1):
             raise ValueError(f"min_codes must be 0 or 1, got {self.min_codes!r}")
 
@@ -156,19 +164,23 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"codes {bad[:5]} have a single class among the seeds (all 0 or all 1)"
             )
-        coef = np.zeros((k, X.shape[1]))
-        intercept = np.zeros(k)
         self.n_iter_ = np.zeros(k, dtype=int)
-        for j in range(k):
-            m = self._lr(seed, Y[:, j]).fit(X, Y[:, j])
-            coef[j], intercept[j] = m.coef_[0], m.intercept_[0]
-            self.n_iter_[j] = int(np.max(m.n_iter_))
-        self.coef_, self.intercept_ = coef, intercept
         self.thresholds_ = np.full(k, 0.5)
         self.cv_kappa_ = np.full(k, np.nan)
         self.calib_ = np.tile([1.0, 0.0], (k, 1))  # p = sigmoid(a * z + b), z = logit score
+        averaged = self.refit == "average" and self.threshold_cv
+        if not averaged:
+            coef = np.zeros((k, X.shape[1]))
+            intercept = np.zeros(k)
+            for j in range(k):
+                m = self._lr(seed, Y[:, j]).fit(X, Y[:, j])
+                coef[j], intercept[j] = m.coef_[0], m.intercept_[0]
+                self.n_iter_[j] = int(np.max(m.n_iter_))
+            self.coef_, self.intercept_ = coef, intercept
         if self.threshold_cv:
-            oof = self.oof_proba(X, Y, seed)
+            oof, coef, intercept = self._cross_fit(X, Y, seed)
+            if averaged:
+                self.coef_, self.intercept_ = coef, intercept
             self.oof_proba_ = oof
             for j in range(k):
                 t, kap = best_threshold(oof[:, j], Y[:, j])
@@ -197,19 +209,28 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
             self.thresholds_[j] = 1.0 / (1.0 + np.exp(-(a * np.log(t / (1 - t)) + b)))
         self.oof_proba_ = 1.0 / (1.0 + np.exp(-(z * self.calib_[:, 0] + self.calib_[:, 1])))
 
-    def oof_proba(self, X, Y, seed: int) -> np.ndarray:
-        """Out-of-fold probabilities of every code (``threshold_cv`` folds, shuffled by seed)."""
+    def _cross_fit(self, X, Y, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Out-of-fold probabilities of every code (``threshold_cv`` folds, shuffled by
+        seed) and the fold models' mean coefficients and intercepts."""
         n, k = Y.shape
         oof = np.zeros((n, k))
+        coef = np.zeros((k, X.shape[1]))
+        intercept = np.zeros(k)
         folds = KFold(n_splits=min(self.threshold_cv, n), shuffle=True, random_state=seed)
+        nf = folds.get_n_splits()
         for tr, te in folds.split(X):
             for j in range(k):
                 yj = Y[tr, j]
                 if yj.min() == yj.max():
                     oof[te, j] = float(yj[0])
+                    intercept[j] += (10.0 if yj[0] else -10.0) / nf
                     continue
-                oof[te, j] = self._lr(seed, yj).fit(X[tr], yj).predict_proba(X[te])[:, 1]
-        return oof
+                m = self._lr(seed, yj).fit(X[tr], yj)
+                oof[te, j] = m.predict_proba(X[te])[:, 1]
+                coef[j] += m.coef_[0] / nf
+                intercept[j] += m.intercept_[0] / nf
+                self.n_iter_[j] = max(self.n_iter_[j], int(np.max(m.n_iter_)))
+        return oof, coef, intercept
 
     # -- prediction ------------------------------------------------------------------------
     def _scores(self, X) -> np.ndarray:

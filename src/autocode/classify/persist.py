@@ -29,7 +29,7 @@ from .pipeline import CodingModel
 FORMAT = "autocode-classifier/1"
 _FZ_PARAMS = ("emb", "word", "char", "question", "definitions", "min_df")
 _EST_PARAMS = ("C", "class_weight", "threshold_cv", "min_codes", "max_iter", "tol", "threshold_prior",
-               "calibrate", "balance_power", "random_state")
+               "calibrate", "balance_power", "refit", "random_state")
 
 
 def _vocab(vec) -> list[str] | None:

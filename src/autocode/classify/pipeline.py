@@ -27,7 +27,7 @@ from .estimator import SeededCoder
 from .features import ResponseFeaturizer
 from .seeds import Seeds
 
-DEFAULTS = {"C": 4.0, "tol": 1e-4, "balance_power": 1.0, "threshold_cv": 3, "threshold_prior": 10.0, "definition_seeds": 1,
+DEFAULTS = {"C": 4.0, "tol": 1e-4, "balance_power": 1.0, "refit": "full", "threshold_cv": 3, "threshold_prior": 10.0, "definition_seeds": 1,
             "band": 0.1}
 MIN_SEEDS_WARN = 10  # positive seeds below which a code's CV estimate is flagged
 
@@ -226,6 +226,7 @@ def train(corpus: Corpus, E: np.ndarray, book: BookInfo, chk: SeedCheck, D: np.n
     fz = ResponseFeaturizer().fit(texts, questions, Es, D)
     X = fz.transform(texts, questions, Es)
     est = SeededCoder(C=prm["C"], tol=prm["tol"], balance_power=prm["balance_power"],
+                      refit=prm["refit"],
                       threshold_cv=int(prm["threshold_cv"]),
                       threshold_prior=prm["threshold_prior"], random_state=seed)
     multilabel = not book.exclusive
