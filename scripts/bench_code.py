@@ -162,7 +162,8 @@ def fit_predict(method: str, ctx: dict, tr: np.ndarray, te: np.ndarray, seed: in
     chk = SeedCheck(tr, Y[tr])
     model = train(corpus, E, book, chk, ctx["D"], seed=seed, params=kw.get("params"),
                   E_examples=ctx["S"] if sent else None)
-    Yp, _ = model.decide(model.proba(corpus.take(te), E[te]))
+    Yp, review = model.decide(model.proba(corpus.take(te), E[te]))
+    ctx["last_review"] = review
     return Yp
 
 
@@ -256,10 +257,17 @@ def main() -> None:
                 tr, te = splits(ctx["Y"], regime, seed)
                 for m, kw in methods.items():
                     base = m if m in METHODS else "autocode"
+                    ctx.pop("last_review", None)
                     t0 = time.perf_counter()
                     Yp = fit_predict(base, ctx, tr, te, seed, **kw)
                     dt = time.perf_counter() - t0
                     r = metrics(ctx["Y"][te], Yp, ctx["multilabel"])
+                    rv = ctx.get("last_review")
+                    if rv is not None:  # the uncertain band: how many flagged, how good each part
+                        Yt = ctx["Y"][te]
+                        r["review_frac"] = float(rv.mean())
+                        r["micro_f1_coded"] = float(f1_score(Yt[~rv], Yp[~rv], average="micro"))
+                        r["micro_f1_review"] = float(f1_score(Yt[rv], Yp[rv], average="micro"))
                     r.update(dataset=name, regime=regime, seed=seed, method=m,
                              n_seeds=len(tr), n_heldout=len(te), seconds=round(dt, 2))
                     rows.append(r)
@@ -269,6 +277,10 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out / "runs.csv", index=False)
     cols = ["macro_kappa", "pooled_kappa", "micro_f1", "macro_f1", "seconds"]
+    extra = [c for c in ("review_frac", "micro_f1_coded", "micro_f1_review") if c in df]
+    if extra:
+        df[df["method"] == "autocode"].groupby(["dataset", "regime"])[extra].mean().round(3).to_csv(
+            out / "review_band.csv")
     summ = df.groupby(["dataset", "regime", "method"], sort=False)[cols].mean().round(3)
     summ.to_csv(out / "summary.csv")
     sd = df.groupby(["dataset", "regime", "method"], sort=False)[cols[:4]].std().round(3)

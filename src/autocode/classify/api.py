@@ -108,7 +108,7 @@ def code(project: str | os.PathLike, responses: str | os.PathLike | None = None,
          codebook: str | os.PathLike | None = None, seeds: str | os.PathLike | None = None,
          out: str | os.PathLike | None = None, evaluate: bool = False, seed: int = 0,
          model: str | None = None, save: str | os.PathLike | None = None,
-         load: str | os.PathLike | None = None, folds: int = 5, band: float = 0.1,
+         load: str | os.PathLike | None = None, folds: int = 5, band: float = 0.5,
          text: list[str] | None = None, id_col: str | None = None,
          question: str | None = None, progress=None) -> dict:
     """Train on the seeds (or ``load`` a saved coder) and code every response.
@@ -120,8 +120,8 @@ def code(project: str | os.PathLike, responses: str | os.PathLike | None = None,
     from .evaluation import evaluate as cv_evaluate
     from .persist import load_model, save_model
 
-    if not 0 <= band < 0.5:
-        raise InputError(f"--band must be in [0, 0.5), got {band}")
+    if not 0 <= band <= 10:
+        raise InputError(f"--band must be between 0 and 10 (log-odds), got {band}")
     if seeds is None and load is None:
         raise InputError("no seeds given", "pass --seeds HUMAN_CODINGS (long id,code or wide 0/1)")
     seed_set = read_seeds(seeds) if seeds is not None else None

@@ -39,8 +39,9 @@ def code_cmd(
         "(kappa, precision, recall with 95% CIs); apply nothing.")] = False,
     folds: Annotated[int, typer.Option("--folds", help="Folds for --evaluate.")] = 5,
     band: Annotated[float, typer.Option(
-        "--band", help="Uncertain band: a response with a code probability this close to "
-        "its threshold is marked needs_review.")] = 0.1,
+        "--band", help="Uncertain band in log-odds: a response with a code this close to its "
+        "threshold (or, single-label, two codes this close) is marked needs_review; 0 = "
+        "never.")] = 0.5,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (recorded).")] = 0,
     model: _Model = None,
     save: Annotated[Optional[Path], typer.Option(
