@@ -36,9 +36,9 @@ from sklearn.model_selection import StratifiedShuffleSplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from autocode.classify.pipeline import BookInfo, Corpus, SeedCheck, train  # noqa: E402
-from autocode.embed import embed_texts, get_embedder  # noqa: E402
-from autocode.store import open_store  # noqa: E402
+from autocode.classify.pipeline import BookInfo, Corpus, SeedCheck, train
+from autocode.embed import embed_texts, get_embedder
+from autocode.store import open_store
 
 DATASETS = {"nhs_fft_qdc_v6": True, "nhs_phase1_subcategory": False}  # name -> multi-label
 
@@ -108,10 +108,8 @@ def metrics(Yt: np.ndarray, Yp: np.ndarray, multilabel: bool) -> dict:
         "macro_kappa": float(np.mean(kap)),
         "pooled_kappa": float(pooled),
         "micro_f1": float(f1_score(Yt, Yp, average="micro", zero_division=0)),
-        "macro_f1": float(
-            f1_score(Yt[:, elig], Yp[:, elig], average="macro", zero_division=0)
-        ),
-        "n_codes_scored": int(len(elig)),
+        "macro_f1": float(f1_score(Yt[:, elig], Yp[:, elig], average="macro", zero_division=0)),
+        "n_codes_scored": len(elig),
     }
 
 
@@ -131,7 +129,7 @@ def fit_predict(method: str, ctx: dict, tr: np.ndarray, te: np.ndarray, seed: in
     keep = np.flatnonzero(Y[tr].sum(0) > 0)  # codes with at least one seed
     if multilabel:
         keep = np.flatnonzero((Y[tr].sum(0) > 0) & (Y[tr].sum(0) < len(tr)))
-    full = lambda P: _expand(P, keep, Y.shape[1])  # noqa: E731
+    full = lambda P: _expand(P, keep, Y.shape[1])
     if method == "zeroshot":
         S = E[te] @ ctx["D"].T
         return onehot_argmax(S)
@@ -160,8 +158,16 @@ def fit_predict(method: str, ctx: dict, tr: np.ndarray, te: np.ndarray, seed: in
     book = BookInfo(ctx["codes"], ctx["descriptions"], examples, not multilabel, "bench")
     corpus = Corpus([str(i) for i in range(len(texts))], texts, ctx["questions"])
     chk = SeedCheck(tr, Y[tr])
-    model = train(corpus, E, book, chk, ctx["D"], seed=seed, params=kw.get("params"),
-                  E_examples=ctx["S"] if sent else None)
+    model = train(
+        corpus,
+        E,
+        book,
+        chk,
+        ctx["D"],
+        seed=seed,
+        params=kw.get("params"),
+        E_examples=ctx["S"] if sent else None,
+    )
     Yp, review = model.decide(model.proba(corpus.take(te), E[te]))
     ctx["last_review"] = review
     return Yp
@@ -181,14 +187,24 @@ def context(data: Path, name: str, store) -> dict:
     D, _ = embed_texts(descriptions, emb, store)
     import re
 
-    sentences = [[("", x.strip()) for x in re.split(r"(?<=[.!?])\s+", d)[1:] if len(x) > 20]
-                 for d in descriptions]
+    sentences = [
+        [("", x.strip()) for x in re.split(r"(?<=[.!?])\s+", d)[1:] if len(x) > 20]
+        for d in descriptions
+    ]
     flat = [t for ss in sentences for _, t in ss]
     S = embed_texts(flat, emb, store)[0] if flat else None
     return {
-        "name": name, "Y": Y, "codes": codes, "texts": texts, "questions": g["question"].tolist(),
-        "E": E, "D": D, "descriptions": descriptions,
-        "sentences": sentences, "S": S, "multilabel": DATASETS[name],
+        "name": name,
+        "Y": Y,
+        "codes": codes,
+        "texts": texts,
+        "questions": g["question"].tolist(),
+        "E": E,
+        "D": D,
+        "descriptions": descriptions,
+        "sentences": sentences,
+        "S": S,
+        "multilabel": DATASETS[name],
     }
 
 
@@ -204,25 +220,33 @@ def time_10k(ctx: dict, seed: int = 0) -> dict:
     texts, E, Y = ctx["texts"], ctx["E"], ctx["Y"]
     corpus = Corpus([str(i) for i in range(len(texts))], texts, ctx["questions"])
     for label, exclusive in (("single-label", True), ("multi-label", False)):
-        book = BookInfo(ctx["codes"], ctx["descriptions"], [[] for _ in ctx["codes"]],
-                        exclusive, "bench")
+        book = BookInfo(
+            ctx["codes"], ctx["descriptions"], [[] for _ in ctx["codes"]], exclusive, "bench"
+        )
         t0, c0 = time.perf_counter(), time.process_time()
         model = train(corpus, E, book, SeedCheck(tr, Y[tr]), ctx["D"], seed=seed)
-        t1, c1 = time.perf_counter(), time.process_time()
+        t1 = time.perf_counter()
         model.decide(model.proba(corpus, E))
         t2, c2 = time.perf_counter(), time.process_time()
-        out[label] = {"n_responses": len(texts), "n_seeds": len(tr),
-                      "train_s": round(t1 - t0, 2), "code_s": round(t2 - t1, 2),
-                      "total_s": round(t2 - t0, 2), "total_cpu_s": round(c2 - c0, 2),
-                      "load_avg_1min": round(os.getloadavg()[0], 2)}
+        out[label] = {
+            "n_responses": len(texts),
+            "n_seeds": len(tr),
+            "train_s": round(t1 - t0, 2),
+            "code_s": round(t2 - t1, 2),
+            "total_s": round(t2 - t0, 2),
+            "total_cpu_s": round(c2 - c0, 2),
+            "load_avg_1min": round(os.getloadavg()[0], 2),
+        }
         print(json.dumps({"timing": label, **out[label]}), flush=True)
     return out
 
 
 def markdown(summ: pd.DataFrame) -> str:
     cols = ["macro_kappa", "pooled_kappa", "micro_f1", "macro_f1", "seconds"]
-    lines = ["| data set | seeds | method | macro κ | pooled κ | micro F1 | macro F1 | s |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| data set | seeds | method | macro κ | pooled κ | micro F1 | macro F1 | s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for (d, r, m), row in summ.iterrows():
         vals = " | ".join(f"{row[c]:.3f}" if c != "seconds" else f"{row[c]:.1f}" for c in cols)
         lines.append(f"| {d} | {r} | {m} | {vals} |")
@@ -268,8 +292,15 @@ def main() -> None:
                         r["review_frac"] = float(rv.mean())
                         r["micro_f1_coded"] = float(f1_score(Yt[~rv], Yp[~rv], average="micro"))
                         r["micro_f1_review"] = float(f1_score(Yt[rv], Yp[rv], average="micro"))
-                    r.update(dataset=name, regime=regime, seed=seed, method=m,
-                             n_seeds=len(tr), n_heldout=len(te), seconds=round(dt, 2))
+                    r.update(
+                        dataset=name,
+                        regime=regime,
+                        seed=seed,
+                        method=m,
+                        n_seeds=len(tr),
+                        n_heldout=len(te),
+                        seconds=round(dt, 2),
+                    )
                     rows.append(r)
                     print(json.dumps(r), flush=True)
     df = pd.DataFrame(rows)
@@ -280,7 +311,8 @@ def main() -> None:
     extra = [c for c in ("review_frac", "micro_f1_coded", "micro_f1_review") if c in df]
     if extra:
         df[df["method"] == "autocode"].groupby(["dataset", "regime"])[extra].mean().round(3).to_csv(
-            out / "review_band.csv")
+            out / "review_band.csv"
+        )
     summ = df.groupby(["dataset", "regime", "method"], sort=False)[cols].mean().round(3)
     summ.to_csv(out / "summary.csv")
     sd = df.groupby(["dataset", "regime", "method"], sort=False)[cols[:4]].std().round(3)

@@ -13,8 +13,9 @@ import pytest
 from autocode.cli import main
 
 DATA = importlib.resources.files("autocode") / "data"
-SURVEY, CODINGS, BOOK = (str(DATA / f) for f in (
-    "example_survey.csv", "example_codings.csv", "example_codebook.csv"))
+SURVEY, CODINGS, BOOK = (
+    str(DATA / f) for f in ("example_survey.csv", "example_codings.csv", "example_codebook.csv")
+)
 
 
 @pytest.fixture()
@@ -34,8 +35,20 @@ def run(capsys, *args):
 
 
 def code(capsys, tmp_path, seeds, *extra, project="p.db"):
-    return run(capsys, "code", SURVEY, "--codebook", BOOK, "--seeds", seeds, "--model", "hash",
-               "--project", tmp_path / project, *extra)
+    return run(
+        capsys,
+        "code",
+        SURVEY,
+        "--codebook",
+        BOOK,
+        "--seeds",
+        seeds,
+        "--model",
+        "hash",
+        "--project",
+        tmp_path / project,
+        *extra,
+    )
 
 
 def test_code_writes_csv_and_store(capsys, tmp_path, seeds):
@@ -49,8 +62,10 @@ def test_code_writes_csv_and_store(capsys, tmp_path, seeds):
     assert set(df["status"]) <= {"coded", "needs_review"}
     assert res["n_coded"] == df["id"].nunique() == res["n_responses"]  # every answer coded
     con = sqlite3.connect(tmp_path / "p.db")
-    n_machine = con.execute("SELECT COUNT(*) FROM codings WHERE coder='autocode' "
-                            "AND source='machine' AND run_id=?", (res["run_id"],)).fetchone()[0]
+    n_machine = con.execute(
+        "SELECT COUNT(*) FROM codings WHERE coder='autocode' AND source='machine' AND run_id=?",
+        (res["run_id"],),
+    ).fetchone()[0]
     assert n_machine == len(df)
     n_human = con.execute("SELECT COUNT(*) FROM codings WHERE source='human'").fetchone()[0]
     assert n_human == len(pd.read_csv(seeds))
@@ -60,10 +75,18 @@ def test_code_writes_csv_and_store(capsys, tmp_path, seeds):
     con.commit()
     rc, _, err = code(capsys, tmp_path, seeds)
     assert rc == 0, err
-    assert con.execute("SELECT COUNT(*) FROM codings WHERE source='human' AND status='checked'"
-                       ).fetchone()[0] == n_human
-    assert con.execute("SELECT COUNT(DISTINCT run_id) FROM codings WHERE coder='autocode'"
-                       ).fetchone()[0] == 1
+    assert (
+        con.execute(
+            "SELECT COUNT(*) FROM codings WHERE source='human' AND status='checked'"
+        ).fetchone()[0]
+        == n_human
+    )
+    assert (
+        con.execute("SELECT COUNT(DISTINCT run_id) FROM codings WHERE coder='autocode'").fetchone()[
+            0
+        ]
+        == 1
+    )
 
 
 def test_same_seed_shuffled_rows_same_output(capsys, tmp_path, seeds):
@@ -76,8 +99,23 @@ def test_same_seed_shuffled_rows_same_output(capsys, tmp_path, seeds):
     outs = []
     for i, (sv, sd) in enumerate([(SURVEY, seeds), (shuffled, s2)]):
         out = tmp_path / f"m{i}.csv"
-        rc, _, err = run(capsys, "code", sv, "-c", BOOK, "-s", sd, "--model", "hash",
-                         "-p", tmp_path / f"p{i}.db", "--seed", 5, "--out", out)
+        rc, _, err = run(
+            capsys,
+            "code",
+            sv,
+            "-c",
+            BOOK,
+            "-s",
+            sd,
+            "--model",
+            "hash",
+            "-p",
+            tmp_path / f"p{i}.db",
+            "--seed",
+            5,
+            "--out",
+            out,
+        )
         assert rc == 0, err
         outs.append(pd.read_csv(out))
     pd.testing.assert_frame_equal(outs[0], outs[1])
@@ -108,8 +146,19 @@ def test_next_sheet_round_trip(capsys, tmp_path, seeds):
     assert rc == 0, err
     for ext in ("csv", "xlsx"):
         sheet = tmp_path / f"sheet.{ext}"
-        rc, stdout, err = run(capsys, "next", "--n", 7, "--out", sheet, "--model", "hash",
-                              "--project", tmp_path / "p.db", "--json")
+        rc, stdout, err = run(
+            capsys,
+            "next",
+            "--n",
+            7,
+            "--out",
+            sheet,
+            "--model",
+            "hash",
+            "--project",
+            tmp_path / "p.db",
+            "--json",
+        )
         assert rc == 0, err
         picked = [r["id"] for r in json.loads(stdout)]
         assert len(picked) == len(set(picked)) == 7
@@ -131,20 +180,35 @@ def test_next_sheet_round_trip(capsys, tmp_path, seeds):
 
 
 def test_next_without_model_gives_diverse_first_sample(capsys, tmp_path):
-    rc, stdout, err = run(capsys, "next", SURVEY, "-c", BOOK, "--n", 5, "--model", "hash",
-                          "-p", tmp_path / "p.db", "--json")
+    rc, stdout, err = run(
+        capsys,
+        "next",
+        SURVEY,
+        "-c",
+        BOOK,
+        "--n",
+        5,
+        "--model",
+        "hash",
+        "-p",
+        tmp_path / "p.db",
+        "--json",
+    )
     assert rc == 0, err
     texts = [r["text"] for r in json.loads(stdout)]
     assert len(set(texts)) == 5
 
 
-@pytest.mark.parametrize("case, message", [
-    ("unknown", "not in the codebook"),
-    ("empty", "has no rows"),
-    ("one_class", "one class only"),
-    ("bad_id", "not among the responses"),
-    ("none", "no seeds given"),
-])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("unknown", "not in the codebook"),
+        ("empty", "has no rows"),
+        ("one_class", "one class only"),
+        ("bad_id", "not among the responses"),
+        ("none", "no seeds given"),
+    ],
+)
 def test_bad_seeds_one_clear_line(capsys, tmp_path, seeds, case, message):
     d = pd.read_csv(seeds, dtype=str)
     p = tmp_path / "bad.csv"
@@ -174,9 +238,9 @@ def test_help_texts(capsys):
 
 
 def test_exclusive_codebook_gives_one_code_per_response(capsys, tmp_path, seeds):
-    import yaml
-
     from pathlib import Path
+
+    import yaml
 
     root = Path(__file__).resolve().parents[1]
     doc = yaml.safe_load((root / "codebooks" / "nhs_patient_experience.yaml").read_text())
@@ -185,12 +249,36 @@ def test_exclusive_codebook_gives_one_code_per_response(capsys, tmp_path, seeds)
     d = pd.read_csv(seeds, dtype=str).drop_duplicates("id")  # one code per response
     d.to_csv(tmp_path / "one.csv", index=False)
     out = tmp_path / "m.csv"
-    rc, _, err = run(capsys, "code", SURVEY, "-c", tmp_path / "cb.yaml", "-s", tmp_path / "one.csv",
-                     "--model", "hash", "-p", tmp_path / "p.db", "--out", out)
+    rc, _, err = run(
+        capsys,
+        "code",
+        SURVEY,
+        "-c",
+        tmp_path / "cb.yaml",
+        "-s",
+        tmp_path / "one.csv",
+        "--model",
+        "hash",
+        "-p",
+        tmp_path / "p.db",
+        "--out",
+        out,
+    )
     assert rc == 0, err
     df = pd.read_csv(out)
     assert df["id"].is_unique and len(df) == 407
     assert np.allclose(df["confidence"].between(0, 1), True)
-    rc, _, err = run(capsys, "code", SURVEY, "-c", tmp_path / "cb.yaml", "-s", seeds,
-                     "--model", "hash", "-p", tmp_path / "p.db")
+    rc, _, err = run(
+        capsys,
+        "code",
+        SURVEY,
+        "-c",
+        tmp_path / "cb.yaml",
+        "-s",
+        seeds,
+        "--model",
+        "hash",
+        "-p",
+        tmp_path / "p.db",
+    )
     assert rc == 2 and "more than one code" in err

@@ -78,9 +78,15 @@ def test_single_class_code_is_refused():
         SeededCoder().fit(X, Y)
 
 
-@pytest.mark.parametrize("bad, match", [({"C": 0}, "C must be"), ({"class_weight": "x"},
-                                        "class_weight"), ({"threshold_cv": 1}, "threshold_cv"),
-                                        ({"min_codes": 2}, "min_codes")])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({"C": 0}, "C must be"),
+        ({"class_weight": "x"}, "class_weight"),
+        ({"threshold_cv": 1}, "threshold_cv"),
+        ({"min_codes": 2}, "min_codes"),
+    ],
+)
 def test_parameter_errors_name_the_parameter(bad, match):
     X, Y = _multilabel()
     with pytest.raises(ValueError, match=match):

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autocode.classify.pipeline import BookInfo, Corpus, check_seeds, train
 from autocode.classify.persist import load_model, save_model
+from autocode.classify.pipeline import BookInfo, Corpus, check_seeds, train
 from autocode.classify.seeds import read_seeds
 from autocode.cli import main
 from autocode.codebook import load as load_codebook
@@ -38,8 +38,7 @@ def fitted():
 
 def test_round_trip_identical(tmp_path, fitted):
     model, corpus, E, book, emb = fitted
-    save_model(model, tmp_path / "m", {"embedding_model_id": emb.model_id,
-                                       "seeds_digest": "x"})
+    save_model(model, tmp_path / "m", {"embedding_model_id": emb.model_id, "seeds_digest": "x"})
     again = load_model(tmp_path / "m", book.digest, emb.model_id)
     np.testing.assert_allclose(again.proba(corpus, E), model.proba(corpus, E), rtol=0, atol=1e-12)
     a1, r1 = model.decide(model.proba(corpus, E))
@@ -47,8 +46,14 @@ def test_round_trip_identical(tmp_path, fitted):
     np.testing.assert_array_equal(a1, a2)
     np.testing.assert_array_equal(r1, r2)
     man = json.loads((tmp_path / "m" / "manifest.json").read_text())
-    for key in ("codebook_digest", "seeds_digest", "embedding_model_id", "package_versions",
-                "codes", "format"):
+    for key in (
+        "codebook_digest",
+        "seeds_digest",
+        "embedding_model_id",
+        "package_versions",
+        "codes",
+        "format",
+    ):
         assert key in man
     with zipfile.ZipFile(tmp_path / "m" / "weights.npz") as z:  # plain arrays only
         assert all(n.endswith(".npy") for n in z.namelist())
@@ -57,7 +62,7 @@ def test_round_trip_identical(tmp_path, fitted):
 
 
 def test_mismatch_refused(tmp_path, fitted):
-    model, corpus, E, book, emb = fitted
+    model, _, _, book, emb = fitted
     save_model(model, tmp_path / "m", {"embedding_model_id": emb.model_id})
     with pytest.raises(ModelError, match="different codebook"):
         load_model(tmp_path / "m", "0" * 64, emb.model_id)
@@ -68,16 +73,40 @@ def test_mismatch_refused(tmp_path, fitted):
 
 
 def test_cli_load_refuses_other_codebook(tmp_path, capsys, fitted):
-    model, corpus, E, book, emb = fitted
+    model = fitted[0]
     save_model(model, tmp_path / "m", {"embedding_model_id": "hash-embedder-v1-64"})
     cb = pd.read_csv(DATA / "example_codebook.csv", dtype=str, keep_default_na=False)
     cb.loc[0, "description"] = "Changed."
     cb.to_csv(tmp_path / "cb.csv", index=False)
-    rc = main(["code", str(DATA / "example_survey.csv"), "-c", str(tmp_path / "cb.csv"),
-               "--load", str(tmp_path / "m"), "--model", "hash", "-p", str(tmp_path / "p.db")])
+    rc = main(
+        [
+            "code",
+            str(DATA / "example_survey.csv"),
+            "-c",
+            str(tmp_path / "cb.csv"),
+            "--load",
+            str(tmp_path / "m"),
+            "--model",
+            "hash",
+            "-p",
+            str(tmp_path / "p.db"),
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and err.startswith("error:") and "different codebook" in err
-    rc = main(["code", str(DATA / "example_survey.csv"), "-c", str(DATA / "example_codebook.csv"),
-               "--load", str(tmp_path / "m"), "--model", "hash:32", "-p", str(tmp_path / "p.db")])
+    rc = main(
+        [
+            "code",
+            str(DATA / "example_survey.csv"),
+            "-c",
+            str(DATA / "example_codebook.csv"),
+            "--load",
+            str(tmp_path / "m"),
+            "--model",
+            "hash:32",
+            "-p",
+            str(tmp_path / "p.db"),
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and "embedding model" in err

@@ -23,8 +23,9 @@ def test_long(tmp_path):
 
 
 def test_wide_sheet_skips_blank_rows(tmp_path):
-    s = read_seeds(write(tmp_path, "w.csv", "id,question,text,A,B\n"
-                                            "r1,q,hello,1,\nr2,q,bye,,\nr3,q,x,0,0\n"))
+    s = read_seeds(
+        write(tmp_path, "w.csv", "id,question,text,A,B\nr1,q,hello,1,\nr2,q,bye,,\nr3,q,x,0,0\n")
+    )
     assert s.ids == ["r1", "r3"]
     assert s.pairs.values.tolist() == [["r1", "A"]]
 
@@ -35,12 +36,15 @@ def test_digest_ignores_row_order(tmp_path):
     assert a.digest() == b.digest()
 
 
-@pytest.mark.parametrize("text, match", [
-    ("x,y\n1,2\n", "no id column"),
-    ("id,A\nr1,maybe\n", "other than 0/1"),
-    ("id,A\nr1,1\nr1,0\n", "more than one row"),
-    ("id\nr1\n", "no codes"),
-])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("x,y\n1,2\n", "no id column"),
+        ("id,A\nr1,maybe\n", "other than 0/1"),
+        ("id,A\nr1,1\nr1,0\n", "more than one row"),
+        ("id\nr1\n", "no codes"),
+    ],
+)
 def test_bad_files(tmp_path, text, match):
     with pytest.raises(InputError, match=match):
         read_seeds(write(tmp_path, "bad.csv", text))

@@ -33,8 +33,9 @@ def uncertainty(P: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
     return 1.0 - (s[:, 0] - second)
 
 
-def select(E: np.ndarray, u: np.ndarray | None, n: int, lam: float = 0.7,
-           pool_factor: int = 10) -> list[int]:
+def select(
+    E: np.ndarray, u: np.ndarray | None, n: int, lam: float = 0.7, pool_factor: int = 10
+) -> list[int]:
     """Indices of ``n`` rows of ``E`` (unit vectors) to code next; deterministic."""
     m = len(E)
     n = min(n, m)

@@ -46,8 +46,10 @@ def _responses(store, path, text, id_col, question) -> pd.DataFrame:
         return df
     rows = store.conn.execute("SELECT id, question, text FROM responses").fetchall()
     if not rows:
-        raise InputError("the project has no responses",
-                         "pass the survey file: autocode code RESPONSES --codebook ... --seeds ...")
+        raise InputError(
+            "the project has no responses",
+            "pass the survey file: autocode code RESPONSES --codebook ... --seeds ...",
+        )
     return pd.DataFrame([dict(r) for r in rows])
 
 
@@ -58,9 +60,18 @@ def _store_responses(store, df: pd.DataFrame) -> None:
         conn.executemany(
             "INSERT OR IGNORE INTO responses(id, respondent, question, text, text_hash, "
             "non_answer) VALUES (?,?,?,?,?,?)",
-            [(str(r.id), str(getattr(r, "respondent", r.id)), str(r.question), str(r.text),
-              text_hash(str(r.text)), int(bool(getattr(r, "non_answer", False))))
-             for r in df.itertuples(index=False)])
+            [
+                (
+                    str(r.id),
+                    str(getattr(r, "respondent", r.id)),
+                    str(r.question),
+                    str(r.text),
+                    text_hash(str(r.text)),
+                    int(bool(getattr(r, "non_answer", False))),
+                )
+                for r in df.itertuples(index=False)
+            ],
+        )
 
 
 def _codebook(store, path):
@@ -75,16 +86,21 @@ def _codebook(store, path):
         if used and Path(used).exists():
             return cbmod.load(used)
     if cb is None:
-        raise NotFoundError("no codebook given and the project has none",
-                            "pass --codebook FILE (YAML, .qdc or CSV)")
+        raise NotFoundError(
+            "no codebook given and the project has none", "pass --codebook FILE (YAML, .qdc or CSV)"
+        )
     return cb
 
 
 def _embed(corpus: Corpus, book: BookInfo, embedder, store, progress=None):
     from ..embed import embed_texts
 
-    E, _ = embed_texts(corpus.texts, embedder, store,
-                       progress=(lambda d, t: progress("embedding", d, t)) if progress else None)
+    E, _ = embed_texts(
+        corpus.texts,
+        embedder,
+        store,
+        progress=(lambda d, t: progress("embedding", d, t)) if progress else None,
+    )
     D, _ = embed_texts(book.texts, embedder, store)
     ex = example_texts(book)
     Ex = embed_texts(ex, embedder, store)[0] if ex else None
@@ -104,13 +120,25 @@ def default_model_dir(project: Path, run_id: str) -> Path:
     return Path(project).resolve().parent / "models" / run_id
 
 
-def code(project: str | os.PathLike, responses: str | os.PathLike | None = None, *,
-         codebook: str | os.PathLike | None = None, seeds: str | os.PathLike | None = None,
-         out: str | os.PathLike | None = None, evaluate: bool = False, seed: int = 0,
-         model: str | None = None, save: str | os.PathLike | None = None,
-         load: str | os.PathLike | None = None, folds: int = 5, band: float = 0.5,
-         text: list[str] | None = None, id_col: str | None = None,
-         question: str | None = None, progress=None) -> dict:
+def code(
+    project: str | os.PathLike,
+    responses: str | os.PathLike | None = None,
+    *,
+    codebook: str | os.PathLike | None = None,
+    seeds: str | os.PathLike | None = None,
+    out: str | os.PathLike | None = None,
+    evaluate: bool = False,
+    seed: int = 0,
+    model: str | None = None,
+    save: str | os.PathLike | None = None,
+    load: str | os.PathLike | None = None,
+    folds: int = 5,
+    band: float = 0.5,
+    text: list[str] | None = None,
+    id_col: str | None = None,
+    question: str | None = None,
+    progress=None,
+) -> dict:
     """Train on the seeds (or ``load`` a saved coder) and code every response.
 
     With ``evaluate`` nothing is applied or written except the run record: the result holds
@@ -134,23 +162,45 @@ def code(project: str | os.PathLike, responses: str | os.PathLike | None = None,
         chk = check_seeds(corpus, book, seed_set) if seed_set is not None else None
         embedder = embedder_for(model)
         E, D, Ex = _embed(corpus, book, embedder, store, progress)
-        params = {"evaluate": evaluate, "band": band, "folds": folds,
-                  "codebook": str(Path(codebook).resolve()) if codebook else None,
-                  "responses": str(responses) if responses else None,
-                  "seeds": str(seeds) if seeds else None, "load": str(load) if load else None}
-        run_id = store.start_run("code", params, seed, embedder.model_id,
-                                 _input_hash(corpus, book.digest,
-                                             seed_set.digest() if seed_set else ""))
-        result: dict = {"run_id": run_id, "n_responses": len(corpus.ids),
-                        "warnings": list(chk.warnings) if chk else []}
+        params = {
+            "evaluate": evaluate,
+            "band": band,
+            "folds": folds,
+            "codebook": str(Path(codebook).resolve()) if codebook else None,
+            "responses": str(responses) if responses else None,
+            "seeds": str(seeds) if seeds else None,
+            "load": str(load) if load else None,
+        }
+        run_id = store.start_run(
+            "code",
+            params,
+            seed,
+            embedder.model_id,
+            _input_hash(corpus, book.digest, seed_set.digest() if seed_set else ""),
+        )
+        result: dict = {
+            "run_id": run_id,
+            "n_responses": len(corpus.ids),
+            "warnings": list(chk.warnings) if chk else [],
+        }
         try:
             if evaluate:
                 if chk is None:
                     raise InputError("--evaluate needs --seeds")
                 result["evaluation"] = cv_evaluate(
-                    corpus, E, book, chk, D, seed=seed, folds=folds, params={"band": band},
+                    corpus,
+                    E,
+                    book,
+                    chk,
+                    D,
+                    seed=seed,
+                    folds=folds,
+                    params={"band": band},
                     E_examples=Ex,
-                    progress=(lambda d, t: progress("cross-validating", d, t)) if progress else None)
+                    progress=(lambda d, t: progress("cross-validating", d, t))
+                    if progress
+                    else None,
+                )
                 result["n_seeds"] = len(chk.rows)
                 store.finish_run(run_id)
                 return result
@@ -159,33 +209,42 @@ def code(project: str | os.PathLike, responses: str | os.PathLike | None = None,
                 cm.band = band
                 saved = Path(load)
             else:
-                cm = train(corpus, E, book, chk, D, seed=seed, params={"band": band},
-                           E_examples=Ex)
+                cm = train(corpus, E, book, chk, D, seed=seed, params={"band": band}, E_examples=Ex)
                 saved = Path(save) if save else default_model_dir(store.path, run_id)
-                save_model(cm, saved, {
-                    "codebook_name": getattr(cb, "name", None),
-                    "seeds_digest": seed_set.digest(), "embedding_model_id": embedder.model_id,
-                    "run_id": run_id})
+                save_model(
+                    cm,
+                    saved,
+                    {
+                        "codebook_name": getattr(cb, "name", None),
+                        "seeds_digest": seed_set.digest(),
+                        "embedding_model_id": embedder.model_id,
+                        "run_id": run_id,
+                    },
+                )
             coded = apply(cm, corpus, E)
             _write_codings(store, run_id, corpus, coded, chk, seed_set)
             with store.transaction() as conn:
-                conn.execute("UPDATE runs SET params = ? WHERE id = ?",
-                             (json.dumps({**params, "model_dir": str(saved)}, sort_keys=True),
-                              run_id))
+                conn.execute(
+                    "UPDATE runs SET params = ? WHERE id = ?",
+                    (json.dumps({**params, "model_dir": str(saved)}, sort_keys=True), run_id),
+                )
             store.finish_run(run_id)
         except BaseException:
             store.finish_run(run_id, "failed")
             raise
     if out is not None:
         _write_table(coded, out)
-    result.update({
-        "n_seeds": len(chk.rows) if chk else cm.manifest.get("n_seeds"),
-        "n_coded": int(coded["id"].nunique()),
-        "n_needs_review": int(coded.loc[coded["status"] == "needs_review", "id"].nunique()),
-        "counts": coded.groupby("code").size().reindex(cm.codes, fill_value=0).to_dict(),
-        "model_dir": str(saved), "out": str(out) if out else None,
-        "seconds": round(time.perf_counter() - t0, 2),
-    })
+    result.update(
+        {
+            "n_seeds": len(chk.rows) if chk else cm.manifest.get("n_seeds"),
+            "n_coded": int(coded["id"].nunique()),
+            "n_needs_review": int(coded.loc[coded["status"] == "needs_review", "id"].nunique()),
+            "counts": coded.groupby("code").size().reindex(cm.codes, fill_value=0).to_dict(),
+            "model_dir": str(saved),
+            "out": str(out) if out else None,
+            "seconds": round(time.perf_counter() - t0, 2),
+        }
+    )
     return result
 
 
@@ -195,21 +254,31 @@ def _write_codings(store, run_id: str, corpus: Corpus, coded: pd.DataFrame, chk,
     now = now_iso()
     with store.transaction() as conn:
         if seed_set is not None:  # the human seeds, never overwriting a human coding
-            human = [(i, c, "human", "human", "coded", None, None, now)
-                     for i, c in zip(seed_set.pairs["id"], seed_set.pairs["code"])]
+            human = [
+                (i, c, "human", "human", "coded", None, None, now)
+                for i, c in zip(seed_set.pairs["id"], seed_set.pairs["code"])
+            ]
             conn.executemany(
                 "INSERT OR IGNORE INTO codings(response_id, code, coder, source, status, "
-                "confidence, run_id, created_at) VALUES (?,?,?,?,?,?,?,?)", human)
+                "confidence, run_id, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                human,
+            )
         ids = corpus.ids
         for i in range(0, len(ids), 900):
-            chunk = ids[i:i + 900]
-            conn.execute(f"DELETE FROM codings WHERE coder = ? AND source = 'machine' AND "
-                         f"response_id IN ({','.join('?' * len(chunk))})", [CODER, *chunk])
+            chunk = ids[i : i + 900]
+            conn.execute(
+                f"DELETE FROM codings WHERE coder = ? AND source = 'machine' AND "
+                f"response_id IN ({','.join('?' * len(chunk))})",
+                [CODER, *chunk],
+            )
         conn.executemany(
             "INSERT INTO codings(response_id, code, coder, source, status, confidence, run_id, "
             "created_at) VALUES (?,?,?,'machine',?,?,?,?)",
-            [(r.id, r.code, CODER, r.status, float(r.confidence), run_id, now)
-             for r in coded.itertuples(index=False)])
+            [
+                (r.id, r.code, CODER, r.status, float(r.confidence), run_id, now)
+                for r in coded.itertuples(index=False)
+            ],
+        )
 
 
 def _write_table(df: pd.DataFrame, out: str | os.PathLike) -> None:
@@ -225,12 +294,20 @@ def _write_table(df: pd.DataFrame, out: str | os.PathLike) -> None:
     os.replace(tmp, p)
 
 
-def next_batch(project: str | os.PathLike, responses: str | os.PathLike | None = None, *,
-               n: int = 20, out: str | os.PathLike | None = None,
-               codebook: str | os.PathLike | None = None, seeds: str | os.PathLike | None = None,
-               load: str | os.PathLike | None = None, model: str | None = None,
-               text: list[str] | None = None, id_col: str | None = None,
-               question: str | None = None) -> pd.DataFrame:
+def next_batch(
+    project: str | os.PathLike,
+    responses: str | os.PathLike | None = None,
+    *,
+    n: int = 20,
+    out: str | os.PathLike | None = None,
+    codebook: str | os.PathLike | None = None,
+    seeds: str | os.PathLike | None = None,
+    load: str | os.PathLike | None = None,
+    model: str | None = None,
+    text: list[str] | None = None,
+    id_col: str | None = None,
+    question: str | None = None,
+) -> pd.DataFrame:
     """The ``n`` uncoded responses whose human coding would help the coder most, as a sheet.
 
     The model is ``load`` or the latest ``autocode code`` run's saved coder; without one the
@@ -249,15 +326,20 @@ def next_batch(project: str | os.PathLike, responses: str | os.PathLike | None =
         book = BookInfo.from_codebook(cb)
         embedder = embedder_for(model)
         E, D, Ex = _embed(corpus, book, embedder, store)
-        done = {r[0] for r in store.conn.execute(
-            "SELECT DISTINCT response_id FROM codings WHERE source = 'human'")}
+        done = {
+            r[0]
+            for r in store.conn.execute(
+                "SELECT DISTINCT response_id FROM codings WHERE source = 'human'"
+            )
+        }
         seed_set = read_seeds(seeds) if seeds is not None else None
         if seed_set is not None:
             done |= set(seed_set.ids)
         if load is None:  # the latest `autocode code` run that saved a coder
             for (params,) in store.conn.execute(
-                    "SELECT params FROM runs WHERE stage = 'code' AND status = 'done' "
-                    "ORDER BY rowid DESC"):
+                "SELECT params FROM runs WHERE stage = 'code' AND status = 'done' "
+                "ORDER BY rowid DESC"
+            ):
                 folder = json.loads(params).get("model_dir")
                 if folder and Path(folder).exists():
                     load = folder
@@ -272,9 +354,13 @@ def next_batch(project: str | os.PathLike, responses: str | os.PathLike | None =
         P = cm.proba(corpus.take(todo), E[todo])
         u = active.uncertainty(P, cm.estimator.thresholds_ if cm.multilabel else None)
     pick = todo[active.select(E[todo], u, n)] if len(todo) else todo
-    sheet = pd.DataFrame({"id": [corpus.ids[i] for i in pick],
-                          "question": [corpus.questions[i] for i in pick],
-                          "text": [corpus.texts[i] for i in pick]})
+    sheet = pd.DataFrame(
+        {
+            "id": [corpus.ids[i] for i in pick],
+            "question": [corpus.questions[i] for i in pick],
+            "text": [corpus.texts[i] for i in pick],
+        }
+    )
     for name in book.names:
         sheet[name] = ""
     if out is not None:

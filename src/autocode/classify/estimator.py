@@ -104,9 +104,14 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"class_weight must be 'balanced', None or a dict, got {self.class_weight!r}"
             )
-        if not (isinstance(self.threshold_cv, (int, np.integer)) and self.threshold_cv >= 0
-                and self.threshold_cv != 1):
-            raise ValueError(f"threshold_cv must be 0 or an integer >= 2, got {self.threshold_cv!r}")
+        if not (
+            isinstance(self.threshold_cv, (int, np.integer))
+            and self.threshold_cv >= 0
+            and self.threshold_cv != 1
+        ):
+            raise ValueError(
+                f"threshold_cv must be 0 or an integer >= 2, got {self.threshold_cv!r}"
+            )
         if self.refit not in ("full", "average"):
             raise ValueError(f"refit must be 'full' or 'average', got {self.refit!r}")
         if self.min_codes not in (0, 1):
@@ -116,8 +121,10 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         cw = self.class_weight
         if cw == "balanced" and y is not None and self.balance_power != 1.0:
             n, npos = len(y), float(np.sum(y))
-            cw = {0: (n / (2 * (n - npos))) ** self.balance_power,
-                  1: (n / (2 * npos)) ** self.balance_power}
+            cw = {
+                0: (n / (2 * (n - npos))) ** self.balance_power,
+                1: (n / (2 * npos)) ** self.balance_power,
+            }
         return LogisticRegression(
             C=float(self.C),
             class_weight=cw,

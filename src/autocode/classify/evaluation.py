@@ -36,9 +36,18 @@ def _coef(c) -> dict:
     return d
 
 
-def evaluate(corpus: Corpus, E: np.ndarray, book: BookInfo, chk: SeedCheck, D: np.ndarray,
-             seed: int = 0, folds: int = 5, params: dict | None = None,
-             E_examples: np.ndarray | None = None, progress=None) -> dict:
+def evaluate(
+    corpus: Corpus,
+    E: np.ndarray,
+    book: BookInfo,
+    chk: SeedCheck,
+    D: np.ndarray,
+    seed: int = 0,
+    folds: int = 5,
+    params: dict | None = None,
+    E_examples: np.ndarray | None = None,
+    progress=None,
+) -> dict:
     """Cross-validated per-code kappa, precision, recall (with CIs) and overall agreement."""
     from ..agree import agree_labels, agree_matrices
 
@@ -63,15 +72,22 @@ def evaluate(corpus: Corpus, E: np.ndarray, book: BookInfo, chk: SeedCheck, D: n
         prec = wilson(tp, int(a.sum()))
         rec = wilson(tp, int(y.sum()))
         kap = res.per_code[name].coefficients["cohen_kappa"]
-        per_code.append({
-            "code": name, "seeds": int(y.sum()), "machine": int(a.sum()),
-            "kappa": _coef(kap),
-            "precision": {"value": prec[0], "ci_low": prec[1], "ci_high": prec[2]},
-            "recall": {"value": rec[0], "ci_low": rec[1], "ci_high": rec[2]},
-            "too_few_seeds": bool(y.sum() < MIN_SEEDS_WARN),
-        })
-    enough = [r["kappa"]["value"] for r in per_code
-              if not r["too_few_seeds"] and r["kappa"]["value"] is not None]
+        per_code.append(
+            {
+                "code": name,
+                "seeds": int(y.sum()),
+                "machine": int(a.sum()),
+                "kappa": _coef(kap),
+                "precision": {"value": prec[0], "ci_low": prec[1], "ci_high": prec[2]},
+                "recall": {"value": rec[0], "ci_low": rec[1], "ci_high": rec[2]},
+                "too_few_seeds": bool(y.sum() < MIN_SEEDS_WARN),
+            }
+        )
+    enough = [
+        r["kappa"]["value"]
+        for r in per_code
+        if not r["too_few_seeds"] and r["kappa"]["value"] is not None
+    ]
     overall = {
         "pooled_kappa": _coef(res.overall["pooled"]["cohen_kappa"]),
         "macro_kappa": float(np.mean(enough)) if enough else None,
@@ -83,6 +99,14 @@ def evaluate(corpus: Corpus, E: np.ndarray, book: BookInfo, chk: SeedCheck, D: n
         overall["kappa"] = _coef(single.overall["cohen_kappa"])
     tp, npred, npos = int((chk.Y & A).sum()), int(A.sum()), int(chk.Y.sum())
     overall["micro_f1"] = 2 * tp / (npred + npos) if npred + npos else None
-    return {"folds": folds, "n_seeds": n, "overall": overall, "per_code": per_code,
-            "warnings": [f"code {r['code']!r}: only {r['seeds']} seed(s), too few to estimate "
-                         "its agreement" for r in per_code if r["too_few_seeds"]]}
+    return {
+        "folds": folds,
+        "n_seeds": n,
+        "overall": overall,
+        "per_code": per_code,
+        "warnings": [
+            f"code {r['code']!r}: only {r['seeds']} seed(s), too few to estimate its agreement"
+            for r in per_code
+            if r["too_few_seeds"]
+        ],
+    }

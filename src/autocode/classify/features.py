@@ -48,14 +48,29 @@ class ResponseFeaturizer:
     def _vectorizers(self):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        w = TfidfVectorizer(ngram_range=(1, 2), min_df=self.min_df, sublinear_tf=True,
-                            lowercase=True, token_pattern=r"(?u)\b\w+\b")
-        c = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=max(2, self.min_df),
-                            sublinear_tf=True, lowercase=True)
+        w = TfidfVectorizer(
+            ngram_range=(1, 2),
+            min_df=self.min_df,
+            sublinear_tf=True,
+            lowercase=True,
+            token_pattern=r"(?u)\b\w+\b",
+        )
+        c = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(2, 5),
+            min_df=max(2, self.min_df),
+            sublinear_tf=True,
+            lowercase=True,
+        )
         return w, c
 
-    def fit(self, texts: Sequence[str], questions: Sequence[str], E: np.ndarray,
-            D: np.ndarray | None = None) -> ResponseFeaturizer:
+    def fit(
+        self,
+        texts: Sequence[str],
+        questions: Sequence[str],
+        E: np.ndarray,
+        D: np.ndarray | None = None,
+    ) -> ResponseFeaturizer:
         """Learn vocabularies and the question list from the seeds."""
         texts = list(texts)
         self.word_, self.char_ = self._vectorizers()
@@ -70,8 +85,9 @@ class ResponseFeaturizer:
     def fit_transform(self, texts, questions, E, D=None) -> sparse.csr_matrix:
         return self.fit(texts, questions, E, D).transform(texts, questions, E)
 
-    def transform(self, texts: Sequence[str], questions: Sequence[str],
-                  E: np.ndarray) -> sparse.csr_matrix:
+    def transform(
+        self, texts: Sequence[str], questions: Sequence[str], E: np.ndarray
+    ) -> sparse.csr_matrix:
         texts = list(texts)
         blocks = []
         E = np.asarray(E, dtype=np.float64)
@@ -85,10 +101,14 @@ class ResponseFeaturizer:
             qi = {q: i for i, q in enumerate(self.questions_)}
             rows = [i for i, q in enumerate(questions) if q in qi]
             cols = [qi[questions[i]] for i in rows]
-            blocks.append(sparse.csr_matrix(
-                (np.full(len(rows), float(self.question)), (rows, cols)),
-                shape=(len(texts), len(self.questions_))))
+            blocks.append(
+                sparse.csr_matrix(
+                    (np.full(len(rows), float(self.question)), (rows, cols)),
+                    shape=(len(texts), len(self.questions_)),
+                )
+            )
         if self.definitions and self.definitions_ is not None:
-            blocks.append(sparse.csr_matrix((E @ self.definitions_.T.astype(np.float64))
-                                            * self.definitions))
+            blocks.append(
+                sparse.csr_matrix((E @ self.definitions_.T.astype(np.float64)) * self.definitions)
+            )
         return sparse.hstack(blocks, format="csr")

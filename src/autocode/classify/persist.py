@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +28,19 @@ from .pipeline import CodingModel
 
 FORMAT = "autocode-classifier/1"
 _FZ_PARAMS = ("emb", "word", "char", "question", "definitions", "min_df")
-_EST_PARAMS = ("C", "class_weight", "threshold_cv", "min_codes", "max_iter", "tol", "threshold_prior",
-               "calibrate", "balance_power", "refit", "random_state")
+_EST_PARAMS = (
+    "C",
+    "class_weight",
+    "threshold_cv",
+    "min_codes",
+    "max_iter",
+    "tol",
+    "threshold_prior",
+    "calibrate",
+    "balance_power",
+    "refit",
+    "random_state",
+)
 
 
 def _vocab(vec) -> list[str] | None:
@@ -48,8 +59,11 @@ def save_model(model: CodingModel, folder: str | os.PathLike, info: dict) -> Pat
     d = Path(folder)
     d.mkdir(parents=True, exist_ok=True)
     fz, est = model.featurizer, model.estimator
-    arrays = {"coef": est.coef_, "intercept": np.atleast_1d(est.intercept_),
-              "classes": np.asarray(est.classes_, dtype=np.int64)}
+    arrays = {
+        "coef": est.coef_,
+        "intercept": np.atleast_1d(est.intercept_),
+        "classes": np.asarray(est.classes_, dtype=np.int64),
+    }
     if est.multilabel_:
         arrays.update(thresholds=est.thresholds_, calib=est.calib_)
     if fz.definitions_ is not None:
@@ -60,16 +74,21 @@ def save_model(model: CodingModel, folder: str | os.PathLike, info: dict) -> Pat
             arrays[f"{name}_idf"] = vec.idf_
     manifest = {
         "format": FORMAT,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "codes": model.codes,
         "multilabel": model.multilabel,
         "band": model.band,
         "package_versions": package_versions(),
-        "featurizer": {"params": {k: getattr(fz, k) for k in _FZ_PARAMS},
-                       "questions": fz.questions_,
-                       "word_vocabulary": _vocab(fz.word_), "char_vocabulary": _vocab(fz.char_)},
-        "estimator": {"params": {k: getattr(est, k) for k in _EST_PARAMS},
-                      "n_features_in": int(est.n_features_in_)},
+        "featurizer": {
+            "params": {k: getattr(fz, k) for k in _FZ_PARAMS},
+            "questions": fz.questions_,
+            "word_vocabulary": _vocab(fz.word_),
+            "char_vocabulary": _vocab(fz.char_),
+        },
+        "estimator": {
+            "params": {k: getattr(est, k) for k in _EST_PARAMS},
+            "n_features_in": int(est.n_features_in_),
+        },
         **model.manifest,
         **info,
     }
@@ -87,29 +106,40 @@ def read_manifest(folder: str | os.PathLike) -> dict:
     try:
         manifest = json.loads((d / "manifest.json").read_text())
     except FileNotFoundError:
-        raise ModelError(f"{d} holds no saved coder (manifest.json missing)",
-                         "pass a folder written by `autocode code --save`") from None
+        raise ModelError(
+            f"{d} holds no saved coder (manifest.json missing)",
+            "pass a folder written by `autocode code --save`",
+        ) from None
     except (OSError, ValueError) as e:
         raise ModelError(f"{d}/manifest.json is unreadable ({e})") from None
     if manifest.get("format") != FORMAT:
-        raise ModelError(f"{d} was saved in format {manifest.get('format')!r}, not {FORMAT}",
-                         "retrain with this version of autocode")
+        raise ModelError(
+            f"{d} was saved in format {manifest.get('format')!r}, not {FORMAT}",
+            "retrain with this version of autocode",
+        )
     return manifest
 
 
-def load_model(folder: str | os.PathLike, codebook_digest: str | None = None,
-               embedding_model_id: str | None = None) -> CodingModel:
+def load_model(
+    folder: str | os.PathLike,
+    codebook_digest: str | None = None,
+    embedding_model_id: str | None = None,
+) -> CodingModel:
     """Load a saved coder, refusing one trained for another codebook or embedding model."""
     d = Path(folder)
     m = read_manifest(d)
     if codebook_digest is not None and m.get("codebook_digest") != codebook_digest:
-        raise ModelError(f"the saved coder in {d} was trained with a different codebook "
-                         f"(version {m.get('codebook_version', '?')})",
-                         "retrain it with `autocode code --seeds ...` for the current codebook")
+        raise ModelError(
+            f"the saved coder in {d} was trained with a different codebook "
+            f"(version {m.get('codebook_version', '?')})",
+            "retrain it with `autocode code --seeds ...` for the current codebook",
+        )
     if embedding_model_id is not None and m.get("embedding_model_id") != embedding_model_id:
-        raise ModelError(f"the saved coder in {d} uses the embedding model "
-                         f"{m.get('embedding_model_id')!r}, not {embedding_model_id!r}",
-                         "pass the same --model it was trained with, or retrain")
+        raise ModelError(
+            f"the saved coder in {d} uses the embedding model "
+            f"{m.get('embedding_model_id')!r}, not {embedding_model_id!r}",
+            "pass the same --model it was trained with, or retrain",
+        )
     try:
         with np.load(d / "weights.npz", allow_pickle=False) as z:
             arr = {k: z[k] for k in z.files}
@@ -134,5 +164,11 @@ def load_model(folder: str | os.PathLike, codebook_digest: str | None = None,
     if est.multilabel_:
         est.thresholds_, est.calib_ = arr["thresholds"], arr["calib"]
     keep = ("params", "seed", "codebook_digest", "n_seeds")
-    return CodingModel(fz, est, list(m["codes"]), bool(m["multilabel"]), float(m["band"]),
-                       {k: m[k] for k in keep if k in m})
+    return CodingModel(
+        fz,
+        est,
+        list(m["codes"]),
+        bool(m["multilabel"]),
+        float(m["band"]),
+        {k: m[k] for k in keep if k in m},
+    )

@@ -27,8 +27,16 @@ from .estimator import SeededCoder
 from .features import ResponseFeaturizer
 from .seeds import Seeds
 
-DEFAULTS = {"C": 4.0, "tol": 1e-4, "balance_power": 1.0, "refit": "full", "threshold_cv": 3, "threshold_prior": 10.0, "definition_seeds": 1,
-            "band": 0.5}
+DEFAULTS = {
+    "C": 4.0,
+    "tol": 1e-4,
+    "balance_power": 1.0,
+    "refit": "full",
+    "threshold_cv": 3,
+    "threshold_prior": 10.0,
+    "definition_seeds": 1,
+    "band": 0.5,
+}
 MIN_SEEDS_WARN = 10  # positive seeds below which a code's CV estimate is flagged
 
 
@@ -58,8 +66,9 @@ class BookInfo:
             doc.append([c.name, definition, sorted(ex)])
         if len(set(names)) != len(names):
             dup = next(n for n in names if names.count(n) > 1)
-            raise InputError(f"the codebook has the code {dup!r} twice",
-                             "give every code a unique name")
+            raise InputError(
+                f"the codebook has the code {dup!r} twice", "give every code a unique name"
+            )
         exclusive = bool(getattr(cb, "exclusive", False))
         digest = hashlib.sha256(json.dumps([doc, exclusive]).encode()).hexdigest()
         return cls(names, texts, examples, exclusive, digest)
@@ -81,15 +90,20 @@ class Corpus:
             raise InputError("there are no responses to code", "load a survey export first")
         d = df.assign(id=df["id"].astype(str))
         if d["id"].duplicated().any():
-            raise InputError(f"response id {d['id'][d['id'].duplicated()].iloc[0]!r} "
-                             "appears twice", "response ids must be unique")
+            raise InputError(
+                f"response id {d['id'][d['id'].duplicated()].iloc[0]!r} appears twice",
+                "response ids must be unique",
+            )
         d = d.iloc[sorted(range(len(d)), key=lambda i: natural_key(d["id"].iloc[i]))]
         q = d["question"].astype(str) if "question" in d else pd.Series([""] * len(d))
         return cls(d["id"].tolist(), d["text"].astype(str).tolist(), q.tolist())
 
     def take(self, idx) -> Corpus:
-        return Corpus([self.ids[i] for i in idx], [self.texts[i] for i in idx],
-                      [self.questions[i] for i in idx])
+        return Corpus(
+            [self.ids[i] for i in idx],
+            [self.texts[i] for i in idx],
+            [self.questions[i] for i in idx],
+        )
 
 
 @dataclass
@@ -104,18 +118,24 @@ class SeedCheck:
 def check_seeds(corpus: Corpus, book: BookInfo, seeds: Seeds) -> SeedCheck:
     """Validate the seeds against the codebook and responses (:class:`InputError` if bad)."""
     if not seeds.ids:
-        raise InputError("the seed file has no coded responses",
-                         "code some responses by hand (`autocode next --out sheet.csv`)")
+        raise InputError(
+            "the seed file has no coded responses",
+            "code some responses by hand (`autocode next --out sheet.csv`)",
+        )
     unknown = sorted(set(seeds.pairs["code"]) - set(book.names))
     if unknown:
         shown = ", ".join(repr(u) for u in unknown[:5])
-        raise InputError(f"the seeds use {len(unknown)} code(s) not in the codebook: {shown}",
-                         "fix the code names or add the codes to the codebook")
+        raise InputError(
+            f"the seeds use {len(unknown)} code(s) not in the codebook: {shown}",
+            "fix the code names or add the codes to the codebook",
+        )
     pos = {i: r for r, i in enumerate(corpus.ids)}
     missing = [i for i in seeds.ids if i not in pos]
     if missing:
-        raise InputError(f"{len(missing)} seed id(s) are not among the responses "
-                         f"(e.g. {missing[0]!r})", "check that seeds and responses use the same ids")
+        raise InputError(
+            f"{len(missing)} seed id(s) are not among the responses (e.g. {missing[0]!r})",
+            "check that seeds and responses use the same ids",
+        )
     rows = np.array(sorted(pos[i] for i in seeds.ids))
     Y = seeds.matrix([corpus.ids[r] for r in rows], book.names)
     warnings = []
@@ -123,28 +143,38 @@ def check_seeds(corpus: Corpus, book: BookInfo, seeds: Seeds) -> SeedCheck:
     if book.exclusive:
         multi = int((Y.sum(1) > 1).sum())
         if multi:
-            raise InputError(f"the codebook's codes are mutually exclusive but {multi} seed "
-                             "response(s) have more than one code", "give each response one code")
+            raise InputError(
+                f"the codebook's codes are mutually exclusive but {multi} seed "
+                "response(s) have more than one code",
+                "give each response one code",
+            )
         none = Y.sum(1) == 0
         if none.any():  # one code per response: a response coded with none teaches nothing
-            warnings.append(f"{int(none.sum())} seed response(s) have no code and were left "
-                            "out (the codebook's codes are mutually exclusive)")
+            warnings.append(
+                f"{int(none.sum())} seed response(s) have no code and were left "
+                "out (the codebook's codes are mutually exclusive)"
+            )
             rows, Y = rows[~none], Y[~none]
             npos = Y.sum(0)
         if len(rows) < 2 or (npos > 0).sum() < 2:
-            raise InputError("the seeds use fewer than two codes",
-                             "code responses with at least two different codes")
+            raise InputError(
+                "the seeds use fewer than two codes",
+                "code responses with at least two different codes",
+            )
     for j, name in enumerate(book.names):
         has_prior = bool(book.texts[j].strip(". ") != name or book.examples[j])
         if not book.exclusive and npos[j] == len(rows):
-            raise InputError(f"every seed response has the code {name!r} (one class only)",
-                             "add seed responses without it")
+            raise InputError(
+                f"every seed response has the code {name!r} (one class only)",
+                "add seed responses without it",
+            )
         if npos[j] == 0:
             what = "its definition" if has_prior else "its name (it has no definition)"
             warnings.append(f"code {name!r} has no seeds: coded from {what} only")
         elif npos[j] < MIN_SEEDS_WARN:
-            warnings.append(f"code {name!r} has only {int(npos[j])} seed(s): too few to "
-                            "estimate its agreement")
+            warnings.append(
+                f"code {name!r} has only {int(npos[j])} seed(s): too few to estimate its agreement"
+            )
     return SeedCheck(rows, Y, warnings)
 
 
@@ -203,8 +233,15 @@ def _logit(p) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def _design(corpus: Corpus, E: np.ndarray, book: BookInfo, chk: SeedCheck, D: np.ndarray,
-            definition_seeds: int, E_examples: np.ndarray | None):
+def _design(
+    corpus: Corpus,
+    E: np.ndarray,
+    book: BookInfo,
+    chk: SeedCheck,
+    D: np.ndarray,
+    definition_seeds: int,
+    E_examples: np.ndarray | None,
+):
     """Training rows: the human seeds, plus each code's definition (and examples) as positives."""
     texts = [corpus.texts[i] for i in chk.rows]
     questions = [corpus.questions[i] for i in chk.rows]
@@ -230,24 +267,42 @@ def example_texts(book: BookInfo) -> list[str]:
     return [t for exs in book.examples for _, t in exs if t]
 
 
-def train(corpus: Corpus, E: np.ndarray, book: BookInfo, chk: SeedCheck, D: np.ndarray,
-          seed: int = 0, params: dict | None = None,
-          E_examples: np.ndarray | None = None) -> CodingModel:
+def train(
+    corpus: Corpus,
+    E: np.ndarray,
+    book: BookInfo,
+    chk: SeedCheck,
+    D: np.ndarray,
+    seed: int = 0,
+    params: dict | None = None,
+    E_examples: np.ndarray | None = None,
+) -> CodingModel:
     """Fit the featurizer and the seeded coder on the seeds (+ codebook priors)."""
     prm = {**DEFAULTS, **(params or {})}
-    texts, questions, Es, Y = _design(corpus, E, book, chk, D, int(prm["definition_seeds"]),
-                                      E_examples)
+    texts, questions, Es, Y = _design(
+        corpus, E, book, chk, D, int(prm["definition_seeds"]), E_examples
+    )
     fz = ResponseFeaturizer().fit(texts, questions, Es, D)
     X = fz.transform(texts, questions, Es)
-    est = SeededCoder(C=prm["C"], tol=prm["tol"], balance_power=prm["balance_power"],
-                      refit=prm["refit"],
-                      threshold_cv=int(prm["threshold_cv"]),
-                      threshold_prior=prm["threshold_prior"], random_state=seed)
+    est = SeededCoder(
+        C=prm["C"],
+        tol=prm["tol"],
+        balance_power=prm["balance_power"],
+        refit=prm["refit"],
+        threshold_cv=int(prm["threshold_cv"]),
+        threshold_prior=prm["threshold_prior"],
+        random_state=seed,
+    )
     multilabel = not book.exclusive
     est.fit(X, Y if multilabel else Y.argmax(1))
-    return CodingModel(fz, est, list(book.names), multilabel, float(prm["band"]),
-                       {"params": prm, "seed": seed, "codebook_digest": book.digest,
-                        "n_seeds": int(len(chk.rows))})
+    return CodingModel(
+        fz,
+        est,
+        list(book.names),
+        multilabel,
+        float(prm["band"]),
+        {"params": prm, "seed": seed, "codebook_digest": book.digest, "n_seeds": len(chk.rows)},
+    )
 
 
 def apply(model: CodingModel, corpus: Corpus, E: np.ndarray) -> pd.DataFrame:
@@ -255,10 +310,12 @@ def apply(model: CodingModel, corpus: Corpus, E: np.ndarray) -> pd.DataFrame:
     P = model.proba(corpus, E)
     A, review = model.decide(P)
     r, c = np.nonzero(A)
-    return pd.DataFrame({
-        "id": [corpus.ids[i] for i in r],
-        "question": [corpus.questions[i] for i in r],
-        "code": [model.codes[j] for j in c],
-        "confidence": np.round(P[r, c], 4),
-        "status": np.where(review[r], "needs_review", "coded"),
-    })
+    return pd.DataFrame(
+        {
+            "id": [corpus.ids[i] for i in r],
+            "question": [corpus.questions[i] for i in r],
+            "code": [model.codes[j] for j in c],
+            "confidence": np.round(P[r, c], 4),
+            "status": np.where(review[r], "needs_review", "coded"),
+        }
+    )

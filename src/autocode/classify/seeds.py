@@ -24,8 +24,17 @@ from ..errors import InputError
 
 _ID_NAMES = ("id", "response_id", "record_id", "respondent_id", "respondent", "unit")
 _CODE_NAMES = ("code", "codes", "label", "category")
-_IGNORED = ("question", "text", "response", "answer", "response_text", "coder", "rater",
-            "confidence", "status")
+_IGNORED = (
+    "question",
+    "text",
+    "response",
+    "answer",
+    "response_text",
+    "coder",
+    "rater",
+    "confidence",
+    "status",
+)
 _TRUE = {"1", "1.0", "true", "yes", "y", "x"}
 _FALSE = {"0", "0.0", "false", "no", "n"}
 
@@ -50,8 +59,10 @@ class Seeds:
 
     def digest(self) -> str:
         """sha256 of the seed set (sorted pairs and coded ids): recorded with every model."""
-        doc = {"ids": sorted(self.ids),
-               "pairs": sorted(map(list, zip(self.pairs["id"], self.pairs["code"])))}
+        doc = {
+            "ids": sorted(self.ids),
+            "pairs": sorted(map(list, zip(self.pairs["id"], self.pairs["code"]))),
+        }
         return hashlib.sha256(json.dumps(doc).encode()).hexdigest()
 
 
@@ -65,8 +76,10 @@ def read_seeds(path: str | os.PathLike) -> Seeds:
     lower = {c.lower().strip(): c for c in cols}
     idc = next((lower[n] for n in _ID_NAMES if n in lower), None)
     if idc is None:
-        raise InputError(f"{p.name} has no id column (columns: {', '.join(cols)})",
-                         "name the response id column 'id'")
+        raise InputError(
+            f"{p.name} has no id column (columns: {', '.join(cols)})",
+            "name the response id column 'id'",
+        )
     df[idc] = df[idc].astype(str).str.strip()
     if (df[idc] == "").any():
         raise InputError(f"{p.name}: some rows have an empty id", "every row needs a response id")
@@ -78,8 +91,10 @@ def read_seeds(path: str | os.PathLike) -> Seeds:
         return Seeds(pairs, sorted(set(df[idc])), str(p))
     value_cols = [c for c in cols if c != idc and c.lower().strip() not in _IGNORED]
     if not value_cols:
-        raise InputError(f"{p.name} has an id column but no codes",
-                         "add a 'code' column (long) or one 0/1 column per code (wide)")
+        raise InputError(
+            f"{p.name} has an id column but no codes",
+            "add a 'code' column (long) or one 0/1 column per code (wide)",
+        )
     vals = df[value_cols].apply(lambda s: s.astype(str).str.strip().str.lower())
     bad = ~vals.isin(_TRUE | _FALSE | {""})
     if bad.any().any():
@@ -87,10 +102,14 @@ def read_seeds(path: str | os.PathLike) -> Seeds:
         raise InputError(
             f"{p.name} looks wide (one column per code) but column {c!r} has a value "
             f"other than 0/1 ({df.loc[bad[c], c].iloc[0]!r})",
-            "use 0/1 (or blank) in every code column, or a long file with id,code")
+            "use 0/1 (or blank) in every code column, or a long file with id,code",
+        )
     if df[idc].duplicated().any():
-        raise InputError(f"{p.name}: response id {df[idc][df[idc].duplicated()].iloc[0]!r} "
-                         "appears on more than one row", "a wide file needs one row per response")
+        raise InputError(
+            f"{p.name}: response id {df[idc][df[idc].duplicated()].iloc[0]!r} "
+            "appears on more than one row",
+            "a wide file needs one row per response",
+        )
     coded = (vals != "").any(axis=1).to_numpy()
     on = vals.isin(_TRUE).to_numpy()
     rows = [(df[idc].iloc[r], value_cols[j]) for r, j in zip(*np.nonzero(on)) if coded[r]]

@@ -3,53 +3,100 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from .common import DEFAULT_PROJECT, JsonOpt, console, print_json
 
-_Text = Annotated[Optional[list[str]], typer.Option(
-    "--text", help="Open-ended column(s) of RESPONSES (detected when left out).")]
-_Id = Annotated[Optional[str], typer.Option("--id", help="Respondent id column of RESPONSES.")]
-_Question = Annotated[Optional[str], typer.Option(
-    "--question", help="Question column of a long RESPONSES file.")]
-_Codebook = Annotated[Optional[Path], typer.Option(
-    "--codebook", "-c", help="Codebook (YAML, .qdc or CSV); default: the project's current one.")]
-_Model = Annotated[Optional[str], typer.Option(
-    "--model", help="Embedding model: a local sentence-transformers folder "
-    "(default: the bundled all-MiniLM-L6-v2); `hash` = fast fake for dry runs.")]
+_Text = Annotated[
+    list[str] | None,
+    typer.Option("--text", help="Open-ended column(s) of RESPONSES (detected when left out)."),
+]
+_Id = Annotated[str | None, typer.Option("--id", help="Respondent id column of RESPONSES.")]
+_Question = Annotated[
+    str | None, typer.Option("--question", help="Question column of a long RESPONSES file.")
+]
+_Codebook = Annotated[
+    Path | None,
+    typer.Option(
+        "--codebook", "-c", help="Codebook (YAML, .qdc or CSV); default: the project's current one."
+    ),
+]
+_Model = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="Embedding model: a local sentence-transformers folder "
+        "(default: the bundled all-MiniLM-L6-v2); `hash` = fast fake for dry runs.",
+    ),
+]
 _Project = Annotated[Path, typer.Option("--project", "-p", help="Project file (SQLite).")]
 
 
 def code_cmd(
-    responses: Annotated[Optional[Path], typer.Argument(
-        help="Survey export (CSV/TSV/XLSX/SPSS); default: the project's responses.",
-        show_default=False)] = None,
+    responses: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Survey export (CSV/TSV/XLSX/SPSS); default: the project's responses.",
+            show_default=False,
+        ),
+    ] = None,
     codebook: _Codebook = None,
-    seeds: Annotated[Optional[Path], typer.Option(
-        "--seeds", "-s", help="Human codings to learn from: long (id,code) or wide "
-        "(id + one 0/1 column per code, e.g. a sheet from `autocode next`).")] = None,
+    seeds: Annotated[
+        Path | None,
+        typer.Option(
+            "--seeds",
+            "-s",
+            help="Human codings to learn from: long (id,code) or wide "
+            "(id + one 0/1 column per code, e.g. a sheet from `autocode next`).",
+        ),
+    ] = None,
     project: _Project = DEFAULT_PROJECT,
-    out: Annotated[Optional[Path], typer.Option(
-        "--out", "-o", help="Write the machine codings (id, question, code, confidence, "
-        "status) as CSV or XLSX.")] = None,
-    evaluate: Annotated[bool, typer.Option(
-        "--evaluate", help="Only estimate agreement with the human seeds by cross-validation "
-        "(kappa, precision, recall with 95% CIs); apply nothing.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the machine codings (id, question, code, confidence, "
+            "status) as CSV or XLSX.",
+        ),
+    ] = None,
+    evaluate: Annotated[
+        bool,
+        typer.Option(
+            "--evaluate",
+            help="Only estimate agreement with the human seeds by cross-validation "
+            "(kappa, precision, recall with 95% CIs); apply nothing.",
+        ),
+    ] = False,
     folds: Annotated[int, typer.Option("--folds", help="Folds for --evaluate.")] = 5,
-    band: Annotated[float, typer.Option(
-        "--band", help="Uncertain band in log-odds: a response with a code this close to its "
-        "threshold (or, single-label, two codes this close) is marked needs_review; 0 = "
-        "never.")] = 0.5,
+    band: Annotated[
+        float,
+        typer.Option(
+            "--band",
+            help="Uncertain band in log-odds: a response with a code this close to its "
+            "threshold (or, single-label, two codes this close) is marked needs_review; 0 = "
+            "never.",
+        ),
+    ] = 0.5,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (recorded).")] = 0,
     model: _Model = None,
-    save: Annotated[Optional[Path], typer.Option(
-        "--save", help="Folder for the trained coder (default: models/<run> beside the "
-        "project).")] = None,
-    load: Annotated[Optional[Path], typer.Option(
-        "--load", help="Apply a saved coder instead of training (refused if the codebook "
-        "or embedding model differ).")] = None,
+    save: Annotated[
+        Path | None,
+        typer.Option(
+            "--save",
+            help="Folder for the trained coder (default: models/<run> beside the project).",
+        ),
+    ] = None,
+    load: Annotated[
+        Path | None,
+        typer.Option(
+            "--load",
+            help="Apply a saved coder instead of training (refused if the codebook "
+            "or embedding model differ).",
+        ),
+    ] = None,
     text: _Text = None,
     id_col: _Id = None,
     question: _Question = None,
@@ -72,10 +119,24 @@ def code_cmd(
         def progress(what: str, done: int, total: int) -> None:
             status.update(f"{what} {done}/{total}")
 
-        res = code(project, responses, codebook=codebook, seeds=seeds, out=out,
-                   evaluate=evaluate, seed=seed, model=model, save=save, load=load,
-                   folds=folds, band=band, text=text, id_col=id_col, question=question,
-                   progress=None if as_json else progress)
+        res = code(
+            project,
+            responses,
+            codebook=codebook,
+            seeds=seeds,
+            out=out,
+            evaluate=evaluate,
+            seed=seed,
+            model=model,
+            save=save,
+            load=load,
+            folds=folds,
+            band=band,
+            text=text,
+            id_col=id_col,
+            question=question,
+            progress=None if as_json else progress,
+        )
     if as_json:
         print_json(res)
         return 0
@@ -102,56 +163,94 @@ def _render_evaluation(res: dict) -> None:
 
     ev = res["evaluation"]
     out = console()
-    t = Table(title=f"Expected agreement with the human coder ({ev['folds']}-fold CV on "
-              f"{ev['n_seeds']} seeds, run {res['run_id']})")
-    for col in ("code", "seeds", "machine", "kappa [95% CI]", "precision [95% CI]",
-                "recall [95% CI]", ""):
+    t = Table(
+        title=f"Expected agreement with the human coder ({ev['folds']}-fold CV on "
+        f"{ev['n_seeds']} seeds, run {res['run_id']})"
+    )
+    for col in (
+        "code",
+        "seeds",
+        "machine",
+        "kappa [95% CI]",
+        "precision [95% CI]",
+        "recall [95% CI]",
+        "",
+    ):
         t.add_column(col, justify="left" if col == "code" else "right")
     for r in ev["per_code"]:
-        t.add_row(r["code"], str(r["seeds"]), str(r["machine"]), _fmt(r["kappa"]),
-                  _fmt(r["precision"]), _fmt(r["recall"]), "too few seeds" if r["too_few_seeds"]
-                  else "")
+        t.add_row(
+            r["code"],
+            str(r["seeds"]),
+            str(r["machine"]),
+            _fmt(r["kappa"]),
+            _fmt(r["precision"]),
+            _fmt(r["recall"]),
+            "too few seeds" if r["too_few_seeds"] else "",
+        )
     out.print(t)
     o = ev["overall"]
     line = f"pooled kappa {_fmt(o['pooled_kappa'])}"
     if o.get("macro_kappa") is not None:
-        line += f"; mean per-code kappa {o['macro_kappa']:.2f} over {o['macro_kappa_codes']} " \
-                f"codes with >= 10 seeds"
+        line += (
+            f"; mean per-code kappa {o['macro_kappa']:.2f} over {o['macro_kappa_codes']} "
+            f"codes with >= 10 seeds"
+        )
     if o.get("kappa"):
         line += f"; kappa (one code per response) {_fmt(o['kappa'])}"
     out.print(line)
     few = sum(r["too_few_seeds"] for r in ev["per_code"])
     if few:
-        out.print(f"warning: {few} code(s) have fewer than 10 seeds: their estimates are too "
-                  "noisy to trust — code more responses with `autocode next`")
+        out.print(
+            f"warning: {few} code(s) have fewer than 10 seeds: their estimates are too "
+            "noisy to trust — code more responses with `autocode next`"
+        )
 
 
 def _render_coding(res: dict) -> None:
     out = console()
-    out.print(f"coded {res['n_coded']} of {res['n_responses']} responses from {res['n_seeds']} "
-              f"seeds (run {res['run_id']}, {res['seconds']} s); "
-              f"{res['n_needs_review']} need review")
+    out.print(
+        f"coded {res['n_coded']} of {res['n_responses']} responses from {res['n_seeds']} "
+        f"seeds (run {res['run_id']}, {res['seconds']} s); "
+        f"{res['n_needs_review']} need review"
+    )
     top = sorted(res["counts"].items(), key=lambda kv: -kv[1])
     for name, n in top[:15]:
         out.print(f"  {n:6d}  {name}")
     if len(top) > 15:
         out.print(f"  … {len(top) - 15} more codes")
-    out.print(f"model saved to {res['model_dir']}" + (f"; codings written to {res['out']}"
-                                                        if res["out"] else ""))
+    out.print(
+        f"model saved to {res['model_dir']}"
+        + (f"; codings written to {res['out']}" if res["out"] else "")
+    )
 
 
 def next_cmd(
-    responses: Annotated[Optional[Path], typer.Argument(
-        help="Survey export; default: the project's responses.", show_default=False)] = None,
+    responses: Annotated[
+        Path | None,
+        typer.Argument(help="Survey export; default: the project's responses.", show_default=False),
+    ] = None,
     n: Annotated[int, typer.Option("--n", "-n", help="How many responses to propose.")] = 20,
-    out: Annotated[Optional[Path], typer.Option(
-        "--out", "-o", help="Write a coding sheet (id, question, text, one empty 0/1 column "
-        "per code) as .csv or .xlsx; fill it in and pass it to `autocode code --seeds`.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write a coding sheet (id, question, text, one empty 0/1 column "
+            "per code) as .csv or .xlsx; fill it in and pass it to `autocode code --seeds`.",
+        ),
+    ] = None,
     codebook: _Codebook = None,
-    seeds: Annotated[Optional[Path], typer.Option(
-        "--seeds", "-s", help="Human codings so far (their responses are not proposed).")] = None,
-    load: Annotated[Optional[Path], typer.Option(
-        "--load", help="Saved coder to rank by (default: the latest `autocode code` run's).")
+    seeds: Annotated[
+        Path | None,
+        typer.Option(
+            "--seeds", "-s", help="Human codings so far (their responses are not proposed)."
+        ),
+    ] = None,
+    load: Annotated[
+        Path | None,
+        typer.Option(
+            "--load", help="Saved coder to rank by (default: the latest `autocode code` run's)."
+        ),
     ] = None,
     project: _Project = DEFAULT_PROJECT,
     model: _Model = None,
@@ -169,8 +268,19 @@ def next_cmd(
     """
     from ..classify.api import next_batch
 
-    sheet = next_batch(project, responses, n=n, out=out, codebook=codebook, seeds=seeds,
-                       load=load, model=model, text=text, id_col=id_col, question=question)
+    sheet = next_batch(
+        project,
+        responses,
+        n=n,
+        out=out,
+        codebook=codebook,
+        seeds=seeds,
+        load=load,
+        model=model,
+        text=text,
+        id_col=id_col,
+        question=question,
+    )
     if as_json:
         print_json(sheet[["id", "question", "text"]].to_dict(orient="records"))
         return 0
@@ -183,8 +293,10 @@ def next_cmd(
         t.add_row(str(r.id), str(r.question), str(r.text)[:200])
     console().print(t)
     if out:
-        console().print(f"coding sheet written to {out}: fill in 0/1 per code, then "
-                        f"`autocode code --seeds {out} ...`")
+        console().print(
+            f"coding sheet written to {out}: fill in 0/1 per code, then "
+            f"`autocode code --seeds {out} ...`"
+        )
     return 0
 
 
