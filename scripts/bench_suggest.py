@@ -119,8 +119,8 @@ def bench_autocode(src: Path, work: Path, codes, ids) -> dict:
     warm = run_child(exe, env)
     a = pd.read_csv(out, dtype=str, keep_default_na=False)
     lab = []
-    for st, sid in zip(a.status, a.suggestion_id):
-        lab.append(sid if sid else ("NONANSWER" if st == "non_answer" else "-1"))
+    for sid in a.suggestion_id:
+        lab.append(sid if sid else "-1")  # non-answer groups (N1..) count as clusters
     res = agreement(a.id.tolist(), lab, codes)
     # the non-answer group is a suggestion the researcher sees; count it as a cluster
     return {"cold": cold, "warm": warm, **res}

@@ -42,26 +42,29 @@ class ClusterParams:
 
 
 def adapt_params(n: int, min_cluster_size: int | None = None) -> ClusterParams:
-    """Parameters for ``n`` responses (20 → clusters of 3; 10k → ~14; 100k → ~45).
+    """Parameters for ``n`` responses (20 → clusters of 3; 10k → 12; 100k → 40).
+
+    Tuned on the NHS sets against the human codes (scripts/bench_suggest.py).
 
     Small surveys get little smoothing (a neighbour is a large share of the data); large
     ones get more, and larger minimum clusters so the list stays reviewable.
     """
+    small = n < 1000
     if min_cluster_size:
         mcs = min_cluster_size
-    elif n < 1000:
+    elif small:
         mcs = int(np.clip(round(n**0.5 / 3), 3, 8))
     else:
-        mcs = int(np.clip(round(n**0.5 / 7), 8, 60))
+        mcs = int(np.clip(round(n**0.5 / 8), 8, 60))
     return ClusterParams(
         n_neighbors=int(np.clip(n - 1, 1, 15)),
-        smooth_k=int(np.clip(n // 40, 2, 10)),
-        smooth_steps=1 if n < 1000 else 2,
+        smooth_k=int(np.clip(n // 40, 2, 10)) if small else 15,
+        smooth_steps=1 if small else 2,
         dims=int(np.clip(n - 2, 1, 10)),
         min_cluster_size=mcs,
-        min_samples=int(np.clip(mcs // 3, 2, 5)),
+        min_samples=int(np.clip(mcs // 3, 2, 5)) if small else 1,
         vote=0.3,
-        max_share=0.4 if n < 1000 else 0.0,
+        max_share=0.4 if small else 0.0,
     )
 
 

@@ -7,6 +7,7 @@ group into candidate themes. Pure: takes a DataFrame and a matrix, returns datac
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -40,6 +41,47 @@ class Theme:
 
 
 @dataclass
+class NonAnswerGroup:
+    """Non-answers of one kind for one question (kept out of clustering, shown as a group)."""
+
+    id: str
+    question: str
+    kind: str  # "no answer" | "nothing" | "don't know"
+    label: str
+    members: list[str]
+
+
+_KIND_LABELS = {
+    "no answer": "No answer given",
+    "nothing": "Nothing / none",
+    "don't know": "Don't know / not sure",
+}
+_NO_ANSWER = re.compile(
+    r"^(?:did not answer|didn'?t answer|no answer|no response|not answered|n ?/ ?a|n\.?a\.?|"
+    r"#n/a|not applicable|null|[-.?!x_*]+)$"
+)
+_DONT_KNOW = re.compile(
+    r"^(?:i )?(?:don'?t|do not|dont) know|dunno|idk|no idea|not sure|unsure|no opinion"
+)
+
+
+def non_answer_kind(text: str) -> str:
+    """Which kind of non-answer: "no answer", "don't know" or "nothing".
+
+    They mean different things in an analysis: "did not answer" is missing data, while
+    "nothing" to "what could we improve?" is often a positive verdict.
+    """
+    from ..io import normalise_answer
+
+    t = normalise_answer(text)
+    if _NO_ANSWER.match(t):
+        return "no answer"
+    if _DONT_KNOW.match(t):
+        return "don't know"
+    return "nothing"
+
+
+@dataclass
 class QuestionSummary:
     question: str
     n_responses: int
@@ -57,6 +99,7 @@ class SuggestResult:
     non_answers: dict[str, list[str]]  # question -> ids
     questions: list[QuestionSummary]
     seed: int
+    non_answer_groups: list[NonAnswerGroup] = field(default_factory=list)
 
     @property
     def n_responses(self) -> int:
@@ -99,10 +142,18 @@ def suggest(
     unassigned: dict[str, list[str]] = {}
     non_answers: dict[str, list[str]] = {}
     summaries: list[QuestionSummary] = []
+    groups: list[NonAnswerGroup] = []
     for q in qs:
         part = canonical_order(df[df["question"] == q])
         na = part["non_answer"].to_numpy(dtype=bool)
         non_answers[q] = part.loc[na, "id"].tolist()
+        kinds = [non_answer_kind(t) for t in part.loc[na, "text"]]
+        for kind in _KIND_LABELS:
+            m = [i for i, k in zip(non_answers[q], kinds) if k == kind]
+            if m:
+                groups.append(
+                    NonAnswerGroup(f"N{len(groups) + 1}", q, kind, _KIND_LABELS[kind], m)
+                )
         ans = part[~na].reset_index(drop=True)
         Xq = X[ans["_row"].to_numpy()] if len(ans) else np.zeros((0, X.shape[1]), np.float32)
         params = adapt_params(len(ans), min_cluster_size)
@@ -123,7 +174,7 @@ def suggest(
                 params=params.to_dict(),
             )
         )
-    return SuggestResult(suggestions, themes, unassigned, non_answers, summaries, seed)
+    return SuggestResult(suggestions, themes, unassigned, non_answers, summaries, seed, groups)
 
 
 def _one_question(

@@ -54,9 +54,10 @@ def render_result(con, run_id, result: SuggestResult, rs, info, quotes=2, out=No
             for th in result.themes:
                 if th.question == q.question:
                     con.print(f"    {th.id} {th.label}: {', '.join(th.suggestions)}")
-        na = result.non_answers.get(q.question, [])
-        if na:
-            con.print(f"  non-answers (kept out of clustering): {len(na)}")
+        groups = [g for g in result.non_answer_groups if g.question == q.question]
+        if groups:
+            parts = ", ".join(f"{g.id} {g.label} {len(g.members)}" for g in groups)
+            con.print(f"  non-answers (kept out of clustering): {parts}")
     con.print()
     hint = f"Review them: autocode review --project {project}" if project else ""
     if out:
@@ -80,9 +81,9 @@ def write_assignments(path: Path, rs, result: SuggestResult) -> None:
     for ids in result.unassigned.values():
         for m in ids:
             by_id[m] = ("unassigned", "", "", "", "")
-    for ids in result.non_answers.values():
-        for m in ids:
-            by_id[m] = ("non_answer", "", "", "", "")
+    for g in result.non_answer_groups:
+        for m in g.members:
+            by_id[m] = ("non_answer", g.id, g.label, "", "")
     df = rs.responses
     tmp = Path(str(path) + ".tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as f:

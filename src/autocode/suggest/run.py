@@ -144,6 +144,11 @@ def result_to_json(run_id: str, result: SuggestResult, model_id: str | None = No
         "themes": themes,
         "unassigned": [i for q in result.questions for i in result.unassigned[q.question]],
         "non_answers": [i for q in result.questions for i in result.non_answers[q.question]],
+        "non_answer_groups": [
+            {"id": g.id, "question": g.question, "kind": g.kind, "label": g.label,
+             "size": len(g.members), "members": g.members}
+            for g in result.non_answer_groups
+        ],
     }
 
 
