@@ -34,6 +34,9 @@ def test_json_document_has_the_documented_shape(capsys, tmp_path):
     assert {"id", "label", "suggestions", "question"} <= set(t)
     n = sum(len(x["members"]) for x in doc["suggestions"])
     assert n + len(doc["unassigned"]) + len(doc["non_answers"]) == doc["n_responses"]
+    groups = doc["non_answer_groups"]
+    assert sorted(m for g in groups for m in g["members"]) == sorted(doc["non_answers"])
+    assert {g["kind"] for g in groups} <= {"no answer", "nothing", "don't know"}
     assert (tmp_path / "autocode.db").exists()
 
 

@@ -155,3 +155,15 @@ def test_exemplars_are_central_and_diverse():
     picked = pick_exemplars(X, texts, k=3)
     assert len(picked) == 3
     assert len({texts[i] for i in picked}) == 3  # the duplicate is used once
+
+
+def test_non_answers_are_told_apart():
+    from autocode.suggest.core import non_answer_kind
+
+    assert non_answer_kind("Did not answer") == "no answer"
+    assert non_answer_kind("N/A") == "no answer"
+    assert non_answer_kind("-") == "no answer"
+    assert non_answer_kind("Nothing.") == "nothing"
+    assert non_answer_kind("No comment") == "nothing"
+    assert non_answer_kind("I don't know") == "don't know"
+    assert non_answer_kind("not sure") == "don't know"
