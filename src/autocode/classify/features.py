@@ -37,6 +37,7 @@ class ResponseFeaturizer:
         question: float = 1.0,
         definitions: float = 1.0,
         min_df: int = 1,
+        question_emb: float = 0.0,
     ):
         self.emb = emb
         self.word = word
@@ -44,6 +45,7 @@ class ResponseFeaturizer:
         self.question = question
         self.definitions = definitions
         self.min_df = min_df
+        self.question_emb = question_emb
 
     def _vectorizers(self):
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -105,6 +107,20 @@ class ResponseFeaturizer:
                 sparse.csr_matrix(
                     (np.full(len(rows), float(self.question)), (rows, cols)),
                     shape=(len(texts), len(self.questions_)),
+                )
+            )
+        if self.question_emb and len(self.questions_) > 1:  # question x embedding
+            qi = {q: i for i, q in enumerate(self.questions_)}
+            d = E.shape[1]
+            rows, cols, vals = [], [], []
+            for r, q in enumerate(questions):
+                if q in qi:
+                    rows.extend([r] * d)
+                    cols.extend(range(qi[q] * d, (qi[q] + 1) * d))
+                    vals.extend(E[r] * self.question_emb)
+            blocks.append(
+                sparse.csr_matrix(
+                    (vals, (rows, cols)), shape=(len(texts), d * len(self.questions_))
                 )
             )
         if self.definitions and self.definitions_ is not None:

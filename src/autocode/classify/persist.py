@@ -27,7 +27,7 @@ from .features import ResponseFeaturizer
 from .pipeline import CodingModel
 
 FORMAT = "autocode-classifier/1"
-_FZ_PARAMS = ("emb", "word", "char", "question", "definitions", "min_df")
+_FZ_PARAMS = ("emb", "word", "char", "question", "definitions", "min_df", "question_emb")
 _EST_PARAMS = (
     "C",
     "class_weight",
@@ -39,6 +39,7 @@ _EST_PARAMS = (
     "calibrate",
     "balance_power",
     "refit",
+    "threshold_repeats",
     "random_state",
 )
 

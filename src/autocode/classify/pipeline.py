@@ -32,6 +32,7 @@ DEFAULTS = {
     "tol": 1e-4,
     "balance_power": 1.0,
     "refit": "full",
+    "threshold_repeats": 1,
     "threshold_cv": 3,
     "threshold_prior": 10.0,
     "definition_seeds": 1,
@@ -282,13 +283,16 @@ def train(
     texts, questions, Es, Y = _design(
         corpus, E, book, chk, D, int(prm["definition_seeds"]), E_examples
     )
-    fz = ResponseFeaturizer().fit(texts, questions, Es, D)
+    fz = ResponseFeaturizer(question_emb=float(prm.get("question_emb", 0.0))).fit(
+        texts, questions, Es, D
+    )
     X = fz.transform(texts, questions, Es)
     est = SeededCoder(
         C=prm["C"],
         tol=prm["tol"],
         balance_power=prm["balance_power"],
         refit=prm["refit"],
+        threshold_repeats=int(prm["threshold_repeats"]),
         threshold_cv=int(prm["threshold_cv"]),
         threshold_prior=prm["threshold_prior"],
         random_state=seed,
