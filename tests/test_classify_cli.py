@@ -282,3 +282,32 @@ def test_exclusive_codebook_gives_one_code_per_response(capsys, tmp_path, seeds)
         tmp_path / "p.db",
     )
     assert rc == 2 and "more than one code" in err
+
+
+@pytest.mark.slow
+def test_real_model_evaluate_and_code(capsys, tmp_path, seeds):
+    """The bundled MiniLM end to end: expected agreement, then coding every response."""
+    rc, stdout, err = run(
+        capsys,
+        "code",
+        SURVEY,
+        "-c",
+        BOOK,
+        "-s",
+        seeds,
+        "-p",
+        tmp_path / "p.db",
+        "--evaluate",
+        "--folds",
+        3,
+        "--json",
+    )
+    assert rc == 0, err
+    ev = json.loads(stdout)["evaluation"]
+    assert ev["overall"]["pooled_kappa"]["value"] > 0.4
+    out = tmp_path / "m.csv"
+    rc, _, err = run(
+        capsys, "code", SURVEY, "-c", BOOK, "-s", seeds, "-p", tmp_path / "p.db", "--out", out
+    )
+    assert rc == 0, err
+    assert pd.read_csv(out)["id"].nunique() == 407
