@@ -151,8 +151,9 @@ def code_cmd(
 
 
 def _fmt(c: dict | None) -> str:
+    """``0.61 [0.40, 0.82]``, or ``undefined`` (the reason is in ``--json``)."""
     if not c or c.get("value") is None:
-        return "undefined" + (f" ({c['reason']})" if c and c.get("reason") else "")
+        return "undefined"
     lo, hi = c.get("ci_low"), c.get("ci_high")
     ci = f" [{lo:.2f}, {hi:.2f}]" if lo is not None and hi is not None else ""
     return f"{c['value']:.2f}{ci}"
