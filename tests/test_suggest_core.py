@@ -167,3 +167,18 @@ def test_non_answers_are_told_apart():
     assert non_answer_kind("No comment") == "nothing"
     assert non_answer_kind("I don't know") == "don't know"
     assert non_answer_kind("not sure") == "don't know"
+
+
+def test_approximate_knn_finds_most_true_neighbours():
+    from autocode.suggest.cluster import knn_approx
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(20, 16))
+    X = (centres[rng.integers(0, 20, 3000)] + 0.3 * rng.normal(size=(3000, 16))).astype(
+        np.float32
+    )
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    exact, approx = knn(X, 10), knn_approx(X, 10)
+    assert list(approx[:, 0]) == list(range(3000))  # self first
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, approx)])
+    assert recall > 0.85

@@ -1,7 +1,7 @@
 """Reduce and cluster response embeddings: kNN smoothing → PCA → HDBSCAN → kNN vote.
 
-1. **kNN graph** (exact cosine, blocked matrix products; PCA to 64 dims first above 2,000
-   responses, so 10k takes about a second and 100k+ stays tractable).
+1. **kNN graph** (cosine, blocked matrix products on a 64-d PCA above 2,000 responses;
+   exact up to 30,000, an inverted-file approximation above, so 100k+ stays tractable).
 2. **Smoothing**: each vector is replaced by the mean of its nearest neighbours, twice (a
    diffusion step, as in diffusion maps). Density concentrates along the manifold, which is
    what UMAP buys BERTopic, without UMAP's numba compilation (~30 s per process) or its
@@ -68,10 +68,14 @@ def adapt_params(n: int, min_cluster_size: int | None = None) -> ClusterParams:
     )
 
 
-def knn(X: np.ndarray, k: int, block: int = 2048) -> np.ndarray:
-    """Indices of the ``k`` nearest neighbours by cosine (row 0 = the point itself)."""
+def knn(X: np.ndarray, k: int, block: int | None = None) -> np.ndarray:
+    """Indices of the ``k`` nearest neighbours by cosine (row 0 = the point itself).
+
+    Exact, in blocks of rows sized so one block's similarities stay near 100 MB.
+    """
     n = len(X)
     k = min(k, n)
+    block = block or int(np.clip(25_000_000 // max(n, 1), 64, 4096))
     ind = np.zeros((n, k), dtype=np.int64)
     for s in range(0, n, block):
         S = X[s : s + block] @ X.T
@@ -85,6 +89,46 @@ def knn(X: np.ndarray, k: int, block: int = 2048) -> np.ndarray:
         # sort by similarity, ties by index: deterministic whatever the input order was
         order = np.lexsort((part, -ps), axis=1)
         ind[s : s + block] = np.take_along_axis(part, order, 1)
+    return ind
+
+
+def knn_approx(X: np.ndarray, k: int, n_probe: int = 10, iters: int = 6) -> np.ndarray:
+    """Approximate kNN for large n: an inverted file over k-means cells (as in FAISS IVF).
+
+    Cells: ~√n centroids from a few Lloyd iterations started at evenly spaced rows (no
+    randomness; rows come in canonical order). Each cell's points are compared with the
+    members of the ``n_probe`` cells nearest to it — ~30× fewer comparisons at 100k.
+    """
+    n = len(X)
+    c = int(np.clip(round(n**0.5), 16, 2048))
+    C = X[np.linspace(0, n - 1, c).astype(int)].copy()
+    assign = np.zeros(n, dtype=np.int64)
+    step = max(1, 25_000_000 // c)
+    for _ in range(iters):
+        for s in range(0, n, step):
+            assign[s : s + step] = (X[s : s + step] @ C.T).argmax(axis=1)
+        sums = np.zeros_like(C)
+        np.add.at(sums, assign, X)
+        counts = np.bincount(assign, minlength=c)
+        keep = counts > 0
+        C[keep] = _normalise(sums[keep])
+    probes = np.argsort(-(C @ C.T), axis=1, kind="stable")[:, :n_probe]
+    members = [np.where(assign == j)[0] for j in range(c)]
+    ind = np.zeros((n, k), dtype=np.int64)
+    for j in range(c):
+        q = members[j]
+        if len(q) == 0:
+            continue
+        cand = np.sort(np.concatenate([members[p] for p in probes[j]]))
+        if len(cand) < k:
+            cand = np.arange(n)
+        S = X[q] @ X[cand].T
+        S[np.arange(len(q)), np.searchsorted(cand, q)] = np.inf  # self first
+        m = len(cand)
+        part = np.argpartition(S, m - k, axis=1)[:, m - k :]
+        ps = np.take_along_axis(S, part, 1)
+        order = np.lexsort((cand[part], -ps), axis=1)
+        ind[q] = cand[np.take_along_axis(part, order, 1)]
     return ind
 
 
@@ -115,7 +159,7 @@ def cluster(X: np.ndarray, params: ClusterParams) -> tuple[np.ndarray, np.ndarra
         return np.full(n, -1), np.arange(n)[:, None]
     # neighbours in a 64-d PCA space: 6x fewer flops than 384-d, the same neighbours mostly
     base = _normalise(_pca_large(X, 64)) if n > 2000 and X.shape[1] > 64 else X
-    ind = knn(base, params.n_neighbors + 1)
+    ind = knn(base, params.n_neighbors + 1) if n <= 30000 else knn_approx(base, params.n_neighbors + 1)
     Y = base
     for _ in range(params.smooth_steps):
         Y = _normalise(Y[ind[:, : params.smooth_k + 1]].mean(axis=1))
