@@ -18,9 +18,15 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document i
 
 
 def console(stderr: bool = False):
+    """A rich console; when writing to a file or pipe, 120 columns (tables stay readable)."""
+    import os
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    c = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    if not c.is_terminal and "COLUMNS" not in os.environ:
+        c = Console(stderr=stderr, highlight=False, soft_wrap=False, width=120)
+    return c
 
 
 def print_json(doc: Any) -> None:

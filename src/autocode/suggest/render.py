@@ -37,10 +37,10 @@ def render_result(con, run_id, result: SuggestResult, rs, info, quotes=2, out=No
         else:
             t = Table(show_lines=True, expand=False)
             t.add_column("id", no_wrap=True)
-            t.add_column("suggested code", min_width=14, max_width=28)
+            t.add_column("suggested code", min_width=10, max_width=28)
             t.add_column("n (%)", justify="right", no_wrap=True)
-            t.add_column("keywords", max_width=26)
-            t.add_column("representative quotes", min_width=30, max_width=70)
+            t.add_column("keywords", min_width=10, max_width=26)
+            t.add_column("representative quotes", min_width=16, max_width=70)
             for s in sugg:
                 t.add_row(
                     s.id,
