@@ -8,7 +8,7 @@ from sklearn.metrics import cohen_kappa_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from autocode.classify.estimator import SeededCoder
-from autocode.classify.thresholds import best_threshold, kappa_curve
+from autocode.classify.thresholds import bagged_threshold, best_threshold, kappa_curve
 
 
 def _expected_failures(estimator):
@@ -43,6 +43,20 @@ def test_best_threshold_separable_and_one_class():
     assert 0.3 < t < 0.7 and k == pytest.approx(1.0)
     t, k = best_threshold(p, np.zeros(5, int))
     assert t == 0.5 and np.isnan(k)
+
+
+def test_bagged_threshold_deterministic_and_sensible():
+    rng = np.random.default_rng(1)
+    y = (rng.random(300) < 0.1).astype(int)
+    p = np.clip(0.3 * y + rng.normal(0.2, 0.1, 300), 0.001, 0.999)
+    t1, k1 = bagged_threshold(p, y, 30, np.random.default_rng(0))
+    t2, k2 = bagged_threshold(p, y, 30, np.random.default_rng(0))
+    assert (t1, k1) == (t2, k2)
+    t0, k0 = best_threshold(p, y)
+    assert k1 == k0 and 0.2 < t1 < 0.6
+    assert bagged_threshold(p, y, 0) == (t0, k0)  # no resamples: the plain argmax
+    t, k = bagged_threshold(np.array([0.1, 0.9]), np.array([0, 1]), 20)
+    assert 0.1 < t < 0.9 and k == pytest.approx(1.0)
 
 
 def _multilabel(n=120, k=3, seed=0):

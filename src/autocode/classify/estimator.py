@@ -26,7 +26,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 from threadpoolctl import threadpool_limits
 
-from .thresholds import best_threshold
+from .thresholds import bagged_threshold
 
 
 def _seed_from(random_state) -> int:
@@ -70,6 +70,12 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         Multi-label: repeat the threshold cross-validation with this many different fold
         splits and choose each threshold on all their out-of-fold scores together
         (benchmarked on nhs_fft_qdc_v6: 2 repeats changed macro kappa by -0.001, so 1).
+    threshold_bootstrap : int
+        Multi-label: each code's cut is the mean (logit scale) of the kappa-optimal cuts on
+        this many bootstrap resamples of its out-of-fold scores (bagging; 0: the plain
+        argmax). Benchmarked on nhs_fft_qdc_v6 (3 splits): 50 resamples raised macro kappa
+        by +0.005 with 20% seeds and +0.006 with 10 seeds per code, pooled kappa by +0.002
+        and +0.007.
     random_state : int, numpy Generator/RandomState or None
         Seeds the fold assignment of the threshold cross-validation.
     """
@@ -87,6 +93,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         balance_power: float = 1.0,
         refit: str = "full",
         threshold_repeats: int = 1,
+        threshold_bootstrap: int = 50,
         random_state=None,
     ):
         self.C = C
@@ -100,6 +107,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         self.balance_power = balance_power
         self.refit = refit
         self.threshold_repeats = threshold_repeats
+        self.threshold_bootstrap = threshold_bootstrap
         self.random_state = random_state
 
     # -- fitting ---------------------------------------------------------------------------
@@ -199,8 +207,11 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
             for r in range(1, int(self.threshold_repeats)):  # other fold splits, stacked
                 oof = np.vstack([oof, self._cross_fit(X, Y, seed + r)[0]])
                 Yr = np.vstack([Yr, Y])
+            boot = np.random.default_rng(seed)
             for j in range(k):
-                t, kap = best_threshold(oof[:, j], Yr[:, j])
+                t, kap = bagged_threshold(
+                    oof[:, j], Yr[:, j], int(self.threshold_bootstrap), boot
+                )
                 self.cv_kappa_[j] = kap
                 if not kap > 0:  # no cut beats chance: keep the neutral one
                     continue

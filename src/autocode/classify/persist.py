@@ -40,6 +40,7 @@ _EST_PARAMS = (
     "balance_power",
     "refit",
     "threshold_repeats",
+    "threshold_bootstrap",
     "random_state",
 )
 

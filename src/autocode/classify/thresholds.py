@@ -53,3 +53,41 @@ def best_threshold(p: np.ndarray, y: np.ndarray, default: float = 0.5) -> tuple[
     i = int(np.nanargmax(k))
     lower = t[i + 1] if i + 1 < len(t) else 0.0
     return float((t[i] + lower) / 2.0), float(k[i])
+
+
+def bagged_threshold(
+    p: np.ndarray,
+    y: np.ndarray,
+    n_boot: int = 50,
+    rng: np.random.Generator | None = None,
+    default: float = 0.5,
+) -> tuple[float, float]:
+    """Bootstrap-aggregated (bagged; Breiman 1996) kappa-optimal cut on ``p``.
+
+    The argmax-kappa cut of a code with a handful of positive seeds jumps with every seed;
+    the mean, on the logit scale, of the cuts chosen on ``n_boot`` bootstrap resamples of
+    (``p``, ``y``) is a smoother estimate of the same optimum. Resamples with one class or
+    no cut above chance are skipped. Returns ``(cut, kappa of the full-sample optimum)``;
+    ``(default, kappa)`` when the full sample has no cut above chance, and the plain
+    :func:`best_threshold` when ``n_boot`` is 0 or every resample was skipped.
+    """
+    t0, k0 = best_threshold(p, y, default)
+    if not k0 > 0 or not n_boot:
+        return t0, k0
+    p = np.asarray(p, dtype=float)
+    y = np.asarray(y, dtype=int)
+    rng = rng if rng is not None else np.random.default_rng(0)
+    n = len(y)
+    logits = []
+    for _ in range(int(n_boot)):
+        i = rng.integers(0, n, n)
+        yi = y[i]
+        if yi.min() == yi.max():
+            continue
+        t, k = best_threshold(p[i], yi, default)
+        if k > 0:
+            t = min(max(t, 1e-4), 1 - 1e-4)
+            logits.append(np.log(t / (1 - t)))
+    if not logits:
+        return t0, k0
+    return float(1.0 / (1.0 + np.exp(-np.mean(logits)))), k0
