@@ -268,12 +268,17 @@ def _write_codings(store, run_id: str, corpus: Corpus, coded: pd.DataFrame, chk,
             chunk = ids[i : i + 900]
             conn.execute(
                 f"DELETE FROM codings WHERE coder = ? AND source = 'machine' AND "
-                f"response_id IN ({','.join('?' * len(chunk))})",
+                f"status != 'suggested' AND response_id IN ({','.join('?' * len(chunk))})",
                 [CODER, *chunk],
             )
         conn.executemany(
+            # a review's machine-suggested coding of the same code becomes the classifier's
+            # verdict (review only manages rows still marked 'suggested')
             "INSERT INTO codings(response_id, code, coder, source, status, confidence, run_id, "
-            "created_at) VALUES (?,?,?,'machine',?,?,?,?)",
+            "created_at) VALUES (?,?,?,'machine',?,?,?,?) "
+            "ON CONFLICT(response_id, code, coder) DO UPDATE SET status = excluded.status, "
+            "confidence = excluded.confidence, run_id = excluded.run_id, "
+            "created_at = excluded.created_at",
             [
                 (r.id, r.code, CODER, r.status, float(r.confidence), run_id, now)
                 for r in coded.itertuples(index=False)
