@@ -23,7 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
@@ -112,8 +111,22 @@ def agreement(ids, labels, codes) -> dict:
 def bench_autocode(src: Path, work: Path, codes, ids) -> dict:
     proj = work / "autocode.db"
     out = work / "assign.csv"
-    exe = [sys.executable, "-m", "autocode", "suggest", str(src), "--text", "text", "--id", "id",
-           "--project", str(proj), "--out", str(out), "--json"]
+    exe = [
+        sys.executable,
+        "-m",
+        "autocode",
+        "suggest",
+        str(src),
+        "--text",
+        "text",
+        "--id",
+        "id",
+        "--project",
+        str(proj),
+        "--out",
+        str(out),
+        "--json",
+    ]
     env = dict(os.environ, AUTOCODE_BENCH="1")
     cold = run_child(exe, env)
     warm = run_child(exe, env)

@@ -20,7 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT.parent / "shared" / "data" / "nhs_fft_qdc_v6"
 OUT = ROOT / "src" / "autocode" / "data"
 N = 250
-QUESTIONS = {"What was good?": "what_was_good", "What could we do better?": "what_could_we_do_better"}
+QUESTIONS = {
+    "What was good?": "what_was_good",
+    "What could we do better?": "what_could_we_do_better",
+}
 
 
 def main() -> None:
@@ -31,8 +34,12 @@ def main() -> None:
     ids = sorted(d.record_id.unique())[:N]
     d = d[d.record_id.isin(ids)]
     u = d.drop_duplicates(["record_id", "field"])
-    wide = u.pivot(index="record_id", columns="field", values="text").reindex(columns=list(QUESTIONS.values()))
-    attrs = u.groupby("record_id").agg(service=("service_type_1", "first"), fft_score=("fft_score", "first"))
+    wide = u.pivot(index="record_id", columns="field", values="text").reindex(
+        columns=list(QUESTIONS.values())
+    )
+    attrs = u.groupby("record_id").agg(
+        service=("service_type_1", "first"), fft_score=("fft_score", "first")
+    )
     survey = attrs.join(wide).reset_index().sort_values("record_id")
     survey["service"] = survey.service.str.replace(r"\s+", " ", regex=True).str.strip()
     survey = survey.fillna("")
@@ -42,10 +49,20 @@ def main() -> None:
     cod.sort_values(["id", "code"]).to_csv(OUT / "example_codings.csv", index=False)
     cb = pd.read_csv(SRC / "codebook.csv", dtype=str, keep_default_na=False)
     cb = cb[cb.code.isin(set(cod.code))]
-    cb = cb.rename(columns={"code": "name", "category": "parent"})[["name", "description", "parent"]]
+    cb = cb.rename(columns={"code": "name", "category": "parent"})[
+        ["name", "description", "parent"]
+    ]
     cb.to_csv(OUT / "example_codebook.csv", index=False)
-    print(len(survey), "respondents;", (wide != "").sum().sum() if False else u.shape[0], "answers;",
-          len(cod), "codings;", len(cb), "codes")
+    print(
+        len(survey),
+        "respondents;",
+        (wide != "").sum().sum() if False else u.shape[0],
+        "answers;",
+        len(cod),
+        "codings;",
+        len(cb),
+        "codes",
+    )
 
 
 if __name__ == "__main__":

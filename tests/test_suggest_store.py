@@ -28,9 +28,15 @@ def test_stored_run_reloads_as_the_same_document(tmp_path, example_survey):
     assert run["input_hash"] == rs.content_hash and run["model_id"] == "hash-embedder-v1-64"
     for a, b in zip(fresh["suggestions"], stored["suggestions"]):
         assert (a["id"], a["label"], a["keywords"], a["theme"]) == (
-            b["id"], b["label"], b["keywords"], b["theme"])
+            b["id"],
+            b["label"],
+            b["keywords"],
+            b["theme"],
+        )
         assert sorted(a["members"]) == sorted(b["members"]) and a["exemplars"] == b["exemplars"]
-    assert [t["suggestions"] for t in fresh["themes"]] == [t["suggestions"] for t in stored["themes"]]
+    assert [t["suggestions"] for t in fresh["themes"]] == [
+        t["suggestions"] for t in stored["themes"]
+    ]
     assert sorted(fresh["unassigned"]) == sorted(stored["unassigned"])
     assert sorted(fresh["non_answers"]) == sorted(stored["non_answers"])
     assert stored["n_responses"] == fresh["n_responses"] == len(rs.responses)

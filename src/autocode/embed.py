@@ -63,9 +63,10 @@ class SentenceTransformerEmbedder:
             self.model_id = DEFAULT_MODEL_ID
         else:
             self.path = Path(path)
-            if not (self.path / "modules.json").exists() and not (
-                self.path / "config.json"
-            ).exists():
+            if (
+                not (self.path / "modules.json").exists()
+                and not (self.path / "config.json").exists()
+            ):
                 raise ModelError(
                     f"{self.path} is not a local sentence-transformers model folder",
                     "pass --model with a folder that holds modules.json/config.json",

@@ -25,7 +25,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -151,7 +151,7 @@ MIGRATIONS: list[tuple[int, str, str | Callable[[sqlite3.Connection], None]]] = 
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Store:
@@ -338,7 +338,9 @@ def open_store(path: str | os.PathLike | None = None, create: bool = True) -> St
     if p.exists() and p.is_dir():
         raise StoreError(f"{p} is a directory", "pass --project PATH/TO/FILE.db")
     if not p.parent.exists():
-        raise StoreError(f"folder {p.parent} does not exist", "create it or choose another --project")
+        raise StoreError(
+            f"folder {p.parent} does not exist", "create it or choose another --project"
+        )
     try:
         conn = sqlite3.connect(str(p), timeout=30, isolation_level=None)
         conn.isolation_level = None  # explicit BEGIN/COMMIT only
@@ -395,8 +397,7 @@ def save_responses(store: Store, rs) -> int:
     df = rs.responses
     conn = store.conn
     existing = {
-        (r[1], r[2]): r[0]
-        for r in conn.execute("SELECT id, respondent, question FROM responses")
+        (r[1], r[2]): r[0] for r in conn.execute("SELECT id, respondent, question FROM responses")
     }
     for rid, resp, q in zip(df["id"], df["respondent"], df["question"]):
         old = existing.get((resp, q))

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # pragma: no cover - e.g. `autocode ... | head`
         return 0
-    except Exception as e:  # noqa: BLE001 - last line of defence, never a traceback
+    except Exception as e:
         if os.environ.get("AUTOCODE_DEBUG"):
             raise
         print(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,26 +16,26 @@ def register(app: typer.Typer) -> None:
 
 def suggest_cmd(
     file: Annotated[
-        Optional[Path], typer.Argument(help="Survey export: CSV/TSV/XLSX, REDCap, Qualtrics.")
+        Path | None, typer.Argument(help="Survey export: CSV/TSV/XLSX, REDCap, Qualtrics.")
     ] = None,
     example: Annotated[
         bool, typer.Option("--example", help="Use the bundled example survey (NHS FFT, MIT).")
     ] = False,
     text: Annotated[
-        Optional[list[str]], typer.Option("--text", help="Open-ended column (repeatable).")
+        list[str] | None, typer.Option("--text", help="Open-ended column (repeatable).")
     ] = None,
-    id_col: Annotated[Optional[str], typer.Option("--id", help="Respondent id column.")] = None,
+    id_col: Annotated[str | None, typer.Option("--id", help="Respondent id column.")] = None,
     question: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--question",
             help="Work on one question (its column or label); in a long file, the column "
             "that names the question.",
         ),
     ] = None,
-    sheet: Annotated[Optional[str], typer.Option("--sheet", help="XLSX sheet name.")] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name.")] = None,
     encoding: Annotated[
-        Optional[str], typer.Option("--encoding", help="Override encoding detection (CSV/TSV).")
+        str | None, typer.Option("--encoding", help="Override encoding detection (CSV/TSV).")
     ] = None,
     keep_non_answers: Annotated[
         bool,
@@ -45,16 +45,16 @@ def suggest_cmd(
         ),
     ] = False,
     non_answer: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--non-answer", help="Another answer to treat as a non-answer (repeatable)."),
     ] = None,
     project: ProjectOpt = DEFAULT_PROJECT,
     model: Annotated[
-        Optional[Path], typer.Option("--model", help="Local sentence-transformers model folder.")
+        Path | None, typer.Option("--model", help="Local sentence-transformers model folder.")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed, recorded with the run.")] = 0,
     min_cluster_size: Annotated[
-        Optional[int],
+        int | None,
         typer.Option("--min-cluster-size", help="Smallest suggestion (default adapts to n)."),
     ] = None,
     assign_outliers: Annotated[
@@ -68,7 +68,7 @@ def suggest_cmd(
         typer.Option("--outlier-threshold", help="Cosine similarity needed by --assign-outliers."),
     ] = 0.55,
     out: Annotated[
-        Optional[Path], typer.Option("--out", help="Write one row per response to this CSV.")
+        Path | None, typer.Option("--out", help="Write one row per response to this CSV.")
     ] = None,
     as_json: JsonOpt = False,
     quotes: Annotated[int, typer.Option("--quotes", help="Quotes shown per suggestion.")] = 2,
@@ -77,8 +77,8 @@ def suggest_cmd(
     from ..embed import get_embedder
     from ..errors import InputError
     from ..store import open_store
-    from ..suggest.run import result_to_json, run_suggest
     from ..suggest.render import render_result, write_assignments
+    from ..suggest.run import result_to_json, run_suggest
 
     if example == (file is not None):
         raise InputError(
@@ -167,8 +167,12 @@ class _progress:
             from rich.progress import BarColumn, Progress, TimeRemainingColumn
 
             self.bar = Progress(
-                "embedding", BarColumn(), "{task.completed}/{task.total}", TimeRemainingColumn(),
-                console=self.err, transient=True,
+                "embedding",
+                BarColumn(),
+                "{task.completed}/{task.total}",
+                TimeRemainingColumn(),
+                console=self.err,
+                transient=True,
             )
             self.bar.start()
             self.task = self.bar.add_task("embed", total=total)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from ..files import atomic_write
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -133,18 +134,18 @@ def export_codings(
     if fmt in ("csv", "xlsx"):
         df = long_frame(data)
         if fmt == "csv":
-            _atomic(out, lambda p: df.to_csv(p, index=False, encoding="utf-8"))
+            atomic_write(out, lambda p: df.to_csv(p, index=False, encoding="utf-8"))
         else:
-            _atomic(out, lambda p: _xlsx(p, [("codings", df)]))
+            atomic_write(out, lambda p: _xlsx(p, [("codings", df)]))
         rows = len(df)
     else:
         wide, key = wide_frame(data)
         if out.suffix.lower() == ".xlsx":
-            _atomic(out, lambda p: _xlsx(p, [("codings", wide), ("codes", key)]))
+            atomic_write(out, lambda p: _xlsx(p, [("codings", wide), ("codes", key)]))
         else:
             key_path = out.with_name(out.stem + ".codes.csv")
-            _atomic(out, lambda p: wide.to_csv(p, index=False, encoding="utf-8"))
-            _atomic(key_path, lambda p: key.to_csv(p, index=False, encoding="utf-8"))
+            atomic_write(out, lambda p: wide.to_csv(p, index=False, encoding="utf-8"))
+            atomic_write(key_path, lambda p: key.to_csv(p, index=False, encoding="utf-8"))
             files.append(str(key_path))
         rows = len(wide)
     return {"format": fmt, "rows": rows, "files": files, "coders": [r.key for r in data.raters]}
@@ -156,21 +157,3 @@ def _xlsx(path: str, sheets: list[tuple[str, Any]]) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for name, df in sheets:
             df.to_excel(xw, sheet_name=name, index=False)
-
-
-def _atomic(path: Path, write) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
-    import os
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".autocode-export-", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -277,9 +277,7 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
 
 def export_qdpx(store: Store, out: str | Path, question: str | None = None) -> dict[str, Any]:
     """Write a ``.qdpx`` (zip: project.qde + sources/); returns a summary."""
-    import os
-    import tempfile
-
+    from ..files import atomic_write
     from ..report.data import load_project
 
     out = Path(out)
@@ -287,20 +285,14 @@ def export_qdpx(store: Store, out: str | Path, question: str | None = None) -> d
         raise InputError(f"folder {out.parent} does not exist", "create it or choose another --out")
     data = load_project(store, question)
     xml, files = build_qde(data, Path(store.path).stem)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".autocode-qdpx-", suffix=".qdpx")
-    os.close(fd)
-    try:
+
+    def write(tmp: str) -> None:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
             z.writestr("project.qde", xml)
             for name, text in files.items():
                 z.writestr(name, text.encode("utf-8"))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    atomic_write(out, write)
     return {
         "file": str(out),
         "sources": len(files),

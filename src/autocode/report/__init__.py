@@ -41,16 +41,14 @@ def guess_format(path: str | Path, fmt: str | None = None) -> str:
 
 def write_report(report: Report, path: str | Path, fmt: str | None = None) -> str:
     """Write the report; returns the format used. Writes to a temp file, then renames."""
-    import os
-    import tempfile
+    from ..files import atomic_write
 
     f = guess_format(path, fmt)
     p = Path(path)
     if not p.parent.exists():
         raise InputError(f"folder {p.parent} does not exist", "create it or choose another --out")
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".autocode-report-", suffix="." + f)
-    os.close(fd)
-    try:
+
+    def write(tmp: str) -> None:
         if f == "html":
             from .html import render_html
 
@@ -63,11 +61,6 @@ def write_report(report: Report, path: str | Path, fmt: str | None = None) -> st
             from .xlsx import write_xlsx
 
             write_xlsx(report, tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, p)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    atomic_write(p, write)
     return f

@@ -136,7 +136,7 @@ def _pca_large(X: np.ndarray, dims: int) -> np.ndarray:
     """PCA via the covariance matrix (d×d): fast and memory-light for large n."""
     Xc = X - X.mean(axis=0)
     C = Xc.T @ Xc
-    w, V = np.linalg.eigh(C.astype(np.float64))
+    _, V = np.linalg.eigh(C.astype(np.float64))
     V = V[:, ::-1][:, :dims]
     signs = np.sign(V[np.abs(V).argmax(axis=0), np.arange(V.shape[1])])
     signs[signs == 0] = 1
@@ -159,7 +159,11 @@ def cluster(X: np.ndarray, params: ClusterParams) -> tuple[np.ndarray, np.ndarra
         return np.full(n, -1), np.arange(n)[:, None]
     # neighbours in a 64-d PCA space: 6x fewer flops than 384-d, the same neighbours mostly
     base = _normalise(_pca_large(X, 64)) if n > 2000 and X.shape[1] > 64 else X
-    ind = knn(base, params.n_neighbors + 1) if n <= 30000 else knn_approx(base, params.n_neighbors + 1)
+    ind = (
+        knn(base, params.n_neighbors + 1)
+        if n <= 30000
+        else knn_approx(base, params.n_neighbors + 1)
+    )
     Y = base
     for _ in range(params.smooth_steps):
         Y = _normalise(Y[ind[:, : params.smooth_k + 1]].mean(axis=1))

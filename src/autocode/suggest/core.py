@@ -151,15 +151,20 @@ def suggest(
         for kind in _KIND_LABELS:
             m = [i for i, k in zip(non_answers[q], kinds) if k == kind]
             if m:
-                groups.append(
-                    NonAnswerGroup(f"N{len(groups) + 1}", q, kind, _KIND_LABELS[kind], m)
-                )
+                groups.append(NonAnswerGroup(f"N{len(groups) + 1}", q, kind, _KIND_LABELS[kind], m))
         ans = part[~na].reset_index(drop=True)
         Xq = X[ans["_row"].to_numpy()] if len(ans) else np.zeros((0, X.shape[1]), np.float32)
         params = adapt_params(len(ans), min_cluster_size)
         sugg, th, unas = _one_question(
-            q, ans, Xq, params, len(suggestions), len(themes), assign_outliers,
-            outlier_threshold, n_exemplars,
+            q,
+            ans,
+            Xq,
+            params,
+            len(suggestions),
+            len(themes),
+            assign_outliers,
+            outlier_threshold,
+            n_exemplars,
         )
         suggestions += sugg
         themes += th

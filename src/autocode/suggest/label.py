@@ -21,9 +21,40 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _EXTRA_STOP = {
-    "nt", "n't", "'s", "’s", "etc", "also", "really", "very", "just", "would", "could", "get",
-    "got", "thing", "things", "lot", "lots", "bit", "ve", "im", "i'm", "dont", "didnt", "s",
-    "much", "well", "even", "still", "always", "never", "ever", "yes", "ok", "okay",
+    "nt",
+    "n't",
+    "'s",
+    "’s",
+    "etc",
+    "also",
+    "really",
+    "very",
+    "just",
+    "would",
+    "could",
+    "get",
+    "got",
+    "thing",
+    "things",
+    "lot",
+    "lots",
+    "bit",
+    "ve",
+    "im",
+    "i'm",
+    "dont",
+    "didnt",
+    "s",
+    "much",
+    "well",
+    "even",
+    "still",
+    "always",
+    "never",
+    "ever",
+    "yes",
+    "ok",
+    "okay",
 }
 _MAX_N = 3
 _REDACTED = re.compile(r"^(x{2,}|\[?name\]?|redacted)$")
@@ -70,10 +101,44 @@ def _stop_words() -> frozenset[str]:
 
 # spaCy's English stop words that scikit-learn's list lacks
 _MORE_STOP = {
-    "'d", "'ll", "'m", "'re", "'s", "'ve", "n't", "ca", "did", "does", "doing", "just",
-    "make", "quite", "really", "regarding", "say", "unless", "used", "using", "various",
-    "various", "whereafter", "whereas", "whose", "'", "don't", "didn't", "i've", "i'd",
-    "i'll", "it's", "can't", "won't", "wasn't", "weren't", "isn't", "couldn't", "wouldn't",
+    "'d",
+    "'ll",
+    "'m",
+    "'re",
+    "'s",
+    "'ve",
+    "n't",
+    "ca",
+    "did",
+    "does",
+    "doing",
+    "just",
+    "make",
+    "quite",
+    "really",
+    "regarding",
+    "say",
+    "unless",
+    "used",
+    "using",
+    "various",
+    "whereafter",
+    "whereas",
+    "whose",
+    "'",
+    "don't",
+    "didn't",
+    "i've",
+    "i'd",
+    "i'll",
+    "it's",
+    "can't",
+    "won't",
+    "wasn't",
+    "weren't",
+    "isn't",
+    "couldn't",
+    "wouldn't",
 }
 
 
@@ -231,7 +296,7 @@ def _contains(big: tuple[str, ...], small: tuple[str, ...]) -> bool:
 
 
 def _best_surface(c: Counter) -> str:
-    return sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    return min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0]
 
 
 def tidy_label(text: str) -> str:

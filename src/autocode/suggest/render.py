@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from ..files import atomic_write
 from .core import SuggestResult
 
 
@@ -76,7 +77,10 @@ def write_assignments(path: Path, rs, result: SuggestResult) -> None:
             th = themes.get(s.theme)
             by_id[m] = (
                 "assigned" if m in extra else "clustered",
-                s.id, s.label, s.theme or "", th.label if th else "",
+                s.id,
+                s.label,
+                s.theme or "",
+                th.label if th else "",
             )
     for ids in result.unassigned.values():
         for m in ids:
@@ -85,12 +89,25 @@ def write_assignments(path: Path, rs, result: SuggestResult) -> None:
         for m in g.members:
             by_id[m] = ("non_answer", g.id, g.label, "", "")
     df = rs.responses
-    tmp = Path(str(path) + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["id", "respondent", "question", "status", "suggestion_id", "label",
-                    "theme_id", "theme", "text"])
-        for rid, resp, q, text in zip(df["id"], df["respondent"], df["question"], df["text"]):
-            if rid in by_id:
-                w.writerow([rid, resp, q, *by_id[rid], text])
-    tmp.replace(path)
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(
+                [
+                    "id",
+                    "respondent",
+                    "question",
+                    "status",
+                    "suggestion_id",
+                    "label",
+                    "theme_id",
+                    "theme",
+                    "text",
+                ]
+            )
+            for rid, resp, q, text in zip(df["id"], df["respondent"], df["question"], df["text"]):
+                if rid in by_id:
+                    w.writerow([rid, resp, q, *by_id[rid], text])
+
+    atomic_write(path, write)

@@ -91,7 +91,10 @@ def run_suggest(
         with store.transaction() as c:
             p = dict(params)
             p["cluster"] = {s.question: s.params for s in result.questions}
-            c.execute("UPDATE runs SET params = ? WHERE id = ?", (json.dumps(p, sort_keys=True, default=str), run_id))
+            c.execute(
+                "UPDATE runs SET params = ? WHERE id = ?",
+                (json.dumps(p, sort_keys=True, default=str), run_id),
+            )
     except BaseException:
         store.finish_run(run_id, status="failed")
         raise
@@ -145,8 +148,14 @@ def result_to_json(run_id: str, result: SuggestResult, model_id: str | None = No
         "unassigned": [i for q in result.questions for i in result.unassigned[q.question]],
         "non_answers": [i for q in result.questions for i in result.non_answers[q.question]],
         "non_answer_groups": [
-            {"id": g.id, "question": g.question, "kind": g.kind, "label": g.label,
-             "size": len(g.members), "members": g.members}
+            {
+                "id": g.id,
+                "question": g.question,
+                "kind": g.kind,
+                "label": g.label,
+                "size": len(g.members),
+                "members": g.members,
+            }
             for g in result.non_answer_groups
         ],
     }
@@ -187,8 +196,12 @@ def load_result(store: Store, run_id: str | None = None) -> dict:
             }
         )
     themes = [
-        {"id": t["id"], "question": t["question"], "label": t["label"],
-         "suggestions": [s["id"] for s in sugg if s["theme"] == t["id"]]}
+        {
+            "id": t["id"],
+            "question": t["question"],
+            "label": t["label"],
+            "suggestions": [s["id"] for s in sugg if s["theme"] == t["id"]],
+        }
         for t in c.execute(
             "SELECT * FROM themes WHERE run_id = ? ORDER BY CAST(SUBSTR(id, 2) AS INTEGER)", (rid,)
         )
