@@ -110,3 +110,16 @@ def test_cli_load_refuses_other_codebook(tmp_path, capsys, fitted):
     )
     err = capsys.readouterr().err
     assert rc == 2 and "embedding model" in err
+
+
+def test_round_trip_whitened(tmp_path, fitted):
+    """The partial whitening (statistics of all responses) is saved as plain arrays."""
+    _, corpus, E, book, emb = fitted
+    seeds = read_seeds(str(DATA / "example_codings.csv"))
+    D = emb.encode(book.texts)
+    chk = check_seeds(corpus, book, seeds)
+    model = train(corpus, E, book, chk, D, seed=1, params={"whiten": 3.0})
+    assert model.featurizer.white_proj_ is not None
+    save_model(model, tmp_path / "w", {"embedding_model_id": emb.model_id, "seeds_digest": "x"})
+    again = load_model(tmp_path / "w", book.digest, emb.model_id)
+    np.testing.assert_allclose(again.proba(corpus, E), model.proba(corpus, E), rtol=0, atol=1e-12)

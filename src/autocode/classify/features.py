@@ -11,6 +11,13 @@ A response becomes one sparse row, the concatenation of weighted blocks:
 - its cosine similarity to each code's definition (the codebook as a prior: a code with
   few seeds still has a direction to learn from).
 
+Optionally (``whiten`` > 0) the embeddings are first partially whitened with statistics of
+*all* responses, unlabelled ones included: centred, rotated onto their principal axes and
+each axis scaled by ``1 / sqrt(lambda_i + whiten * mean(lambda))``, then re-normalised
+(a ridge-regularised ZCA/PCA whitening; cf. Su et al. 2021, "Whitening sentence
+representations"). Directions the survey's answers barely vary along are amplified, so the
+L2-penalised regression can use the small differences that separate narrow codes.
+
 Everything the transform needs is plain data (vocabularies, idf weights, question list,
 definition vectors), so a fitted featurizer is saved as JSON + arrays, never pickled.
 """
@@ -38,6 +45,7 @@ class ResponseFeaturizer:
         definitions: float = 1.0,
         min_df: int = 1,
         question_emb: float = 0.0,
+        whiten: float = 0.0,
     ):
         self.emb = emb
         self.word = word
@@ -46,6 +54,7 @@ class ResponseFeaturizer:
         self.definitions = definitions
         self.min_df = min_df
         self.question_emb = question_emb
+        self.whiten = whiten
 
     def _vectorizers(self):
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -72,27 +81,49 @@ class ResponseFeaturizer:
         questions: Sequence[str],
         E: np.ndarray,
         D: np.ndarray | None = None,
+        E_pool: np.ndarray | None = None,
     ) -> ResponseFeaturizer:
-        """Learn vocabularies and the question list from the seeds."""
+        """Learn vocabularies and the question list from the seeds; the whitening (if
+        any) from ``E_pool``, the embeddings of every response (default: ``E``)."""
         texts = list(texts)
+        self.white_mean_ = self.white_proj_ = None
+        if self.whiten:
+            self.fit_whitening(E if E_pool is None else E_pool)
         self.word_, self.char_ = self._vectorizers()
         if self.word:
             self.word_.fit(texts)
         if self.char:
             self.char_.fit(texts)
         self.questions_ = sorted(set(questions))
-        self.definitions_ = None if D is None else np.asarray(D, dtype=np.float32)
+        self.definitions_ = None if D is None else self._white(D).astype(np.float32)
         return self
 
-    def fit_transform(self, texts, questions, E, D=None) -> sparse.csr_matrix:
-        return self.fit(texts, questions, E, D).transform(texts, questions, E)
+    def fit_whitening(self, E_pool: np.ndarray) -> None:
+        """Mean and scaled principal axes of ``E_pool`` (the partial whitening above)."""
+        X = np.asarray(E_pool, dtype=np.float64)
+        mean = X.mean(axis=0)
+        _, s, Vt = np.linalg.svd(X - mean, full_matrices=False)
+        lam = s**2 / max(len(X), 1)
+        scale = 1.0 / np.sqrt(lam + float(self.whiten) * max(float(lam.mean()), 1e-12))
+        self.white_mean_ = mean
+        self.white_proj_ = Vt.T * scale  # (d, r)
+
+    def _white(self, E: np.ndarray) -> np.ndarray:
+        E = np.asarray(E, dtype=np.float64)
+        if getattr(self, "white_proj_", None) is None:
+            return E
+        W = (E - self.white_mean_) @ self.white_proj_
+        return W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-12)
+
+    def fit_transform(self, texts, questions, E, D=None, E_pool=None) -> sparse.csr_matrix:
+        return self.fit(texts, questions, E, D, E_pool).transform(texts, questions, E)
 
     def transform(
         self, texts: Sequence[str], questions: Sequence[str], E: np.ndarray
     ) -> sparse.csr_matrix:
         texts = list(texts)
         blocks = []
-        E = np.asarray(E, dtype=np.float64)
+        E = self._white(E)
         if self.emb:
             blocks.append(sparse.csr_matrix(E * self.emb))
         if self.word:

@@ -27,7 +27,16 @@ from .features import ResponseFeaturizer
 from .pipeline import CodingModel
 
 FORMAT = "autocode-classifier/1"
-_FZ_PARAMS = ("emb", "word", "char", "question", "definitions", "min_df", "question_emb")
+_FZ_PARAMS = (
+    "emb",
+    "word",
+    "char",
+    "question",
+    "definitions",
+    "min_df",
+    "question_emb",
+    "whiten",
+)
 _EST_PARAMS = (
     "C",
     "class_weight",
@@ -70,6 +79,8 @@ def save_model(model: CodingModel, folder: str | os.PathLike, info: dict) -> Pat
         arrays.update(thresholds=est.thresholds_, calib=est.calib_)
     if fz.definitions_ is not None:
         arrays["definitions"] = fz.definitions_
+    if getattr(fz, "white_proj_", None) is not None:
+        arrays.update(white_mean=fz.white_mean_, white_proj=fz.white_proj_)
     for name in ("word", "char"):
         vec = getattr(fz, f"{name}_")
         if hasattr(vec, "idf_"):
@@ -158,6 +169,7 @@ def load_model(
             vec.idf_ = arr[f"{name}_idf"]
     fz.questions_ = fzm["questions"]
     fz.definitions_ = arr.get("definitions")
+    fz.white_mean_, fz.white_proj_ = arr.get("white_mean"), arr.get("white_proj")
     est = SeededCoder(**m["estimator"]["params"])
     est.multilabel_ = bool(m["multilabel"])
     est.coef_, est.intercept_ = arr["coef"], arr["intercept"]

@@ -34,6 +34,7 @@ DEFAULTS = {
     "refit": "full",
     "threshold_repeats": 1,
     "threshold_bootstrap": 50,
+    "whiten": 10.0,  # partial whitening of the embeddings on all responses (features.py)
     "threshold_cv": 3,
     "threshold_prior": 10.0,
     "definition_seeds": 1,
@@ -284,9 +285,9 @@ def train(
     texts, questions, Es, Y = _design(
         corpus, E, book, chk, D, int(prm["definition_seeds"]), E_examples
     )
-    fz = ResponseFeaturizer(question_emb=float(prm.get("question_emb", 0.0))).fit(
-        texts, questions, Es, D
-    )
+    fz = ResponseFeaturizer(
+        question_emb=float(prm.get("question_emb", 0.0)), whiten=float(prm["whiten"])
+    ).fit(texts, questions, Es, D, E_pool=E)
     X = fz.transform(texts, questions, Es)
     est = SeededCoder(
         C=prm["C"],
