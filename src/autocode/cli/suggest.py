@@ -52,7 +52,11 @@ def suggest_cmd(
     model: Annotated[
         Path | None, typer.Option("--model", help="Local sentence-transformers model folder.")
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed, recorded with the run.")] = 0,
+    seed: Annotated[int, typer.Option(
+            "--seed",
+            help="Seed, recorded with the run (every suggest step is deterministic; "
+            "later steps such as split use it).",
+        )] = 0,
     min_cluster_size: Annotated[
         int | None,
         typer.Option("--min-cluster-size", help="Smallest suggestion (default adapts to n)."),
