@@ -40,7 +40,7 @@ _FALSE = {"0", "0.0", "false", "no", "n", ""}
 
 
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
-    """A CSV/TSV/TXT (utf-8, utf-8-sig, cp1252 or latin-1) or XLSX file, all cells as text."""
+    """A CSV/TSV/TXT (encoding detected as for survey exports) or XLSX file, cells as text."""
     p = Path(path)
     if not p.exists():
         raise NotFoundError(f"file {p} does not exist", "check the path")
@@ -54,20 +54,18 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
             raw = p.read_bytes()
             if not raw.strip():
                 raise pd.errors.EmptyDataError
-            df = None
-            for enc in ("utf-8-sig", "cp1252", "latin-1"):
-                try:
-                    first = raw.decode(enc).splitlines()[0]
-                except UnicodeDecodeError:
-                    continue
-                sep = (
-                    "\t"
-                    if suffix in (".tsv", ".tab")
-                    else max((",", ";", "\t"), key=lambda d: (first.count(d), d == ","))
-                )
-                df = pd.read_csv(p, dtype=str, keep_default_na=False, sep=sep, encoding=enc)
-                break
-            assert df is not None
+            from io import StringIO
+
+            from ..io.decode import decode_bytes
+
+            text, _ = decode_bytes(raw, p.name)
+            first = text.splitlines()[0]
+            sep = (
+                "\t"
+                if suffix in (".tsv", ".tab")
+                else max((",", ";", "\t"), key=lambda d: (first.count(d), d == ","))
+            )
+            df = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, sep=sep)
     except pd.errors.EmptyDataError:
         raise InputError(f"{p} is empty", "export the codings with a header row") from None
     except (pd.errors.ParserError, ValueError, OSError) as e:

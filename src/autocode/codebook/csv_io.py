@@ -145,14 +145,9 @@ def read(path: str | os.PathLike) -> Codebook:
         data = p.read_bytes()
     except FileNotFoundError:
         raise InputError(f"no such file: {p}") from None
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes almost anything
-        raise InputError(f"{p} is not UTF-8 text", "save it as UTF-8 CSV")
+    from ..io.decode import decode_bytes
+
+    text, _ = decode_bytes(data, p.name)
     return loads(text, where=p.name)
 
 
