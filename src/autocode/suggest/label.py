@@ -252,7 +252,6 @@ class PhraseIndex:
             scored = [(c / n_c, c, key) for key, c in df_c.items()]
         # deterministic: score, then coverage, then the key itself
         scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
-        best_surface = {k: _best_surface(surfaces[k]) for _, _, k in scored[: 4 * n_keywords]}
         keywords: list[str] = []
         used: list[tuple[str, ...]] = []
         for _, _, key in scored:
@@ -260,19 +259,18 @@ class PhraseIndex:
                 break
             if any(_contains(u, key) for u in used):
                 continue  # "waiting" after "waiting times"
-            # drop a shorter phrase's parent if a longer one covers it almost as well
-            keywords.append(best_surface.get(key) or _best_surface(surfaces[key]))
+            keywords.append(_best_surface(surfaces[key]))
             used.append(key)
         label = None
         if centrality is not None and used:
             label = self._short_answer_label(members, centrality, used[:3])
         if label is None:
-            label = _make_label(scored, used, best_surface, surfaces, df_c, n_c)
+            label = _make_label(scored, used, surfaces)
         return GroupTerms(label=label, keywords=keywords)
 
     def _short_answer_label(self, members, centrality, top_keys) -> str | None:
         best = None
-        for pos, (i, c) in enumerate(zip(members, centrality)):
+        for i, c in zip(members, centrality):
             words = self.texts[i].split()
             if not 2 <= len(words) <= 6 or not self.doc_phrases[i]:
                 continue
@@ -307,14 +305,15 @@ def tidy_label(text: str) -> str:
     return t[:1].upper() + t[1:]
 
 
-def _make_label(scored, used, best_surface, surfaces, df_c, n_c) -> str:
+def _make_label(scored, used, surfaces) -> str:
+    """The top keyphrase; a strong phrase containing a top single word reads better."""
     if not used:
         return "(no words)"
     first = used[0]
     s_first = next(s for s, _, k in scored if k == first)
-    if len(first) == 1:  # a strong phrase containing the word reads better: "waiting times"
-        for sc, _, k in scored:
-            if len(k) > 1 and first[0] in k and sc >= 0.5 * s_first:
-                first, s_first = k, sc
-                break
-    return tidy_label(best_surface.get(first) or _best_surface(surfaces[first]))
+    if len(first) == 1:  # "waiting times" rather than "waiting"
+        first = next(
+            (k for sc, _, k in scored if len(k) > 1 and first[0] in k and sc >= 0.5 * s_first),
+            first,
+        )
+    return tidy_label(_best_surface(surfaces[first]))
