@@ -16,7 +16,8 @@ held out and scored against its human codes. Metrics (held-out):
 Methods: ``tfidf_lr`` (TF-IDF word 1-2 grams + one-vs-rest balanced logistic regression,
 0.5 cut), ``zeroshot`` (cosine of the response and code-description embeddings; top code),
 ``emb_lr`` (MiniLM embeddings + balanced LR, 0.5 cut) and ``autocode`` (the shipped method).
-Embeddings come from the shared cache (bench-out/embeddings.db).
+Embeddings come from the shared cache (bench-out/embeddings.db); the baselines use the
+whole-answer embedding, autocode its response vectors (whole answer + mean of sentences).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from autocode.classify.pipeline import BookInfo, Corpus, SeedCheck, train
+from autocode.classify.vectors import response_vectors
 from autocode.embed import embed_texts, get_embedder
 from autocode.store import open_store
 
@@ -158,9 +160,10 @@ def fit_predict(method: str, ctx: dict, tr: np.ndarray, te: np.ndarray, seed: in
     book = BookInfo(ctx["codes"], ctx["descriptions"], examples, not multilabel, "bench")
     corpus = Corpus([str(i) for i in range(len(texts))], texts, ctx["questions"])
     chk = SeedCheck(tr, Y[tr])
+    V = ctx["V"]  # whole-answer + sentence-mean vectors (autocode.classify.vectors)
     model = train(
         corpus,
-        E,
+        V,
         book,
         chk,
         ctx["D"],
@@ -168,7 +171,7 @@ def fit_predict(method: str, ctx: dict, tr: np.ndarray, te: np.ndarray, seed: in
         params=kw.get("params"),
         E_examples=ctx["S"] if sent else None,
     )
-    Yp, review = model.decide(model.proba(corpus.take(te), E[te]))
+    Yp, review = model.decide(model.proba(corpus.take(te), V[te]))
     ctx["last_review"] = review
     return Yp
 
@@ -184,6 +187,7 @@ def context(data: Path, name: str, store) -> dict:
     emb = get_embedder(None)
     texts = g["text"].tolist()
     E, _ = embed_texts(texts, emb, store)
+    V = response_vectors(texts, emb, store)
     D, _ = embed_texts(descriptions, emb, store)
     import re
 
@@ -200,6 +204,7 @@ def context(data: Path, name: str, store) -> dict:
         "texts": texts,
         "questions": g["question"].tolist(),
         "E": E,
+        "V": V,
         "D": D,
         "descriptions": descriptions,
         "sentences": sentences,
@@ -217,7 +222,7 @@ def time_10k(ctx: dict, seed: int = 0) -> dict:
     single-label codes as a 0/1 matrix."""
     out = {}
     tr, _ = splits(ctx["Y"], "20pct", seed)
-    texts, E, Y = ctx["texts"], ctx["E"], ctx["Y"]
+    texts, E, Y = ctx["texts"], ctx["V"], ctx["Y"]
     corpus = Corpus([str(i) for i in range(len(texts))], texts, ctx["questions"])
     for label, exclusive in (("single-label", True), ("multi-label", False)):
         book = BookInfo(

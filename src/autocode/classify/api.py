@@ -93,9 +93,11 @@ def _codebook(store, path):
 
 
 def _embed(corpus: Corpus, book: BookInfo, embedder, store, progress=None):
+    """Response vectors (whole answer + sentence mean), codebook texts, examples."""
     from ..embed import embed_texts
+    from .vectors import response_vectors
 
-    E, _ = embed_texts(
+    E = response_vectors(
         corpus.texts,
         embedder,
         store,

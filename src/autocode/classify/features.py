@@ -3,6 +3,9 @@
 A response becomes one sparse row, the concatenation of weighted blocks:
 
 - its sentence embedding (L2-normalised, cached in the store);
+- optionally (``sentences`` > 0 and response vectors of twice the embedding width, see
+  :mod:`autocode.classify.vectors`) the mean of its sentences' embeddings, whitened like
+  the first block and re-normalised;
 - TF-IDF of word 1-2 grams and of character 2-5 grams within word boundaries
   (sublinear tf, L2-normalised; Salton & Buckley 1988) — exact wording matters for short
   survey answers ("no", "none", "nothing") that embeddings blur together;
@@ -46,6 +49,7 @@ class ResponseFeaturizer:
         min_df: int = 1,
         question_emb: float = 0.0,
         whiten: float = 0.0,
+        sentences: float = 1.0,
     ):
         self.emb = emb
         self.word = word
@@ -55,6 +59,7 @@ class ResponseFeaturizer:
         self.min_df = min_df
         self.question_emb = question_emb
         self.whiten = whiten
+        self.sentences = sentences
 
     def _vectorizers(self):
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -82,13 +87,22 @@ class ResponseFeaturizer:
         E: np.ndarray,
         D: np.ndarray | None = None,
         E_pool: np.ndarray | None = None,
+        dim: int | None = None,
     ) -> ResponseFeaturizer:
         """Learn vocabularies and the question list from the seeds; the whitening (if
-        any) from ``E_pool``, the embeddings of every response (default: ``E``)."""
+        any) from ``E_pool``, the embeddings of every response (default: ``E``).
+
+        ``dim`` is the width of one embedding; ``E`` twice as wide carries the sentence
+        means in its second half (default: ``E`` is one embedding wide)."""
         texts = list(texts)
+        self.dim_ = int(E.shape[1] if dim is None else dim)
+        if E.shape[1] not in (self.dim_, 2 * self.dim_):
+            raise ValueError(f"E has {E.shape[1]} columns; expected {self.dim_} or {2 * self.dim_}")
+        self.sent_ = bool(self.sentences) and E.shape[1] == 2 * self.dim_
         self.white_mean_ = self.white_proj_ = None
         if self.whiten:
-            self.fit_whitening(E if E_pool is None else E_pool)
+            pool = E if E_pool is None else E_pool
+            self.fit_whitening(np.asarray(pool)[:, : self.dim_])
         self.word_, self.char_ = self._vectorizers()
         if self.word:
             self.word_.fit(texts)
@@ -115,17 +129,37 @@ class ResponseFeaturizer:
         W = (E - self.white_mean_) @ self.white_proj_
         return W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-12)
 
-    def fit_transform(self, texts, questions, E, D=None, E_pool=None) -> sparse.csr_matrix:
-        return self.fit(texts, questions, E, D, E_pool).transform(texts, questions, E)
+    def fit_transform(
+        self, texts, questions, E, D=None, E_pool=None, dim=None
+    ) -> sparse.csr_matrix:
+        return self.fit(texts, questions, E, D, E_pool, dim).transform(texts, questions, E)
+
+    def _split(self, E: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The whole-text block and (if this featurizer uses it) the sentence-mean block."""
+        E = np.asarray(E)
+        d = getattr(self, "dim_", E.shape[1])
+        if not getattr(self, "sent_", False):
+            return E[:, :d], None
+        if E.shape[1] != 2 * d:
+            raise ValueError(
+                f"this coder needs response vectors with sentence means ({2 * d} columns), "
+                f"got {E.shape[1]}"
+            )
+        return E[:, :d], E[:, d:]
 
     def transform(
         self, texts: Sequence[str], questions: Sequence[str], E: np.ndarray
     ) -> sparse.csr_matrix:
         texts = list(texts)
         blocks = []
+        E, M = self._split(E)
         E = self._white(E)
         if self.emb:
             blocks.append(sparse.csr_matrix(E * self.emb))
+        if M is not None:
+            M = self._white(M)
+            M = M / np.maximum(np.linalg.norm(M, axis=1, keepdims=True), 1e-12)
+            blocks.append(sparse.csr_matrix(M * self.sentences))
         if self.word:
             blocks.append(self.word_.transform(texts) * self.word)
         if self.char:

@@ -26,7 +26,7 @@ from .estimator import SeededCoder
 from .features import ResponseFeaturizer
 from .pipeline import CodingModel
 
-FORMAT = "autocode-classifier/1"
+FORMAT = "autocode-classifier/2"  # /2: sentence-mean block, pseudo-labels
 _FZ_PARAMS = (
     "emb",
     "word",
@@ -36,6 +36,7 @@ _FZ_PARAMS = (
     "min_df",
     "question_emb",
     "whiten",
+    "sentences",
 )
 _EST_PARAMS = (
     "C",
@@ -50,6 +51,8 @@ _EST_PARAMS = (
     "refit",
     "threshold_repeats",
     "threshold_bootstrap",
+    "pseudo_weight",
+    "pseudo_ratio",
     "random_state",
 )
 
@@ -95,6 +98,8 @@ def save_model(model: CodingModel, folder: str | os.PathLike, info: dict) -> Pat
         "featurizer": {
             "params": {k: getattr(fz, k) for k in _FZ_PARAMS},
             "questions": fz.questions_,
+            "dim": int(fz.dim_),
+            "sentence_block": bool(fz.sent_),
             "word_vocabulary": _vocab(fz.word_),
             "char_vocabulary": _vocab(fz.char_),
         },
@@ -168,6 +173,7 @@ def load_model(
             vec.vocabulary_ = {t: i for i, t in enumerate(terms)}
             vec.idf_ = arr[f"{name}_idf"]
     fz.questions_ = fzm["questions"]
+    fz.dim_, fz.sent_ = int(fzm["dim"]), bool(fzm["sentence_block"])
     fz.definitions_ = arr.get("definitions")
     fz.white_mean_, fz.white_proj_ = arr.get("white_mean"), arr.get("white_proj")
     est = SeededCoder(**m["estimator"]["params"])

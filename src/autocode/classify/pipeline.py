@@ -3,7 +3,8 @@
 ``train`` -> :class:`CodingModel` -> ``apply``: a short sequence of named steps::
 
     corpus = Corpus.from_frame(responses)                 # sorted by id: order-independent
-    E = embed(corpus.texts); D = embed(codebook texts)    # cached in the store
+    E = response_vectors(corpus.texts)                    # whole + sentence-mean embeddings
+    D = embed(codebook texts)                             # cached in the store
     model = train(corpus, E, book, seeds, D, seed=0)      # features + SeededCoder
     coded = apply(model, corpus, E)                       # id, code, confidence, status
     report = evaluate(corpus, E, book, seeds, D)          # k-fold CV kappa with CIs
@@ -26,6 +27,7 @@ from ..errors import InputError
 from .estimator import SeededCoder
 from .features import ResponseFeaturizer
 from .seeds import Seeds
+from .vectors import widen
 
 DEFAULTS = {
     "C": 4.0,
@@ -38,6 +40,9 @@ DEFAULTS = {
     "threshold_cv": 3,
     "threshold_prior": 10.0,
     "definition_seeds": 1,
+    "sentences": 1.0,  # weight of the sentence-mean block (vectors.py; needs wide E)
+    "pseudo_weight": 0.3,  # self-training on the uncoded responses (estimator.py)
+    "pseudo_ratio": 1.0,
     "band": 0.5,
 }
 MIN_SEEDS_WARN = 10  # positive seeds below which a code's CV estimate is flagged
@@ -283,12 +288,21 @@ def train(
     """Fit the featurizer and the seeded coder on the seeds (+ codebook priors)."""
     prm = {**DEFAULTS, **(params or {})}
     texts, questions, Es, Y = _design(
-        corpus, E, book, chk, D, int(prm["definition_seeds"]), E_examples
+        corpus, E, book, chk, widen(D, E), int(prm["definition_seeds"]), widen(E_examples, E)
     )
     fz = ResponseFeaturizer(
-        question_emb=float(prm.get("question_emb", 0.0)), whiten=float(prm["whiten"])
-    ).fit(texts, questions, Es, D, E_pool=E)
+        question_emb=float(prm.get("question_emb", 0.0)),
+        whiten=float(prm["whiten"]),
+        sentences=float(prm["sentences"]),
+    ).fit(texts, questions, Es, D, E_pool=E, dim=D.shape[1])
     X = fz.transform(texts, questions, Es)
+    multilabel = not book.exclusive
+    Xu = None
+    if multilabel and prm["pseudo_weight"]:  # uncoded responses teach by pseudo-labels
+        pool = np.setdiff1d(np.arange(len(corpus.ids)), chk.rows)
+        if len(pool):
+            part = corpus.take(pool)
+            Xu = fz.transform(part.texts, part.questions, E[pool])
     est = SeededCoder(
         C=prm["C"],
         tol=prm["tol"],
@@ -298,10 +312,14 @@ def train(
         threshold_bootstrap=int(prm["threshold_bootstrap"]),
         threshold_cv=int(prm["threshold_cv"]),
         threshold_prior=prm["threshold_prior"],
+        pseudo_weight=float(prm["pseudo_weight"]),
+        pseudo_ratio=float(prm["pseudo_ratio"]),
         random_state=seed,
     )
-    multilabel = not book.exclusive
-    est.fit(X, Y if multilabel else Y.argmax(1))
+    if multilabel:
+        est.fit(X, Y, X_unlabeled=Xu)
+    else:
+        est.fit(X, Y.argmax(1))
     return CodingModel(
         fz,
         est,
