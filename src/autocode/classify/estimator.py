@@ -94,7 +94,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        C: float = 4.0,
+        C: float = 8.0,
         class_weight: str | None = "balanced",
         threshold_cv: int = 3,
         min_codes: int = 1,
