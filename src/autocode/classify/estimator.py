@@ -203,26 +203,29 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         self.n_iter_ = np.asarray(m.n_iter_)
         self.thresholds_ = None
 
-    def _pseudo(self, X, Y, Xu, seed: int) -> list[np.ndarray]:
-        """Per code, the rows of ``Xu`` taken as pseudo-positives: the top-scored by a model
-        fitted on the seeds alone, ``pseudo_ratio`` per positive seed."""
+    def _pseudo(self, X, Y, Xu, seed: int) -> tuple[list[np.ndarray], list]:
+        """Per code, the rows of ``Xu`` taken as pseudo-positives (the top-scored by a model
+        fitted on the seeds alone, ``pseudo_ratio`` per positive seed) and that model's
+        (coef, intercept), the starting point of the refit."""
         k = Y.shape[1]
-        none = [np.zeros(0, dtype=int)] * k
+        rows: list[np.ndarray] = [np.zeros(0, dtype=int)] * k
+        inits: list = [None] * k
         if Xu is None or not self.pseudo_weight or not Xu.shape[0]:
-            return none
-        out = []
+            return rows, inits
         for j in range(k):
             m = min(int(round(self.pseudo_ratio * Y[:, j].sum())), Xu.shape[0])
             if m <= 0:
-                out.append(none[0])
                 continue
-            z = self._lr(seed, Y[:, j]).fit(X, Y[:, j]).decision_function(Xu)
-            out.append(np.sort(np.argsort(-z, kind="stable")[:m]))
-        return out
+            lr = self._lr(seed, Y[:, j]).fit(X, Y[:, j])
+            z = lr.decision_function(Xu)
+            rows[j] = np.sort(np.argsort(-z, kind="stable")[:m])
+            inits[j] = (lr.coef_[0], float(lr.intercept_[0]))
+        return rows, inits
 
-    def _fit_code(self, X, y, seed: int, Xu=None, rows=None):
+    def _fit_code(self, X, y, seed: int, Xu=None, rows=None, init=None):
         """One code's logistic regression on the seeds ``X, y`` plus pseudo-positive ``rows``
-        of ``Xu`` (weighted ``pseudo_weight``)."""
+        of ``Xu`` (weighted ``pseudo_weight``), the solver started at ``init`` (coef,
+        intercept) when given: the same optimum, reached in fewer iterations."""
         if rows is None or not len(rows):
             return self._lr(seed, y).fit(X, y)
         Xa = sparse.vstack([sparse.csr_matrix(X), sparse.csr_matrix(Xu[rows])], format="csr")
@@ -233,6 +236,10 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
             n, npos = len(ya), float(ya.sum())
             p = float(self.balance_power)
             m.set_params(class_weight={0: (n / (2 * (n - npos))) ** p, 1: (n / (2 * npos)) ** p})
+        if init is not None:
+            m.set_params(warm_start=True)
+            m.coef_ = np.asarray(init[0], dtype=np.float64).reshape(1, -1).copy()
+            m.intercept_ = np.array([float(init[1])])
         return m.fit(Xa, ya, sample_weight=w)
 
     def _fit_multilabel(self, X, Y, seed: int, Xu=None) -> None:
@@ -249,24 +256,25 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         self.cv_kappa_ = np.full(k, np.nan)
         self.calib_ = np.tile([1.0, 0.0], (k, 1))  # p = sigmoid(a * z + b), z = logit score
         averaged = self.refit == "average" and self.threshold_cv
-        pseudo = self._pseudo(X, Y, Xu, seed)
+        pseudo, inits = self._pseudo(X, Y, Xu, seed)
         self.n_pseudo_ = np.array([len(r) for r in pseudo], dtype=int)
         if not averaged:
             coef = np.zeros((k, X.shape[1]))
             intercept = np.zeros(k)
             for j in range(k):
-                m = self._fit_code(X, Y[:, j], seed, Xu, pseudo[j])
+                m = self._fit_code(X, Y[:, j], seed, Xu, pseudo[j], inits[j])
                 coef[j], intercept[j] = m.coef_[0], m.intercept_[0]
                 self.n_iter_[j] = int(np.max(m.n_iter_))
             self.coef_, self.intercept_ = coef, intercept
         if self.threshold_cv:
-            oof, coef, intercept = self._cross_fit(X, Y, seed, Xu, pseudo)
+            warm = None if averaged else list(zip(self.coef_, self.intercept_))
+            oof, coef, intercept = self._cross_fit(X, Y, seed, Xu, pseudo, warm)
             if averaged:
                 self.coef_, self.intercept_ = coef, intercept
             n = len(Y)
             Yr = Y
             for r in range(1, int(self.threshold_repeats)):  # other fold splits, stacked
-                oof = np.vstack([oof, self._cross_fit(X, Y, seed + r, Xu, pseudo)[0]])
+                oof = np.vstack([oof, self._cross_fit(X, Y, seed + r, Xu, pseudo, warm)[0]])
                 Yr = np.vstack([Yr, Y])
             boot = np.random.default_rng(seed)
             for j in range(k):
@@ -300,7 +308,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         self.oof_proba_ = 1.0 / (1.0 + np.exp(-(z * self.calib_[:, 0] + self.calib_[:, 1])))
 
     def _cross_fit(
-        self, X, Y, seed: int, Xu=None, pseudo=None
+        self, X, Y, seed: int, Xu=None, pseudo=None, warm=None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Out-of-fold probabilities of every code (``threshold_cv`` folds, shuffled by
         seed; each fold's model also sees the code's pseudo-positives) and the fold models'
@@ -318,7 +326,14 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
                     oof[te, j] = float(yj[0])
                     intercept[j] += (10.0 if yj[0] else -10.0) / nf
                     continue
-                m = self._fit_code(X[tr], yj, seed, Xu, None if pseudo is None else pseudo[j])
+                m = self._fit_code(
+                    X[tr],
+                    yj,
+                    seed,
+                    Xu,
+                    None if pseudo is None else pseudo[j],
+                    None if warm is None else warm[j],
+                )
                 oof[te, j] = m.predict_proba(X[te])[:, 1]
                 coef[j] += m.coef_[0] / nf
                 intercept[j] += m.intercept_[0] / nf
