@@ -76,7 +76,7 @@ def example():
 
 
 def test_wide_model_round_trip_and_narrow_input_refused(tmp_path, example):
-    corpus, book, chk, emb, V, D = example
+    corpus, book, chk, _, V, D = example
     model = train(corpus, V, book, chk, D, seed=3)
     assert model.featurizer.sent_ and model.featurizer.dim_ == 32
     narrow = train(corpus, V[:, :32], book, chk, D, seed=3)
@@ -92,7 +92,7 @@ def test_wide_model_round_trip_and_narrow_input_refused(tmp_path, example):
 def test_pseudo_labels_count_and_switch(example):
     from autocode.classify.pipeline import SeedCheck
 
-    corpus, book, full, emb, V, D = example
+    corpus, book, full, _, V, D = example
     chk = SeedCheck(full.rows[::2], full.Y[::2])  # half coded by hand, half to code
     model = train(corpus, V, book, chk, D, seed=0)
     est = model.estimator

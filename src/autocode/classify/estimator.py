@@ -213,7 +213,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         if Xu is None or not self.pseudo_weight or not Xu.shape[0]:
             return rows, inits
         for j in range(k):
-            m = min(int(round(self.pseudo_ratio * Y[:, j].sum())), Xu.shape[0])
+            m = min(round(float(self.pseudo_ratio) * float(Y[:, j].sum())), Xu.shape[0])
             if m <= 0:
                 continue
             lr = self._lr(seed, Y[:, j]).fit(X, Y[:, j])
@@ -278,9 +278,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
                 Yr = np.vstack([Yr, Y])
             boot = np.random.default_rng(seed)
             for j in range(k):
-                t, kap = bagged_threshold(
-                    oof[:, j], Yr[:, j], int(self.threshold_bootstrap), boot
-                )
+                t, kap = bagged_threshold(oof[:, j], Yr[:, j], int(self.threshold_bootstrap), boot)
                 self.cv_kappa_[j] = kap
                 if not kap > 0:  # no cut beats chance: keep the neutral one
                     continue

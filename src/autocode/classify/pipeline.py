@@ -214,9 +214,9 @@ class CodingModel:
         The band is in log-odds. Multi-label: a response needs review when some code's
         log-odds lie within ``band`` of that code's threshold. Single-label: when the two most
         probable codes are within ``band`` of each other (``log(p1 / p2) < band``).
-        Measured on nhs_fft_qdc_v6 (20% seeds, band 0.5): 44% of responses flagged, micro F1
-        0.56 on them vs 0.81 on the rest; nhs_phase1_subcategory: 28% flagged, accuracy 0.32
-        vs 0.71.
+        Measured on nhs_fft_qdc_v6 (20% seeds, band 0.5): 35% of responses flagged, micro F1
+        0.57 on them vs 0.80 on the rest; nhs_phase1_subcategory: 22% flagged, accuracy 0.33
+        vs 0.69.
         """
         if self.multilabel:
             est = self.estimator
