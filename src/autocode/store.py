@@ -15,6 +15,7 @@ Tables (see ``MIGRATIONS``):
 - ``decisions``               append-only review log (undo appends a reversal)
 - ``codebook_versions``       every saved version of the codebook (JSON document)
 - ``codings``                 (response, code, coder) with source human|machine, status, confidence
+- ``question_labels``         a question id's wording in the export (Qualtrics, REDCap, SPSS)
 """
 
 from __future__ import annotations
@@ -145,8 +146,16 @@ CREATE INDEX codings_coder ON codings(coder);
 """
 
 # (version, name, SQL script or callable(conn)). Append only; never edit a released migration.
+_M2 = """
+CREATE TABLE question_labels (
+    question TEXT PRIMARY KEY,
+    label TEXT NOT NULL
+);
+"""
+
 MIGRATIONS: list[tuple[int, str, str | Callable[[sqlite3.Connection], None]]] = [
     (1, "initial schema", _M1),
+    (2, "question labels", _M2),
 ]
 
 
@@ -425,6 +434,13 @@ def save_responses(store: Store, rs) -> int:
                 )
             ],
         )
+        labels = getattr(rs, "question_labels", None) or {}
+        if labels:
+            c.executemany(
+                "INSERT INTO question_labels(question, label) VALUES (?,?) "
+                "ON CONFLICT(question) DO UPDATE SET label=excluded.label",
+                sorted((str(q), str(lab)) for q, lab in labels.items()),
+            )
         attrs = rs.attributes
         if attrs is not None and len(attrs.columns):
             rows = []
@@ -482,3 +498,8 @@ def save_suggestions(store: Store, run_id: str, result) -> None:
         c.executemany(
             "INSERT INTO run_responses(run_id, response_id, status) VALUES (?,?,?)", status
         )
+
+
+def question_labels(store: Store) -> dict[str, str]:
+    """Question id -> its wording in the export, for the questions that have one."""
+    return dict(store.conn.execute("SELECT question, label FROM question_labels").fetchall())

@@ -41,9 +41,9 @@ def _responses(store, path, text, id_col, question) -> pd.DataFrame:
         from ..io import read_responses
 
         kw = {"text": text, "id": id_col, "question": question}
-        df = read_responses(path, **{k: v for k, v in kw.items() if v}).responses
-        _store_responses(store, df)
-        return df
+        rs = read_responses(path, **{k: v for k, v in kw.items() if v})
+        _store_responses(store, rs.responses, getattr(rs, "question_labels", None))
+        return rs.responses
     rows = store.conn.execute("SELECT id, question, text FROM responses").fetchall()
     if not rows:
         raise InputError(
@@ -53,10 +53,16 @@ def _responses(store, path, text, id_col, question) -> pd.DataFrame:
     return pd.DataFrame([dict(r) for r in rows])
 
 
-def _store_responses(store, df: pd.DataFrame) -> None:
+def _store_responses(store, df: pd.DataFrame, labels: dict | None = None) -> None:
     from ..embed import text_hash
 
     with store.transaction() as conn:
+        if labels:
+            conn.executemany(
+                "INSERT INTO question_labels(question, label) VALUES (?,?) "
+                "ON CONFLICT(question) DO UPDATE SET label=excluded.label",
+                sorted((str(q), str(lab)) for q, lab in labels.items()),
+            )
         conn.executemany(
             "INSERT OR IGNORE INTO responses(id, respondent, question, text, text_hash, "
             "non_answer) VALUES (?,?,?,?,?,?)",

@@ -212,12 +212,16 @@ def _method_phrase(counts: Counter) -> str:
 
 
 def _responses_table(data: ProjectData, rows: list[dict]) -> Table:
-    cols = ["Question", "Answered (non-blank)", "Blank", "Non-answers"]
+    worded = any(row.get("label") for row in rows)  # the export gave question texts
+    cols = ["Question"] + (["Question text"] if worded else [])
+    cols += ["Answered (non-blank)", "Blank", "Non-answers"]
     cols += [f"Coded: {r.label}" for r in data.raters]
     out = []
     for row in rows:
         out.append(
-            [row["question"], row["answered"], row["blank"], row["non_answers"]]
+            [row["question"]]
+            + ([row.get("label", "")] if worded else [])
+            + [row["answered"], row["blank"], row["non_answers"]]
             + [row[f"coded:{r.label}"] for r in data.raters]
         )
     note = (

@@ -68,6 +68,7 @@ class ProjectData:
     codebook_source: str
     project_path: str = ""
     runs: list[dict[str, Any]] = field(default_factory=list)
+    question_labels: dict[str, str] = field(default_factory=dict)  # id -> export wording
 
     @property
     def themes(self) -> list[str]:
@@ -110,6 +111,8 @@ def natural_key(value: Any) -> tuple:
 def load_project(store: Store, question: str | None = None) -> ProjectData:
     """Read responses, attributes, codings and the codebook of a project."""
     import pandas as pd
+
+    from ..store import question_labels
 
     conn = store.conn
     responses = pd.read_sql_query(
@@ -165,6 +168,9 @@ def load_project(store: Store, question: str | None = None) -> ProjectData:
         codebook_source=source,
         project_path=str(store.path),
         runs=runs,
+        question_labels={
+            q: lab for q, lab in question_labels(store).items() if q in set(all_questions)
+        },
     )
 
 
@@ -311,6 +317,7 @@ def question_summary(data: ProjectData) -> list[dict[str, Any]]:
         r = data.responses[data.responses["question"] == q]
         row: dict[str, Any] = {
             "question": q,
+            "label": data.question_labels.get(q, ""),
             "answered": int(r["respondent"].nunique()),
             "blank": int(data.blanks.get(q, 0)),
             "non_answers": int(r["non_answer"].sum()),
