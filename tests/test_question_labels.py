@@ -53,14 +53,22 @@ def test_plain_csv_has_no_question_text_column(tmp_path):
 
 
 def test_project_from_schema_1_is_migrated(tmp_path):
+    from autocode.store import _M1, MIGRATIONS
+
     p = tmp_path / "old.db"
-    open_store(p).close()
-    c = sqlite3.connect(p)  # make it look like a project written before migration 2
-    c.execute("DROP TABLE question_labels")
-    c.execute("DELETE FROM schema_migrations WHERE version = 2")
+    c = sqlite3.connect(p)  # a project as the first release wrote it: migration 1 only
+    c.executescript(_M1)
+    c.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at TEXT NOT NULL)"
+    )
+    c.execute("INSERT INTO schema_migrations VALUES (1, 'initial schema', 'x')")
+    c.execute("INSERT INTO run_responses(run_id, response_id, status) VALUES ('s-1', 'a', 'x')")
     c.commit()
     c.close()
     with open_store(p) as st:
-        assert st.schema_version() == 2
+        assert st.schema_version() == max(v for v, _, _ in MIGRATIONS)
         save_responses(st, read_responses(DATA / "qualtrics.csv"))
         assert question_labels(st)["Q2"].startswith("What is the biggest barrier")
+        row = st.conn.execute("SELECT status, group_id, kind FROM run_responses").fetchone()
+        assert tuple(row) == ("x", None, None)  # old rows kept, new columns empty

@@ -40,6 +40,8 @@ def test_stored_run_reloads_as_the_same_document(tmp_path, example_survey):
     assert sorted(fresh["unassigned"]) == sorted(stored["unassigned"])
     assert sorted(fresh["non_answers"]) == sorted(stored["non_answers"])
     assert stored["n_responses"] == fresh["n_responses"] == len(rs.responses)
+    # the non-answer groups ("no answer", "nothing", "don't know") come back as they were
+    assert fresh["non_answer_groups"] and stored["non_answer_groups"] == fresh["non_answer_groups"]
 
 
 def test_no_run_is_a_clear_error(tmp_path):

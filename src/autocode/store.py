@@ -12,6 +12,7 @@ Tables (see ``MIGRATIONS``):
 - ``embeddings``              cache keyed by (model_id, text_hash); float32 blobs
 - ``runs``                    every stage run: parameters, seed, model id, versions, input hash
 - ``suggestions`` / ``suggestion_members`` / ``themes``   output of ``autocode suggest``
+- ``run_responses``           each response's status in a suggest run (and its non-answer group)
 - ``decisions``               append-only review log (undo appends a reversal)
 - ``codebook_versions``       every saved version of the codebook (JSON document)
 - ``codings``                 (response, code, coder) with source human|machine, status, confidence
@@ -153,9 +154,15 @@ CREATE TABLE question_labels (
 );
 """
 
+_M3 = """
+ALTER TABLE run_responses ADD COLUMN group_id TEXT;
+ALTER TABLE run_responses ADD COLUMN kind TEXT;
+"""
+
 MIGRATIONS: list[tuple[int, str, str | Callable[[sqlite3.Connection], None]]] = [
     (1, "initial schema", _M1),
     (2, "question labels", _M2),
+    (3, "non-answer groups of a suggest run", _M3),
 ]
 
 
@@ -491,12 +498,18 @@ def save_suggestions(store: Store, run_id: str, result) -> None:
             "assigned_outlier) VALUES (?,?,?,?,?)",
             rows,
         )
+        status = [(*row, None, None) for row in status]
         for ids in result.unassigned.values():
-            status += [(run_id, m, "unassigned") for m in ids]
+            status += [(run_id, m, "unassigned", None, None) for m in ids]
+        group = {
+            m: (g.id, g.kind) for g in getattr(result, "non_answer_groups", []) for m in g.members
+        }
         for ids in result.non_answers.values():
-            status += [(run_id, m, "non_answer") for m in ids]
+            status += [(run_id, m, "non_answer", *group.get(m, (None, None))) for m in ids]
         c.executemany(
-            "INSERT INTO run_responses(run_id, response_id, status) VALUES (?,?,?)", status
+            "INSERT INTO run_responses(run_id, response_id, status, group_id, kind) "
+            "VALUES (?,?,?,?,?)",
+            status,
         )
 
 

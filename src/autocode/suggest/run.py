@@ -206,11 +206,28 @@ def load_result(store: Store, run_id: str | None = None) -> dict:
             "SELECT * FROM themes WHERE run_id = ? ORDER BY CAST(SUBSTR(id, 2) AS INTEGER)", (rid,)
         )
     ]
-    status = {}
-    for resp, st in c.execute(
-        "SELECT response_id, status FROM run_responses WHERE run_id = ? ORDER BY rowid", (rid,)
+    from .core import _KIND_LABELS
+
+    status: dict[str, list[str]] = {}
+    groups: dict[str, dict] = {}
+    for resp, st, gid, kind, q in c.execute(
+        "SELECT r.response_id, r.status, r.group_id, r.kind, x.question FROM run_responses r "
+        "LEFT JOIN responses x ON x.id = r.response_id WHERE r.run_id = ? ORDER BY r.rowid",
+        (rid,),
     ):
         status.setdefault(st, []).append(resp)
+        if st == "non_answer" and gid:
+            g = groups.setdefault(
+                gid,
+                {"id": gid, "question": q, "kind": kind, "label": _KIND_LABELS.get(kind, kind)},
+            )
+            g.setdefault("members", []).append(resp)
+    non_answer_groups = [
+        {**g, "size": len(g["members"])}
+        for g in sorted(
+            groups.values(), key=lambda g: int(g["id"][1:]) if g["id"][1:].isdigit() else 0
+        )
+    ]
     return {
         "run_id": rid,
         "n_responses": sum(len(v) for v in status.values()),
@@ -220,4 +237,8 @@ def load_result(store: Store, run_id: str | None = None) -> dict:
         "themes": themes,
         "unassigned": status.get("unassigned", []),
         "non_answers": status.get("non_answer", []),
+        "non_answer_groups": [
+            {k: g[k] for k in ("id", "question", "kind", "label", "size", "members")}
+            for g in non_answer_groups
+        ],
     }
