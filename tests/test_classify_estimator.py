@@ -105,3 +105,18 @@ def test_parameter_errors_name_the_parameter(bad, match):
     X, Y = _multilabel()
     with pytest.raises(ValueError, match=match):
         SeededCoder(**bad).fit(X, Y)
+
+
+def test_threshold_folds_keep_rare_positives_in_every_training_part():
+    rng = np.random.default_rng(1)
+    Y = np.zeros((90, 3), dtype=int)
+    Y[:, 0] = 1  # a common code on every row
+    Y[rng.choice(90, 3, replace=False), 1] = 1  # a rare code: 3 positives
+    Y[rng.choice(90, 2, replace=False), 2] = 1  # rarer than the fold count: pooled
+    est = SeededCoder(threshold_cv=3, random_state=0)
+    folds = list(est._folds(Y, 3, seed=0))
+    assert sorted(np.concatenate([te for _, te in folds]).tolist()) == list(range(90))
+    for tr, _ in folds:
+        assert Y[tr, 1].sum() == 2  # stratified: each held-out fold takes one of the three
+    plain = SeededCoder(threshold_stratify=False)
+    assert len(list(plain._folds(Y, 3, seed=0))) == 3

@@ -53,6 +53,7 @@ _EST_PARAMS = (
     "threshold_bootstrap",
     "pseudo_weight",
     "pseudo_ratio",
+    "threshold_stratify",
     "random_state",
 )
 

@@ -43,6 +43,7 @@ DEFAULTS = {
     "sentences": 1.0,  # weight of the sentence-mean block (vectors.py; needs wide E)
     "pseudo_weight": 0.3,  # self-training on the uncoded responses (estimator.py)
     "pseudo_ratio": 1.0,
+    "threshold_stratify": True,  # threshold-CV folds stratified by each seed's rarest code
     "band": 0.5,
 }
 MIN_SEEDS_WARN = 10  # positive seeds below which a code's CV estimate is flagged
@@ -314,6 +315,7 @@ def train(
         threshold_prior=prm["threshold_prior"],
         pseudo_weight=float(prm["pseudo_weight"]),
         pseudo_ratio=float(prm["pseudo_ratio"]),
+        threshold_stratify=bool(prm["threshold_stratify"]),
         random_state=seed,
     )
     if multilabel:
