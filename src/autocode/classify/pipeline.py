@@ -216,7 +216,7 @@ class CodingModel:
         log-odds lie within ``band`` of that code's threshold. Single-label: when the two most
         probable codes are within ``band`` of each other (``log(p1 / p2) < band``).
         Measured on nhs_fft_qdc_v6 (20% seeds, band 0.5): 35% of responses flagged, micro F1
-        0.57 on them vs 0.80 on the rest; nhs_phase1_subcategory: 22% flagged, accuracy 0.33
+        0.58 on them vs 0.80 on the rest; nhs_phase1_subcategory: 22% flagged, accuracy 0.33
         vs 0.69.
         """
         if self.multilabel:
