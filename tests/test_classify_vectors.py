@@ -125,3 +125,20 @@ def test_estimator_pseudo_labels_move_the_model():
     np.testing.assert_allclose(st2.thresholds_, st.thresholds_, atol=1e-6)
     with pytest.raises(ValueError, match="pseudo_weight"):
         SeededCoder(pseudo_weight=-1).fit(X, Y)
+
+
+def test_coding_in_slices_and_capped_pseudo_pool(example, monkeypatch):
+    import autocode.classify.pipeline as pl
+    from autocode.classify.pipeline import SeedCheck
+
+    corpus, book, full, _, V, D = example
+    chk = SeedCheck(full.rows[::2], full.Y[::2])
+    model = train(corpus, V, book, chk, D, seed=0)
+    whole = model.proba(corpus, V)
+    monkeypatch.setattr(pl, "CHUNK", 37)  # a large survey is featurised in slices
+    np.testing.assert_allclose(model.proba(corpus, V), whole, atol=1e-12)
+    monkeypatch.setattr(pl, "PSEUDO_POOL_MAX", 50)  # and searched on an even sample
+    capped = train(corpus, V, book, chk, D, seed=0)
+    assert capped.estimator.n_pseudo_.max() == 50 < len(corpus.ids) - len(chk.rows)
+    again = train(corpus, V, book, chk, D, seed=0)
+    np.testing.assert_array_equal(again.estimator.coef_, capped.estimator.coef_)

@@ -47,6 +47,8 @@ DEFAULTS = {
     "band": 0.5,
 }
 MIN_SEEDS_WARN = 10  # positive seeds below which a code's CV estimate is flagged
+CHUNK = 20_000  # responses featurised at once when coding
+PSEUDO_POOL_MAX = 20_000  # uncoded responses searched for pseudo-labels (an even sample above)
 
 
 # -- inputs ----------------------------------------------------------------------------------
@@ -201,8 +203,13 @@ class CodingModel:
 
     def proba(self, corpus: Corpus, E: np.ndarray) -> np.ndarray:
         """(n, k) probabilities, columns in ``codes`` order."""
-        X = self.featurizer.transform(corpus.texts, corpus.questions, E)
-        P = self.estimator.predict_proba(X)
+        step = CHUNK  # bounded memory: a 100k-response survey is featurised in slices
+        parts = []
+        for a in range(0, max(len(corpus.ids), 1), step):
+            part = corpus.take(range(a, min(a + step, len(corpus.ids))))
+            X = self.featurizer.transform(part.texts, part.questions, E[a : a + step])
+            parts.append(self.estimator.predict_proba(X))
+        P = np.vstack(parts) if len(parts) > 1 else parts[0]
         if self.multilabel:
             return P
         out = np.zeros((len(corpus.ids), len(self.codes)))
@@ -301,6 +308,8 @@ def train(
     Xu = None
     if multilabel and prm["pseudo_weight"]:  # uncoded responses teach by pseudo-labels
         pool = np.setdiff1d(np.arange(len(corpus.ids)), chk.rows)
+        if len(pool) > PSEUDO_POOL_MAX:  # evenly spaced in id order: deterministic
+            pool = pool[np.linspace(0, len(pool) - 1, PSEUDO_POOL_MAX).astype(int)]
         if len(pool):
             part = corpus.take(pool)
             Xu = fz.transform(part.texts, part.questions, E[pool])
