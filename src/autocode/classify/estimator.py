@@ -158,8 +158,11 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"{name} must be a number >= 0, got {v!r}")
 
     def _lr(self, seed: int, y=None) -> LogisticRegression:
+        """One code's logistic regression. With binary ``y``, "balanced" weights are fixed
+        here from its class counts (raised to ``balance_power``), so sample weights given to
+        ``fit`` (pseudo-labels) do not change the class balance."""
         cw = self.class_weight
-        if cw == "balanced" and y is not None and self.balance_power != 1.0:
+        if cw == "balanced" and y is not None:
             n, npos = len(y), float(np.sum(y))
             cw = {
                 0: (n / (2 * (n - npos))) ** self.balance_power,
@@ -237,11 +240,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         Xa = sparse.vstack([sparse.csr_matrix(X), sparse.csr_matrix(Xu[rows])], format="csr")
         ya = np.r_[y, np.ones(len(rows), dtype=y.dtype)]
         w = np.r_[np.ones(len(y)), np.full(len(rows), float(self.pseudo_weight))]
-        m = self._lr(seed, ya)
-        if self.class_weight == "balanced":  # balanced on counts, as without pseudo-labels
-            n, npos = len(ya), float(ya.sum())
-            p = float(self.balance_power)
-            m.set_params(class_weight={0: (n / (2 * (n - npos))) ** p, 1: (n / (2 * npos)) ** p})
+        m = self._lr(seed, ya)  # balanced on counts, as without pseudo-labels
         if init is not None:
             m.set_params(warm_start=True)
             m.coef_ = np.asarray(init[0], dtype=np.float64).reshape(1, -1).copy()
