@@ -441,13 +441,7 @@ def save_responses(store: Store, rs) -> int:
                 )
             ],
         )
-        labels = getattr(rs, "question_labels", None) or {}
-        if labels:
-            c.executemany(
-                "INSERT INTO question_labels(question, label) VALUES (?,?) "
-                "ON CONFLICT(question) DO UPDATE SET label=excluded.label",
-                sorted((str(q), str(lab)) for q, lab in labels.items()),
-            )
+        save_question_labels(c, getattr(rs, "question_labels", None))
         attrs = rs.attributes
         if attrs is not None and len(attrs.columns):
             rows = []
@@ -492,13 +486,12 @@ def save_suggestions(store: Store, run_id: str, result) -> None:
             extra = set(s.assigned_outliers)
             for m in s.members:
                 rows.append((run_id, s.id, m, None, int(m in extra)))
-                status.append((run_id, m, "assigned" if m in extra else "clustered"))
+                status.append((run_id, m, "assigned" if m in extra else "clustered", None, None))
         c.executemany(
             "INSERT INTO suggestion_members(run_id, suggestion_id, response_id, score, "
             "assigned_outlier) VALUES (?,?,?,?,?)",
             rows,
         )
-        status = [(*row, None, None) for row in status]
         for ids in result.unassigned.values():
             status += [(run_id, m, "unassigned", None, None) for m in ids]
         group = {
@@ -510,6 +503,16 @@ def save_suggestions(store: Store, run_id: str, result) -> None:
             "INSERT INTO run_responses(run_id, response_id, status, group_id, kind) "
             "VALUES (?,?,?,?,?)",
             status,
+        )
+
+
+def save_question_labels(conn: sqlite3.Connection, labels: dict | None) -> None:
+    """Upsert question id -> wording (call inside a :meth:`Store.transaction`)."""
+    if labels:
+        conn.executemany(
+            "INSERT INTO question_labels(question, label) VALUES (?,?) "
+            "ON CONFLICT(question) DO UPDATE SET label=excluded.label",
+            sorted((str(q), str(lab)) for q, lab in labels.items()),
         )
 
 

@@ -55,14 +55,10 @@ def _responses(store, path, text, id_col, question) -> pd.DataFrame:
 
 def _store_responses(store, df: pd.DataFrame, labels: dict | None = None) -> None:
     from ..embed import text_hash
+    from ..store import save_question_labels
 
     with store.transaction() as conn:
-        if labels:
-            conn.executemany(
-                "INSERT INTO question_labels(question, label) VALUES (?,?) "
-                "ON CONFLICT(question) DO UPDATE SET label=excluded.label",
-                sorted((str(q), str(lab)) for q, lab in labels.items()),
-            )
+        save_question_labels(conn, labels)
         conn.executemany(
             "INSERT OR IGNORE INTO responses(id, respondent, question, text, text_hash, "
             "non_answer) VALUES (?,?,?,?,?,?)",

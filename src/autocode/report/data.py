@@ -121,6 +121,7 @@ def load_project(store: Store, question: str | None = None) -> ProjectData:
     )
     responses["non_answer"] = responses["non_answer"].astype(bool)
     all_questions = list(dict.fromkeys(responses["question"]))
+    set_of_questions = set(all_questions)
     if question is not None:
         if question not in all_questions:
             raise NotFoundError(
@@ -169,7 +170,7 @@ def load_project(store: Store, question: str | None = None) -> ProjectData:
         project_path=str(store.path),
         runs=runs,
         question_labels={
-            q: lab for q, lab in question_labels(store).items() if q in set(all_questions)
+            q: lab for q, lab in question_labels(store).items() if q in set_of_questions
         },
     )
 

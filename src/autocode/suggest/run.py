@@ -209,7 +209,7 @@ def load_result(store: Store, run_id: str | None = None) -> dict:
     from .core import _KIND_LABELS
 
     status: dict[str, list[str]] = {}
-    groups: dict[str, dict] = {}
+    groups: dict[str, dict] = {}  # group id -> its fields, members in stored order
     for resp, st, gid, kind, q in c.execute(
         "SELECT r.response_id, r.status, r.group_id, r.kind, x.question FROM run_responses r "
         "LEFT JOIN responses x ON x.id = r.response_id WHERE r.run_id = ? ORDER BY r.rowid",
@@ -217,13 +217,20 @@ def load_result(store: Store, run_id: str | None = None) -> dict:
     ):
         status.setdefault(st, []).append(resp)
         if st == "non_answer" and gid:
+            label = _KIND_LABELS.get(kind, kind)
             g = groups.setdefault(
-                gid,
-                {"id": gid, "question": q, "kind": kind, "label": _KIND_LABELS.get(kind, kind)},
+                gid, {"id": gid, "question": q, "kind": kind, "label": label, "members": []}
             )
-            g.setdefault("members", []).append(resp)
+            g["members"].append(resp)
     non_answer_groups = [
-        {**g, "size": len(g["members"])}
+        {
+            "id": g["id"],
+            "question": g["question"],
+            "kind": g["kind"],
+            "label": g["label"],
+            "size": len(g["members"]),
+            "members": g["members"],
+        }
         for g in sorted(
             groups.values(), key=lambda g: int(g["id"][1:]) if g["id"][1:].isdigit() else 0
         )
@@ -237,8 +244,5 @@ def load_result(store: Store, run_id: str | None = None) -> dict:
         "themes": themes,
         "unassigned": status.get("unassigned", []),
         "non_answers": status.get("non_answer", []),
-        "non_answer_groups": [
-            {k: g[k] for k in ("id", "question", "kind", "label", "size", "members")}
-            for g in non_answer_groups
-        ],
+        "non_answer_groups": non_answer_groups,
     }
