@@ -40,12 +40,12 @@ def response_vectors(
     from ..embed import embed_texts
 
     texts = [str(t) for t in texts]
-    units = [split_sentences(t) for t in texts]
-    extra = sorted({s for u in units if len(u) > 1 for s in u})
-    E, _ = embed_texts(list(texts) + extra, embedder, store, progress=progress)
-    whole = E[: len(texts)]
     if not texts:
         return np.zeros((0, 2 * embedder.dim), dtype=np.float32)
+    units = [split_sentences(t) for t in texts]
+    extra = sorted({s for u in units if len(u) > 1 for s in u})
+    E, _ = embed_texts(texts + extra, embedder, store, progress=progress)
+    whole = E[: len(texts)]
     row = {s: len(texts) + i for i, s in enumerate(extra)}
     mean = whole.copy()
     for i, u in enumerate(units):
