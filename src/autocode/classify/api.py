@@ -111,6 +111,15 @@ def _embed(corpus: Corpus, book: BookInfo, embedder, store, progress=None):
     return E, D, Ex
 
 
+def _with_tuned(corpus: Corpus, book: BookInfo, tuned, store, base, progress=None):
+    """``base`` (E, D, Ex) of the bundled model with the tuned model's vectors beside them."""
+    from .tune import combine
+
+    E2, D2, Ex2 = _embed(corpus, book, tuned, store, progress)
+    E, D, Ex = base
+    return combine(E, E2, True), combine(D, D2, False), combine(Ex, Ex2, False)
+
+
 def _input_hash(corpus: Corpus, *digests: str) -> str:
     h = hashlib.sha256()
     for i, t, q in zip(corpus.ids, corpus.texts, corpus.questions):
@@ -138,6 +147,7 @@ def code(
     load: str | os.PathLike | None = None,
     folds: int = 5,
     band: float = 0.5,
+    tune: bool | dict = False,
     text: list[str] | None = None,
     id_col: str | None = None,
     question: str | None = None,
@@ -146,16 +156,27 @@ def code(
     """Train on the seeds (or ``load`` a saved coder) and code every response.
 
     With ``evaluate`` nothing is applied or written except the run record: the result holds
-    the cross-validated agreement with the human seeds instead.
+    the cross-validated agreement with the human seeds instead. ``tune``: fine-tune a copy
+    of the embedding model on the seeds first (:mod:`.tune`; with ``evaluate``, once per
+    fold, on that fold's training seeds only); a dict overrides ``TUNE_DEFAULTS``.
     """
     from ..store import open_store
     from .evaluation import evaluate as cv_evaluate
     from .persist import load_model, save_model
+    from .tune import check_tunable, load_tuned
+    from .tune import tune as tune_encoder
 
     if not 0 <= band <= 10:
         raise InputError(f"--band must be between 0 and 10 (log-odds), got {band}")
     if seeds is None and load is None:
         raise InputError("no seeds given", "pass --seeds HUMAN_CODINGS (long id,code or wide 0/1)")
+    # tuning parameters (overrides of TUNE_DEFAULTS), or None: no tuning
+    tprm = None if tune is False or tune is None else dict(tune) if isinstance(tune, dict) else {}
+    if tprm is not None and load is not None and not evaluate:
+        raise InputError(
+            "--tune trains a new coder and --load applies a saved one",
+            "leave out one of them (a coder saved by a --tune run keeps its tuned model)",
+        )
     seed_set = read_seeds(seeds) if seeds is not None else None
     t0 = time.perf_counter()
     with open_store(project) as store:
@@ -165,6 +186,8 @@ def code(
         book = BookInfo.from_codebook(cb)
         chk = check_seeds(corpus, book, seed_set) if seed_set is not None else None
         embedder = embedder_for(model)
+        if tprm is not None:
+            check_tunable(embedder)
         E, D, Ex = _embed(corpus, book, embedder, store, progress)
         params = {
             "evaluate": evaluate,
@@ -174,6 +197,7 @@ def code(
             "responses": str(responses) if responses else None,
             "seeds": str(seeds) if seeds else None,
             "load": str(load) if load else None,
+            "tune": tprm,
         }
         run_id = store.start_run(
             "code",
@@ -191,6 +215,13 @@ def code(
             if evaluate:
                 if chk is None:
                     raise InputError("--evaluate needs --seeds")
+                refresh = None
+                if tprm is not None:  # each fold tunes on its own training seeds (no leak)
+
+                    def refresh(rows, Y):
+                        t = tune_encoder(embedder, [corpus.texts[i] for i in rows], Y, seed, tprm)
+                        return _with_tuned(corpus, book, t, None, (E, D, Ex))
+
                 result["evaluation"] = cv_evaluate(
                     corpus,
                     E,
@@ -204,17 +235,36 @@ def code(
                     progress=(lambda d, t: progress("cross-validating", d, t))
                     if progress
                     else None,
+                    refresh=refresh,
                 )
                 result["n_seeds"] = len(chk.rows)
                 store.finish_run(run_id)
                 return result
+            tuned = None
             if load is not None:
                 cm = load_model(load, book.digest, embedder.model_id)
                 cm.band = band
                 saved = Path(load)
+                entry = cm.manifest.get("tuned_encoder")
+                if entry:
+                    tuned = load_tuned(embedder, saved, entry)
+                    E, D, Ex = _with_tuned(corpus, book, tuned, store, (E, D, Ex), progress)
             else:
+                info = {}
+                if tprm is not None:
+                    tuned = tune_encoder(
+                        embedder,
+                        [corpus.texts[i] for i in chk.rows],
+                        chk.Y,
+                        seed,
+                        tprm,
+                        progress=(lambda d, t: progress("tuning", d, t)) if progress else None,
+                    )
+                    E, D, Ex = _with_tuned(corpus, book, tuned, store, (E, D, Ex), progress)
                 cm = train(corpus, E, book, chk, D, seed=seed, params={"band": band}, E_examples=Ex)
                 saved = Path(save) if save else default_model_dir(store.path, run_id)
+                if tuned is not None:
+                    info["tuned_encoder"] = tuned.save(saved)
                 save_model(
                     cm,
                     saved,
@@ -223,6 +273,7 @@ def code(
                         "seeds_digest": seed_set.digest(),
                         "embedding_model_id": embedder.model_id,
                         "run_id": run_id,
+                        **info,
                     },
                 )
             coded = apply(cm, corpus, E)
@@ -230,7 +281,17 @@ def code(
             with store.transaction() as conn:
                 conn.execute(
                     "UPDATE runs SET params = ? WHERE id = ?",
-                    (json.dumps({**params, "model_dir": str(saved)}, sort_keys=True), run_id),
+                    (
+                        json.dumps(
+                            {
+                                **params,
+                                "model_dir": str(saved),
+                                "tuned_model_id": tuned.model_id if tuned else None,
+                            },
+                            sort_keys=True,
+                        ),
+                        run_id,
+                    ),
                 )
             store.finish_run(run_id)
         except BaseException:
@@ -354,6 +415,11 @@ def next_batch(
                     load = folder
                     break
         cm = load_model(load, book.digest, embedder.model_id) if load is not None else None
+        if cm is not None and cm.manifest.get("tuned_encoder"):  # a --tune coder
+            from .tune import load_tuned
+
+            tuned = load_tuned(embedder, load, cm.manifest["tuned_encoder"])
+            E, D, Ex = _with_tuned(corpus, book, tuned, store, (E, D, Ex))
         if cm is None and seed_set is not None:
             chk = check_seeds(corpus, book, seed_set)
             cm = train(corpus, E, book, chk, D, E_examples=Ex)

@@ -47,8 +47,12 @@ def evaluate(
     params: dict | None = None,
     E_examples: np.ndarray | None = None,
     progress=None,
+    refresh=None,
 ) -> dict:
-    """Cross-validated per-code kappa, precision, recall (with CIs) and overall agreement."""
+    """Cross-validated per-code kappa, precision, recall (with CIs) and overall agreement.
+
+    ``refresh(rows, Y) -> (E, D, E_examples)``: vectors that depend on the training seeds
+    (``--tune``), recomputed inside each fold from that fold's training seeds only."""
     from ..agree import agree_labels, agree_matrices
 
     n = len(chk.rows)
@@ -58,9 +62,10 @@ def evaluate(
         sub = SeedCheck(chk.rows[tr], chk.Y[tr])
         if not book.exclusive and (sub.Y.sum(0) == len(tr)).any():
             continue  # a code on every training seed: this fold cannot be fitted
-        model = train(corpus, E, book, sub, D, seed=seed, params=params, E_examples=E_examples)
+        Ef, Df, Exf = refresh(sub.rows, sub.Y) if refresh else (E, D, E_examples)
+        model = train(corpus, Ef, book, sub, Df, seed=seed, params=params, E_examples=Exf)
         part = corpus.take(chk.rows[te])
-        A[te] = model.decide(model.proba(part, E[chk.rows[te]]))[0]
+        A[te] = model.decide(model.proba(part, Ef[chk.rows[te]]))[0]
         if progress:
             progress(f + 1, folds)
     ids = [corpus.ids[r] for r in chk.rows]

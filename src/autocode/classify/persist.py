@@ -184,7 +184,7 @@ def load_model(
     est.n_features_in_ = int(m["estimator"]["n_features_in"])
     if est.multilabel_:
         est.thresholds_, est.calib_ = arr["thresholds"], arr["calib"]
-    keep = ("params", "seed", "codebook_digest", "n_seeds")
+    keep = ("params", "seed", "codebook_digest", "n_seeds", "tuned_encoder")
     return CodingModel(
         fz,
         est,
