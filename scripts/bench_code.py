@@ -166,7 +166,10 @@ def fit_predict(method: str, ctx: dict, tr: np.ndarray, te: np.ndarray, seed: in
         t1 = time.perf_counter()
         V2 = response_vectors(texts, tuned, None)
         D2 = embed_texts(ctx["descriptions"], tuned, None)[0]
-        ctx["last_tune"] = {"tune_s": round(t1 - t0, 1), "embed_s": round(time.perf_counter() - t1, 1)}
+        ctx["last_tune"] = {
+            "tune_s": round(t1 - t0, 1),
+            "embed_s": round(time.perf_counter() - t1, 1),
+        }
         V, D = combine(V, V2, True), combine(D, D2, False)
     # autocode: the shipped pipeline (autocode.classify.pipeline.train + decide)
     sent = kw.get("sentences")

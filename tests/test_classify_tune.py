@@ -149,9 +149,10 @@ def test_tuned_coder_codes_saves_loads_and_ranks(tmp_path):
     with pytest.raises(ModelError, match="tuned from"):
         load_tuned(base, folder, {**entry, "base_model_id": "local:other:123"})
     run = json.loads(
-        __import__("sqlite3").connect(db).execute(
-            "SELECT params FROM runs WHERE id = ?", (res["run_id"],)
-        ).fetchone()[0]
+        __import__("sqlite3")
+        .connect(db)
+        .execute("SELECT params FROM runs WHERE id = ?", (res["run_id"],))
+        .fetchone()[0]
     )
     assert run["tune"] == small and run["tuned_model_id"] == entry["model_id"]
 

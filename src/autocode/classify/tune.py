@@ -195,7 +195,9 @@ def load_tuned(embedder, folder: str | Path, entry: dict) -> TunedEmbedder:
     try:
         state = load_file(str(path))
     except Exception as e:  # noqa: BLE001 - missing or corrupt file
-        raise ModelError(f"cannot read the tuned encoder {path} ({e})", "retrain the coder") from None
+        raise ModelError(
+            f"cannot read the tuned encoder {path} ({e})", "retrain the coder"
+        ) from None
     model = _base_model(embedder)
     try:
         model.load_state_dict(state)
