@@ -22,3 +22,16 @@ def _isolate(tmp_path, monkeypatch):
 @pytest.fixture
 def example_survey() -> Path:
     return Path(str(files("autocode") / "data" / "example_survey.csv"))
+
+
+@pytest.fixture()
+def seeds(tmp_path) -> Path:
+    """Human codings of the bundled example's first 240 coded responses (of 407), as a long
+    id,code file: the seeds of the `autocode code` tests; the rest stay uncoded."""
+    import pandas as pd
+
+    d = pd.read_csv(str(files("autocode") / "data" / "example_codings.csv"), dtype=str)
+    ids = sorted(d["id"].unique())[:240]
+    p = tmp_path / "seeds.csv"
+    d[d["id"].isin(ids)].to_csv(p, index=False)
+    return p

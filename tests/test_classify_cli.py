@@ -13,19 +13,7 @@ import pytest
 from autocode.cli import main
 
 DATA = importlib.resources.files("autocode") / "data"
-SURVEY, CODINGS, BOOK = (
-    str(DATA / f) for f in ("example_survey.csv", "example_codings.csv", "example_codebook.csv")
-)
-
-
-@pytest.fixture()
-def seeds(tmp_path):
-    """Human codings of the first ~60% of coded responses (the rest stay uncoded)."""
-    d = pd.read_csv(CODINGS, dtype=str)
-    ids = sorted(d["id"].unique())[:240]
-    p = tmp_path / "seeds.csv"
-    d[d["id"].isin(ids)].to_csv(p, index=False)
-    return p
+SURVEY, BOOK = (str(DATA / f) for f in ("example_survey.csv", "example_codebook.csv"))
 
 
 def run(capsys, *args):

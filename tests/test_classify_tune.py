@@ -15,9 +15,7 @@ from autocode.classify.tune import combine, pairs_for
 from autocode.errors import InputError, ModelError
 
 DATA = importlib.resources.files("autocode") / "data"
-SURVEY, CODINGS, BOOK = (
-    str(DATA / f) for f in ("example_survey.csv", "example_codings.csv", "example_codebook.csv")
-)
+SURVEY, BOOK = (str(DATA / f) for f in ("example_survey.csv", "example_codebook.csv"))
 
 
 def test_pairs_are_balanced_per_code_and_correct():
@@ -84,18 +82,9 @@ def test_evaluate_refreshes_vectors_from_each_folds_training_seeds_only():
     assert set().union(*held) == set(range(40))  # every seed tested once, never tuned on
 
 
-def _seeds(tmp_path):
-    d = pd.read_csv(CODINGS, dtype=str)
-    ids = sorted(d["id"].unique())[:240]
-    p = tmp_path / "seeds.csv"
-    d[d["id"].isin(ids)].to_csv(p, index=False)
-    return p
-
-
-def test_tune_refused_with_hash_embedder_or_load(tmp_path):
+def test_tune_refused_with_hash_embedder_or_load(tmp_path, seeds):
     from autocode.classify.api import code
 
-    seeds = _seeds(tmp_path)
     with pytest.raises(InputError, match="sentence-transformers"):
         code(tmp_path / "p.db", SURVEY, codebook=BOOK, seeds=seeds, model="hash", tune=True)
     with pytest.raises(InputError, match="--load"):
@@ -103,7 +92,7 @@ def test_tune_refused_with_hash_embedder_or_load(tmp_path):
 
 
 @pytest.mark.slow
-def test_tuned_coder_codes_saves_loads_and_ranks(tmp_path):
+def test_tuned_coder_codes_saves_loads_and_ranks(tmp_path, seeds):
     """The real model, tuned briefly (2 pairs per code): coding, the saved tuned encoder, a
     --load round trip with identical output, `next` on the tuned coder, refusals."""
     from autocode.classify.api import code, next_batch
@@ -111,7 +100,6 @@ def test_tuned_coder_codes_saves_loads_and_ranks(tmp_path):
     from autocode.classify.tune import load_tuned
     from autocode.embed import SentenceTransformerEmbedder
 
-    seeds = _seeds(tmp_path)
     db = tmp_path / "p.db"
     small = {"pairs": 2}
     out1 = tmp_path / "m1.csv"
