@@ -120,6 +120,21 @@ def _with_tuned(corpus: Corpus, book: BookInfo, tuned, store, base, progress=Non
     return combine(E, E2, True), combine(D, D2, False), combine(Ex, Ex2, False)
 
 
+def _load_coder(folder, corpus: Corpus, book: BookInfo, embedder, store, base, progress=None):
+    """A saved coder (refused for another codebook or embedding model) and the vectors it
+    codes with: ``base`` (E, D, Ex), with its tuned model's beside them if it has one.
+    Returns ``(model, tuned embedder or None, (E, D, Ex))``."""
+    from .persist import load_model
+    from .tune import load_tuned
+
+    cm = load_model(folder, book.digest, embedder.model_id)
+    entry = cm.manifest.get("tuned_encoder")
+    if not entry:
+        return cm, None, base
+    tuned = load_tuned(embedder, folder, entry)
+    return cm, tuned, _with_tuned(corpus, book, tuned, store, base, progress)
+
+
 def _input_hash(corpus: Corpus, *digests: str) -> str:
     h = hashlib.sha256()
     for i, t, q in zip(corpus.ids, corpus.texts, corpus.questions):
@@ -162,8 +177,8 @@ def code(
     """
     from ..store import open_store
     from .evaluation import evaluate as cv_evaluate
-    from .persist import load_model, save_model
-    from .tune import check_tunable, load_tuned
+    from .persist import save_model
+    from .tune import check_tunable
     from .tune import tune as tune_encoder
 
     if not 0 <= band <= 10:
@@ -189,6 +204,14 @@ def code(
         if tprm is not None:
             check_tunable(embedder)
         E, D, Ex = _embed(corpus, book, embedder, store, progress)
+
+        def tuned_on(rows, Y, cache, report=None):
+            """A copy of the model tuned on the seeds ``rows`` (codes ``Y``), and the vectors
+            with its own beside the bundled model's (cached in ``cache``, if given)."""
+            tick = (lambda d, t: report("tuning", d, t)) if report else None
+            t = tune_encoder(embedder, [corpus.texts[i] for i in rows], Y, seed, tprm, tick)
+            return t, _with_tuned(corpus, book, t, cache, (E, D, Ex), report)
+
         params = {
             "evaluate": evaluate,
             "band": band,
@@ -219,8 +242,7 @@ def code(
                 if tprm is not None:  # each fold tunes on its own training seeds (no leak)
 
                     def refresh(rows, Y):
-                        t = tune_encoder(embedder, [corpus.texts[i] for i in rows], Y, seed, tprm)
-                        return _with_tuned(corpus, book, t, None, (E, D, Ex))
+                        return tuned_on(rows, Y, None)[1]
 
                 result["evaluation"] = cv_evaluate(
                     corpus,
@@ -242,25 +264,15 @@ def code(
                 return result
             tuned = None
             if load is not None:
-                cm = load_model(load, book.digest, embedder.model_id)
+                cm, tuned, (E, D, Ex) = _load_coder(
+                    load, corpus, book, embedder, store, (E, D, Ex), progress
+                )
                 cm.band = band
                 saved = Path(load)
-                entry = cm.manifest.get("tuned_encoder")
-                if entry:
-                    tuned = load_tuned(embedder, saved, entry)
-                    E, D, Ex = _with_tuned(corpus, book, tuned, store, (E, D, Ex), progress)
             else:
                 info = {}
                 if tprm is not None:
-                    tuned = tune_encoder(
-                        embedder,
-                        [corpus.texts[i] for i in chk.rows],
-                        chk.Y,
-                        seed,
-                        tprm,
-                        progress=(lambda d, t: progress("tuning", d, t)) if progress else None,
-                    )
-                    E, D, Ex = _with_tuned(corpus, book, tuned, store, (E, D, Ex), progress)
+                    tuned, (E, D, Ex) = tuned_on(chk.rows, chk.Y, store, progress)
                 cm = train(corpus, E, book, chk, D, seed=seed, params={"band": band}, E_examples=Ex)
                 saved = Path(save) if save else default_model_dir(store.path, run_id)
                 if tuned is not None:
@@ -385,7 +397,6 @@ def next_batch(
     codings in the project) are never proposed.
     """
     from ..store import open_store
-    from .persist import load_model
 
     if n < 1:
         raise InputError(f"--n must be at least 1, got {n}")
@@ -414,12 +425,9 @@ def next_batch(
                 if folder and Path(folder).exists():
                     load = folder
                     break
-        cm = load_model(load, book.digest, embedder.model_id) if load is not None else None
-        if cm is not None and cm.manifest.get("tuned_encoder"):  # a --tune coder
-            from .tune import load_tuned
-
-            tuned = load_tuned(embedder, load, cm.manifest["tuned_encoder"])
-            E, D, Ex = _with_tuned(corpus, book, tuned, store, (E, D, Ex))
+        cm = None
+        if load is not None:  # a --tune coder brings its tuned model's vectors too
+            cm, _, (E, D, Ex) = _load_coder(load, corpus, book, embedder, store, (E, D, Ex))
         if cm is None and seed_set is not None:
             chk = check_seeds(corpus, book, seed_set)
             cm = train(corpus, E, book, chk, D, E_examples=Ex)

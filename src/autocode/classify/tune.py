@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..embed import SentenceTransformerEmbedder
 from ..errors import InputError, ModelError
 
 TUNE_DEFAULTS = {
@@ -58,8 +59,6 @@ def pairs_for(Y: np.ndarray, per_code: int, rng: np.random.Generator) -> list:
 
 def check_tunable(embedder) -> None:
     """:class:`InputError` unless ``embedder`` is a sentence-transformers model."""
-    from ..embed import SentenceTransformerEmbedder
-
     if not isinstance(embedder, SentenceTransformerEmbedder):
         raise InputError(
             "--tune needs a sentence-transformers model, not the hash embedder",
@@ -89,26 +88,15 @@ def _digest(model) -> str:
     return h.hexdigest()[:16]
 
 
-class TunedEmbedder:
-    """An :class:`~autocode.embed.Embedder` over a fine-tuned copy of a base model."""
+class TunedEmbedder(SentenceTransformerEmbedder):
+    """The base model's embedder, over a fine-tuned copy of its model (already loaded)."""
 
-    def __init__(self, base, model, params: dict):
-        from ..embed import SentenceTransformerEmbedder
-
+    def __init__(self, base: SentenceTransformerEmbedder, model, params: dict):
+        super().__init__(base.path, base.batch_size)
         self.base_model_id = base.model_id
         self.params = dict(params)
-        self.model = model
+        self._model = model
         self.model_id = f"{base.model_id}+tuned:{_digest(model)}"
-        self._enc = SentenceTransformerEmbedder.__new__(SentenceTransformerEmbedder)
-        self._enc.path, self._enc.batch_size = base.path, base.batch_size
-        self._enc.model_id, self._enc._model, self._enc._dim = self.model_id, model, None
-
-    @property
-    def dim(self) -> int:
-        return self._enc.dim
-
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None):
-        return self._enc.encode(texts, progress)
 
     def save(self, folder: str | Path) -> dict:
         """Write the tuned weights to ``folder``; the manifest entry that names them."""
@@ -116,7 +104,7 @@ class TunedEmbedder:
 
         d = Path(folder)
         d.mkdir(parents=True, exist_ok=True)
-        state = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
+        state = {k: v.detach().cpu().contiguous() for k, v in self._model.state_dict().items()}
         tmp = d / (ENCODER_FILE + ".tmp")
         save_file(state, str(tmp))
         mask = os.umask(0)  # safetensors writes 0600; give it the mode of the other files
