@@ -15,6 +15,7 @@ import sys
 import typer
 
 from ..errors import AutocodeError
+from .common import Interrupted, sigint_raises_interrupted
 
 app = typer.Typer(
     name="autocode",
@@ -52,26 +53,30 @@ for _name in COMMAND_MODULES:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point. Returns the exit code (also used by the tests)."""
-    import click
+    """Entry point. Returns the exit code (also used by the tests).
 
+    The app runs in click's *standalone* mode: typer itself reports every usage mistake
+    (unknown option or command, missing argument, bad value) with the usual usage message,
+    ``Try 'autocode X --help' for help.`` and exit 2, and ends every run with ``SystemExit``,
+    whose code we return. This names no exception class of click or typer on purpose: typer
+    >= 0.29 raises those of its own bundled click copy (private), older typer raises
+    click's, so any ``except <ClickException>`` is wrong on one version or the other, while
+    standalone mode and ``SystemExit`` behave the same on all of them. Our own errors are
+    not click's, so they pass through typer untouched and are printed here as one line.
+    Ctrl-C raises :class:`~.common.Interrupted` (see there for why not KeyboardInterrupt).
+    """
     args = sys.argv[1:] if argv is None else list(argv)
     try:
-        rv = app(args=args, prog_name="autocode", standalone_mode=False)
-        return int(rv) if isinstance(rv, int) else 0
+        with sigint_raises_interrupted():
+            app(args=args, prog_name="autocode", standalone_mode=True)
+        return 0  # pragma: no cover - standalone mode always ends in SystemExit
+    except SystemExit as e:
+        return _exit_code(e.code)
     except AutocodeError as e:
         msg = e.message + (f" — {e.hint}" if e.hint else "")
         print(f"error: {msg}", file=sys.stderr)
         return e.exit_code
-    except click.exceptions.Exit as e:
-        return e.exit_code
-    except click.exceptions.Abort:
-        print("aborted", file=sys.stderr)
-        return 130
-    except click.ClickException as e:
-        e.show(file=sys.stderr)
-        return e.exit_code
-    except KeyboardInterrupt:
+    except (Interrupted, KeyboardInterrupt):
         print("interrupted — nothing half-written was kept", file=sys.stderr)
         return 130
     except BrokenPipeError:  # pragma: no cover - e.g. `autocode ... | head`
@@ -85,6 +90,16 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _exit_code(code: object) -> int:
+    """``SystemExit.code`` as an exit status (None is success; a message is printed, 1)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
 
 
 def _entry() -> None:  # pragma: no cover

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +19,41 @@ ProjectOpt = Annotated[
 ]
 DEFAULT_PROJECT = Path("autocode.db")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+
+
+class Interrupted(BaseException):
+    """Ctrl-C while a command runs (raised by :func:`sigint_raises_interrupted`).
+
+    A ``BaseException`` like ``KeyboardInterrupt`` (``except Exception`` does not swallow it;
+    transactions roll back and runs are marked failed on the way out), but not a
+    ``KeyboardInterrupt``: click turns those into "Aborted!" and exit 1, typer >= 0.29 into a
+    silent exit 130, so only this reaches :func:`autocode.cli.main`, which prints one line.
+    """
+
+
+@contextmanager
+def sigint_raises_interrupted() -> Iterator[None]:
+    """While inside, SIGINT raises :class:`Interrupted` (the previous handler is restored).
+
+    Left alone where SIGINT is ignored (e.g. a background job) or off the main thread,
+    where Python cannot install a handler.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        yield
+        return
+
+    def _raise(signum: int, frame: object) -> None:
+        raise Interrupted()
+
+    signal.signal(signal.SIGINT, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
 
 
 def console(stderr: bool = False):

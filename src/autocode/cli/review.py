@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from .common import DEFAULT_PROJECT, JsonOpt, ProjectOpt, console, print_json
+from .common import DEFAULT_PROJECT, Interrupted, JsonOpt, ProjectOpt, console, print_json
 
 RunOpt = Annotated[str | None, typer.Option("--run", help="Suggest run id (default: the latest).")]
 UserOpt = Annotated[
@@ -209,10 +209,8 @@ KEYS = "(a)ccept  (r)eject  (m)erge  (s)plit  s(k)ip  (u)ndo  (q)uit"
 def _read_key(prompt: str) -> str:
     """One key on a terminal; otherwise one line of input (tests, pipes). EOF means quit."""
     if sys.stdin is not None and sys.stdin.isatty():  # pragma: no cover - needs a terminal
-        import click
-
         typer.echo(f"{prompt} ", nl=False)
-        ch = click.getchar()
+        ch = typer.getchar()
         typer.echo(ch)
         return ch.strip().lower()[:1]
     try:
@@ -330,7 +328,7 @@ def review_cmd(
                     typer.echo("  " + _decided(d))
             except AutocodeError as e:
                 typer.echo(f"  {e}")
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):  # getchar/input raise the first, SIGINT the second
         typer.echo("\nstopped: every decision made so far is saved; `autocode review` resumes")
         raise typer.Exit(130) from None
     finally:
