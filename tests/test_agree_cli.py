@@ -29,7 +29,10 @@ def test_two_files_long_and_wide_json(capsys):
     assert doc["design"] == "multi-label"
     assert doc["n_units"] == 7
     assert doc["excluded_units"] == {"count": 2, "ids": ["8", "9"]}
-    assert set(doc["per_code"]) == {"Food", "Staff", "Waiting"}
+    # Parking is used only on response 8, which bob did not code: it has no observed
+    # disagreement but counts toward chance agreement (Gwet 2014), so it is listed
+    assert set(doc["per_code"]) == {"Food", "Parking", "Staff", "Waiting"}
+    assert doc["per_code"]["Parking"]["n_units"] == 7
     food = doc["per_code"]["Food"]
     assert food["cohen_kappa"]["value"] == 1.0
     assert doc["per_code"]["Staff"]["percent_agreement"]["value"] == 1.0

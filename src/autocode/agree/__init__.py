@@ -48,7 +48,16 @@ null, ``"note"`` when informative and ``"boot_ci_low"/"boot_ci_high"`` with ``--
 Single-label and ordinal designs put the coefficients directly under ``overall`` (with
 ``n_units``; ordinal adds ``cohen_kappa_linear``, ``cohen_kappa_quadratic``, ``gwet_ac2``) and
 leave ``per_code`` empty. With three or more coders Cohen's kappa and Scott's pi are null (see
-``fleiss_kappa`` and ``pairwise``); ``prevalence_index``/``bias_index`` are two-coder only.
+``fleiss_kappa``, ``pairwise`` and, in single-label and rating designs, ``conger_kappa``);
+``prevalence_index``/``bias_index`` are two-coder only.
+
+Missing codings (``--missing exclude``, the default): a response coded by only one coder is
+listed under ``excluded_units`` and not counted in ``n_units`` (it has no observed agreement),
+but its codes count toward chance agreement, as Gwet (2014) and R irrCAC's ``*.raw``
+functions compute every coefficient (with two coders this gives Cohen's kappa with each
+coder's category shares over the responses they coded, SE by Gwet's linearisation, and a
+``note`` saying so). Three or more coders in a single-label or rating design also get
+``conger_kappa`` (Conger 1980).
 
 Choices worth knowing: weighted kappa uses category positions (as scikit-learn); Gwet-style SEs
 (pi, Fleiss, AC1, Brennan–Prediger, percent agreement) divide by ``n(n-1)`` as irrCAC's raw-data

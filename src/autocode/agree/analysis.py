@@ -25,11 +25,19 @@ from typing import Any
 import numpy as np
 
 from . import coefficients as C
+from . import missing as M
 from .bootstrap import bootstrap_labels, bootstrap_multilabel
 from .result import AgreementResult, CodeResult
 
 
 # --------------------------------------------------------------------------- helpers
+_GWET_COHEN = (
+    "some responses were coded by one coder only: chance agreement from each coder's codes "
+    "on every response they coded, observed agreement from the shared ones (Gwet 2014); "
+    "SE by Gwet's linearisation"
+)
+
+
 def _pattern_summary(patterns: np.ndarray, freq: np.ndarray) -> tuple[float, float, float]:
     """(units with >= 2 coders, present ratings, absent ratings) for undefined-reasons."""
     two = patterns.sum(-1) >= 2
@@ -94,6 +102,8 @@ def _binary_coefficients(
     out["percent_agreement"] = _coef(stats, "pa", idx, reason("pa"))
     if n_coders == 2:
         out["cohen_kappa"] = _coef(stats, "cohen_kappa", idx, reason("k"))
+        if "conger_kappa" in stats and out["cohen_kappa"].value is not None:
+            out["cohen_kappa"] = replace(out["cohen_kappa"], note=_GWET_COHEN)
         out["scott_pi"] = _coef(stats, "scott_pi", idx, reason("pi"))
         out["fleiss_kappa"] = replace(out["scott_pi"], note="equals Scott's pi for two coders")
     else:
@@ -162,8 +172,10 @@ def agree_matrices(
     """Multi-label agreement from 0/1 matrices ``(n_units, n_codes)``, one per coder.
 
     ``coded`` (``(n_coders, n_units)`` bool) marks which units each coder coded; by default
-    all. With two coders only units coded by both count; with more, units coded by two or more
-    (multi-rater coefficients allow missing ratings). ``bootstrap`` resamples units
+    all. Units coded by two or more coders give the observed agreement (``n_units``); with
+    missing codings the chance agreement comes from every coding, units coded by one coder
+    included (Gwet 2014, as R irrCAC; two coders: Cohen's kappa with each coder's prevalence
+    over the units they coded, SE by Gwet's linearisation). ``bootstrap`` resamples units
     (percentile CIs, ``seed`` for reproducibility).
     """
     arrs = [np.asarray(mm).astype(bool, copy=False) for mm in matrices]
@@ -200,18 +212,15 @@ def agree_matrices(
     else:
         mats = np.stack(arrs)
         coded = np.ones((m, n), bool) if coded is None else np.asarray(coded, bool)
-        if m == 2:  # keep units coded by both
-            keep = coded.all(0)
-            mats, coded = mats[:, keep], coded[:, keep]
-            ids = ids if ids is not None else [str(i) for i in range(n)]
-            ids = [i for i, kp in zip(ids, keep) if kp]
         n_units = int((coded.sum(0) >= 2).sum())
         by_coder, tot_present, freq, patterns = _pattern_counts(mats, coded)
-        if m == 2:
-            tables = _tables_from_two(mats, coded)
-            stats = C.two_rater_stats(tables)
+        if m == 2:  # some responses coded by one coder only: Gwet (2014), 9 cells per code
+            cells = M.pair_cells(mats, coded)
+            f9 = np.stack([np.bincount(cells[:, j], minlength=9) for j in range(k)])
+            stats = M.pair_stats(f9)
+            pstats = M.pair_stats(f9.sum(0)[None])
+            tables = M.overlap_tables(f9)
             pooled_t = tables.sum(0)
-            pstats = C.two_rater_stats(pooled_t[None])
             summary = [None] * k
             psummary = None
         else:  # rating patterns (absent, present) per code: a handful instead of n units
@@ -330,11 +339,19 @@ def _pairwise_multilabel(
 ) -> dict[str, dict[str, C.Coefficient]]:
     out = {}
     for i, j in combinations(range(len(coders)), 2):
-        t = _tables_from_two(mats[[i, j]], coded[[i, j]]).sum(0)
-        s = C.two_rater_stats(t[None])
+        pc = coded[[i, j]]
+        if (pc[0] == pc[1]).all():  # the pair coded the same responses
+            t = _tables_from_two(mats[[i, j]], pc).sum(0)
+            s = C.two_rater_stats(t[None])
+        else:  # one of them coded responses the other did not: Gwet (2014)
+            f9 = np.bincount(M.pair_cells(mats[[i, j]], pc).ravel(), minlength=9)
+            s, t = M.pair_stats(f9[None]), M.overlap_tables(f9)
+        kappa = _coef(s, "cohen_kappa", 0, _binary_reason("k", t))
+        if "conger_kappa" in s and kappa.value is not None:
+            kappa = replace(kappa, note=_GWET_COHEN)
         out[f"{coders[i]}|{coders[j]}"] = {
             "percent_agreement": _coef(s, "pa", 0, _binary_reason("pa", t)),
-            "cohen_kappa": _coef(s, "cohen_kappa", 0, _binary_reason("k", t)),
+            "cohen_kappa": kappa,
         }
     return out
 
@@ -362,6 +379,30 @@ def _attach_bootstrap_multilabel(
 
 
 # --------------------------------------------------------------------------- single label
+
+
+def _label_stats(
+    idx: np.ndarray,
+    q: int,
+    level: str = "nominal",
+    scores: Sequence[float] | None = None,
+    ordered: bool = False,
+) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """Engine numbers (batch of one) for category indices ``(n, m)`` (-1 = not coded), and
+    the q x q table when two coders coded the same responses (else None: Gwet's missing-data
+    formulas over the rating patterns)."""
+    if M.complete_pairs(idx):
+        both = (idx >= 0).all(1)
+        t = np.bincount(idx[both, 0] * q + idx[both, 1], minlength=q * q).reshape(q, q)
+        t = t.astype(float)
+        s = M.table_label_stats(t[None], level=level, scores=scores, ordered=ordered)
+        return s, t
+    pats, inv = M.rater_patterns(idx)
+    f = np.bincount(inv[inv >= 0], minlength=len(pats)).astype(float)
+    s = M.pattern_label_stats(pats, q, f[None], level=level, scores=scores, ordered=ordered)
+    return s, None
+
+
 def agree_labels(
     labels: Any,
     *,
@@ -380,7 +421,10 @@ def agree_labels(
 
     ``labels``: ``(n_units, n_coders)``, None/NaN = not coded. Ordinal designs add weighted
     kappa (linear, quadratic; category positions) and Gwet's AC2 (quadratic weights; category
-    values for interval/ratio), and Krippendorff's alpha at ``level``.
+    values for interval/ratio), and Krippendorff's alpha at ``level``. Three or more coders add
+    Conger's (1980) kappa. Units coded by one coder count toward chance agreement only (Gwet
+    2014, as R irrCAC's ``*.raw`` functions); two coders with such units get Cohen's kappa by
+    Gwet's missing-data formula (= irrCAC ``conger.kappa.raw``), otherwise the usual one.
     """
     if level not in C.LEVELS:
         raise ValueError(f"level must be one of {', '.join(C.LEVELS)}, got {level!r}")
@@ -390,43 +434,41 @@ def agree_labels(
     n, m = lab.shape
     coders = list(coders) if coders is not None else [f"coder{i + 1}" for i in range(m)]
     ids = list(ids) if ids is not None else [str(i) for i in range(n)]
-    counts, cats = C.rater_counts(lab, categories)
+    idx, cats = C.label_index(lab, categories)
     q = len(cats)
     scores = [float(c) for c in cats] if level in ("interval", "ratio") else None
     ordered = level != "nominal"
     design = "single-label" if level == "nominal" else level
-    overall: dict[str, Any] = {}
+    s, t = _label_stats(idx, q, level, scores, ordered)
+    gwet = t is None and m == 2  # two coders with missing ratings: Gwet (2014)
+    why = (
+        C._undefined_reason("coefficient", t)
+        if t is not None
+        else "no unit was coded by two or more coders, or only one category was used"
+    )
+    overall: dict[str, Any] = {"n_units": int(s["n"][0])}
+    overall["percent_agreement"] = _coef(s, "pa", 0, why)
     if m == 2:
-        both = ~C.missing_mask(lab).any(1)
-        t, _ = C.contingency_table(lab[both, 0], lab[both, 1], cats)
-        s = C.two_rater_stats(t[None], level=level, scores=scores)
-        why = C._undefined_reason("coefficient", t)
-        overall["n_units"] = int(t.sum())
-        overall["percent_agreement"] = _coef(s, "pa", 0, why)
         overall["cohen_kappa"] = _coef(s, "cohen_kappa", 0, why)
-        if ordered:
-            for wk in ("linear", "quadratic"):
-                sw = C.two_rater_stats(t[None], C.agreement_weights(q, wk))
-                overall[f"cohen_kappa_{wk}"] = _coef(sw, "cohen_kappa", 0, why)
+        if gwet and overall["cohen_kappa"].value is not None:
+            overall["cohen_kappa"] = replace(overall["cohen_kappa"], note=_GWET_COHEN)
+        for wk in ("linear", "quadratic") if ordered else ():
+            overall[f"cohen_kappa_{wk}"] = _coef(s, f"cohen_kappa_{wk}", 0, why)
         overall["scott_pi"] = _coef(s, "scott_pi", 0, why)
         overall["fleiss_kappa"] = replace(
             overall["scott_pi"], note="equals Scott's pi for two coders"
         )
     else:
-        s = C.multi_rater_stats(counts[None], level=level, scores=scores)
-        why = "no unit was coded by two or more coders, or only one category was used"
-        overall["n_units"] = int(s["n"][0])
-        overall["percent_agreement"] = _coef(s, "pa", 0, why)
         overall["cohen_kappa"] = C.Coefficient(
-            None, reason="Cohen's kappa compares two coders; see fleiss_kappa and pairwise"
+            None,
+            reason="Cohen's kappa compares two coders; see conger_kappa, fleiss_kappa and pairwise",
         )
         overall["fleiss_kappa"] = _coef(s, "fleiss_kappa", 0, why)
+        overall["conger_kappa"] = _coef(s, "conger_kappa", 0, why)
     overall["krippendorff_alpha"] = _coef(s, "krippendorff_alpha", 0, why)
     overall["gwet_ac1"] = _coef(s, "gwet_ac1", 0, why)
     if ordered:
-        wq = C.agreement_weights(q, "quadratic", scores)
-        sw = C.two_rater_stats(t[None], wq) if m == 2 else C.multi_rater_stats(counts[None], wq)
-        overall["gwet_ac2"] = _coef(sw, "gwet_ac1", 0, why)
+        overall["gwet_ac2"] = _coef(s, "gwet_ac2", 0, why)
     overall["brennan_prediger"] = _coef(s, "brennan_prediger", 0, why)
     result = AgreementResult(
         coders=coders,
@@ -444,20 +486,19 @@ def agree_labels(
     if m > 2:
         pw = {}
         for i, j in combinations(range(m), 2):
-            pair = lab[:, [i, j]]
-            ok = ~C.missing_mask(pair).any(1)
-            t2, _ = C.contingency_table(pair[ok, 0], pair[ok, 1], cats)
-            s2 = C.two_rater_stats(t2[None])
-            why2 = C._undefined_reason("kappa", t2)
+            s2, t2 = _label_stats(idx[:, [i, j]], q)
+            why2 = (
+                C._undefined_reason("kappa", t2)
+                if t2 is not None
+                else "no unit was coded by both coders, or only one category was used"
+            )
             pw[f"{coders[i]}|{coders[j]}"] = {
                 "percent_agreement": _coef(s2, "pa", 0, why2),
                 "cohen_kappa": _coef(s2, "cohen_kappa", 0, why2),
             }
         result.pairwise = pw
     if bootstrap:
-        ci = bootstrap_labels(
-            counts, lab if m == 2 else None, cats, level, scores, bootstrap, seed, confidence
-        )
+        ci = bootstrap_labels(idx, q, level, scores, bootstrap, seed, confidence)
         for key, (lo, hi) in ci.items():
             if key in overall and isinstance(overall[key], C.Coefficient):
                 overall[key] = _with_boot(overall[key], lo, hi)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import coefficients as C
+from . import missing as M
 
 _CHUNK = 125  # resamples per matrix product (fixed: the draws depend on it)
 _OUT = {
@@ -99,13 +100,17 @@ def bootstrap_multilabel(
     per: dict[str, list[np.ndarray]] = {}
     pooled: dict[str, list[np.ndarray]] = {}
     macro: dict[str, list[np.ndarray]] = {}
-    if m == 2:
-        both = coded.all(0)
-        x, y = mats[0][both], mats[1][both]
+    if m == 2 and coded.all():
+        x, y = mats[0], mats[1]
         cells = 2 * x.astype(np.int8) + y.astype(np.int8)
         t = _resampled_tables(cells, 4, n_boot, seed).reshape(n_boot, k, 2, 2)
         s = _rename(C.two_rater_stats(t, with_se=False), 2)
         sp = _rename(C.two_rater_stats(t.sum(1), with_se=False), 2)
+        batches = [(s, sp)]
+    elif m == 2:  # responses coded by one coder only: Gwet (2014) over the nine cells
+        t = _resampled_tables(M.pair_cells(mats, coded), 9, n_boot, seed)  # (B, K, 9)
+        s = _rename(M.pair_stats(t, with_se=False), 2)
+        sp = _rename(M.pair_stats(t.sum(1), with_se=False), 2)
         batches = [(s, sp)]
     else:
         pres = (mats & coded[:, :, None]).sum(0)
@@ -130,44 +135,32 @@ def bootstrap_multilabel(
 
 
 def bootstrap_labels(
-    counts: np.ndarray,
-    labels: np.ndarray | None,
-    cats: Sequence[Any],
+    idx: np.ndarray,
+    q: int,
     level: str,
     scores: Sequence[float] | None,
     n_boot: int,
     seed: int | None,
     confidence: float = 0.95,
 ) -> dict[str, Any]:
-    """Percentile CIs for a single-label / ordinal design (``counts``: ``(n, q)``)."""
-    q = len(cats)
+    """Percentile CIs for a single-label / ordinal design (``idx``: category indices
+    ``(n, m)``, -1 = not coded), by the same formulas as the point estimates."""
     ordered = level != "nominal"
-    wq = C.agreement_weights(q, "quadratic", scores)
-    res: dict[str, np.ndarray] = {}
-    if labels is not None:  # two coders
-        idx, _ = C.label_index(labels, cats)
-        idx = idx[(idx >= 0).all(1)]
-        cells = (idx[:, 0] * q + idx[:, 1]).reshape(-1, 1)
+    m = idx.shape[1]
+    if M.complete_pairs(idx):  # two coders, same responses: resample the q x q table
+        both = (idx >= 0).all(1)
+        cells = (idx[both, 0] * q + idx[both, 1]).reshape(-1, 1)
         t = _resampled_tables(cells, q * q, n_boot, seed).reshape(n_boot, q, q)
-        res = _rename(C.two_rater_stats(t, level=level, scores=scores, with_se=False), 2)
-        if ordered:
-            for wk in ("linear", "quadratic"):
-                res[f"cohen_kappa_{wk}"] = C.two_rater_stats(
-                    t, C.agreement_weights(q, wk), with_se=False
-                )["cohen_kappa"]
-            res["gwet_ac2"] = C.two_rater_stats(t, wq, with_se=False)["gwet_ac1"]
-    else:  # three or more coders: resample the frequencies of the distinct rating patterns
-        patterns, inverse = np.unique(counts, axis=0, return_inverse=True)
-        cells = np.asarray(inverse, np.int64).reshape(-1, 1)
-        f = _resampled_tables(cells, patterns.shape[0], n_boot, seed)[:, 0]  # (B, P)
-        res = _rename(
-            C.multi_rater_stats(
-                patterns, unit_weights=f, level=level, scores=scores, with_se=False
-            ),
-            3,
+        res = M.table_label_stats(t, level=level, scores=scores, ordered=ordered, with_se=False)
+    else:  # missing ratings or 3+ coders: resample the frequencies of the rating patterns
+        pats, inv = M.rater_patterns(idx)
+        cells = inv[inv >= 0].reshape(-1, 1)
+        f = _resampled_tables(cells, pats.shape[0], n_boot, seed)[:, 0]  # (B, P)
+        res = M.pattern_label_stats(
+            pats, q, f, level=level, scores=scores, ordered=ordered, with_se=False
         )
-        if ordered:
-            res["gwet_ac2"] = C.multi_rater_stats(patterns, wq, unit_weights=f, with_se=False)[
-                "gwet_ac1"
-            ]
-    return {k: _ci(np.asarray(v, float), confidence) for k, v in res.items()}
+    out = _rename(res, m)
+    for k in ("cohen_kappa_linear", "cohen_kappa_quadratic", "gwet_ac2", "conger_kappa"):
+        if k in res and (m > 2 or k != "conger_kappa"):
+            out[k] = res[k]
+    return {k: _ci(np.asarray(v, float), confidence) for k, v in out.items()}

@@ -32,6 +32,9 @@ Agreement weights ``W`` (1 on the diagonal) are used throughout; unweighted mean
 - Prevalence index ``(n_11 - n_00) / n`` and bias index ``(n_10 - n_01) / n`` (Byrt et al. 1993)
   for 2x2 tables, category 1 = "present"; bias > 0 means coder A uses the code more.
 
+Conger's (1980) kappa, and Cohen's kappa when two coders did not code the same units, need
+to know who gave which rating: :mod:`.missing`.
+
 ``q`` (for AC1 and Brennan–Prediger) is the number of categories of the scale: 2 for a
 binary code, the number of listed categories otherwise.
 """

@@ -54,8 +54,10 @@ def agree(
     - design: multi-label by default; single-label when ``single_label`` is True, or (None)
       when every compared response has exactly one code from every coder who coded it;
       ``level`` ordinal/interval/ratio: codes are numeric ratings, one per response and coder.
-    - ``missing``: ``"exclude"`` leaves out responses coded by only one coder (listed in
-      ``excluded_ids``); ``"as-absent"`` treats them as coded with no code.
+    - ``missing``: ``"exclude"`` leaves responses coded by only one coder out of the observed
+      agreement (listed in ``excluded_ids``, not counted in ``n_units``) while their codes
+      still count toward chance agreement, as Gwet (2014) and R irrCAC do; ``"as-absent"``
+      treats them as coded with no code by the other coders.
     - ``codebook``: the codebook's code names; codes outside it are flagged in
       ``unknown_codes``; codebook codes nobody used are reported (as undefined where so).
     """
@@ -108,13 +110,15 @@ def agree(
     ui = pos[id_i]
     coded = np.zeros((m, len(all_ids)), bool)
     coded[ci, ui] = True
+    # Gwet (2014): a response coded by one coder has no observed agreement (it is listed as
+    # excluded and not in n_units) but its codes count toward chance agreement, so it stays.
+    keep = coded.any(0)
     if missing == "exclude":
-        keep = coded.sum(0) >= 2
+        excluded = [u for u, k in zip(all_ids, coded.sum(0) >= 2) if not k]
     else:
-        keep = coded.any(0)
         coded[:] = True
-    excluded = [u for u, k in zip(all_ids, keep) if not k]
-    if not keep.any():
+        excluded = []
+    if not (coded.sum(0) >= 2).any():
         raise InputError(
             "no response was coded by two of the coders (no overlapping ids)",
             "check that the files use the same response ids (--id COL), or use --missing as-absent",

@@ -15,6 +15,7 @@ _TITLES = {
     "percent_agreement": "% agree",
     "cohen_kappa": "Cohen κ",
     "fleiss_kappa": "Fleiss κ",
+    "conger_kappa": "Conger κ",
     "krippendorff_alpha": "Kripp. α",
     "gwet_ac1": "Gwet AC1",
     "pabak": "PABAK",
@@ -79,8 +80,9 @@ def agree_cmd(
         str,
         typer.Option(
             "--missing",
-            help="Responses coded by only one coder: exclude (listed) or "
-            "as-absent (coded with no code).",
+            help="Responses coded by only one coder: exclude (listed, not in observed "
+            "agreement; their codes still count toward chance agreement, Gwet 2014) or "
+            "as-absent (the other coders gave them no code).",
         ),
     ] = "exclude",
     codebook: Annotated[
@@ -196,11 +198,15 @@ def _render(doc: dict[str, Any], dis: Path | None, out: Path | None) -> None:
     ex = doc["excluded_units"]["count"]
     head = f"Agreement: {' vs '.join(doc['coders'])} — {doc['design']}, {doc['n_units']} responses"
     if ex:
-        head += f" ({ex} coded by one coder only, left out; --missing as-absent counts them)"
+        head += (
+            f" ({ex} coded by one coder only: not in observed agreement, but their codes count"
+            " toward chance agreement, Gwet 2014; --missing as-absent counts them as uncoded)"
+        )
     con.print(head)
     if doc["design"] == "multi-label":
+        se = "Gwet's linearisation SE" if ex else "Fleiss–Cohen–Everitt SE"
         con.print(
-            "κ: Cohen's kappa (Fleiss–Cohen–Everitt SE); α: Krippendorff's alpha; AC1: Gwet",
+            f"κ: Cohen's kappa ({se}); α: Krippendorff's alpha; AC1: Gwet",
             style="dim",
         )
     reasons: dict[str, str] = {}
