@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_license_file_is_the_mit_licence_the_package_declares():
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert meta["license"] == {"text": "MIT"}
+    declared = meta["license"]  # PEP 639 string or the older table form
+    assert (declared if isinstance(declared, str) else declared["text"]) == "MIT"
     text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith("MIT License\n")
     assert "Copyright (c) 2026 the autocode authors" in text
