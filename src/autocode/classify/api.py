@@ -289,8 +289,9 @@ def code(
                     },
                 )
             coded = apply(cm, corpus, E)
-            _write_codings(store, run_id, corpus, coded, chk, seed_set)
+            # one transaction: the run is 'done' with all its codings, or wrote none of them
             with store.transaction() as conn:
+                _write_codings(store, run_id, corpus, coded, chk, seed_set)
                 conn.execute(
                     "UPDATE runs SET params = ? WHERE id = ?",
                     (
@@ -305,7 +306,7 @@ def code(
                         run_id,
                     ),
                 )
-            store.finish_run(run_id)
+                store.finish_run(run_id)
         except BaseException:
             store.finish_run(run_id, "failed")
             raise
