@@ -288,6 +288,15 @@ class Store:
         row = self.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         return dict(row) if row else None
 
+    def list_runs(self) -> list[dict]:
+        """Every run in the order started: id, stage, status, started_at, finished_at,
+        seed, model_id and params (decoded)."""
+        rows = self.conn.execute(
+            "SELECT id, stage, status, started_at, finished_at, seed, model_id, params "
+            "FROM runs ORDER BY rowid"
+        )
+        return [dict(r) | {"params": json.loads(r["params"] or "{}")} for r in rows]
+
 
 def _retry_locked(fn: Callable[[], object], attempts: int = 50) -> object:
     for i in range(attempts):

@@ -46,7 +46,7 @@ def _root(
 
 
 # One module per command group; each defines ``register(app)``.
-COMMAND_MODULES = ["suggest", "review", "codebook", "classify", "agree", "report"]
+COMMAND_MODULES = ["suggest", "review", "codebook", "classify", "agree", "report", "runs"]
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}").register(app)
