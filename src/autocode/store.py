@@ -17,12 +17,16 @@ Tables (see ``MIGRATIONS``):
 - ``codebook_versions``       every saved version of the codebook (JSON document)
 - ``codings``                 (response, code, coder) with source human|machine, status, confidence
 - ``question_labels``         a question id's wording in the export (Qualtrics, REDCap, SPSS)
+
+Which files may be opened (only autocode projects are ever written), read-only opening and
+the meaning of SQLite errors are in :mod:`autocode.project_file`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -32,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import project_file
 from .errors import StoreError
 
 DEFAULT_PROJECT = "autocode.db"
@@ -159,11 +164,22 @@ ALTER TABLE run_responses ADD COLUMN group_id TEXT;
 ALTER TABLE run_responses ADD COLUMN kind TEXT;
 """
 
+# the process that runs a run, so a run whose process died can be marked failed
+_M4 = """
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN host TEXT;
+ALTER TABLE runs ADD COLUMN process TEXT;
+"""
+
 MIGRATIONS: list[tuple[int, str, str | Callable[[sqlite3.Connection], None]]] = [
     (1, "initial schema", _M1),
     (2, "question labels", _M2),
     (3, "non-answer groups of a suggest run", _M3),
+    (4, "the process of a run", _M4),
 ]
+
+# A project written before the application id was set has every table of migration 1.
+_LEGACY_TABLES = set(re.findall(r"CREATE TABLE (\w+)", _M1)) | {"schema_migrations"}
 
 
 def now_iso() -> str:
@@ -173,9 +189,10 @@ def now_iso() -> str:
 class Store:
     """A project file. Open with :func:`open_store`; use :meth:`transaction` for every write."""
 
-    def __init__(self, path: str | os.PathLike, conn: sqlite3.Connection):
+    def __init__(self, path: str | os.PathLike, conn: sqlite3.Connection, readonly: bool = False):
         self.path = Path(path)
         self.conn = conn
+        self.readonly = readonly
 
     # -- transactions -------------------------------------------------------------------
     @contextmanager
@@ -186,6 +203,11 @@ class Store:
         (busy timeout) instead of failing half-way.
         """
         conn = self.conn
+        if self.readonly:
+            raise StoreError(
+                f"the project {self.path} was opened read-only and this command writes to it",
+                "please report it: a command that writes must open the project for writing",
+            )
         if conn.in_transaction:  # nested: join the outer transaction
             yield conn
             return
@@ -256,7 +278,7 @@ class Store:
                 run_id = f"{stage}-{n + 1}"
             conn.execute(
                 "INSERT INTO runs(id, stage, params, seed, model_id, versions, input_hash, "
-                "started_at, status) VALUES (?,?,?,?,?,?,?,?, 'running')",
+                "started_at, status, pid, host, process) VALUES (?,?,?,?,?,?,?,?, 'running',?,?,?)",
                 (
                     run_id,
                     stage,
@@ -266,6 +288,9 @@ class Store:
                     json.dumps(package_versions(), sort_keys=True),
                     input_hash,
                     now_iso(),
+                    os.getpid(),
+                    project_file.this_host(),
+                    project_file.process_token(),
                 ),
             )
         return run_id
@@ -309,19 +334,38 @@ def _retry_locked(fn: Callable[[], object], attempts: int = 50) -> object:
     return None
 
 
-def _migrate(conn: sqlite3.Connection) -> None:
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations "
-        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-    )
-    conn.commit()
-    done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+def _pending(conn: sqlite3.Connection) -> list[int]:
+    """Migrations not applied yet; refuses a project written by a newer autocode."""
+    has = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone()
+    done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")} if has else set()
     known = {v for v, _, _ in MIGRATIONS}
     if done - known:
         raise StoreError(
             f"the project was written by a newer autocode (schema {max(done)})",
             "upgrade autocode to open it",
         )
+    return [v for v in sorted(known) if v not in done]
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    # the mark and the migrations table in one transaction: another process opening the file
+    # meanwhile sees either no table at all (a new file) or a marked project
+    _retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
+    try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        if conn.execute("PRAGMA application_id").fetchone()[0] != project_file.APPLICATION_ID:
+            conn.execute(f"PRAGMA application_id = {project_file.APPLICATION_ID}")
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+    _pending(conn)  # a newer schema is refused before anything else
+    done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
     for version, name, step in MIGRATIONS:
         if version in done:
             continue
@@ -353,32 +397,84 @@ def _split_sql(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
-def open_store(path: str | os.PathLike | None = None, create: bool = True) -> Store:
-    """Open (and create/migrate) a project file. ``create=False`` refuses a missing file."""
+def open_store(
+    path: str | os.PathLike | None = None, create: bool = True, readonly: bool = False
+) -> Store:
+    """Open (and create/migrate) a project file. ``create=False`` refuses a missing file.
+
+    ``readonly=True`` (for commands that only read; implies ``create=False``) never writes:
+    the file is opened ``mode=ro`` (``immutable=1`` in a read-only folder), so it works on a
+    read-only file or folder; a project of an older schema is then migrated in memory.
+    Only an autocode project, a new path or an empty file is ever opened for writing; any
+    other file is refused and left untouched (:func:`autocode.project_file.probe`).
+    """
     p = Path(path or DEFAULT_PROJECT)
-    if not p.exists() and not create:
-        raise StoreError(
-            f"no project at {p}", "run `autocode suggest FILE` first or pass --project PATH"
-        )
+    project_file.last_opened = p
     if p.exists() and p.is_dir():
         raise StoreError(f"{p} is a directory", "pass --project PATH/TO/FILE.db")
     if not p.parent.exists():
         raise StoreError(
             f"folder {p.parent} does not exist", "create it or choose another --project"
         )
+    kind = project_file.probe(p, _LEGACY_TABLES)
+    if kind == "new" and (readonly or not create):
+        what = "the file is empty" if p.exists() else "no such file"
+        raise StoreError(
+            f"no project at {p} ({what})",
+            "run `autocode suggest FILE` first or pass --project PATH",
+        )
+    if readonly:
+        return Store(p, _open_readonly(p), readonly=True)
+    project_file.check_writable(p)
     try:
-        conn = sqlite3.connect(str(p), timeout=30, isolation_level=None)
-        conn.isolation_level = None  # explicit BEGIN/COMMIT only
-        conn.row_factory = sqlite3.Row
+        conn = project_file.connect(p)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         _migrate(conn)
+        _fail_orphaned_runs(conn)
     except sqlite3.DatabaseError as e:
-        raise StoreError(
-            f"{p} is not an autocode project ({e})", "pass --project with another file name"
-        ) from None
+        raise project_file.as_store_error(e) or project_file.damaged(p) from None
     return Store(p, conn)
+
+
+def _open_readonly(p: Path) -> sqlite3.Connection:
+    try:
+        conn = project_file.connect(p, readonly=True)
+        if _pending(conn):  # an older project: upgrade a copy in memory, never the file
+            mem = sqlite3.connect(":memory:", isolation_level=None)
+            conn.backup(mem)
+            conn.close()
+            mem.row_factory = sqlite3.Row
+            _migrate(mem)
+            conn = mem
+        conn.execute("PRAGMA query_only = ON")
+    except sqlite3.DatabaseError as e:
+        raise project_file.as_store_error(e) or project_file.damaged(p) from None
+    return conn
+
+
+def _fail_orphaned_runs(conn: sqlite3.Connection) -> None:
+    """Mark ``failed`` the runs still ``running`` whose process on this host is gone
+    (killed, crashed, machine restarted): they can never finish."""
+    rows = conn.execute(
+        "SELECT id, pid, process FROM runs WHERE status = 'running' AND pid IS NOT NULL "
+        "AND host = ?",
+        (project_file.this_host(),),
+    ).fetchall()
+    dead = [r[0] for r in rows if not project_file.alive(int(r[1]), r[2])]
+    if not dead:
+        return
+    _retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
+    try:
+        conn.executemany(
+            "UPDATE runs SET status = 'failed', finished_at = ? WHERE id = ? AND status = 'running'",
+            [(now_iso(), rid) for rid in dead],
+        )
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
 
 
 def package_versions() -> dict[str, str]:

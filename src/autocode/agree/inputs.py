@@ -239,7 +239,7 @@ def load_store(
     """Codings of the named coders from the project's ``codings`` table (see module doc)."""
     from ..store import open_store
 
-    with open_store(project, create=False) as store:
+    with open_store(project, readonly=True) as store:
         known = [
             r[0]
             for r in store.conn.execute("SELECT coder FROM codings GROUP BY coder ORDER BY coder")
@@ -292,7 +292,7 @@ def texts_from_project(project: str | os.PathLike, ids: Sequence[str]) -> dict[s
         return {}
     from ..store import open_store
 
-    with open_store(project, create=False) as store:
+    with open_store(project, readonly=True) as store:
         return store_texts(store, ids)
 
 

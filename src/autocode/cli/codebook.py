@@ -23,7 +23,7 @@ codebook_app = typer.Typer(
 def _store(project: Path):
     from ..store import open_store
 
-    return open_store(project, create=False)
+    return open_store(project, readonly=True)  # show, export and history only read
 
 
 def _project(ctx: typer.Context, project: Path | None) -> Path:

@@ -57,7 +57,7 @@ def report(
 
     f = guess_format(out or "report.html", fmt)
     path = out or Path(f"report.{f}")
-    with open_store(project, create=False) as store:
+    with open_store(project, readonly=True) as store:
         rep = build_report(
             store,
             question=question,
@@ -105,7 +105,7 @@ def export_codings_cmd(
     from ..store import open_store
 
     path = out or Path("codings.xlsx" if fmt == "xlsx" else "codings.csv")
-    with open_store(project, create=False) as store:
+    with open_store(project, readonly=True) as store:
         res = export_codings(store, path, fmt, question=question)
     if as_json:
         print_json(res)
@@ -130,7 +130,7 @@ def export_qdpx_cmd(
     from ..export.qdpx import export_qdpx
     from ..store import open_store
 
-    with open_store(project, create=False) as store:
+    with open_store(project, readonly=True) as store:
         res = export_qdpx(store, out, question=question)
     if as_json:
         print_json(res)

@@ -31,10 +31,10 @@ ThemeOpt = Annotated[
 ]
 
 
-def _store(project: Path):
+def _store(project: Path, readonly: bool = False):
     from ..store import open_store
 
-    return open_store(project, create=False)
+    return open_store(project, create=False, readonly=readonly)
 
 
 def _say(d, json_: bool, text: str) -> None:
@@ -175,7 +175,7 @@ def decisions_cmd(
 
     from .. import review
 
-    with _store(project) as store:
+    with _store(project, readonly=True) as store:
         decs = review.replay(store.conn).decisions
     if run:
         decs = [d for d in decs if d.run_id == run]

@@ -22,7 +22,7 @@ def runs_cmd(
     parameters (read-only; a missing project is an error, never created)."""
     from ..store import open_store
 
-    with open_store(project, create=False) as store:
+    with open_store(project, readonly=True) as store:
         rows = store.list_runs()
     if stage:
         rows = [r for r in rows if r["stage"] == stage]

@@ -88,7 +88,7 @@ def load(path_or_store: str | os.PathLike | Store) -> Codebook:
         return cb
     p = Path(path_or_store)
     if p.suffix.lower() in _STORE_EXT:
-        with open_store(p, create=False) as store:
+        with open_store(p, readonly=True) as store:
             return load(store)
     return read_file(p).finalize(p.name)
 
