@@ -180,6 +180,11 @@ def get_embedder(model: str | os.PathLike | None = None) -> Embedder:
     return SentenceTransformerEmbedder(model)
 
 
+# Texts embedded (and committed to the cache) per step: a multiple of the default model's
+# encode step (batch_size 64 x 4), so the batches the model sees are the same as in one call.
+CACHE_BATCH = 1024
+
+
 def embed_texts(
     texts: Sequence[str],
     embedder: Embedder,
@@ -188,16 +193,20 @@ def embed_texts(
 ) -> tuple[np.ndarray, int]:
     """Embed ``texts`` (reusing and filling the store's cache). Returns (matrix, n_embedded).
 
-    Identical texts are embedded once. ``progress(done, total)`` is called as batches finish.
+    Identical texts are embedded once. New vectors are committed to the cache every
+    :data:`CACHE_BATCH` texts, so a run that is killed keeps what it had embedded.
+    ``progress(done, total)`` is called as batches finish.
     """
     hashes = [text_hash(t) for t in texts]
     cached = store.get_embeddings(embedder.model_id, hashes) if store is not None else {}
+    writable = store is not None and not getattr(store, "readonly", False)
     todo: dict[str, str] = {}
     for t, h in zip(texts, hashes):
         if h not in cached and h not in todo:
             todo[h] = t
     if todo:
-        keys = sorted(todo)  # order-independent
+        # shortest first, ties by text: the order the model batches in, independent of input
+        keys = sorted(todo, key=lambda k: (len(todo[k]), todo[k]))
         done = [0]
 
         def tick(k: int) -> None:
@@ -205,11 +214,13 @@ def embed_texts(
             if progress:
                 progress(done[0], len(keys))
 
-        vecs = embedder.encode([todo[k] for k in keys], progress=tick)
-        new = {k: vecs[i] for i, k in enumerate(keys)}
-        if store is not None:
-            store.put_embeddings(embedder.model_id, new)
-        cached.update(new)
+        for start in range(0, len(keys), CACHE_BATCH):
+            part = keys[start : start + CACHE_BATCH]
+            vecs = embedder.encode([todo[k] for k in part], progress=tick)
+            new = {k: vecs[i] for i, k in enumerate(part)}
+            if writable:
+                store.put_embeddings(embedder.model_id, new)
+            cached.update(new)
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32), 0
     mat = np.vstack([cached[h] for h in hashes]).astype(np.float32, copy=False)
