@@ -11,37 +11,33 @@ from autocode.errors import NotFoundError
 from autocode.io import read_responses
 from autocode.store import open_store
 from autocode.suggest import load_result, run_suggest
-from autocode.suggest.run import result_to_json
+from autocode.suggest.run import load_suggest_result, result_to_json
 
 
-def test_stored_run_reloads_as_the_same_document(tmp_path, example_survey):
+@pytest.mark.parametrize("question", [None, "what_was_good"])
+def test_stored_run_reloads_as_the_same_document(tmp_path, example_survey, question):
     rs = read_responses(example_survey)
+    emb = HashEmbedder(64)
     with open_store(tmp_path / "p.db") as st:
-        run_id, result, info = run_suggest(st, rs, HashEmbedder(64), seed=7)
-        assert info["embedded"] > 0 and info["cached"] == 0
-        fresh = result_to_json(run_id, result, "hash")
-        stored = load_result(st)
-        run = st.get_run(run_id)
-    assert stored["run_id"] == run_id and run["status"] == "done" and run["seed"] == 7
-    params = json.loads(run["params"])
-    assert params["blanks"] == rs.blanks and params["cluster"]
-    assert run["input_hash"] == rs.content_hash and run["model_id"] == "hash-embedder-v1-64"
-    for a, b in zip(fresh["suggestions"], stored["suggestions"]):
-        assert (a["id"], a["label"], a["keywords"], a["theme"]) == (
-            b["id"],
-            b["label"],
-            b["keywords"],
-            b["theme"],
+        run_id, result, info = run_suggest(
+            st, rs, emb, seed=7, question=question, assign_outliers=True, outlier_threshold=0.3
         )
-        assert sorted(a["members"]) == sorted(b["members"]) and a["exemplars"] == b["exemplars"]
-    assert [t["suggestions"] for t in fresh["themes"]] == [
-        t["suggestions"] for t in stored["themes"]
-    ]
-    assert sorted(fresh["unassigned"]) == sorted(stored["unassigned"])
-    assert sorted(fresh["non_answers"]) == sorted(stored["non_answers"])
-    assert stored["n_responses"] == fresh["n_responses"] == len(rs.responses)
-    # the non-answer groups ("no answer", "nothing", "don't know") come back as they were
-    assert fresh["non_answer_groups"] and stored["non_answer_groups"] == fresh["non_answer_groups"]
+        assert info["embedded"] > 0 and info["cached"] == 0
+        fresh = result_to_json(run_id, result, emb.model_id)
+        stored = load_result(st)
+        rid, reloaded, model_id = load_suggest_result(st, run_id)
+        run = st.get_run(run_id)
+    # the whole result, field by field (share, questions, assigned outliers, groups ...)
+    assert (rid, model_id) == (run_id, emb.model_id)
+    assert reloaded == result
+    assert stored == fresh
+    assert any(s["assigned_outliers"] for s in fresh["suggestions"])  # the case is covered
+    assert fresh["non_answer_groups"]
+    assert run["status"] == "done" and run["seed"] == 7
+    params = json.loads(run["params"])
+    assert params["blanks"] == {q: rs.blanks[q] for q in params["questions"]}
+    assert params["cluster"]
+    assert run["input_hash"] == rs.content_hash
 
 
 def test_no_run_is_a_clear_error(tmp_path):

@@ -233,7 +233,7 @@ def _one_question(
                 keywords=terms[c].keywords,
                 theme=theme_ids[int(theme_of[c])],
                 size=len(m),
-                share=round(len(m) / n, 4),
+                share=share(len(m), n),
                 exemplars=[{"id": ids[core[i]], "text": texts[core[i]]} for i in ex],
                 members=[ids[i] for i in m],
                 assigned_outliers=[ids[i] for i in m if assigned[i]],
@@ -251,6 +251,11 @@ def _one_question(
         themes.append(Theme(tid, q, label, [sugg[c].id for c in cs]))
     unas = [ids[i] for i in np.where(labels == -1)[0]]
     return sugg, themes, unas
+
+
+def share(size: int, n_answers: int) -> float:
+    """A suggestion's share of its question's answers (non-answers excluded), 4 decimals."""
+    return round(size / n_answers, 4) if n_answers else 0.0
 
 
 def _n_themes(k: int) -> int:

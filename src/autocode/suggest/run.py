@@ -164,7 +164,19 @@ def result_to_json(run_id: str, result: SuggestResult, model_id: str | None = No
 
 
 def load_result(store: Store, run_id: str | None = None) -> dict:
-    """The JSON document of a stored suggest run (default: the latest finished one)."""
+    """The JSON document of a stored suggest run (default: the latest finished one): the
+    same document :func:`result_to_json` gave when the run was made."""
+    rid, result, model_id = load_suggest_result(store, run_id)
+    return result_to_json(rid, result, model_id)
+
+
+def load_suggest_result(
+    store: Store, run_id: str | None = None
+) -> tuple[str, SuggestResult, str | None]:
+    """``(run id, SuggestResult, model id)`` of a stored suggest run, equal to the result
+    the run returned (default: the latest finished run)."""
+    from .core import _KIND_LABELS, NonAnswerGroup, QuestionSummary, Suggestion, Theme, share
+
     run = store.get_run(run_id) if run_id else store.latest_run("suggest")
     if run is None or run["stage"] != "suggest":
         raise NotFoundError(
@@ -172,79 +184,85 @@ def load_result(store: Store, run_id: str | None = None) -> dict:
             "run `autocode suggest FILE` first",
         )
     rid = run["id"]
+    params = json.loads(run["params"])
     c = store.conn
-    sugg = []
-    for r in c.execute(
-        "SELECT * FROM suggestions WHERE run_id = ? ORDER BY CAST(SUBSTR(id, 2) AS INTEGER)", (rid,)
+    members: dict[str, list[str]] = {}
+    assigned: dict[str, list[str]] = {}
+    for sid, m, extra in c.execute(
+        "SELECT suggestion_id, response_id, assigned_outlier FROM suggestion_members "
+        "WHERE run_id = ? ORDER BY rowid",
+        (rid,),
     ):
-        members = [
-            m[0]
-            for m in c.execute(
-                "SELECT response_id FROM suggestion_members WHERE run_id = ? AND suggestion_id = ? "
-                "ORDER BY rowid",
-                (rid, r["id"]),
-            )
-        ]
-        sugg.append(
-            {
-                "id": r["id"],
-                "question": r["question"],
-                "label": r["label"],
-                "keywords": json.loads(r["keywords"]),
-                "theme": r["theme_id"],
-                "size": r["size"],
-                "exemplars": json.loads(r["exemplars"]),
-                "members": members,
-            }
+        members.setdefault(sid, []).append(m)
+        if extra:
+            assigned.setdefault(sid, []).append(m)
+    # each response's status and question, in the order the run wrote them
+    status: list[tuple[str, str, str | None, str | None, str | None]] = [
+        tuple(r)
+        for r in c.execute(
+            "SELECT r.response_id, r.status, r.group_id, r.kind, x.question FROM run_responses r "
+            "LEFT JOIN responses x ON x.id = r.response_id WHERE r.run_id = ? ORDER BY r.rowid",
+            (rid,),
         )
+    ]
+    qs = list(params.get("questions") or dict.fromkeys(q for *_, q in status if q is not None))
+    unassigned: dict[str, list[str]] = {q: [] for q in qs}
+    non_answers: dict[str, list[str]] = {q: [] for q in qs}
+    counts = {q: {"n": 0, "clustered": 0} for q in qs}
+    groups: dict[str, NonAnswerGroup] = {}
+    for resp, st, gid, kind, q in status:
+        k = counts.setdefault(q, {"n": 0, "clustered": 0})
+        k["n"] += 1
+        if st == "unassigned":
+            unassigned.setdefault(q, []).append(resp)
+        elif st == "non_answer":
+            non_answers.setdefault(q, []).append(resp)
+            if gid:
+                g = groups.setdefault(
+                    gid, NonAnswerGroup(gid, q, kind, _KIND_LABELS.get(kind, kind), [])
+                )
+                g.members.append(resp)
+        else:
+            k["clustered"] += 1
+    cluster = params.get("cluster") or {}
+    summaries = [
+        QuestionSummary(
+            question=q,
+            n_responses=counts[q]["n"],
+            n_non_answers=len(non_answers[q]),
+            n_clustered=counts[q]["clustered"],
+            n_unassigned=len(unassigned[q]),
+            params=cluster.get(q, {}),
+        )
+        for q in qs
+    ]
+    n_answers = {s.question: s.n_responses - s.n_non_answers for s in summaries}
+    sugg = [
+        Suggestion(
+            id=r["id"],
+            question=r["question"],
+            label=r["label"],
+            keywords=json.loads(r["keywords"]),
+            theme=r["theme_id"],
+            size=r["size"],
+            share=share(r["size"], n_answers.get(r["question"], 0)),
+            exemplars=json.loads(r["exemplars"]),
+            members=members.get(r["id"], []),
+            assigned_outliers=assigned.get(r["id"], []),
+        )
+        for r in c.execute(
+            "SELECT * FROM suggestions WHERE run_id = ? ORDER BY CAST(SUBSTR(id, 2) AS INTEGER)",
+            (rid,),
+        )
+    ]
     themes = [
-        {
-            "id": t["id"],
-            "question": t["question"],
-            "label": t["label"],
-            "suggestions": [s["id"] for s in sugg if s["theme"] == t["id"]],
-        }
+        Theme(t["id"], t["question"], t["label"], [s.id for s in sugg if s.theme == t["id"]])
         for t in c.execute(
             "SELECT * FROM themes WHERE run_id = ? ORDER BY CAST(SUBSTR(id, 2) AS INTEGER)", (rid,)
         )
     ]
-    from .core import _KIND_LABELS
-
-    status: dict[str, list[str]] = {}
-    groups: dict[str, dict] = {}  # group id -> its fields, members in stored order
-    for resp, st, gid, kind, q in c.execute(
-        "SELECT r.response_id, r.status, r.group_id, r.kind, x.question FROM run_responses r "
-        "LEFT JOIN responses x ON x.id = r.response_id WHERE r.run_id = ? ORDER BY r.rowid",
-        (rid,),
-    ):
-        status.setdefault(st, []).append(resp)
-        if st == "non_answer" and gid:
-            label = _KIND_LABELS.get(kind, kind)
-            g = groups.setdefault(
-                gid, {"id": gid, "question": q, "kind": kind, "label": label, "members": []}
-            )
-            g["members"].append(resp)
-    non_answer_groups = [
-        {
-            "id": g["id"],
-            "question": g["question"],
-            "kind": g["kind"],
-            "label": g["label"],
-            "size": len(g["members"]),
-            "members": g["members"],
-        }
-        for g in sorted(
-            groups.values(), key=lambda g: int(g["id"][1:]) if g["id"][1:].isdigit() else 0
-        )
-    ]
-    return {
-        "run_id": rid,
-        "n_responses": sum(len(v) for v in status.values()),
-        "seed": run["seed"],
-        "model_id": run["model_id"],
-        "suggestions": sugg,
-        "themes": themes,
-        "unassigned": status.get("unassigned", []),
-        "non_answers": status.get("non_answer", []),
-        "non_answer_groups": non_answer_groups,
-    }
+    ordered = sorted(groups.values(), key=lambda g: int(g.id[1:]) if g.id[1:].isdigit() else 0)
+    result = SuggestResult(
+        sugg, themes, unassigned, non_answers, summaries, run["seed"], ordered
+    )
+    return rid, result, run["model_id"]
