@@ -13,11 +13,9 @@ import sys
 import typing
 
 import pytest
-import typer.main
+from _cli_tree import COMMANDS, name
 
-from autocode.cli import app, main
-
-ROOT = typer.main.get_command(app)
+from autocode.cli import main
 
 
 @pytest.fixture()
@@ -29,15 +27,8 @@ def cwd(tmp_path, monkeypatch):
     return d
 
 
-def walk(cmd=ROOT, path=()):
-    yield path, cmd
-    for name, sub in sorted(getattr(cmd, "commands", {}).items()):
-        yield from walk(sub, (*path, name))
-
-
-COMMANDS = list(walk())
 GROUPS = [(p, c) for p, c in COMMANDS if hasattr(c, "commands")]
-IDS = [" ".join(p) or "autocode" for p, _ in COMMANDS]
+IDS = [name(p) for p, _ in COMMANDS]
 
 
 def number_type(cmd, param) -> type | None:
@@ -113,7 +104,7 @@ def test_bad_number(path, cmd, param, capsys, cwd):
 
 
 @pytest.mark.parametrize(
-    ("path", "cmd"), GROUPS, ids=[" ".join(p) or "autocode" for p, _ in GROUPS]
+    ("path", "cmd"), GROUPS, ids=[name(p) for p, _ in GROUPS]
 )
 def test_unknown_command(path, cmd, capsys, cwd):
     rc = main([*path, "nosuchcommand"])

@@ -39,10 +39,11 @@ def embedder_for(model: str | None):
 def _responses(store, path, text, id_col, question) -> pd.DataFrame:
     if path is not None:
         from ..io import read_responses
+        from ..store import save_responses
 
         kw = {"text": text, "id": id_col, "question": question}
         rs = read_responses(path, **{k: v for k, v in kw.items() if v})
-        _store_responses(store, rs.responses, getattr(rs, "question_labels", None))
+        save_responses(store, rs)  # the one writer: sources and respondent attributes too
         return rs.responses
     rows = store.conn.execute("SELECT id, question, text FROM responses").fetchall()
     if not rows:
@@ -51,29 +52,6 @@ def _responses(store, path, text, id_col, question) -> pd.DataFrame:
             "pass the survey file: autocode code RESPONSES --codebook ... --seeds ...",
         )
     return pd.DataFrame([dict(r) for r in rows])
-
-
-def _store_responses(store, df: pd.DataFrame, labels: dict | None = None) -> None:
-    from ..embed import text_hash
-    from ..store import save_question_labels
-
-    with store.transaction() as conn:
-        save_question_labels(conn, labels)
-        conn.executemany(
-            "INSERT OR IGNORE INTO responses(id, respondent, question, text, text_hash, "
-            "non_answer) VALUES (?,?,?,?,?,?)",
-            [
-                (
-                    str(r.id),
-                    str(getattr(r, "respondent", r.id)),
-                    str(r.question),
-                    str(r.text),
-                    text_hash(str(r.text)),
-                    int(bool(getattr(r, "non_answer", False))),
-                )
-                for r in df.itertuples(index=False)
-            ],
-        )
 
 
 def _codebook(store, path):

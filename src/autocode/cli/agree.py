@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import InputError
-from .common import JsonOpt, console, print_json
+from .common import JsonOpt, ProjectOpt, console, print_json
 
 _TITLES = {
     "percent_agreement": "% agree",
@@ -42,18 +42,14 @@ def agree_cmd(
         str | None,
         typer.Option("--coder", help="Column naming the coder in a long file with several coders."),
     ] = None,
-    project: Annotated[
-        Path | None,
-        typer.Option(
-            "--project",
-            "-p",
-            help="Project file: read codings from its store (with --coders), "
-            "and response texts for --disagreements.",
-        ),
-    ] = None,
+    project: ProjectOpt = None,
     coders: Annotated[
         str | None,
-        typer.Option("--coders", help="Coders to compare, comma-separated (e.g. alice,autocode)."),
+        typer.Option(
+            "--coders",
+            help="Coders to compare, comma-separated (e.g. alice,autocode); with no coding "
+            "files they are read from --project, which also gives --disagreements the texts.",
+        ),
     ] = None,
     id_col: Annotated[str | None, typer.Option("--id", help="Response id column.")] = None,
     code_col: Annotated[
@@ -89,6 +85,7 @@ def agree_cmd(
         Path | None,
         typer.Option(
             "--codebook",
+            "-c",
             help="Codebook (YAML, .qdc, or CSV with a name/code column): flag "
             "codes not in it and report its unused codes.",
         ),
@@ -108,7 +105,7 @@ def agree_cmd(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write the per-code table (all coefficients) as CSV."),
+        typer.Option("--out", "-o", help="Write the per-code table (all coefficients) as CSV."),
     ] = None,
     as_json: JsonOpt = False,
 ) -> int:

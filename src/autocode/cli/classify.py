@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import DEFAULT_PROJECT, JsonOpt, console, print_json
+from .common import DEFAULT_PROJECT, JsonOpt, ModelOpt, ProjectOpt, console, print_json
 
 _Text = Annotated[
     list[str] | None,
@@ -15,7 +15,8 @@ _Text = Annotated[
 ]
 _Id = Annotated[str | None, typer.Option("--id", help="Respondent id column of RESPONSES.")]
 _Question = Annotated[
-    str | None, typer.Option("--question", help="Question column of a long RESPONSES file.")
+    str | None,
+    typer.Option("--question", "-q", help="Question column of a long RESPONSES file."),
 ]
 _Codebook = Annotated[
     Path | None,
@@ -23,15 +24,6 @@ _Codebook = Annotated[
         "--codebook", "-c", help="Codebook (YAML, .qdc or CSV); default: the project's current one."
     ),
 ]
-_Model = Annotated[
-    str | None,
-    typer.Option(
-        "--model",
-        help="Embedding model: a local sentence-transformers folder "
-        "(default: the bundled all-MiniLM-L6-v2); `hash` = fast fake for dry runs.",
-    ),
-]
-_Project = Annotated[Path, typer.Option("--project", "-p", help="Project file (SQLite).")]
 
 
 def code_cmd(
@@ -52,7 +44,7 @@ def code_cmd(
             "(id + one 0/1 column per code, e.g. a sheet from `autocode next`).",
         ),
     ] = None,
-    project: _Project = DEFAULT_PROJECT,
+    project: ProjectOpt = DEFAULT_PROJECT,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -81,7 +73,7 @@ def code_cmd(
         ),
     ] = 0.5,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (recorded).")] = 0,
-    model: _Model = None,
+    model: ModelOpt = None,
     tune: Annotated[
         bool,
         typer.Option(
@@ -263,8 +255,8 @@ def next_cmd(
             "--load", help="Saved coder to rank by (default: the latest `autocode code` run's)."
         ),
     ] = None,
-    project: _Project = DEFAULT_PROJECT,
-    model: _Model = None,
+    project: ProjectOpt = DEFAULT_PROJECT,
+    model: ModelOpt = None,
     text: _Text = None,
     id_col: _Id = None,
     question: _Question = None,

@@ -109,7 +109,8 @@ def export(
         ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+        Path | None,
+        typer.Option("--out", "-o", "--output", help="File to write (default: stdout)."),
     ] = None,
     project: ProjectOpt = None,
     ctx: typer.Context = None,

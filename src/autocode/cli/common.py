@@ -13,12 +13,25 @@ from typing import Annotated, Any
 
 import typer
 
+# The options every command shares, declared once so that names and help text agree
+# (tests/test_cli_options.py checks the whole command tree). A file a command writes is
+# `-o/--out`; its help names what is written, so that one is declared per command.
 ProjectOpt = Annotated[
     Path,
-    typer.Option("--project", "-p", help="Project file (SQLite); created on first use."),
+    typer.Option(
+        "--project", "-p", help="Project file (SQLite); default: autocode.db in this folder."
+    ),
 ]
 DEFAULT_PROJECT = Path("autocode.db")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="Embedding model: a local sentence-transformers folder "
+        "(default: the bundled all-MiniLM-L6-v2); `hash` = fast fake for dry runs.",
+    ),
+]
 
 
 class Interrupted(BaseException):

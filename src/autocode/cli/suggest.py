@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import DEFAULT_PROJECT, JsonOpt, ProjectOpt, console, print_json
+from .common import DEFAULT_PROJECT, JsonOpt, ModelOpt, ProjectOpt, console, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -29,6 +29,7 @@ def suggest_cmd(
         str | None,
         typer.Option(
             "--question",
+            "-q",
             help="Work on one question (its column or label); in a long file, the column "
             "that names the question.",
         ),
@@ -49,9 +50,7 @@ def suggest_cmd(
         typer.Option("--non-answer", help="Another answer to treat as a non-answer (repeatable)."),
     ] = None,
     project: ProjectOpt = DEFAULT_PROJECT,
-    model: Annotated[
-        Path | None, typer.Option("--model", help="Local sentence-transformers model folder.")
-    ] = None,
+    model: ModelOpt = None,
     seed: Annotated[int, typer.Option(
             "--seed",
             help="Seed, recorded with the run (every suggest step is deterministic; "
@@ -72,7 +71,8 @@ def suggest_cmd(
         typer.Option("--outlier-threshold", help="Cosine similarity needed by --assign-outliers."),
     ] = 0.55,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write one row per response to this CSV.")
+        Path | None,
+        typer.Option("--out", "-o", help="Write one row per response to this CSV.")
     ] = None,
     as_json: JsonOpt = False,
     quotes: Annotated[int, typer.Option("--quotes", help="Quotes shown per suggestion.")] = 2,
