@@ -2,9 +2,17 @@
 
 Order of tries (never mangle): a byte-order mark (UTF-8, UTF-16, UTF-32) → UTF-16 without a
 BOM (NUL bytes in every other position) → strict UTF-8 → cp1252 (the Excel "CSV" encoding on
-Windows) when it decodes and reads like Latin text → charset-normalizer's best guess (e.g.
-cp1251, Shift-JIS) → latin-1. A file that mixes UTF-8 with another encoding is refused
-rather than half-decoded.
+Windows) when it decodes and reads like Latin text → the best of a short list of plausible
+legacy encodings (:data:`PLAUSIBLE`: the other Windows code pages, KOI8, Shift-JIS, GB18030,
+Big5, EUC-KR ...) by charset-normalizer, if it reads the file as one script (Latin, Cyrillic,
+Greek, CJK ...). Anything else is refused with the line that could not be decoded: no
+exotic codec (mac_latin2, EBCDIC ...) is ever guessed, and latin-1 — which decodes any
+bytes at all — only when asked for with ``--encoding``. A file in which some lines
+are UTF-8 and others are not is refused rather than half-decoded, naming the line.
+
+``--encoding`` must name a character encoding: codecs that transform text (rot13, base64,
+unicode_escape, idna ...) are refused. The NUL rule of :mod:`autocode.io.text` applies to
+every decoded text.
 """
 
 from __future__ import annotations
@@ -12,9 +20,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 
 from ..errors import InputError
+from .text import check_nul, line_of
 
 _BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -23,15 +31,21 @@ _BOMS = [
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 ]
-# UTF-8 read as cp1252 shows these pairs ("cafÃ©", "â€™"): the sign of a mixed file.
-_MOJIBAKE = re.compile(
-    "[\u00c2\u00c3][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2122]|\u00e2\u20ac"
+#: legacy encodings tried (by charset-normalizer) when a file is neither UTF-8 nor cp1252
+PLAUSIBLE = [
+    "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+    "cp874", "koi8_r", "koi8_u", "cp932", "shift_jis", "euc_jp", "gb18030", "big5",
+    "euc_kr", "cp949",
+]  # fmt: skip
+# text codecs that are not character encodings of a file: they would decode "successfully"
+_NOT_CHARSETS = {
+    "unicode-escape", "raw-unicode-escape", "idna", "punycode", "utf-7", "undefined", "charmap",
+}  # fmt: skip
+_RESAVE = (
+    "re-save it as UTF-8 (Excel: Save As → 'CSV UTF-8'), or pass --encoding to read every "
+    "line in one encoding"
 )
-_RESAVE = "re-save it as UTF-8 (Excel: Save As → 'CSV UTF-8'), or pass --encoding"
-
-
-def _line_of(data: bytes, pos: int) -> int:
-    return data.count(b"\n", 0, pos) + 1
+_ENCODINGS = "pass a character encoding, e.g. --encoding utf-8, cp1252 or latin-1"
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -55,20 +69,37 @@ def _looks_latin(text: str) -> bool:
     return letters == 0 or high / letters < 0.3
 
 
+def check_encoding(encoding: str) -> str:
+    """The codec name of ``--encoding``; :class:`InputError` unless it encodes text files."""
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise InputError(f"unknown encoding {encoding!r}", _ENCODINGS) from None
+    try:
+        "a\n".encode(info.name)  # rot13, base64, hex ...: LookupError, not a text encoding
+        text = info.name not in _NOT_CHARSETS
+    except (LookupError, UnicodeError):
+        text = False
+    if not text:
+        raise InputError(f"--encoding {encoding!r} is not a character encoding", _ENCODINGS)
+    return info.name
+
+
 def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> tuple[str, str]:
     """Decode ``data`` (the bytes of file ``name``); return (text, encoding used)."""
+    text, enc = _decode(data, name, encoding)
+    check_nul(text, name)
+    return text, enc
+
+
+def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
     if encoding:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise InputError(
-                f"unknown encoding {encoding!r}", "pass e.g. --encoding utf-8 or cp1252"
-            ) from None
+        check_encoding(encoding)
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError as e:
             raise InputError(
-                f"{name}: not valid {encoding} (line {_line_of(data, e.start)})",
+                f"{name}: not valid {encoding} (line {line_of(data, e.start)})",
                 "check --encoding, or leave it out to detect the encoding",
             ) from None
     for bom, enc in _BOMS:
@@ -87,37 +118,75 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> tuple[s
             return data.decode(enc16), enc16
         except UnicodeDecodeError:
             pass
-    if b"\x00" in data[:65536]:
-        raise InputError(
-            f"{name}: binary content, not a CSV/TSV text file",
-            "export the survey as CSV, TSV, XLSX or SPSS .sav",
-        )
+    check_nul(data, name)  # before guessing: a binary file is refused as such
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as e:
-        first_bad = e.start
+    except UnicodeDecodeError:
+        pass
+    first_bad = _refuse_mixed(data, name)
     try:
         text = data.decode("cp1252")
-        enc = "cp1252"
-    except UnicodeDecodeError:
-        text, enc = "", ""
-    if enc and _MOJIBAKE.search(text):
-        raise InputError(
-            f"{name}: mixed encodings — most of the file is UTF-8 but line "
-            f"{_line_of(data, first_bad)} is not",
-            _RESAVE,
-        )
-    if enc and _looks_latin(text):
-        return text, enc
+    except UnicodeDecodeError as e:
+        text, first_bad = None, line_of(data, e.start)
+    if text is not None and _looks_latin(text):
+        return text, "cp1252"
     guess = _charset_normalizer_guess(data)
     if guess:
         try:
-            return data.decode(guess), guess
+            text = data.decode(guess)
         except (UnicodeDecodeError, LookupError):
-            pass
-    if enc:
-        return text, enc
-    return data.decode("latin-1"), "latin-1"
+            text = None
+        if text is not None and len(_scripts(text)) <= 1:
+            return text, guess
+    raise InputError(
+        f"{name}: cannot tell the encoding (line {first_bad} is not UTF-8, and no likely "
+        "encoding reads the file as one script)",
+        "pass --encoding (e.g. --encoding latin-1, cp1250 or mac_roman), or re-save it as UTF-8",
+    )
+
+
+_CJK = {"CJK", "HIRAGANA", "KATAKANA", "HALFWIDTH", "FULLWIDTH", "HANGUL", "IDEOGRAPHIC"}
+_SCRIPTS = {"LATIN", "CYRILLIC", "GREEK", "ARABIC", "HEBREW", "THAI", "ARMENIAN", "GEORGIAN"}
+
+
+def _scripts(text: str) -> set[str]:
+    """The scripts of the non-ASCII letters of ``text`` (CJK and Hangul count as one).
+
+    A legacy code page holds one script besides ASCII, so a guess that reads a file as
+    Latin with one Arabic letter (cp1256 for cp1252 with a stray byte) is a wrong guess."""
+    import unicodedata
+
+    seen = set()
+    for ch in set(text):
+        if ch > "\x7f" and ch.isalpha():
+            word = unicodedata.name(ch, "").split(" ")[0]
+            if word in _CJK:
+                seen.add("CJK")
+            elif word in _SCRIPTS:
+                seen.add(word)
+    return seen
+
+
+def _refuse_mixed(data: bytes, name: str) -> int:
+    """Refuse a file whose lines are partly UTF-8 and partly not; else the first line that
+    is not UTF-8. (A line of another encoding is almost never valid UTF-8 by accident.)"""
+    utf8: list[int] = []
+    other: list[int] = []
+    for n, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8.append(n)
+        except UnicodeDecodeError:
+            other.append(n)
+    if utf8 and other:
+        if len(utf8) >= len(other):
+            what = f"most of the file is UTF-8 but line {other[0]} is not"
+        else:
+            what = f"line {utf8[0]} is UTF-8 but the rest of the file is not"
+        raise InputError(f"{name}: mixed encodings — {what}", _RESAVE)
+    return other[0] if other else 1
 
 
 def _charset_normalizer_guess(data: bytes) -> str | None:
@@ -125,7 +194,7 @@ def _charset_normalizer_guess(data: bytes) -> str | None:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - a declared dependency
         return None
-    best = from_bytes(data[:200_000]).best()
+    best = from_bytes(data[:200_000], cp_isolation=PLAUSIBLE).best()
     return best.encoding if best is not None else None
 
 

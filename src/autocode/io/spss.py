@@ -2,7 +2,10 @@
 
 pyreadstat's C reader can crash the whole interpreter (a segmentation fault) on a damaged
 file — found by fuzzing the fixtures. Reading in a forked child turns that crash into one
-clear error instead of killing the user's session. Value labels are applied (1 → "North"),
+clear error instead of killing the user's session (the child first switches off
+:mod:`faulthandler`, which it inherits from a parent run with ``-X faulthandler`` or under
+pytest: the crash is expected and handled, and must not print a "Fatal Python error" dump
+with a stack trace on the user's terminal). Value labels are applied (1 → "North"),
 variable labels become question labels, and numeric variables are never free text.
 """
 
@@ -43,6 +46,9 @@ def read_sav(p: Path) -> tuple[list[str], list[list], dict[str, str], set[str], 
 
 
 def _worker(path: str):
+    import faulthandler
+
+    faulthandler.disable()  # a crash here is reported by the parent, not dumped to stderr
     import pyreadstat
 
     try:

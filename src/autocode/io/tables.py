@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from .decode import decode_bytes, sniff_delimiter
+from .text import clean_rows, cleaned_note
 
 _FORMATS = "CSV, TSV, XLSX or SPSS .sav"
 _SEP_LINE = re.compile(r"^sep=(.)$")
@@ -90,9 +91,6 @@ def load_table(
 def _load_delimited(p: Path, data: bytes, suffix: str, encoding: str | None) -> Table:
     text, enc = decode_bytes(data, str(p), encoding)
     text = text.removeprefix("\ufeff")
-    bad = sum(1 for ch in text[:20000] if ch < " " and ch not in "\t\r\n")
-    if bad > 10:
-        raise InputError(f"{p}: binary content, not a CSV/TSV text file", f"export as {_FORMATS}")
     first, _, rest = text.partition("\n")
     sep = _SEP_LINE.match(first.strip())
     if sep:  # Excel's "sep=;" hint line
@@ -228,7 +226,10 @@ def _load_sav(p: Path) -> Table:
 
 def _tidy(p: Path, header: list[str], rows: list[list[str]], labels: list[str], t: Table) -> Table:
     """Strip names, skip title rows, drop empty rows and unnamed empty columns, refuse ragged
-    rows."""
+    rows. Every cell passes the character rule of :mod:`autocode.io.text`."""
+    cleaned = clean_rows(header, rows, labels, p.name)
+    if cleaned:
+        t.notes.append(cleaned_note(cleaned))
     skip = _title_rows(header, rows)
     if skip:
         header, rows, labels = rows[skip - 1], rows[skip:], labels[skip:]
