@@ -3,6 +3,7 @@ embeddings it computed so far stay in the cache (they are committed batch by bat
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -13,6 +14,7 @@ import time
 import pytest
 
 from autocode import embed
+from autocode.cli import main
 from autocode.embed import CACHE_BATCH, HashEmbedder
 from autocode.io import read_responses
 from autocode.project_file import process_token, this_host
@@ -24,6 +26,7 @@ from autocode.suggest import run_suggest
 SITECUSTOMIZE = """
 import time
 from autocode import embed
+from autocode.cli import main
 
 _encode = embed.HashEmbedder.encode
 _calls = []
@@ -61,7 +64,7 @@ def _count(db, sql: str) -> int:
 
 
 @pytest.mark.skipif(os.name == "nt", reason="SIGKILL")
-def test_a_killed_suggest_run_is_failed_and_keeps_its_embeddings(tmp_path):
+def test_a_killed_suggest_run_is_failed_and_keeps_its_embeddings(tmp_path, capsys):
     n = 2 * CACHE_BATCH + 100
     csv = _survey(tmp_path / "survey.csv", n)
     db = tmp_path / "p.db"
@@ -90,7 +93,12 @@ def test_a_killed_suggest_run_is_failed_and_keeps_its_embeddings(tmp_path):
             child.wait()
     assert _count(db, "SELECT COUNT(*) FROM runs WHERE status = 'running'") == 1
 
-    with open_store(db) as st:  # the next open notices the process is gone
+    # the next open, even by a command that only reads, notices the process is gone
+    capsys.readouterr()
+    assert main(["runs", "-p", str(db), "--json"]) == 0
+    (run,) = json.loads(capsys.readouterr().out)["runs"]
+    assert run["status"] == "failed" and run["finished_at"]
+    with open_store(db) as st:
         run = st.latest_run("suggest", status="failed")
         assert run is not None and run["finished_at"] and run["pid"] == child.pid
         assert st.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == CACHE_BATCH

@@ -13,7 +13,7 @@
 - **Orphaned runs.** A run records the process that runs it (pid, host, and a token of the
   process's start: boot id and start time, so a reused pid is not mistaken for it); a run
   still ``running`` whose process is gone is marked ``failed`` when the project is next
-  opened for writing.
+  opened (by any command, if the file can be written).
 - **SQLite errors** met while a command works on the project (a damaged page is only noticed
   by the query that reads it) become one :class:`~autocode.errors.StoreError` through
   :func:`as_store_error`, which the CLI's error boundary calls.
@@ -112,10 +112,15 @@ def connect(p: Path, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def writable(p: Path) -> bool:
+    """Whether the project file (if it exists) and its folder (for -wal/-shm) can be written."""
+    folder = p.parent if str(p.parent) else Path(".")
+    return (not p.exists() or os.access(p, os.W_OK)) and os.access(folder, os.W_OK)
+
+
 def check_writable(p: Path) -> None:
     """Refuse, in one line, to write a project whose file or folder cannot be written."""
-    folder = p.parent if str(p.parent) else Path(".")
-    if (p.exists() and not os.access(p, os.W_OK)) or not os.access(folder, os.W_OK):
+    if not writable(p):
         raise StoreError(
             f"the project {p} is read-only (its file or folder cannot be written)",
             "make it writable, or copy it to a writable folder; commands that only read "

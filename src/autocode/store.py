@@ -402,9 +402,11 @@ def open_store(
 ) -> Store:
     """Open (and create/migrate) a project file. ``create=False`` refuses a missing file.
 
-    ``readonly=True`` (for commands that only read; implies ``create=False``) never writes:
-    the file is opened ``mode=ro`` (``immutable=1`` in a read-only folder), so it works on a
-    read-only file or folder; a project of an older schema is then migrated in memory.
+    ``readonly=True`` (for commands that only read; implies ``create=False``) never writes
+    through the returned store: the file is opened ``mode=ro`` (``immutable=1`` in a
+    read-only folder), so it works on a read-only file or folder; a project of an older
+    schema is then migrated in memory. (Runs whose process is gone are still marked failed
+    when the file can be written, as on every open.)
     Only an autocode project, a new path or an empty file is ever opened for writing; any
     other file is refused and left untouched (:func:`autocode.project_file.probe`).
     """
@@ -424,7 +426,15 @@ def open_store(
             "run `autocode suggest FILE` first or pass --project PATH",
         )
     if readonly:
-        return Store(p, _open_readonly(p), readonly=True)
+        conn = _open_readonly(p)
+        if not _pending(conn) and _orphaned_runs(conn) and project_file.writable(p):
+            # "running" for ever would be a lie in `autocode runs`: mark them once
+            rw = project_file.connect(p)
+            try:
+                _fail_orphaned_runs(rw)
+            finally:
+                rw.close()
+        return Store(p, conn, readonly=True)
     project_file.check_writable(p)
     try:
         conn = project_file.connect(p)
@@ -454,15 +464,20 @@ def _open_readonly(p: Path) -> sqlite3.Connection:
     return conn
 
 
-def _fail_orphaned_runs(conn: sqlite3.Connection) -> None:
-    """Mark ``failed`` the runs still ``running`` whose process on this host is gone
-    (killed, crashed, machine restarted): they can never finish."""
+def _orphaned_runs(conn: sqlite3.Connection) -> list[str]:
+    """Runs still ``running`` whose process on this host is gone (killed, crashed, machine
+    restarted): they can never finish."""
     rows = conn.execute(
         "SELECT id, pid, process FROM runs WHERE status = 'running' AND pid IS NOT NULL "
         "AND host = ?",
         (project_file.this_host(),),
     ).fetchall()
-    dead = [r[0] for r in rows if not project_file.alive(int(r[1]), r[2])]
+    return [r[0] for r in rows if not project_file.alive(int(r[1]), r[2])]
+
+
+def _fail_orphaned_runs(conn: sqlite3.Connection) -> None:
+    """Mark the :func:`_orphaned_runs` ``failed`` (finished now)."""
+    dead = _orphaned_runs(conn)
     if not dead:
         return
     _retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
