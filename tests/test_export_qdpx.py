@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from lxml import etree
 from autocode.cli import main
 from autocode.export.qdpx import validate_qde
 
-XSD = Path(__file__).parent / "data" / "report" / "Project.xsd"
+XSD = files("autocode") / "data" / "refi-qda" / "Project.xsd"  # the packaged schema
 NS = {"q": "urn:QDA-XML:project:1.0"}
 
 

@@ -113,6 +113,14 @@ def export(
         typer.Option("--out", "-o", "--output", help="File to write (default: stdout)."),
     ] = None,
     project: ProjectOpt = None,
+    validate: Annotated[
+        bool,
+        typer.Option(
+            "--validate",
+            help="With --format qdc: check the .qdc against the REFI-QDA Codebook.xsd shipped "
+            "with autocode (exit 2 with the first error if it does not conform).",
+        ),
+    ] = False,
     ctx: typer.Context = None,
 ) -> None:
     """Export the codebook as YAML, REFI-QDA .qdc or CSV."""
@@ -125,6 +133,10 @@ def export(
     fmt = fmt.lower() if fmt else (format_of(output) if output else "yaml")
     with _store(project) as store:
         cb = _current(store)
+    if validate and fmt != "qdc":
+        from ..errors import InputError
+
+        raise InputError(f"--validate checks REFI-QDA .qdc files, not {fmt}", "use --format qdc")
     data = dumps(cb, fmt)
     raw = data if isinstance(data, bytes) else data.encode("utf-8")
     if output is None:
@@ -135,11 +147,19 @@ def export(
             buf.flush()
         else:  # pragma: no cover - a text-only stdout
             sys.stdout.write(raw.decode("utf-8"))
+        if validate:  # the verdict on stderr: stdout is the codebook
+            from ..export.validate import verdict
+
+            typer.echo(verdict(raw, "codebook", "the exported codebook"), err=True)
         return
     if output.parent and not output.parent.exists():
         raise InputError(f"folder {output.parent} does not exist", "create it first")
     output.write_bytes(raw)
     typer.echo(f"wrote {output} ({fmt}, {len(cb.all_codes())} codes)", err=True)
+    if validate:
+        from ..export.validate import validate_file
+
+        typer.echo(validate_file(output, "codebook"), err=True)
 
 
 @codebook_app.command("import")

@@ -123,6 +123,14 @@ def export_qdpx_cmd(
     ),
     project: ProjectOpt = DEFAULT_PROJECT,
     question: QuestionOpt = None,
+    validate: Annotated[
+        bool,
+        typer.Option(
+            "--validate",
+            help="Check the written project.qde against the REFI-QDA Project.xsd shipped "
+            "with autocode (exit 2 with the first error if it does not conform).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """A REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA or QualCoder: responses as
@@ -132,6 +140,10 @@ def export_qdpx_cmd(
 
     with open_store(project, readonly=True) as store:
         res = export_qdpx(store, out, question=question)
+    if validate:
+        from ..export.validate import validate_file
+
+        res["validation"] = validate_file(res["file"], "project")
     if as_json:
         print_json(res)
         return
@@ -139,6 +151,8 @@ def export_qdpx_cmd(
         f"wrote {res['file']}: {res['sources']} sources, {res['respondents']} cases, "
         f"{res['codes']} codes, {res['codings']} codings"
     )
+    if validate:
+        console().print(res["validation"])
 
 
 def register(app: typer.Typer) -> None:

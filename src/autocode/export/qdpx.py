@@ -303,12 +303,9 @@ def export_qdpx(store: Store, out: str | Path, question: str | None = None) -> d
     }
 
 
-def validate_qde(xml: bytes, xsd_path: str | Path) -> list[str]:
-    """Schema errors of a project.qde against Project.xsd (empty list when valid)."""
-    from lxml import etree
+def validate_qde(xml: bytes, xsd_path: str | Path | None = None) -> list[str]:
+    """Schema errors of a project.qde against Project.xsd (empty list when valid); the XSD
+    shipped in the package unless ``xsd_path`` names another (see :mod:`.validate`)."""
+    from .validate import schema_errors
 
-    schema = etree.XMLSchema(etree.parse(str(xsd_path)))
-    doc = etree.fromstring(xml)
-    if schema.validate(doc):
-        return []
-    return [f"line {e.line}: {e.message}" for e in schema.error_log]
+    return schema_errors(xml, "project", xsd_path)
