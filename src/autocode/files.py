@@ -73,12 +73,14 @@ def output_format(
     formats: Mapping[str, Sequence[str]],
     default: str,
     option: str = "--out",
+    kind: str = "",
 ) -> str:
     """The format to write ``path`` in: ``formats`` maps each format to its extensions.
 
     The extension decides (``x.xlsx`` is XLSX); ``fmt`` (a ``--format``) must agree with it.
     No extension (or no path): ``fmt``, else ``default``. An extension the command does not
-    write is refused with the extensions it does.
+    write is refused with the extensions it does. ``fmt`` may also be an extension's name
+    (``htm``, ``markdown``); ``kind`` names the format in the error ("report").
     """
     names = {f.lower(): f for f in formats}
     want = None
@@ -88,23 +90,27 @@ def output_format(
             by_ext = {e: f for f, exts in formats.items() for e in exts}
             want = by_ext.get("." + fmt.lower().lstrip("."))
         if want is None:
-            raise InputError(f"unknown format {fmt!r}", f"use --format {' or '.join(formats)}")
+            what = f"{kind} format" if kind else "format"
+            raise InputError(f"unknown {what} {fmt!r}", f"use --format {_either(list(formats))}")
     ext = Path(path).suffix.lower() if path is not None else ""
     if not ext:
         return want or default
     have = next((f for f, exts in formats.items() if ext in exts), None)
     if have is None:
-        allowed = ", ".join(e for exts in formats.values() for e in exts)
         raise InputError(
-            f"{option} {Path(path).name}: cannot write {ext} files here",
-            f"use a file name ending in {allowed}",
+            f"{option} {Path(path).name}: this command does not write {ext} files",
+            f"end the name in {_either([e for exts in formats.values() for e in exts])}",
         )
     if want is not None and want != have:
         raise InputError(
-            f"{option} {Path(path).name} names a {have} file but --format is {want}",
+            f"{option} {Path(path).name} ends in {ext} ({have}) but --format is {want}",
             f"end the name in {formats[want][0]} or leave out --format",
         )
     return have
+
+
+def _either(items: Sequence[str]) -> str:
+    return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else items[0]
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:

@@ -49,7 +49,10 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     suffix = p.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm", ".xls"):
-            df = pd.read_excel(p, dtype=str, keep_default_na=False)
+            from ..io.tables import load_table, read_bytes  # checks it is a workbook, capped
+
+            t = load_table(p, read_bytes(p))
+            df = pd.DataFrame(t.rows, columns=t.header, dtype=str)
         else:
             raw = p.read_bytes()
             if not raw.strip():
@@ -66,6 +69,10 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
                 else max((",", ";", "\t"), key=lambda d: (first.count(d), d == ","))
             )
             df = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, sep=sep)
+            from ..tabular import unneutralise  # cells autocode wrote with a leading '
+
+            df = df.map(unneutralise)
+            df.columns = [unneutralise(str(c)) for c in df.columns]
     except pd.errors.EmptyDataError:
         raise InputError(f"{p} is empty", "export the codings with a header row") from None
     except (pd.errors.ParserError, ValueError, OSError) as e:
@@ -326,12 +333,9 @@ def read_codebook_codes(path: str | os.PathLike) -> list[str]:
         names = [el.get("name") for el in root.iter() if el.tag.split("}")[-1] == "Code"]
         return [n for n in names if n]
     if suffix in (".yaml", ".yml"):
-        import yaml
+        from ..codebook.yaml_io import load_document  # aliases bounded (no YAML bomb)
 
-        try:
-            doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except yaml.YAMLError as e:
-            raise InputError(f"codebook {p} is not valid YAML ({type(e).__name__})") from None
+        doc = load_document(p.read_text(encoding="utf-8"), f"codebook {p}")
         names = _yaml_code_names(doc)
         if not names:
             raise InputError(

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, NotFoundError
+from ..tabular import check_table_output, write_frame
 from . import active
 from .pipeline import BookInfo, Corpus, apply, check_seeds, example_texts, train
 from .seeds import read_seeds
@@ -155,7 +156,7 @@ def code(
     """
     from ..store import open_store
     from .evaluation import evaluate as cv_evaluate
-    from .persist import save_model
+    from .persist import load_model, save_model
     from .tune import check_tunable
     from .tune import tune as tune_encoder
 
@@ -163,6 +164,11 @@ def code(
         raise InputError(f"--band must be between 0 and 10 (log-odds), got {band}")
     if seeds is None and load is None:
         raise InputError("no seeds given", "pass --seeds HUMAN_CODINGS (long id,code or wide 0/1)")
+    if out is not None:
+        check_table_output(out)
+    _check_save(save)
+    if load is not None:  # a damaged saved coder: one clear error before any run is stored
+        load_model(load)
     # tuning parameters (overrides of TUNE_DEFAULTS), or None: no tuning
     tprm = None if tune is False or tune is None else dict(tune) if isinstance(tune, dict) else {}
     if tprm is not None and load is not None and not evaluate:
@@ -289,7 +295,7 @@ def code(
             store.finish_run(run_id, "failed")
             raise
     if out is not None:
-        _write_table(coded, out)
+        write_frame(out, coded)
     result.update(
         {
             "n_seeds": len(chk.rows) if chk else cm.manifest.get("n_seeds"),
@@ -342,17 +348,19 @@ def _write_codings(store, run_id: str, corpus: Corpus, coded: pd.DataFrame, chk,
         )
 
 
-def _write_table(df: pd.DataFrame, out: str | os.PathLike) -> None:
-    p = Path(out)
-    if not p.parent.exists():
-        raise InputError(f"folder {p.parent} does not exist", "create it or choose another --out")
-    tmp = p.with_name(p.name + ".tmp")
-    if p.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(tmp, engine="openpyxl") as w:
-            df.to_excel(w, index=False)
-    else:
-        df.to_csv(tmp, index=False)
-    os.replace(tmp, p)
+def _check_save(save: str | os.PathLike | None) -> None:
+    """``--save`` names a folder (created with its parents): refuse a file or a place
+    autocode cannot write in before any work is done."""
+    if save is None:
+        return
+    d = Path(save)
+    base = d
+    while not base.exists() and base != base.parent:
+        base = base.parent
+    if not base.is_dir():
+        raise InputError(f"--save {d}: {base} is a file, not a folder", "give a folder name")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise InputError(f"--save {d}: cannot write in {base} (permission denied)")
 
 
 def next_batch(
@@ -376,9 +384,14 @@ def next_batch(
     codings in the project) are never proposed.
     """
     from ..store import open_store
+    from .persist import load_model
 
     if n < 1:
         raise InputError(f"--n must be at least 1, got {n}")
+    if out is not None:
+        check_table_output(out)
+    if load is not None:
+        load_model(load)
     with open_store(project) as store:
         df = _responses(store, responses, text, id_col, question)
         corpus = Corpus.from_frame(df)
@@ -426,5 +439,5 @@ def next_batch(
     for name in book.names:
         sheet[name] = ""
     if out is not None:
-        _write_table(sheet, out)
+        write_frame(out, sheet, sheet="coding sheet")
     return sheet

@@ -120,17 +120,30 @@ def save_model(model: CodingModel, folder: str | os.PathLike, info: dict) -> Pat
     return d
 
 
+def _damaged(d: Path, what: str) -> ModelError:
+    return ModelError(
+        f"the saved coder in {d} is damaged ({what})",
+        "retrain it with `autocode code --seeds ... --save FOLDER`",
+    )
+
+
 def read_manifest(folder: str | os.PathLike) -> dict:
     d = Path(folder)
+    if d.exists() and not d.is_dir():
+        raise ModelError(
+            f"{d} is a file, not a saved coder", "pass the folder written by `autocode code`"
+        )
     try:
-        manifest = json.loads((d / "manifest.json").read_text())
+        manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelError(
             f"{d} holds no saved coder (manifest.json missing)",
             "pass a folder written by `autocode code --save`",
         ) from None
-    except (OSError, ValueError) as e:
-        raise ModelError(f"{d}/manifest.json is unreadable ({e})") from None
+    except (OSError, ValueError):
+        raise _damaged(d, "manifest.json is not readable JSON") from None
+    if not isinstance(manifest, dict):
+        raise _damaged(d, "manifest.json is not a JSON object")
     if manifest.get("format") != FORMAT:
         raise ModelError(
             f"{d} was saved in format {manifest.get('format')!r}, not {FORMAT}",
@@ -159,11 +172,33 @@ def load_model(
             f"{m.get('embedding_model_id')!r}, not {embedding_model_id!r}",
             "pass the same --model it was trained with, or retrain",
         )
+    arr = _weights(d)
     try:
-        with np.load(d / "weights.npz", allow_pickle=False) as z:
-            arr = {k: z[k] for k in z.files}
-    except (OSError, ValueError) as e:
-        raise ModelError(f"{d}/weights.npz is unreadable ({e})") from None
+        return _rebuild(m, arr)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        raise _damaged(d, "manifest.json and weights.npz do not fit together") from None
+
+
+def _weights(d: Path) -> dict[str, np.ndarray]:
+    """The arrays of ``weights.npz`` (a zip: its declared sizes are capped first)."""
+    import zipfile
+    import zlib
+
+    from ..files import MAX_ARCHIVE_BYTES, check_zip
+
+    path = d / "weights.npz"
+    try:
+        with zipfile.ZipFile(path) as z:
+            check_zip(z, str(path), MAX_ARCHIVE_BYTES)
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        raise _damaged(d, "weights.npz is missing") from None
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error):
+        raise _damaged(d, "weights.npz is not a readable array archive") from None
+
+
+def _rebuild(m: dict, arr: dict[str, np.ndarray]) -> CodingModel:
     fzm = m["featurizer"]
     fz = ResponseFeaturizer(**fzm["params"])
     fz.word_, fz.char_ = fz._vectorizers()

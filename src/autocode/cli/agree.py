@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -100,12 +99,15 @@ def agree_cmd(
     disagreements: Annotated[
         Path | None,
         typer.Option(
-            "--disagreements", help="Write one row per (response, code) where coders differ."
+            "--disagreements",
+            help="Write one row per (response, code) where coders differ (.csv or .xlsx).",
         ),
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write the per-code table (all coefficients) as CSV."),
+        typer.Option(
+            "--out", "-o", help="Write the per-code table (all coefficients), .csv or .xlsx."
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> int:
@@ -118,6 +120,11 @@ def agree_cmd(
     """
     from ..agree import agree, load_files, load_store, read_codebook_codes
     from ..agree.inputs import texts_from_project
+    from ..tabular import check_table_output
+
+    for path, opt in ((disagreements, "--disagreements"), (out, "--out")):
+        if path is not None:  # before any work: a bad path is one line, not a lost result
+            check_table_output(path, option=opt)
 
     names = [c.strip() for c in coders.split(",") if c.strip()] if coders else None
     if files:
@@ -156,11 +163,11 @@ def agree_cmd(
             + (["code"] if result.design == "multi-label" else [])
             + list(result.coders)
         )
-        _write_csv(disagreements, rows, cols)
+        _write_rows(disagreements, rows, cols)
     if out is not None:
         rows = result.to_rows()
         cols = list(dict.fromkeys(k for r in rows for k in r))
-        _write_csv(out, rows, cols)
+        _write_rows(out, rows, cols)
     if as_json:
         print_json(result.to_json())
     else:
@@ -168,14 +175,10 @@ def agree_cmd(
     return 0
 
 
-def _write_csv(path: Path, rows: list[dict[str, Any]], cols: list[str]) -> None:
-    try:
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=cols, extrasaction="ignore")
-            w.writeheader()
-            w.writerows(rows)
-    except OSError as e:
-        raise InputError(f"cannot write {path} ({e.strerror})", "choose another path") from None
+def _write_rows(path: Path, rows: list[dict[str, Any]], cols: list[str]) -> None:
+    from ..tabular import write_table
+
+    write_table(path, cols, ([r.get(c) for c in cols] for r in rows))
 
 
 def _fmt(c: dict[str, Any] | None) -> str:

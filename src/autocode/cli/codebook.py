@@ -125,12 +125,12 @@ def export(
 ) -> None:
     """Export the codebook as YAML, REFI-QDA .qdc or CSV."""
     project = _project(ctx, project)
-    from ..codebook import FORMATS, dumps, format_of
-    from ..errors import InputError
+    from ..codebook import dumps, export_format
+    from ..files import atomic_write, check_output
 
-    if fmt is not None and fmt.lower() not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}", "use --format yaml, qdc or csv")
-    fmt = fmt.lower() if fmt else (format_of(output) if output else "yaml")
+    fmt = export_format(output, fmt)  # the extension names the format; --format agrees
+    if output is not None:
+        check_output(output)
     with _store(project) as store:
         cb = _current(store)
     if validate and fmt != "qdc":
@@ -152,9 +152,7 @@ def export(
 
             typer.echo(verdict(raw, "codebook", "the exported codebook"), err=True)
         return
-    if output.parent and not output.parent.exists():
-        raise InputError(f"folder {output.parent} does not exist", "create it first")
-    output.write_bytes(raw)
+    atomic_write(output, lambda tmp: Path(tmp).write_bytes(raw))
     typer.echo(f"wrote {output} ({fmt}, {len(cb.all_codes())} codes)", err=True)
     if validate:
         from ..export.validate import validate_file

@@ -55,8 +55,10 @@ def report(
     from ..report import build_report, guess_format, write_report
     from ..store import open_store
 
-    f = guess_format(out or "report.html", fmt)
-    path = out or Path(f"report.{f}")
+    from ..files import check_output
+
+    f = guess_format(out, fmt)
+    path = check_output(out or Path(f"report.{f}"))
     with open_store(project, readonly=True) as store:
         rep = build_report(
             store,
@@ -90,13 +92,14 @@ def export_codings_cmd(
     ] = None,
     project: ProjectOpt = DEFAULT_PROJECT,
     fmt: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--format",
             "-f",
-            help="csv (long), xlsx (long) or wide (0/1 per code; .csv or .xlsx by --out).",
+            help="csv (long), xlsx (long) or wide (0/1 per code); the file type is --out's "
+            "extension (.csv or .xlsx), default csv.",
         ),
-    ] = "csv",
+    ] = None,
     question: QuestionOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -104,7 +107,7 @@ def export_codings_cmd(
     from ..export.codings import export_codings
     from ..store import open_store
 
-    path = out or Path("codings.xlsx" if fmt == "xlsx" else "codings.csv")
+    path = out or Path("codings.xlsx" if (fmt or "").lower() == "xlsx" else "codings.csv")
     with open_store(project, readonly=True) as store:
         res = export_codings(store, path, fmt, question=question)
     if as_json:

@@ -72,7 +72,7 @@ def suggest_cmd(
     ] = 0.55,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write one row per response to this CSV.")
+        typer.Option("--out", "-o", help="Write one row per response (.csv or .xlsx).")
     ] = None,
     as_json: JsonOpt = False,
     quotes: Annotated[int, typer.Option("--quotes", help="Quotes shown per suggestion.")] = 2,
@@ -89,8 +89,10 @@ def suggest_cmd(
             "give a survey file or --example (not both)",
             "e.g. autocode suggest survey.csv, or autocode suggest --example",
         )
-    if out is not None and out.suffix.lower() != ".csv":
-        raise InputError(f"--out {out}: expected a .csv file name", "e.g. --out suggestions.csv")
+    if out is not None:
+        from ..tabular import check_table_output
+
+        check_table_output(out)
     if not 0 < outlier_threshold <= 1:
         raise InputError(
             f"--outlier-threshold must be in (0, 1], got {outlier_threshold}", "e.g. 0.55"

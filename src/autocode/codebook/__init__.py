@@ -30,6 +30,7 @@ __all__ = [
     "Theme",
     "current",
     "dumps",
+    "export_format",
     "load",
     "path_guid",
     "read_file",
@@ -47,6 +48,16 @@ _BY_EXT = {
     ".csv": "csv",
 }
 _STORE_EXT = {".db", ".sqlite", ".sqlite3", ".autocode"}
+#: the extensions that name each export format
+EXPORT_EXTENSIONS = {"yaml": (".yaml", ".yml"), "qdc": (".qdc",), "csv": (".csv",)}
+
+
+def export_format(path: str | os.PathLike | None, fmt: str | None = None) -> str:
+    """The format to export to ``path``: its extension's; ``fmt`` must agree; no extension
+    (or stdout): ``fmt``, else yaml. See :func:`autocode.files.output_format`."""
+    from ..files import output_format
+
+    return output_format(path, fmt, EXPORT_EXTENSIONS, "yaml")
 
 
 def format_of(path: str | os.PathLike) -> str:
@@ -71,6 +82,7 @@ def read_file(path: str | os.PathLike, fmt: str | None = None) -> Codebook:
     reader = {"yaml": yaml_io.read, "qdc": qdc.read, "qdpx": qdc.read_qdpx, "csv": csv_io.read}[fmt]
     cb = reader(p)
     cb.validate(p.name)
+    cb.check_characters(p.name)
     return cb
 
 

@@ -1,10 +1,18 @@
-"""Codebook CSV: one row per code with ``name, description, parent``.
+"""Codebook CSV: one row per theme or code.
 
-Import rules: ``parent`` names a theme, or another code of the file (the row becomes its
-sub-code). A row without a parent is a theme when other rows name it as their parent, else a
-code without a theme. Optional columns ``inclusion, exclusion, colour, guid`` are read when
-present (they are written on export). Column names are case-insensitive; ``code`` may stand
-for ``name``, ``definition`` for ``description``, ``theme``/``category`` for ``parent``.
+Export (``autocode codebook export -f csv``) writes the columns ``name, kind, theme, parent,
+description, inclusion, exclusion, colour, guid``: ``kind`` is ``theme`` or ``code``; a
+code's ``theme`` column names its theme and ``parent`` its parent code (sub-codes only), so a
+code may share its name with a theme and the file imports back as the same codebook. Cells
+are written by :mod:`autocode.tabular` (text a spreadsheet would run as a formula gets a
+leading ``'``, removed again on import).
+
+Import also reads simpler files without a ``kind`` column (e.g. ``name, description,
+parent``): ``parent`` names a theme, or another code of the file (the row becomes its
+sub-code); a row without a parent is a theme when other rows name it as their parent, else a
+code without a theme. Column names are case-insensitive; ``code`` may stand for ``name``,
+``definition`` for ``description``, ``theme``/``category`` for ``parent`` (without ``kind``)
+or for ``theme`` (with it).
 """
 
 from __future__ import annotations
@@ -15,44 +23,61 @@ import os
 from pathlib import Path
 
 from ..errors import InputError
+from ..tabular import csv_text, unneutralise
 from .model import Code, Codebook, Theme, name_key
 
-COLUMNS = ["name", "description", "parent", "inclusion", "exclusion", "colour", "guid"]
+COLUMNS = [
+    "name", "kind", "theme", "parent", "description", "inclusion", "exclusion", "colour", "guid",
+]  # fmt: skip
+_FIELDS = ["name", "description", "theme", "parent", "inclusion", "exclusion", "colour", "guid"]
 _ALIASES = {
     "name": ("name", "code", "code name"),
+    "kind": ("kind",),
     "description": ("description", "definition"),
-    "parent": ("parent", "theme", "category", "parent category"),
+    "theme": ("theme", "category"),
+    "parent": ("parent", "parent category"),
     "inclusion": ("inclusion",),
     "exclusion": ("exclusion",),
     "colour": ("colour", "color"),
     "guid": ("guid",),
 }
+_LEGACY_PARENT = ("parent", "theme", "category", "parent category")
 
 
 def dumps(codebook: Codebook) -> str:
     cb = codebook.finalize()
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(COLUMNS)
+    rows = [
+        [t.name, "theme", "", "", t.description, "", "", t.colour or "", t.guid] for t in cb.themes
+    ]
+
+    def add(codes: list[Code], theme: str, parent: str) -> None:
+        for c in codes:
+            rows.append(
+                [
+                    c.name, "code", theme, parent, c.definition, c.inclusion, c.exclusion,
+                    c.colour or "", c.guid,
+                ]  # fmt: skip
+            )
+            add(c.codes, theme, c.name)
+
     for t in cb.themes:
-        if t.description or t.colour or not t.codes:
-            w.writerow([t.name, t.description, "", "", "", t.colour or "", t.guid])
-    for c in cb.all_codes():
-        w.writerow(
-            [c.name, c.definition, c.parent or "", c.inclusion, c.exclusion, c.colour or "", c.guid]
-        )
-    return out.getvalue()
+        add(t.codes, t.name, "")
+    add(cb.loose, "", "")
+    return csv_text(COLUMNS, rows)
 
 
 def loads(text: str, where: str = "the CSV codebook") -> Codebook:
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = [[unneutralise(x) for x in r] for r in csv.reader(io.StringIO(text))]
     rows = [r for r in rows if any(x.strip() for x in r)]
     if not rows:
         raise InputError(f"{where} is empty", "expected columns name,description,parent")
     header = [h.strip().lower() for h in rows[0]]
+    explicit = "kind" in header
     col: dict[str, int] = {}
     for key, names in _ALIASES.items():
-        for n in names:
+        if not explicit and key == "theme":
+            continue
+        for n in names if explicit or key != "parent" else _LEGACY_PARENT:
             if n in header:
                 col[key] = header.index(n)
                 break
@@ -71,36 +96,34 @@ def loads(text: str, where: str = "the CSV codebook") -> Codebook:
         name = get(r, "name")
         if not name:
             raise InputError(f"{where}: row {n} has no name")
-        recs.append({k: get(r, k) for k in COLUMNS} | {"name": name, "row": n})
-    parents = {name_key(r["parent"]) for r in recs if r["parent"]}
-    by_name: dict[str, dict] = {}
-    for r in recs:
-        k = name_key(r["name"])
-        if k in by_name:
-            raise InputError(
-                f"{where} has a duplicate code name {r['name']!r} (rows {by_name[k]['row']} "
-                f"and {r['row']})",
-                "code names must be unique; rename one",
-            )
-        by_name.setdefault(k, r)
-    theme_rows = {
-        name_key(r["name"]): r for r in recs if not r["parent"] and name_key(r["name"]) in parents
-    }
-    code_rows = [r for r in recs if name_key(r["name"]) not in theme_rows]
-    code_keys = {name_key(r["name"]) for r in code_rows}
-
+        kind = get(r, "kind").lower() or "code"
+        if kind not in ("theme", "code"):
+            raise InputError(f"{where}: row {n} has kind {kind!r}", "use theme or code")
+        recs.append({k: get(r, k) for k in _FIELDS} | {"name": name, "row": n, "kind": kind})
     cb = Codebook(name=Path(where).stem or "codebook")
+    if explicit:
+        codes = _explicit(cb, recs, where)
+    else:
+        codes = _inferred(cb, recs, where)
+    _check_cycles(cb, codes, where)
+    return cb
+
+
+def _new_code(r: dict) -> Code:
+    return Code(
+        name=r["name"],
+        definition=r["description"],
+        inclusion=r["inclusion"],
+        exclusion=r["exclusion"],
+        colour=r["colour"] or None,
+        guid=r["guid"] or None,
+    )
+
+
+def _theme_maker(cb: Codebook, theme_rows: dict[str, dict]):
+    """``theme(name)``: the codebook's theme of that name, added (from its row, if any) the
+    first time it is asked for."""
     themes: dict[str, Theme] = {}
-    codes: dict[str, Code] = {}
-    for r in code_rows:
-        codes[name_key(r["name"])] = Code(
-            name=r["name"],
-            definition=r["description"],
-            inclusion=r["inclusion"],
-            exclusion=r["exclusion"],
-            colour=r["colour"] or None,
-            guid=r["guid"] or None,
-        )
 
     def theme(name: str) -> Theme:
         k = name_key(name)
@@ -115,6 +138,62 @@ def loads(text: str, where: str = "the CSV codebook") -> Codebook:
             cb.themes.append(themes[k])
         return themes[k]
 
+    return theme
+
+
+def _unique(recs: list[dict], what: str, where: str) -> dict[str, dict]:
+    by_name: dict[str, dict] = {}
+    for r in recs:
+        k = name_key(r["name"])
+        if k in by_name:
+            raise InputError(
+                f"{where} has a duplicate {what} name {r['name']!r} (rows {by_name[k]['row']} "
+                f"and {r['row']})",
+                f"{what} names must be unique; rename one",
+            )
+        by_name[k] = r
+    return by_name
+
+
+def _explicit(cb: Codebook, recs: list[dict], where: str) -> dict[str, Code]:
+    """Rows with a ``kind``: themes by the ``theme`` column, sub-codes by ``parent``."""
+    theme_rows = _unique([r for r in recs if r["kind"] == "theme"], "theme", where)
+    code_rows = _unique([r for r in recs if r["kind"] == "code"], "code", where)
+    theme = _theme_maker(cb, theme_rows)
+
+    for tr in theme_rows.values():
+        theme(tr["name"])
+    codes = {k: _new_code(r) for k, r in code_rows.items()}
+    for k, r in code_rows.items():
+        c, p = codes[k], r["parent"]
+        if p:
+            if name_key(p) not in codes:
+                raise InputError(
+                    f"{where}: row {r['row']}: parent {p!r} is not a code of the file",
+                    "put a theme in the theme column; parent names a code",
+                )
+            if name_key(p) == k:
+                raise InputError(f"{where}: code {r['name']!r} is its own parent")
+            codes[name_key(p)].codes.append(c)
+        elif r["theme"]:
+            theme(r["theme"]).codes.append(c)
+        else:
+            cb.loose.append(c)
+    return codes
+
+
+def _inferred(cb: Codebook, recs: list[dict], where: str) -> dict[str, Code]:
+    """Rows without a ``kind``: ``parent`` names a theme or a code (see the module doc)."""
+    _unique(recs, "code", where)
+    parents = {name_key(r["parent"]) for r in recs if r["parent"]}
+    theme_rows = {
+        name_key(r["name"]): r for r in recs if not r["parent"] and name_key(r["name"]) in parents
+    }
+    code_rows = [r for r in recs if name_key(r["name"]) not in theme_rows]
+    code_keys = {name_key(r["name"]) for r in code_rows}
+    codes: dict[str, Code] = {name_key(r["name"]): _new_code(r) for r in code_rows}
+    theme = _theme_maker(cb, theme_rows)
+
     for r in code_rows:
         c = codes[name_key(r["name"])]
         p = r["parent"]
@@ -126,10 +205,9 @@ def loads(text: str, where: str = "the CSV codebook") -> Codebook:
             codes[name_key(p)].codes.append(c)
         else:
             theme(p).codes.append(c)
-    for k, tr in theme_rows.items():
+    for tr in theme_rows.values():
         theme(tr["name"])
-    _check_cycles(cb, codes, where)
-    return cb
+    return codes
 
 
 def _check_cycles(cb: Codebook, codes: dict[str, Code], where: str) -> None:

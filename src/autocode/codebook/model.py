@@ -220,6 +220,26 @@ class Codebook:
             guids.add(gk)
         return self
 
+    def check_characters(self, where: str = "the codebook") -> Codebook:
+        """Raise :class:`InputError` when a name or description holds a control character
+        (or another character XML 1.0, and so .qdc, .qdpx and XLSX, cannot hold): refused
+        on the way in, so no export fails on it later (:mod:`autocode.chars`)."""
+        from ..chars import first_not_xml
+
+        nodes = [("theme", t.name, t.description) for t in self.themes]
+        nodes += [("code", c.name, c.description) for _, c in self.walk()]
+        nodes += [("set", st.name, st.description) for st in self.sets]
+        for kind, name, desc in nodes:
+            for part, text in (("name", name), ("description", desc)):
+                ch = first_not_xml(text)
+                if ch is not None:
+                    raise InputError(
+                        f"{where}: the {part} of {kind} {name!r} contains the control "
+                        f"character U+{ord(ch):04X}, which XML files cannot hold",
+                        f"remove it from the {part}",
+                    )
+        return self
+
     def assign_guids(self) -> Codebook:
         """Give every node without a GUID its deterministic path GUID (see the module doc)."""
         used = {g.strip("{}").lower() for g in self._guids() if g}

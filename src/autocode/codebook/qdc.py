@@ -13,7 +13,6 @@ namespace) are read the same way; the codebook of a REFI-QDA project (``project.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from ..errors import InputError
@@ -22,7 +21,6 @@ from .model import GUID_RE, Code, Codebook, CodeSet, Theme, split_description
 NS = "urn:QDA-XML:codebook:1.0"
 OLD_NS = "urn:QDA-XML:codebook:0:4"
 _ACCEPTED_NS = (NS, OLD_NS, "urn:QDA-XML:project:1.0", "")
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def dumps(codebook: Codebook) -> bytes:
@@ -32,7 +30,7 @@ def dumps(codebook: Codebook) -> bytes:
     cb = codebook.finalize()
     if not cb.themes and not cb.loose:
         raise InputError("the codebook has no codes; nothing to export")
-    _check_xml_text(cb)
+    cb.check_characters()
     q = f"{{{NS}}}"
     root = etree.Element(q + "CodeBook", nsmap={None: NS})
     root.set("origin", cb.origin or "autocode")
@@ -125,21 +123,6 @@ def loads(data: bytes, where: str = "the .qdc file") -> Codebook:
     return cb
 
 
-def _check_xml_text(cb: Codebook) -> None:
-    nodes = [(t.name, t.description) for t in cb.themes]
-    nodes += [(c.name, c.description) for _, c in cb.walk()]
-    nodes += [(st.name, st.description) for st in cb.sets]
-    for name, desc in nodes:
-        for text in (name, desc):
-            m = _NOT_XML.search(text)
-            if m:
-                raise InputError(
-                    f"{name!r} contains the character U+{ord(m.group()):04X}, which XML "
-                    "cannot hold",
-                    "remove it from the name or definition (edit the YAML and import it)",
-                )
-
-
 def read(path: str | os.PathLike) -> Codebook:
     p = Path(path)
     try:
@@ -152,6 +135,9 @@ def read(path: str | os.PathLike) -> Codebook:
 def read_qdpx(path: str | os.PathLike) -> Codebook:
     """The codebook of a REFI-QDA project archive (``.qdpx``: a zip with ``project.qde``)."""
     import zipfile
+    import zlib
+
+    from ..files import read_zip_member
 
     p = Path(path)
     try:
@@ -159,18 +145,21 @@ def read_qdpx(path: str | os.PathLike) -> Codebook:
             names = [n for n in z.namelist() if n.lower().endswith(".qde")]
             if not names:
                 raise InputError(f"{p.name} holds no project.qde", "is it a REFI-QDA .qdpx?")
-            data = z.read(names[0])
+            data = read_zip_member(z, names[0], p.name)  # capped: no zip bomb
     except FileNotFoundError:
         raise InputError(f"no such file: {p}") from None
-    except zipfile.BadZipFile:
-        raise InputError(f"{p.name} is not a .qdpx archive (not a zip file)") from None
+    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError):
+        raise InputError(f"{p.name} is not a .qdpx archive (not a readable zip file)") from None
     cb = loads(data, where=p.name)
     cb.name = p.stem
     return cb
 
 
 def write(codebook: Codebook, path: str | os.PathLike) -> None:
-    Path(path).write_bytes(dumps(codebook))
+    from ..files import atomic_write
+
+    data = dumps(codebook)
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
 
 
 def _split(tag) -> tuple[str, str]:

@@ -43,12 +43,23 @@ def dumps(codebook: Codebook) -> str:
     return HEADER + body
 
 
-def loads(text: str, where: str = "the YAML codebook") -> Codebook:
-    """Parse YAML text (GUIDs not yet filled in: call :meth:`Codebook.finalize`)."""
+#: how many nodes aliases may add to a document beyond those written out
+MAX_ALIAS_NODES = 10_000
+
+
+def load_document(text: str, where: str = "the YAML codebook"):
+    """Parse YAML text safely: plain data only (SafeLoader), no repeated keys, and aliases
+    bounded — a "billion laughs" file whose aliases would expand beyond
+    :data:`MAX_ALIAS_NODES` extra nodes, or whose aliases form a cycle, is refused before
+    anything is built from it."""
     import yaml
 
     class _Loader(yaml.SafeLoader):
-        pass
+        def get_single_node(self):
+            node = super().get_single_node()
+            if node is not None:
+                _check_aliases(node, where)
+            return node
 
     def _no_dup_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False):
         keys = set()
@@ -64,13 +75,68 @@ def loads(text: str, where: str = "the YAML codebook") -> Codebook:
 
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_dup_mapping)
     try:
-        doc = yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(e, "problem", None) or "invalid YAML"
         raise InputError(f"{where} is not valid YAML{line}: {problem}") from None
-    return Codebook.from_dict(doc, where)
+    except RecursionError:
+        raise InputError(f"{where} is nested too deeply", "flatten the codebook") from None
+
+
+def _children(node) -> list:
+    import yaml
+
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _check_aliases(root, where: str) -> None:
+    """Refuse a node graph (aliases share nodes) that is cyclic or whose tree would have more
+    than :data:`MAX_ALIAS_NODES` nodes beyond the distinct ones. Iterative, linear time."""
+    size: dict[int, int] = {}  # node id -> nodes in its expanded tree
+    open_: set[int] = set()  # nodes on the current path
+    stack: list[tuple[object, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        k = id(node)
+        if done:
+            open_.discard(k)
+            size[k] = 1 + sum(size[id(c)] for c in _children(node))
+            continue
+        if k in size:
+            continue
+        open_.add(k)
+        stack.append((node, True))
+        for c in _children(node):
+            if id(c) in open_:
+                line = c.start_mark.line + 1
+                raise InputError(
+                    f"{where}: the node at line {line} contains an alias (*name) of itself "
+                    "(a cycle)",
+                    "replace the alias by what it stands for",
+                )
+            if id(c) not in size:
+                stack.append((c, False))
+    if size[id(root)] > len(size) + MAX_ALIAS_NODES:
+        raise InputError(
+            f"{where}: its aliases (*name) expand it to more than {MAX_ALIAS_NODES:,} extra "
+            "nodes (a YAML bomb?)",
+            "write the codebook out without nested aliases",
+        )
+
+
+def loads(text: str, where: str = "the YAML codebook") -> Codebook:
+    """Parse YAML text (GUIDs not yet filled in: call :meth:`Codebook.finalize`)."""
+    doc = load_document(text, where)
+    try:
+        return Codebook.from_dict(doc, where)
+    except RecursionError:
+        raise InputError(f"{where} is nested too deeply", "flatten the codebook") from None
 
 
 def read(path: str | os.PathLike) -> Codebook:
@@ -85,4 +151,7 @@ def read(path: str | os.PathLike) -> Codebook:
 
 
 def write(codebook: Codebook, path: str | os.PathLike) -> None:
-    Path(path).write_text(dumps(codebook), encoding="utf-8")
+    from ..files import atomic_write
+
+    text = dumps(codebook)
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

@@ -9,6 +9,9 @@
   ``autocode agree``). Column names are safe for R, SPSS and Stata (letters, digits and
   underscores, at most 32 characters); the key from column to code is written beside the
   file (``<name>.codes.csv``) or, for ``.xlsx``, on a second sheet.
+
+The file format is the extension's (``-o codings.xlsx`` writes XLSX); cells are written by
+:mod:`autocode.tabular` (text never becomes a spreadsheet formula).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..files import atomic_write
+from ..files import check_output
+from ..tabular import table_format, write_frame, write_frames
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -117,43 +121,53 @@ def wide_frame(data: ProjectData) -> tuple[pd.DataFrame, pd.DataFrame]:
     return wide, key
 
 
+def codings_format(out: str | Path | None, fmt: str | None = None) -> tuple[str, str]:
+    """(layout ``long``/``wide``, file format ``csv``/``xlsx``) for ``--out`` and ``--format``.
+
+    ``--format wide`` picks the layout and the extension the file format; ``csv``/``xlsx``
+    must agree with the extension; without ``--format`` the extension decides (default csv).
+    """
+    f = fmt.lower() if fmt else None
+    if f is not None and f not in FORMATS:
+        raise InputError(f"unknown export format {fmt!r}", "use --format csv, xlsx or wide")
+    if f == "wide":
+        return "wide", table_format(out)
+    return "long", table_format(out, f)
+
+
 def export_codings(
-    store: Store, out: str | Path, fmt: str = "csv", question: str | None = None
+    store: Store, out: str | Path, fmt: str | None = None, question: str | None = None
 ) -> dict[str, Any]:
     """Write the codings; returns a summary (rows, files written)."""
     from ..report.data import load_project
 
-    fmt = fmt.lower()
-    if fmt not in FORMATS:
-        raise InputError(f"unknown export format {fmt!r}", "use --format csv, xlsx or wide")
-    out = Path(out)
-    if not out.parent.exists():
-        raise InputError(f"folder {out.parent} does not exist", "create it or choose another --out")
+    layout, ftype = codings_format(out, fmt)
+    out = check_output(out)
+    key_path = out.with_name(out.stem + ".codes.csv")
+    if layout == "wide" and ftype == "csv":
+        check_output(key_path)
     data = load_project(store, question)
     files = [str(out)]
-    if fmt in ("csv", "xlsx"):
+    if layout == "long":
         df = long_frame(data)
-        if fmt == "csv":
-            atomic_write(out, lambda p: df.to_csv(p, index=False, encoding="utf-8"))
+        if ftype == "csv":
+            write_frame(out, df)
         else:
-            atomic_write(out, lambda p: _xlsx(p, [("codings", df)]))
+            write_frames(out, [("codings", df)])
         rows = len(df)
     else:
         wide, key = wide_frame(data)
-        if out.suffix.lower() == ".xlsx":
-            atomic_write(out, lambda p: _xlsx(p, [("codings", wide), ("codes", key)]))
+        if ftype == "xlsx":
+            write_frames(out, [("codings", wide), ("codes", key)])
         else:
-            key_path = out.with_name(out.stem + ".codes.csv")
-            atomic_write(out, lambda p: wide.to_csv(p, index=False, encoding="utf-8"))
-            atomic_write(key_path, lambda p: key.to_csv(p, index=False, encoding="utf-8"))
+            write_frame(out, wide)
+            write_frame(key_path, key)
             files.append(str(key_path))
         rows = len(wide)
-    return {"format": fmt, "rows": rows, "files": files, "coders": [r.key for r in data.raters]}
-
-
-def _xlsx(path: str, sheets: list[tuple[str, Any]]) -> None:
-    import pandas as pd
-
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        for name, df in sheets:
-            df.to_excel(xw, sheet_name=name, index=False)
+    return {
+        "format": ftype if layout == "long" else "wide",
+        "file_format": ftype,
+        "rows": rows,
+        "files": files,
+        "coders": [r.key for r in data.raters],
+    }

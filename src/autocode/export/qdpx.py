@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError
+from ..chars import xml_safe
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..report.data import ProjectData
@@ -44,7 +44,6 @@ _GUID_RE = re.compile(
     r"|\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\})$"
 )
 _RGB_RE = re.compile(r"^#(?:[A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})$")
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def guid(*key: str) -> str:
@@ -53,7 +52,8 @@ def guid(*key: str) -> str:
 
 
 def _clean(s: str) -> str:
-    return _XML_BAD.sub(" ", s)
+    """Text XML can hold: a stored control character is written as a space (never a crash)."""
+    return xml_safe(s)
 
 
 def _missing(v: Any) -> bool:
@@ -77,16 +77,18 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
 
     from .. import __version__
 
-    def el(parent, tag: str, **attrs: Any):
+    def el(parent, tag: str, text: str | None = None, **attrs: Any):
         e = etree.SubElement(parent, f"{{{NS}}}{tag}")
         for k, v in attrs.items():
             if v is not None:
-                e.set(k, str(v))
+                e.set(k, _clean(str(v)))
+        if text is not None:
+            e.text = _clean(text)
         return e
 
     now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     root = etree.Element(f"{{{NS}}}Project", nsmap={None: NS})
-    root.set("name", project_name)
+    root.set("name", _clean(project_name))
     root.set("origin", f"autocode {__version__}")
     root.set("creationDateTime", now)
 
@@ -132,7 +134,7 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
                 color=c.colour if c.colour and _RGB_RE.match(c.colour) else None,
             )
             if c.definition:
-                el(e, "Description").text = _clean(c.definition)
+                el(e, "Description", c.definition)
             return e
 
         made: dict[str, Any] = {}
@@ -192,7 +194,7 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
         cases = el(root, "Cases")
         for resp in respondents:
             case = el(cases, "Case", guid=guid("case", resp), name=str(resp))
-            el(case, "Description").text = f"{data.labels.get(resp, '')} in autocode reports"
+            el(case, "Description", f"{data.labels.get(resp, '')} in autocode reports")
             if resp in attrs.index:
                 for name in attrs.columns:
                     v = attrs.at[resp, name]
@@ -203,7 +205,7 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
                     tag = {"Integer": "IntegerValue", "Float": "FloatValue"}.get(
                         var_type[name], "TextValue"
                     )
-                    el(vv, tag).text = _clean(str(v).strip())
+                    el(vv, tag, str(v).strip())
             for rid in sorted(by_resp.get(resp, [])):
                 el(case, "SourceRef", targetGUID=source_guid[rid])
 
@@ -241,12 +243,13 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
                  startPosition=0, endPosition=len(text))  # fmt: skip
         machine = [t for t in rows if t[1] == "machine"]
         if machine:
-            el(sel, "Description").text = "; ".join(
+            note = "; ".join(
                 f"{code}: {status or 'coded'}"
                 + ("" if _missing(conf) else f", confidence {float(conf):.2f}")
                 + f" ({coder})"
                 for _, _, coder, code, status, conf in machine
             )
+            el(sel, "Description", note)
             for st in sorted({t[4] or "coded" for t in machine}):
                 status_sets.setdefault(st, []).append(sg)
         for _, source, coder, code, _, _ in rows:
@@ -259,7 +262,7 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
         sets = el(root, "Sets")
         for st, members in sorted(status_sets.items()):
             s = el(sets, "Set", guid=guid("set", "machine", st), name=f"Machine codings: {st}")
-            el(s, "Description").text = f"Responses with machine codings whose status is {st!r}."
+            el(s, "Description", f"Responses with machine codings whose status is {st!r}.")
             for m in dict.fromkeys(members):
                 el(s, "MemberSource", targetGUID=m)
         if len(question_sets) > 1:
@@ -267,9 +270,11 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
                 s = el(sets, "Set", guid=guid("set", "question", q), name=f"Question: {q}")
                 for m in members:
                     el(s, "MemberSource", targetGUID=m)
-    el(root, "Description").text = (
+    el(
+        root,
+        "Description",
         f"Exported by autocode {__version__} from {project_name}: {len(resp_sorted)} responses, "
-        f"{len(respondents)} respondents, {len(codings)} codings."
+        f"{len(respondents)} respondents, {len(codings)} codings.",
     )
     xml = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
     return xml, files
@@ -277,12 +282,11 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
 
 def export_qdpx(store: Store, out: str | Path, question: str | None = None) -> dict[str, Any]:
     """Write a ``.qdpx`` (zip: project.qde + sources/); returns a summary."""
-    from ..files import atomic_write
+    from ..files import atomic_write, check_output, output_format
     from ..report.data import load_project
 
-    out = Path(out)
-    if not out.parent.exists():
-        raise InputError(f"folder {out.parent} does not exist", "create it or choose another --out")
+    output_format(out, None, {"qdpx": (".qdpx",)}, "qdpx")  # never a .qdpx under .zip/.xlsx
+    out = check_output(out)
     data = load_project(store, question)
     xml, files = build_qde(data, Path(store.path).stem)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..tabular import unneutralise
 from .decode import decode_bytes, sniff_delimiter
 from .text import clean_rows, cleaned_note
 
@@ -59,16 +60,10 @@ def load_table(
     if not data.strip():
         raise InputError(f"{p}: the file is empty", "export the survey again")
     suffix = p.suffix.lower()
-    if data.startswith(b"\x1f\x8b"):  # survey.csv.gz
-        import gzip
-        import zlib
+    if data.startswith(b"\x1f\x8b"):  # survey.csv.gz, inflated with a size cap
+        from ..files import MAX_ARCHIVE_BYTES, gunzip
 
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error):
-            raise InputError(
-                f"{p}: a damaged gzip file", "decompress it and pass the CSV"
-            ) from None
+        data = gunzip(data, str(p), MAX_ARCHIVE_BYTES)
         suffix = Path(p.stem).suffix.lower()
         if not data.strip():
             raise InputError(f"{p}: the file is empty", "export the survey again")
@@ -107,9 +102,11 @@ def _load_delimited(p: Path, data: bytes, suffix: str, encoding: str | None) -> 
     last = 0  # the line where the last complete record ended
     try:
         header = next(reader, None)
+        if header is not None:
+            header = [unneutralise(c) for c in header]
         last = reader.line_num
         for r in reader:
-            rows.append(r)
+            rows.append([unneutralise(c) for c in r])
             labels.append(f"line {last + 1}")
             last = reader.line_num
     except csv.Error as e:
@@ -151,6 +148,8 @@ def _load_xlsx(p: Path, data: bytes, sheet: str | None) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    from ..files import check_zip
+
     corrupt = (zipfile.BadZipFile, InvalidFileException, zlib.error, ParseError, KeyError)
     corrupt += (OSError, EOFError, ValueError, TypeError, AttributeError, IndexError)
     try:
@@ -160,6 +159,8 @@ def _load_xlsx(p: Path, data: bytes, sheet: str | None) -> Table:
     except ImportError:  # pragma: no cover - openpyxl then parses with the standard library
         pass
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:  # refuse a zip bomb before openpyxl
+            check_zip(z, str(p))
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except corrupt as e:
         raise InputError(

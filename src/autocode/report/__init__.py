@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputError
 from .build import Chart, Report, Section, Table, build_report
 
 FORMATS = ("html", "md", "xlsx")
@@ -27,26 +26,27 @@ __all__ = [
 ]
 
 
-def guess_format(path: str | Path, fmt: str | None = None) -> str:
-    """The output format: ``fmt`` if given, else from the file suffix (default html)."""
-    if fmt:
-        f = fmt.lower().lstrip(".")
-        f = {"markdown": "md", "htm": "html"}.get(f, f)
-        if f not in FORMATS:
-            raise InputError(f"unknown report format {fmt!r}", "use --format html, md or xlsx")
-        return f
-    suffix = Path(path).suffix.lower().lstrip(".")
-    return {"md": "md", "markdown": "md", "xlsx": "xlsx"}.get(suffix, "html")
+#: report formats and the extensions that name them
+EXTENSIONS = {"html": (".html", ".htm"), "md": (".md", ".markdown"), "xlsx": (".xlsx",)}
+
+
+def guess_format(path: str | Path | None, fmt: str | None = None) -> str:
+    """The output format: the extension's (``.html``/``.htm``, ``.md``/``.markdown``,
+    ``.xlsx``); ``fmt`` (``--format``) must agree with it; no extension: ``fmt``, else html.
+    Another extension (``report.pdf``) is refused."""
+    from ..files import output_format
+
+    return output_format(path, fmt, EXTENSIONS, "html", kind="report")
 
 
 def write_report(report: Report, path: str | Path, fmt: str | None = None) -> str:
     """Write the report; returns the format used. Writes to a temp file, then renames."""
     from ..files import atomic_write
 
+    from ..files import check_output
+
     f = guess_format(path, fmt)
-    p = Path(path)
-    if not p.parent.exists():
-        raise InputError(f"folder {p.parent} does not exist", "create it or choose another --out")
+    p = check_output(path)
 
     def write(tmp: str) -> None:
         if f == "html":

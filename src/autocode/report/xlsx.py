@@ -1,7 +1,9 @@
 """The report as an XLSX workbook: one sheet per table (openpyxl), numbers as numbers.
 
 Counts and percentages get separate numeric columns here (``n`` and ``%``), so the
-spreadsheet can be sorted and charted; quotes are one row per quote.
+spreadsheet can be sorted and charted; quotes are one row per quote. Every cell goes through
+:func:`autocode.tabular.append_row`: text (quotes, code names) is a string cell, never a
+formula, and characters XML cannot hold become spaces.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..tabular import append_row, sheet_title
 from .build import Report, Table
 from .quotes import Quote
 
@@ -83,31 +86,31 @@ def write_xlsx(report: Report, path: str | Path) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "About"
-    ws.append([report.title])
+    append_row(ws, [report.title])
     ws["A1"].font = Font(bold=True, size=14)
     for m in report.meta:
-        ws.append([m])
+        append_row(ws, [m])
     ws.append([])
     for s in report.sections:
         for b in s.blocks:
             if isinstance(b, str):
-                ws.append([b])
+                append_row(ws, [b])
     ws.column_dimensions["A"].width = 120
     used: set[str] = {"About"}
     for t in report.tables():
         name = _sheet_name(t, used)
         sh = wb.create_sheet(name)
         header, rows = _sheet_rows(t)
-        sh.append([t.title])
+        append_row(sh, [t.title])
         sh["A1"].font = Font(bold=True)
-        sh.append(header)
+        append_row(sh, header)
         for c in sh[2]:
             c.font = Font(bold=True)
         for r in rows:
-            sh.append([("" if v is None else v) for v in r])
+            append_row(sh, r)
         if t.note:
             sh.append([])
-            sh.append([f"Note. {t.note}"])
+            append_row(sh, [f"Note. {t.note}"])
         for i, _ in enumerate(header, start=1):
             letter = sh.cell(row=2, column=i).column_letter
             width = max(
@@ -132,7 +135,7 @@ def _sheet_name(t: Table, used: set[str]) -> str:
         "agreement": "Agreement",
     }.get(t.key)
     if base is None:
-        base = re.sub(r"[\[\]:*?/\\]", " ", t.title.replace("Code prevalence — ", "Prevalence "))
+        base = sheet_title(t.title.replace("Code prevalence — ", "Prevalence "))
         if t.key.startswith("agreement_"):
             base = "Agreement " + t.key.split("_")[1]
     name = base[:31]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
-from ..files import atomic_write
+from ..tabular import write_table
 from .core import SuggestResult
 
 
@@ -68,7 +67,8 @@ def render_result(con, run_id, result: SuggestResult, rs, info, quotes=2, out=No
 
 
 def write_assignments(path: Path, rs, result: SuggestResult) -> None:
-    """One row per response: id, respondent, question, status, suggestion, label, theme, text."""
+    """One row per response: id, respondent, question, status, suggestion, label, theme, text
+    (CSV or XLSX by the extension, through :mod:`autocode.tabular`)."""
     by_id: dict[str, tuple] = {}
     themes = {t.id: t for t in result.themes}
     for s in result.suggestions:
@@ -89,25 +89,13 @@ def write_assignments(path: Path, rs, result: SuggestResult) -> None:
         for m in g.members:
             by_id[m] = ("non_answer", g.id, g.label, "", "")
     df = rs.responses
-
-    def write(tmp: str) -> None:
-        with open(tmp, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(
-                [
-                    "id",
-                    "respondent",
-                    "question",
-                    "status",
-                    "suggestion_id",
-                    "label",
-                    "theme_id",
-                    "theme",
-                    "text",
-                ]
-            )
-            for rid, resp, q, text in zip(df["id"], df["respondent"], df["question"], df["text"]):
-                if rid in by_id:
-                    w.writerow([rid, resp, q, *by_id[rid], text])
-
-    atomic_write(path, write)
+    header = [
+        "id", "respondent", "question", "status", "suggestion_id", "label", "theme_id", "theme",
+        "text",
+    ]  # fmt: skip
+    rows = (
+        [rid, resp, q, *by_id[rid], text]
+        for rid, resp, q, text in zip(df["id"], df["respondent"], df["question"], df["text"])
+        if rid in by_id
+    )
+    write_table(path, header, rows, sheet="suggestions")
