@@ -24,6 +24,8 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import StoreError
@@ -50,7 +52,9 @@ def probe(p: Path, legacy_tables: set[str]) -> str:
         with open(p, "rb") as f:
             head = f.read(100)
     except PermissionError:
-        raise StoreError(f"{p}: permission denied", "check the project file's permissions") from None
+        raise StoreError(
+            f"{p}: permission denied", "check the project file's permissions"
+        ) from None
     if len(head) < 100 or not head.startswith(_SQLITE_MAGIC):
         raise StoreError(f"{p} is not an autocode project (not a SQLite file)", _OTHER_FILE)
     app = int.from_bytes(head[68:72], "big")
@@ -116,6 +120,19 @@ def writable(p: Path) -> bool:
     """Whether the project file (if it exists) and its folder (for -wal/-shm) can be written."""
     folder = p.parent if str(p.parent) else Path(".")
     return (not p.exists() or os.access(p, os.W_OK)) and os.access(folder, os.W_OK)
+
+
+def retry_locked(fn: Callable[[], object], attempts: int = 50) -> object:
+    """``fn()``, retried while another process holds the write lock (beyond the 30 s busy
+    timeout of a BEGIN IMMEDIATE)."""
+    for i in range(attempts):
+        try:
+            return fn()
+        except sqlite3.OperationalError as e:  # pragma: no cover - timing dependent
+            if "locked" not in str(e) or i == attempts - 1:
+                raise
+            time.sleep(0.05 * (i + 1))
+    return None
 
 
 def check_writable(p: Path) -> None:

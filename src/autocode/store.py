@@ -1,8 +1,9 @@
 """The project store: one SQLite file per project.
 
-Schema changes are numbered migrations, applied in order inside a transaction and recorded
-in ``schema_migrations`` (the sqlite-utils / llm pattern). Every write goes through
-:meth:`Store.transaction`, so a crash or Ctrl-C never leaves a half-written project.
+Schema changes are numbered migrations (:mod:`autocode.migrations`), applied in order inside
+a transaction and recorded in ``schema_migrations`` (the sqlite-utils / llm pattern). Every
+write goes through :meth:`Store.transaction`, so a crash or Ctrl-C never leaves a
+half-written project.
 
 Tables (see ``MIGRATIONS``):
 
@@ -17,6 +18,7 @@ Tables (see ``MIGRATIONS``):
 - ``codebook_versions``       every saved version of the codebook (JSON document)
 - ``codings``                 (response, code, coder) with source human|machine, status, confidence
 - ``question_labels``         a question id's wording in the export (Qualtrics, REDCap, SPSS)
+- runs also record their process (pid, host, start token): migration 4
 
 Which files may be opened (only autocode projects are ever written), read-only opening and
 the meaning of SQLite errors are in :mod:`autocode.project_file`.
@@ -28,162 +30,20 @@ import json
 import os
 import re
 import sqlite3
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from . import project_file
 from .errors import StoreError
+from .migrations import _M1, MIGRATIONS, migrate, now_iso, pending  # noqa: F401 - re-exported
 
 DEFAULT_PROJECT = "autocode.db"
 
-_M1 = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE sources (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    path TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    format TEXT NOT NULL,
-    loaded_at TEXT NOT NULL
-);
-CREATE TABLE responses (
-    id TEXT PRIMARY KEY,
-    respondent TEXT NOT NULL,
-    question TEXT NOT NULL,
-    text TEXT NOT NULL,
-    text_hash TEXT NOT NULL,
-    non_answer INTEGER NOT NULL DEFAULT 0,
-    source_id INTEGER REFERENCES sources(id),
-    UNIQUE (respondent, question)
-);
-CREATE INDEX responses_question ON responses(question);
-CREATE TABLE respondent_attributes (
-    respondent TEXT NOT NULL,
-    name TEXT NOT NULL,
-    value TEXT,
-    PRIMARY KEY (respondent, name)
-);
-CREATE TABLE embeddings (
-    model_id TEXT NOT NULL,
-    text_hash TEXT NOT NULL,
-    dim INTEGER NOT NULL,
-    vector BLOB NOT NULL,
-    PRIMARY KEY (model_id, text_hash)
-);
-CREATE TABLE runs (
-    id TEXT PRIMARY KEY,
-    stage TEXT NOT NULL,
-    params TEXT NOT NULL,
-    seed INTEGER,
-    model_id TEXT,
-    versions TEXT NOT NULL,
-    input_hash TEXT,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    status TEXT NOT NULL DEFAULT 'running'
-);
-CREATE TABLE themes (
-    run_id TEXT NOT NULL REFERENCES runs(id),
-    id TEXT NOT NULL,
-    question TEXT,
-    label TEXT NOT NULL,
-    PRIMARY KEY (run_id, id)
-);
-CREATE TABLE suggestions (
-    run_id TEXT NOT NULL REFERENCES runs(id),
-    id TEXT NOT NULL,
-    question TEXT,
-    label TEXT NOT NULL,
-    keywords TEXT NOT NULL,
-    theme_id TEXT,
-    size INTEGER NOT NULL,
-    exemplars TEXT NOT NULL,
-    PRIMARY KEY (run_id, id)
-);
-CREATE TABLE suggestion_members (
-    run_id TEXT NOT NULL,
-    suggestion_id TEXT NOT NULL,
-    response_id TEXT NOT NULL REFERENCES responses(id),
-    score REAL,
-    assigned_outlier INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (run_id, suggestion_id, response_id)
-);
-CREATE INDEX suggestion_members_response ON suggestion_members(run_id, response_id);
-CREATE TABLE run_responses (
-    run_id TEXT NOT NULL,
-    response_id TEXT NOT NULL,
-    status TEXT NOT NULL,
-    PRIMARY KEY (run_id, response_id)
-);
-CREATE TABLE decisions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id TEXT,
-    action TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    user TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    reverses INTEGER REFERENCES decisions(id)
-);
-CREATE TABLE codebook_versions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at TEXT NOT NULL,
-    user TEXT,
-    source TEXT NOT NULL,
-    note TEXT,
-    content TEXT NOT NULL
-);
-CREATE TABLE codings (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    response_id TEXT NOT NULL,
-    code TEXT NOT NULL,
-    coder TEXT NOT NULL,
-    source TEXT NOT NULL CHECK (source IN ('human', 'machine')),
-    status TEXT,
-    confidence REAL,
-    run_id TEXT,
-    created_at TEXT NOT NULL,
-    UNIQUE (response_id, code, coder)
-);
-CREATE INDEX codings_coder ON codings(coder);
-"""
-
-# (version, name, SQL script or callable(conn)). Append only; never edit a released migration.
-_M2 = """
-CREATE TABLE question_labels (
-    question TEXT PRIMARY KEY,
-    label TEXT NOT NULL
-);
-"""
-
-_M3 = """
-ALTER TABLE run_responses ADD COLUMN group_id TEXT;
-ALTER TABLE run_responses ADD COLUMN kind TEXT;
-"""
-
-# the process that runs a run, so a run whose process died can be marked failed
-_M4 = """
-ALTER TABLE runs ADD COLUMN pid INTEGER;
-ALTER TABLE runs ADD COLUMN host TEXT;
-ALTER TABLE runs ADD COLUMN process TEXT;
-"""
-
-MIGRATIONS: list[tuple[int, str, str | Callable[[sqlite3.Connection], None]]] = [
-    (1, "initial schema", _M1),
-    (2, "question labels", _M2),
-    (3, "non-answer groups of a suggest run", _M3),
-    (4, "the process of a run", _M4),
-]
-
 # A project written before the application id was set has every table of migration 1.
 _LEGACY_TABLES = set(re.findall(r"CREATE TABLE (\w+)", _M1)) | {"schema_migrations"}
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Store:
@@ -211,7 +71,7 @@ class Store:
         if conn.in_transaction:  # nested: join the outer transaction
             yield conn
             return
-        _retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
+        project_file.retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
         try:
             yield conn
         except BaseException:
@@ -243,7 +103,8 @@ class Store:
             chunk = uniq[i : i + 900]
             q = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                f"SELECT text_hash, vector FROM embeddings WHERE model_id = ? AND text_hash IN ({q})",
+                "SELECT text_hash, vector FROM embeddings "
+                f"WHERE model_id = ? AND text_hash IN ({q})",
                 [model_id, *chunk],
             )
             for h, blob in rows:
@@ -253,7 +114,8 @@ class Store:
     def put_embeddings(self, model_id: str, items: dict[str, np.ndarray]) -> None:
         with self.transaction() as conn:
             conn.executemany(
-                "INSERT OR REPLACE INTO embeddings(model_id, text_hash, dim, vector) VALUES (?,?,?,?)",
+                "INSERT OR REPLACE INTO embeddings(model_id, text_hash, dim, vector) "
+                "VALUES (?,?,?,?)",
                 [
                     (model_id, h, int(v.shape[0]), np.asarray(v, dtype=np.float32).tobytes())
                     for h, v in items.items()
@@ -323,80 +185,6 @@ class Store:
         return [dict(r) | {"params": json.loads(r["params"] or "{}")} for r in rows]
 
 
-def _retry_locked(fn: Callable[[], object], attempts: int = 50) -> object:
-    for i in range(attempts):
-        try:
-            return fn()
-        except sqlite3.OperationalError as e:  # pragma: no cover - timing dependent
-            if "locked" not in str(e) or i == attempts - 1:
-                raise
-            time.sleep(0.05 * (i + 1))
-    return None
-
-
-def _pending(conn: sqlite3.Connection) -> list[int]:
-    """Migrations not applied yet; refuses a project written by a newer autocode."""
-    has = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
-    ).fetchone()
-    done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")} if has else set()
-    known = {v for v, _, _ in MIGRATIONS}
-    if done - known:
-        raise StoreError(
-            f"the project was written by a newer autocode (schema {max(done)})",
-            "upgrade autocode to open it",
-        )
-    return [v for v in sorted(known) if v not in done]
-
-
-def _migrate(conn: sqlite3.Connection) -> None:
-    # the mark and the migrations table in one transaction: another process opening the file
-    # meanwhile sees either no table at all (a new file) or a marked project
-    _retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
-    try:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations "
-            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
-        if conn.execute("PRAGMA application_id").fetchone()[0] != project_file.APPLICATION_ID:
-            conn.execute(f"PRAGMA application_id = {project_file.APPLICATION_ID}")
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
-    _pending(conn)  # a newer schema is refused before anything else
-    done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
-    for version, name, step in MIGRATIONS:
-        if version in done:
-            continue
-        _retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
-        try:
-            # re-check under the write lock: another process may have migrated meanwhile
-            if conn.execute(
-                "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
-            ).fetchone():
-                conn.rollback()
-                continue
-            if isinstance(step, str):
-                for stmt in _split_sql(step):
-                    conn.execute(stmt)
-            else:
-                step(conn)
-            conn.execute(
-                "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?,?,?)",
-                (version, name, now_iso()),
-            )
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.commit()
-
-
-def _split_sql(script: str) -> list[str]:
-    # executescript() would COMMIT implicitly; split so the migration stays in one transaction
-    return [s.strip() for s in script.split(";") if s.strip()]
-
-
 def open_store(
     path: str | os.PathLike | None = None, create: bool = True, readonly: bool = False
 ) -> Store:
@@ -427,7 +215,7 @@ def open_store(
         )
     if readonly:
         conn = _open_readonly(p)
-        if not _pending(conn) and _orphaned_runs(conn) and project_file.writable(p):
+        if not pending(conn) and _orphaned_runs(conn) and project_file.writable(p):
             # "running" for ever would be a lie in `autocode runs`: mark them once
             rw = project_file.connect(p)
             try:
@@ -441,7 +229,7 @@ def open_store(
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
-        _migrate(conn)
+        migrate(conn)
         _fail_orphaned_runs(conn)
     except sqlite3.DatabaseError as e:
         raise project_file.as_store_error(e) or project_file.damaged(p) from None
@@ -451,12 +239,12 @@ def open_store(
 def _open_readonly(p: Path) -> sqlite3.Connection:
     try:
         conn = project_file.connect(p, readonly=True)
-        if _pending(conn):  # an older project: upgrade a copy in memory, never the file
+        if pending(conn):  # an older project: upgrade a copy in memory, never the file
             mem = sqlite3.connect(":memory:", isolation_level=None)
             conn.backup(mem)
             conn.close()
             mem.row_factory = sqlite3.Row
-            _migrate(mem)
+            migrate(mem)
             conn = mem
         conn.execute("PRAGMA query_only = ON")
     except sqlite3.DatabaseError as e:
@@ -480,10 +268,11 @@ def _fail_orphaned_runs(conn: sqlite3.Connection) -> None:
     dead = _orphaned_runs(conn)
     if not dead:
         return
-    _retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
+    project_file.retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
     try:
         conn.executemany(
-            "UPDATE runs SET status = 'failed', finished_at = ? WHERE id = ? AND status = 'running'",
+            "UPDATE runs SET status = 'failed', finished_at = ? "
+            "WHERE id = ? AND status = 'running'",
             [(now_iso(), rid) for rid in dead],
         )
     except BaseException:
