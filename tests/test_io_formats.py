@@ -177,8 +177,7 @@ def test_xlsx_detected_by_content_whatever_the_suffix(tmp_path):
 # --- SPSS ------------------------------------------------------------------------------
 
 
-def test_spss_sav_with_labels():
-    pytest.importorskip("pyreadstat")
+def test_spss_sav_with_labels():  # pyreadstat is a test dependency: no skip
     rs = read_responses(DATA / "survey.sav")
     assert rs.format == "sav"
     assert rs.id_column == "resp_id"

@@ -12,6 +12,8 @@ import zipfile
 from importlib.resources import files
 from pathlib import Path
 
+import pytest
+
 from autocode.cli import main
 
 DATA = Path(str(files("autocode") / "data"))
@@ -68,8 +70,11 @@ def test_a_study_from_export_to_report(capsys, tmp_path):
 
     agree = json.loads(cli(capsys, "agree", "--coders", "human,autocode", "--json"))
     assert agree["coders"] == ["human", "autocode"] and agree["n_units"] > 0
-    pooled = agree["overall"]["pooled"]["cohen_kappa"]
-    assert pooled["value"] is None or -1 <= pooled["value"] <= 1
+    pooled = agree["overall"]["pooled"]
+    kappa, pa, n_units = _pooled_kappa_from_the_store(con, "human", "autocode")
+    assert agree["n_units"] == n_units and agree["excluded_units"]["count"] == 0
+    assert pooled["percent_agreement"]["value"] == pytest.approx(pa, abs=1e-12)
+    assert pooled["cohen_kappa"]["value"] == pytest.approx(kappa, abs=1e-12)
 
     cli(capsys, "report", "--format", "md", "-o", "report.md")
     md = Path("report.md").read_text(encoding="utf-8")
@@ -78,3 +83,29 @@ def test_a_study_from_export_to_report(capsys, tmp_path):
     cli(capsys, "export", "qdpx", "-o", "study.qdpx")
     with zipfile.ZipFile("study.qdpx") as z:
         assert "project.qde" in z.namelist()
+
+
+def _pooled_kappa_from_the_store(con, a: str, b: str) -> tuple[float, float, int]:
+    """Pooled Cohen's kappa and percent agreement of two coders over all (response, code)
+    cells, straight from the codings table with scikit-learn (independent of autocode.agree):
+    a response is coded by a coder with any row; a code is present unless its status is
+    needs_review/rejected. Here both coders coded the same responses."""
+    import numpy as np
+    from sklearn.metrics import cohen_kappa_score
+
+    rows = con.execute(
+        "SELECT response_id, coder, code, status FROM codings WHERE coder IN (?, ?)", (a, b)
+    ).fetchall()
+    units = {c: {str(r) for r, cd, *_ in rows if cd == c} for c in (a, b)}
+    assert units[a] == units[b]
+    present = {
+        c: {
+            (str(r), k)
+            for r, cd, k, st in rows
+            if cd == c and k and st not in ("needs_review", "rejected")
+        }
+        for c in (a, b)
+    }
+    codes = sorted({k for c in (a, b) for _, k in present[c]})
+    x, y = ([int((u, k) in present[c]) for u in sorted(units[a]) for k in codes] for c in (a, b))
+    return float(cohen_kappa_score(x, y)), float(np.mean(np.equal(x, y))), len(units[a])
