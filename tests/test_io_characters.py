@@ -137,3 +137,22 @@ def test_clean_text_leaves_nothing_an_xml_file_cannot_hold(text):
 def test_clean_text_refuses_every_nul(a, b):
     with pytest.raises(InputError, match="NUL byte"):
         clean_text(a + "\x00" + b, "f.csv", "row 3")
+
+
+def test_the_rule_applies_to_spss_cells_too(tmp_path):
+    import pandas as pd
+    import pyreadstat
+
+    df = pd.DataFrame(
+        {
+            "resp_id": ["1", "2"],
+            "comment": ["Kind\x01 staff\x0bbut a long wait for the doctor", "Clean wards and food"],
+        }
+    )
+    p = tmp_path / "s.sav"
+    pyreadstat.write_sav(df, str(p))
+    rs = read_responses(p, text=["comment"], id="resp_id")
+    assert list(rs.responses["text"]) == [
+        "Kind staff\nbut a long wait for the doctor",
+        "Clean wards and food",
+    ]
