@@ -177,11 +177,12 @@ def code(
             "leave out one of them (a coder saved by a --tune run keeps its tuned model)",
         )
     seed_set = read_seeds(seeds) if seeds is not None else None
+    given = _codebook(None, codebook) if codebook is not None else None  # before any write
     t0 = time.perf_counter()
     with open_store(project) as store:
         df = _responses(store, responses, text, id_col, question)
         corpus = Corpus.from_frame(df)
-        cb = _codebook(store, codebook)
+        cb = given if given is not None else _codebook(store, None)
         book = BookInfo.from_codebook(cb)
         chk = check_seeds(corpus, book, seed_set) if seed_set is not None else None
         embedder = embedder_for(model)
@@ -392,10 +393,11 @@ def next_batch(
         check_table_output(out)
     if load is not None:
         load_model(load)
+    given = _codebook(None, codebook) if codebook is not None else None  # before any write
     with open_store(project) as store:
         df = _responses(store, responses, text, id_col, question)
         corpus = Corpus.from_frame(df)
-        cb = _codebook(store, codebook)
+        cb = given if given is not None else _codebook(store, None)
         book = BookInfo.from_codebook(cb)
         embedder = embedder_for(model)
         E, D, Ex = _embed(corpus, book, embedder, store)
