@@ -59,9 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     (unknown option or command, missing argument, bad value) with the usual usage message,
     ``Try 'autocode X --help' for help.`` and exit 2, and ends every run with ``SystemExit``,
     whose code we return. This names no exception class of click or typer on purpose: typer
-    >= 0.29 raises those of its own bundled click copy (private), older typer raises
-    click's, so any ``except <ClickException>`` is wrong on one version or the other, while
-    standalone mode and ``SystemExit`` behave the same on all of them. Our own errors are
+    >= 0.26 raises those of its own bundled click copy (private ``typer._click``), older
+    typer raises click's, so any ``except <ClickException>`` is wrong on one version or the
+    other, while standalone mode and ``SystemExit`` behave the same on all of them. Our own errors are
     not click's, so they pass through typer untouched and are printed here as one line.
     Ctrl-C raises :class:`~.common.Interrupted` (see there for why not KeyboardInterrupt).
     """

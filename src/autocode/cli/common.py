@@ -39,7 +39,7 @@ class Interrupted(BaseException):
 
     A ``BaseException`` like ``KeyboardInterrupt`` (``except Exception`` does not swallow it;
     transactions roll back and runs are marked failed on the way out), but not a
-    ``KeyboardInterrupt``: click turns those into "Aborted!" and exit 1, typer >= 0.29 into a
+    ``KeyboardInterrupt``: click turns those into "Aborted!" and exit 1, typer >= 0.26 into a
     silent exit 130, so only this reaches :func:`autocode.cli.main`, which prints one line.
     """
 
