@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from autocode.cli import main
-from autocode.codebook import csv_io, load, yaml_io
+from autocode.codebook import csv_io, load, write_file, yaml_io
 from autocode.errors import InputError
 
 YAML = """\
@@ -57,6 +57,8 @@ def test_yaml_to_csv_to_codebook_is_the_same(tmp_path):
     back = csv_io.loads(csv_text, where="study.csv").finalize()
     assert fields(back) == fields(cb)
     assert back.code("Night shifts").parent == "Rota"
+    assert write_file(cb, tmp_path / "lib.csv") == "csv"  # the library call
+    assert fields(load(tmp_path / "lib.csv")) == fields(cb)
     # and through the commands a user runs
     src = tmp_path / "study.yaml"
     src.write_text(text, encoding="utf-8")

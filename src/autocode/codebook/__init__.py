@@ -34,6 +34,7 @@ __all__ = [
     "load",
     "path_guid",
     "read_file",
+    "write_file",
 ]
 
 #: export formats and their file extensions
@@ -113,6 +114,19 @@ def current(store: Store) -> Codebook | None:
     if row is None:
         return None
     return Codebook.from_dict(json.loads(row[0]), "the stored codebook").finalize()
+
+
+def write_file(codebook: Codebook, path: str | os.PathLike, fmt: str | None = None) -> str:
+    """Write the codebook to ``path`` in the format its extension names (``fmt`` must
+    agree), atomically; returns the format."""
+    from ..files import atomic_write, check_output
+
+    f = export_format(path, fmt)
+    check_output(path)
+    data = dumps(codebook, f)
+    raw = data if isinstance(data, bytes) else data.encode("utf-8")
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(raw))
+    return f
 
 
 def dumps(codebook: Codebook, fmt: str) -> str | bytes:

@@ -228,6 +228,3 @@ def read(path: str | os.PathLike) -> Codebook:
     text, _ = decode_bytes(data, p.name)
     return loads(text, where=p.name)
 
-
-def write(codebook: Codebook, path: str | os.PathLike) -> None:
-    Path(path).write_text(dumps(codebook), encoding="utf-8")

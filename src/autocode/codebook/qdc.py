@@ -155,12 +155,6 @@ def read_qdpx(path: str | os.PathLike) -> Codebook:
     return cb
 
 
-def write(codebook: Codebook, path: str | os.PathLike) -> None:
-    from ..files import atomic_write
-
-    data = dumps(codebook)
-    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
-
 
 def _split(tag) -> tuple[str, str]:
     if not isinstance(tag, str):  # processing instructions etc.

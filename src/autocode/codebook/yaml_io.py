@@ -149,9 +149,3 @@ def read(path: str | os.PathLike) -> Codebook:
         raise InputError(f"{p} is not UTF-8 text", "save the YAML file as UTF-8") from None
     return loads(text, where=str(p.name))
 
-
-def write(codebook: Codebook, path: str | os.PathLike) -> None:
-    from ..files import atomic_write
-
-    text = dumps(codebook)
-    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
