@@ -121,3 +121,32 @@ def test_a_file_is_decoded_exactly_or_refused_naming_a_line(lines):
         assert "--encoding" in str(e) and re.search(r"line \d+", e.message)
         return
     assert text == expected  # never garbled
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "id,comment\n1,Maß–Ecke\n".encode("cp1252"),  # ß– is DF 96: NKo U+07D6 as UTF-8
+        "id,comment\n1,é€“ x\n".encode("cp1252"),  # E9 80 93: one CJK ideograph as UTF-8
+    ],
+)
+def test_cp1252_that_is_also_valid_utf8_is_refused_not_misread(data):
+    data.decode("utf-8")  # the ambiguity: both readings decode
+    msg, line = _refusal(data)
+    assert line == 2 and "cannot tell whether the file is UTF-8 or cp1252" in msg
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“Smart quotes”, café — ok ★ 5/5",
+        "寿司 was good and so was 好",  # a lone CJK character, but cp1252 reads no Latin text
+        "Очень долго ждали, α-blockers",
+        "µg, ½ dose, naïve",
+    ],
+)
+def test_real_utf8_is_still_utf8(text):
+    assert decode_bytes(f"id,comment\n1,{text}\n".encode(), "s.csv") == (
+        f"id,comment\n1,{text}\n",
+        "utf-8",
+    )

@@ -49,7 +49,15 @@ def test_texts_survive_and_order_does_not_matter(tmp_path, answers, encoding, de
     p2.write_bytes(_write(shuffled, header, encoding, delimiter))
 
     kw = {"text": ["q1", "q2"], "id": "respondent_id"}
-    a = read_responses(p1, **kw)
+    try:
+        a = read_responses(p1, **kw)
+    except InputError as e:
+        # cp1252 bytes that are also valid UTF-8 ("ß–" is DF 96, NKo U+07D6 in UTF-8) cannot
+        # be told apart: refused, naming the line and --encoding, never decoded wrong
+        assert encoding == "cp1252", e
+        assert "cannot tell whether the file is UTF-8 or cp1252 (line" in e.message, e
+        assert "--encoding" in e.hint
+        return
     b = read_responses(p2, **kw)
     assert a.content_hash == b.content_hash
     assert a.responses.equals(b.responses)

@@ -8,7 +8,9 @@ Big5, EUC-KR ...) by charset-normalizer, if it reads the file as one script (Lat
 Greek, CJK ...). Anything else is refused with the line that could not be decoded: no
 exotic codec (mac_latin2, EBCDIC ...) is ever guessed, and latin-1 — which decodes any
 bytes at all — only when asked for with ``--encoding``. A file in which some lines
-are UTF-8 and others are not is refused rather than half-decoded, naming the line.
+are UTF-8 and others are not is refused rather than half-decoded, naming the line; so is
+a file that is valid UTF-8 only with characters no survey holds (C1 controls, NKo, a lone
+CJK character ...) while it reads as Latin text in cp1252 — the two cannot be told apart.
 
 ``--encoding`` must name a character encoding: codecs that transform text (rot13, base64,
 unicode_escape, idna ...) are refused. The NUL rule of :mod:`autocode.io.text` applies to
@@ -20,6 +22,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 
 from ..errors import InputError
 from .text import check_nul, line_of
@@ -120,9 +123,12 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
             pass
     check_nul(data, name)  # before guessing: a binary file is refused as such
     try:
-        return data.decode("utf-8"), "utf-8"
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        _refuse_doubtful_utf8(text, data, name)
+        return text, "utf-8"
     first_bad = _refuse_mixed(data, name)
     try:
         text = data.decode("cp1252")
@@ -165,6 +171,33 @@ def _scripts(text: str) -> set[str]:
             elif word in _SCRIPTS:
                 seen.add(word)
     return seen
+
+
+# What UTF-8 text read from a survey never holds, but cp1252 text that happens to be valid
+# UTF-8 gives ("ß–" is DF 96, NKo U+07D6 as UTF-8): C1 controls, Syriac/Thaana/NKo, private
+# use, and a CJK or Hangul character standing alone (those scripts are written in runs).
+_CJK_CLASS = "\u2e80-\u30ff\u3100-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+_DOUBTFUL = re.compile(
+    f"[\u0080-\u009f\u0700-\u07ff\ue000-\uf8ff]|(?<![{_CJK_CLASS}])[{_CJK_CLASS}](?![{_CJK_CLASS}])"
+)
+
+
+def _refuse_doubtful_utf8(text: str, data: bytes, name: str) -> None:
+    """A file that is valid UTF-8 but reads as UTF-8 only with such a character, and as
+    Latin text in cp1252, cannot be told apart: refused, naming the line."""
+    m = _DOUBTFUL.search(text)
+    if m is None:
+        return
+    try:
+        latin = _looks_latin(data.decode("cp1252"))
+    except UnicodeDecodeError:
+        latin = False
+    if latin:
+        raise InputError(
+            f"{name}: cannot tell whether the file is UTF-8 or cp1252 (line "
+            f"{line_of(text, m.start())} reads as UTF-8 only with unlikely characters)",
+            "pass --encoding utf-8 or --encoding cp1252",
+        )
 
 
 def _refuse_mixed(data: bytes, name: str) -> int:
