@@ -167,8 +167,6 @@ def code(
     if out is not None:
         check_table_output(out)
     _check_save(save)
-    if load is not None:  # a damaged saved coder: one clear error before any run is stored
-        load_model(load)
     # tuning parameters (overrides of TUNE_DEFAULTS), or None: no tuning
     tprm = None if tune is False or tune is None else dict(tune) if isinstance(tune, dict) else {}
     if tprm is not None and load is not None and not evaluate:
@@ -176,6 +174,8 @@ def code(
             "--tune trains a new coder and --load applies a saved one",
             "leave out one of them (a coder saved by a --tune run keeps its tuned model)",
         )
+    if load is not None and not evaluate:  # a damaged saved coder: one line, no run stored
+        load_model(load)
     seed_set = read_seeds(seeds) if seeds is not None else None
     given = _codebook(None, codebook) if codebook is not None else None  # before any write
     t0 = time.perf_counter()
