@@ -45,9 +45,7 @@ def check_output(path: str | os.PathLike, option: str | None = "--out") -> Path:
     p = Path(path)
     opt = _opt(option)
     if p.is_dir():
-        raise InputError(
-            f"{opt}{p} is a folder, not a file", f"give a file name, e.g. {p / ('out' + '.csv')}"
-        )
+        raise InputError(f"{opt}{p} is a folder, not a file", "give the path of a file to write")
     parent = p.parent
     if not parent.exists():
         raise InputError(
