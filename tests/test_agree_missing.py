@@ -226,3 +226,20 @@ def test_single_coded_responses_count_toward_chance_agreement_in_the_long_frame(
     pe = pi_b**2 + (1 - pi_b) ** 2
     pa = 3 / 5
     assert two.overall["fleiss_kappa"].value == pytest.approx((pa - pe) / (1 - pe), abs=1e-12)
+
+
+def test_report_says_how_responses_coded_by_one_coder_were_used(tmp_path):
+    """The report's agreement note names Gwet's rule and SE when coders' responses differ."""
+    from _report_project import build_example
+
+    from autocode.cli import main
+
+    p = build_example(tmp_path / "p.db", second_human=True)
+    doc = agree_json("--project", p, "--coders", "coder_a,coder_b")
+    n_single = doc["excluded_units"]["count"]
+    assert n_single > 0 and "Gwet 2014" in doc["overall"]["pooled"]["cohen_kappa"]["note"]
+    assert main(["report", "-p", str(p), "--format", "md", "-o", str(tmp_path / "r.md")]) == 0
+    md = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert f"On the {doc['n_units']} responses both coded" in md
+    assert f"{n_single} responses coded by one of them only count toward chance agreement" in md
+    assert "CI: κ ± 1.96 SE (Gwet's linearisation)" in md

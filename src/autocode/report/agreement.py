@@ -1,10 +1,12 @@
 """Agreement tables for the report, computed with :func:`autocode.agree.agree`.
 
 The first human coder is compared with every other coder (human or machine), multi-label
-design, on the responses both coded (``missing="exclude"``; a response counts as coded by
+design: observed agreement on the responses both coded, chance agreement from all their
+codings (``missing="exclude"``, Gwet 2014; a response counts as coded by
 a coder when it has any coding row from them, and a code as applied unless its status is
 ``rejected`` or ``needs_review``). Per code: Cohen's (1960) kappa with its 95% CI (Fleiss,
-Cohen & Everitt 1969 SE) and percent agreement; overall: pooled kappa over every
+Cohen & Everitt 1969 SE; Gwet's linearisation when some responses were coded by one of
+them only) and percent agreement; overall: pooled kappa over every
 (response, code) decision (De Vries et al. 2008). Undefined kappas are shown as
 "undefined" with the reason, never as 0.
 """
@@ -123,7 +125,13 @@ def agreement_tables(data: ProjectData) -> list[Any]:
                 rows,
                 f"On the {res.n_units} responses both coded; n = responses each coder gave the code. "
                 "\u03ba is undefined when a coder used the code on every response or on none. "
-                "CI: \u03ba \u00b1 1.96 SE (Fleiss, Cohen & Everitt 1969)."
+                + (
+                    f"{len(res.excluded_ids)} responses coded by one of them only count toward "
+                    "chance agreement (Gwet 2014). "
+                    "CI: \u03ba \u00b1 1.96 SE (Gwet's linearisation)."
+                    if res.excluded_ids
+                    else "CI: \u03ba \u00b1 1.96 SE (Fleiss, Cohen & Everitt 1969)."
+                )
                 + (
                     f" {len(unused)} codebook codes neither coder used are left out."
                     if unused
