@@ -150,3 +150,10 @@ def test_real_utf8_is_still_utf8(text):
         f"id,comment\n1,{text}\n",
         "utf-8",
     )
+
+
+def test_cp1252_lines_that_happen_to_be_valid_utf8_do_not_make_a_file_mixed():
+    # hypothesis found it: "ß" (DF, not UTF-8) on one line and "ß–" (DF 96, NKo U+07D6 as
+    # UTF-8) on another is one cp1252 file, not a mixed one
+    data = _csv([("ß", "cp1252"), ("ß–", "cp1252")])
+    assert decode_bytes(data, "survey.csv") == ("id,comment\n1,ß\n2,ß–\n", "cp1252")

@@ -209,10 +209,13 @@ def _refuse_mixed(data: bytes, name: str) -> int:
         if line.isascii():
             continue
         try:
-            line.decode("utf-8")
-            utf8.append(n)
+            decoded = line.decode("utf-8")
         except UnicodeDecodeError:
             other.append(n)
+            continue
+        # a legacy line that happens to be valid UTF-8 reads as unlikely characters ("ß–",
+        # DF 96 in cp1252, is NKo U+07D6): no evidence of UTF-8 when the rest is not
+        (other if _DOUBTFUL.search(decoded) else utf8).append(n)
     if utf8 and other:
         if len(utf8) >= len(other):
             what = f"most of the file is UTF-8 but line {other[0]} is not"
