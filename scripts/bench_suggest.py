@@ -80,7 +80,7 @@ def load_dataset(data: Path, name: str, sample: int | None = None):
 
 def agreement(ids, labels, codes) -> dict:
     """ARI/NMI on single-coded responses; code recovery over codes with >= 10 responses."""
-    lab = dict(zip(ids, labels))
+    lab = dict(zip(ids, labels, strict=True))
     single = [i for i in ids if len(codes[i]) == 1]
     y = [codes[i][0] for i in single]
     c = [lab[i] for i in single]

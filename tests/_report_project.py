@@ -48,7 +48,7 @@ def example_frames():
 def second_coder(codings: pd.DataFrame) -> pd.DataFrame:
     """A deterministic second human coder: drops every 7th coding, relabels every 11th."""
     rows = []
-    for i, (rid, code) in enumerate(zip(codings["id"], codings["code"])):
+    for i, (rid, code) in enumerate(zip(codings["id"], codings["code"], strict=True)):
         if i % 7 == 3:
             continue
         if i % 11 == 5:
@@ -122,7 +122,7 @@ def build_example(
                 "created_at) VALUES (?,?,?,?,?,?,?,?)",
                 [
                     (rid, code, coder, source, status, confidence, run_id, now_iso())
-                    for rid, code in zip(df["id"], df["code"])
+                    for rid, code in zip(df["id"], df["code"], strict=True)
                 ],
             )
 
@@ -145,7 +145,7 @@ def build_example(
         run = store.start_run("classify", {"test": True}, seed=0)
         m = second_coder(codings.iloc[::-1].reset_index(drop=True))
         with store.transaction() as conn:
-            for i, (rid, code) in enumerate(zip(m["id"], m["code"])):
+            for i, (rid, code) in enumerate(zip(m["id"], m["code"], strict=True)):
                 status = ("coded", "needs_review", "accepted", "rejected")[i % 4]
                 conn.execute(
                     "INSERT INTO codings(response_id, code, coder, source, status, confidence, "

@@ -22,7 +22,7 @@ def _pair(n=300, k=6, seed=0, flip=0.1):
 
 def _long(mats, coders, codes, ids=None):
     rows = []
-    for c, m in zip(coders, mats):
+    for c, m in zip(coders, mats, strict=True):
         for i in range(m.shape[0]):
             uid = ids[i] if ids else f"r{i}"
             got = [codes[j] for j in np.flatnonzero(m[i])]

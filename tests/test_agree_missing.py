@@ -152,7 +152,7 @@ def test_complete_two_coder_data_still_equal_sklearn_statsmodels_krippendorff(tm
     wide = _wide(path)
     a, b = wide["Ben"].tolist(), wide["Gerry"].tolist()
     cats = sorted(set(a) | set(b))
-    table = np.array([[sum(x == r and y == c for x, y in zip(a, b)) for c in cats] for r in cats])
+    table = np.array([[sum(x == r and y == c for x, y in zip(a, b, strict=True)) for c in cats] for r in cats])
     k = doc["overall"]["cohen_kappa"]
     assert k["value"] == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
     assert k["se"] == pytest.approx(cohens_kappa(table).std_kappa, abs=1e-12)
@@ -213,7 +213,7 @@ def test_multi_label_two_coders_with_missing_follow_gwet_per_code():
 def test_single_coded_responses_count_toward_chance_agreement_in_the_long_frame():
     """A response only one coder coded changes chance agreement (so kappa), not pa."""
     pairs = ["aa", "ab", "bb", "ba", "aa"]
-    rows = [(str(i), c, lab) for i, pq in enumerate(pairs) for c, lab in zip("xy", pq)]
+    rows = [(str(i), c, lab) for i, pq in enumerate(pairs) for c, lab in zip("xy", pq, strict=True)]
     base = pd.DataFrame(rows, columns=["id", "coder", "code"])
     extra = pd.DataFrame([("9", "x", "b"), ("10", "x", "b")], columns=["id", "coder", "code"])
     one = agree(base, single_label=True)

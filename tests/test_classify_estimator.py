@@ -32,7 +32,7 @@ def test_kappa_curve_matches_sklearn():
     p = rng.random(200).round(2)  # ties on purpose
     y = (p + rng.normal(0, 0.3, 200) > 0.6).astype(int)
     ts, ks = kappa_curve(p, y)
-    for t, k in zip(ts, ks):
+    for t, k in zip(ts, ks, strict=True):
         assert k == pytest.approx(cohen_kappa_score(y, (p >= t).astype(int)), abs=1e-12)
 
 

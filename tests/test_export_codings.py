@@ -51,7 +51,7 @@ def test_long_csv_has_every_coding(project, tmp_path, capsys):
     ]
     _, _, codings, _ = example_frames()
     a = df[df["coder"] == "coder_a"]
-    assert sorted(zip(a["response_id"], a["code"])) == sorted(zip(codings["id"], codings["code"]))
+    assert sorted(zip(a["response_id"], a["code"], strict=True)) == sorted(zip(codings["id"], codings["code"], strict=True))
     m = df[df["source"] == "machine"]
     assert set(m["status"]) == {"coded", "needs_review", "accepted", "rejected"}
     assert m["confidence"].astype(float).between(0, 1).all()
@@ -85,7 +85,7 @@ def test_wide_round_trips_through_agree(project, tmp_path, capsys):
     files = []
     for coder in ("coder_a", "autocode"):
         part = wide[(wide["coder"] == coder) & (wide["coded"] == "1")][["response_id", *code_cols]]
-        part = part.rename(columns=dict(zip(key["variable"], key["code"])))
+        part = part.rename(columns=dict(zip(key["variable"], key["code"], strict=True)))
         f = tmp_path / f"{coder}.csv"
         part.to_csv(f, index=False)
         files.append(str(f))

@@ -22,7 +22,7 @@ def test_qualtrics_three_header_rows():
     assert list(rs.attributes.columns) == ["Q1", "Q4_1"]
     assert rs.attributes.loc["R_1AbCdEfGhIjK002", "Q1"] == "Doctor"
     assert rs.blanks == {"Q2": 1, "Q3_TEXT": 2}
-    texts = dict(zip(rs.responses["id"], rs.responses["text"]))
+    texts = dict(zip(rs.responses["id"], rs.responses["text"], strict=True))
     assert (
         texts["R_1AbCdEfGhIjK001:Q2"] == "Staffing — there is never a spare pair of hands to teach."
     )

@@ -29,7 +29,7 @@ EXACT = {
 
 
 def _texts(rs) -> dict[str, str]:
-    return dict(zip(rs.responses["id"], rs.responses["text"]))
+    return dict(zip(rs.responses["id"], rs.responses["text"], strict=True))
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,7 @@ def test_non_answers_are_flagged_in_a_file_but_kept():
         "5:how_could_we_improve",  # no
         "8:how_could_we_improve",  # idk
     }
-    texts = dict(zip(rs.responses["id"], rs.responses["text"]))
+    texts = dict(zip(rs.responses["id"], rs.responses["text"], strict=True))
     assert texts["4:how_could_we_improve"].startswith("Nothing was explained to me")
     assert not rs.responses.set_index("id").loc["4:how_could_we_improve", "non_answer"]
     counts = rs.counts().set_index("question")

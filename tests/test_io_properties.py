@@ -68,7 +68,7 @@ def test_texts_survive_and_order_does_not_matter(tmp_path, answers, encoding, de
             t = t.replace("\r\n", "\n").replace("\r", "\n").strip()
             if t:
                 expected[f"{rid}:{q}"] = t
-    got = dict(zip(a.responses["id"], a.responses["text"]))
+    got = dict(zip(a.responses["id"], a.responses["text"], strict=True))
     assert got == expected
     assert sum(a.blanks.values()) == 2 * len(rows) - len(expected)
 

@@ -57,7 +57,7 @@ def test_prevalence_matches_pandas(project):
 
 def test_theme_counts_respondents_once(project):
     _, _, codings, cb = example_frames()
-    theme = dict(zip(cb["name"], cb["parent"]))
+    theme = dict(zip(cb["name"], cb["parent"], strict=True))
     c = codings.assign(
         respondent=codings["id"].str.split(":").str[0], theme=codings["code"].map(theme)
     )
@@ -89,7 +89,7 @@ def test_markdown_report_has_counts_and_quotes(project, tmp_path, capsys):
     # quotes: 2-4 per frequent code, each a real answer coded with it, with a pseudonym
     responses, _, codings, _ = example_frames()
     by_code = codings.groupby("code")["id"].apply(set).to_dict()
-    texts = dict(zip(responses["id"], responses["text"]))
+    texts = dict(zip(responses["id"], responses["text"], strict=True))
     quote_rows = [ln for ln in md.splitlines() if ln.startswith("| ") and "[Respondent " in ln]
     assert len(quote_rows) >= 20
     for ln in quote_rows:

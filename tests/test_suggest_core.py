@@ -37,7 +37,7 @@ def test_suggestions_have_what_a_researcher_reviews(example):
     assert res.suggestions, "the example must give suggestions"
     ids = [s.id for s in res.suggestions]
     assert ids == [f"S{i + 1}" for i in range(len(ids))]
-    text = dict(zip(example["id"], example["text"]))
+    text = dict(zip(example["id"], example["text"], strict=True))
     for s in res.suggestions:
         assert s.label and s.label[0].isupper() and len(s.label) <= 60
         assert s.label.lower() not in {"the", "and", "was", "staff and", "(no words)"}
@@ -54,7 +54,7 @@ def test_suggestions_have_what_a_researcher_reviews(example):
 
 def test_suggestions_are_made_per_question(example):
     res = suggest(example, _embed(example))
-    q_of = dict(zip(example["id"], example["question"]))
+    q_of = dict(zip(example["id"], example["question"], strict=True))
     assert {s.question for s in res.suggestions} == set(example["question"])
     for s in res.suggestions:
         assert {q_of[m] for m in s.members} == {s.question}
@@ -205,5 +205,5 @@ def test_approximate_knn_finds_most_true_neighbours():
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     exact, approx = knn(X, 10), knn_approx(X, 10)
     assert list(approx[:, 0]) == list(range(3000))  # self first
-    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, approx)])
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, approx, strict=True)])
     assert recall > 0.85

@@ -201,7 +201,7 @@ def embed_texts(
     cached = store.get_embeddings(embedder.model_id, hashes) if store is not None else {}
     writable = store is not None and not getattr(store, "readonly", False)
     todo: dict[str, str] = {}
-    for t, h in zip(texts, hashes):
+    for t, h in zip(texts, hashes, strict=True):
         if h not in cached and h not in todo:
             todo[h] = t
     if todo:

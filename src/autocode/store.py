@@ -324,7 +324,7 @@ def save_responses(store: Store, rs) -> int:
     existing = {
         (r[1], r[2]): r[0] for r in conn.execute("SELECT id, respondent, question FROM responses")
     }
-    for rid, resp, q in zip(df["id"], df["respondent"], df["question"]):
+    for rid, resp, q in zip(df["id"], df["respondent"], df["question"], strict=True):
         old = existing.get((resp, q))
         if old is not None and old != rid:
             raise InputError(
@@ -346,7 +346,7 @@ def save_responses(store: Store, rs) -> int:
             [
                 (rid, resp, q, t, text_hash(t), int(bool(na)), source_id)
                 for rid, resp, q, t, na in zip(
-                    df["id"], df["respondent"], df["question"], df["text"], df["non_answer"]
+                    df["id"], df["respondent"], df["question"], df["text"], df["non_answer"], strict=True
                 )
             ],
         )
@@ -354,7 +354,7 @@ def save_responses(store: Store, rs) -> int:
         attrs = rs.attributes
         if attrs is not None and len(attrs.columns):
             rows = []
-            for resp, rec in zip(attrs.index.astype(str), attrs.to_dict("records")):
+            for resp, rec in zip(attrs.index.astype(str), attrs.to_dict("records"), strict=True):
                 for k, v in rec.items():
                     rows.append((resp, str(k), None if v is None else str(v)))
             c.executemany(

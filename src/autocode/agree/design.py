@@ -114,7 +114,7 @@ def agree(
     # excluded and not in n_units) but its codes count toward chance agreement, so it stays.
     keep = coded.any(0)
     if missing == "exclude":
-        excluded = [u for u, k in zip(all_ids, coded.sum(0) >= 2) if not k]
+        excluded = [u for u, k in zip(all_ids, coded.sum(0) >= 2, strict=True) if not k]
     else:
         coded[:] = True
         excluded = []
@@ -123,7 +123,7 @@ def agree(
             "no response was coded by two of the coders (no overlapping ids)",
             "check that the files use the same response ids (--id COL), or use --missing as-absent",
         )
-    ids = [u for u, k in zip(all_ids, keep) if k]
+    ids = [u for u, k in zip(all_ids, keep, strict=True) if k]
     coded = coded[:, keep]
     newidx = np.cumsum(keep) - 1
     sel = keep[ui]

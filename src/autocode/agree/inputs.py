@@ -149,7 +149,7 @@ def read_codings_file(
     texts: dict[str, str] = {}
     if textc is not None:
         t = df.loc[df[textc] != "", [idc, textc]].drop_duplicates(idc)  # first text per id
-        texts = dict(zip(t[idc], t[textc]))
+        texts = dict(zip(t[idc], t[textc], strict=True))
     if coc is not None:
         coders = df[coc]
         if (coders == "").any():
@@ -198,8 +198,8 @@ def read_codings_file(
     out = pd.concat(rows, ignore_index=True)
     # an "empty" marker row only where the response got no code at all
     has_code = out["code"].notna()
-    coded = set(zip(out.loc[has_code, "id"], out.loc[has_code, "coder"]))
-    keep = has_code | ~pd.Series([(i, c) in coded for i, c in zip(out["id"], out["coder"])])
+    coded = set(zip(out.loc[has_code, "id"], out.loc[has_code, "coder"], strict=True))
+    keep = has_code | ~pd.Series([(i, c) in coded for i, c in zip(out["id"], out["coder"], strict=True)])
     return out[keep.to_numpy()].reset_index(drop=True), texts, "wide"
 
 
@@ -225,7 +225,7 @@ def load_files(
     if len(set(names)) < len(names):
         names = [str(p) for p in paths]
     frames, texts = [], {}
-    for p, name in zip(paths, names):
+    for p, name in zip(paths, names, strict=True):
         df, t, _ = read_codings_file(
             p,
             coder=name,

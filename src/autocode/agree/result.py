@@ -153,7 +153,7 @@ class AgreementResult:
             pres = (vals == 1).any(0)
             absn = (vals == 0).any(0)
             ui, ki = np.nonzero(pres & absn)
-            for u, k in zip(ui.tolist(), ki.tolist()):
+            for u, k in zip(ui.tolist(), ki.tolist(), strict=True):
                 uid = self.unit_id(u)
                 row = {"id": uid, "text": texts.get(uid, ""), "code": self.codes[k]}
                 for c, name in enumerate(self.coders):

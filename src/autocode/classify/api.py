@@ -116,7 +116,7 @@ def _load_coder(folder, corpus: Corpus, book: BookInfo, embedder, store, base, p
 
 def _input_hash(corpus: Corpus, *digests: str) -> str:
     h = hashlib.sha256()
-    for i, t, q in zip(corpus.ids, corpus.texts, corpus.questions):
+    for i, t, q in zip(corpus.ids, corpus.texts, corpus.questions, strict=True):
         h.update(json.dumps([i, q, t]).encode())
     for d in digests:
         h.update(d.encode())
@@ -319,7 +319,7 @@ def _write_codings(store, run_id: str, corpus: Corpus, coded: pd.DataFrame, chk,
         if seed_set is not None:  # the human seeds, never overwriting a human coding
             human = [
                 (i, c, "human", "human", "coded", None, None, now)
-                for i, c in zip(seed_set.pairs["id"], seed_set.pairs["code"])
+                for i, c in zip(seed_set.pairs["id"], seed_set.pairs["code"], strict=True)
             ]
             conn.executemany(
                 "INSERT OR IGNORE INTO codings(response_id, code, coder, source, status, "

@@ -272,7 +272,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
                 self.n_iter_[j] = int(np.max(m.n_iter_))
             self.coef_, self.intercept_ = coef, intercept
         if self.threshold_cv:
-            warm = None if averaged else list(zip(self.coef_, self.intercept_))
+            warm = None if averaged else list(zip(self.coef_, self.intercept_, strict=True))
             oof, coef, intercept = self._cross_fit(X, Y, seed, Xu, pseudo, warm)
             if averaged:
                 self.coef_, self.intercept_ = coef, intercept

@@ -52,7 +52,7 @@ class Seeds:
         row = {i: r for r, i in enumerate(ids)}
         col = {c: j for j, c in enumerate(codes)}
         Y = np.zeros((len(ids), len(codes)), dtype=int)
-        for i, c in zip(self.pairs["id"], self.pairs["code"]):
+        for i, c in zip(self.pairs["id"], self.pairs["code"], strict=True):
             if i in row and c in col:
                 Y[row[i], col[c]] = 1
         return Y
@@ -61,7 +61,7 @@ class Seeds:
         """sha256 of the seed set (sorted pairs and coded ids): recorded with every model."""
         doc = {
             "ids": sorted(self.ids),
-            "pairs": sorted(map(list, zip(self.pairs["id"], self.pairs["code"]))),
+            "pairs": sorted(map(list, zip(self.pairs["id"], self.pairs["code"], strict=True))),
         }
         return hashlib.sha256(json.dumps(doc).encode()).hexdigest()
 
@@ -112,6 +112,6 @@ def read_seeds(path: str | os.PathLike) -> Seeds:
         )
     coded = (vals != "").any(axis=1).to_numpy()
     on = vals.isin(_TRUE).to_numpy()
-    rows = [(df[idc].iloc[r], value_cols[j]) for r, j in zip(*np.nonzero(on)) if coded[r]]
+    rows = [(df[idc].iloc[r], value_cols[j]) for r, j in zip(*np.nonzero(on), strict=True) if coded[r]]
     pairs = pd.DataFrame(rows, columns=["id", "code"])
     return Seeds(pairs, sorted(df[idc][coded]), str(p))

@@ -86,7 +86,7 @@ def wide_frame(data: ProjectData) -> tuple[pd.DataFrame, pd.DataFrame]:
     frames = []
     for rater in data.raters:
         rc = data.rater_codings(rater)
-        applied = set(zip(rc["response_id"], rc["code"]))
+        applied = set(zip(rc["response_id"], rc["code"], strict=True))
         coded = set(data.rater_rows(rater)["response_id"])  # any row, whatever its status
         f = pd.DataFrame(
             {

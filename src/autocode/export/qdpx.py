@@ -220,7 +220,7 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
     by_response: dict[str, list[tuple]] = {}
     for t in sorted(
         zip(codings["response_id"], codings["source"], codings["coder"], codings["code"],
-            codings["status"], codings["confidence"]),
+            codings["status"], codings["confidence"], strict=True),
         key=lambda t: (t[0], t[1], t[2], t[3]),
     ):  # fmt: skip
         by_response.setdefault(t[0], []).append(t)
@@ -228,7 +228,7 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
     if len(resp_sorted):
         sources = el(root, "Sources")
     for rid, respondent, q, raw in zip(
-        resp_sorted["id"], resp_sorted["respondent"], resp_sorted["question"], resp_sorted["text"]
+        resp_sorted["id"], resp_sorted["respondent"], resp_sorted["question"], resp_sorted["text"], strict=True
     ):
         sg = source_guid[rid]
         text = _clean(str(raw))

@@ -86,13 +86,19 @@ def _qualtrics(t: Table) -> Export:
     )
     if import_row is not None or legacy or label_only:
         labels = t.rows[0] if import_row == 1 or legacy or label_only else []
+        # not strict: the label row may be shorter than the header (or absent: labels == [])
         if legacy:  # V1..V10 metadata names live in the label row
             header = [
-                lab if re.fullmatch(r"V\d+", h) and lab else h for h, lab in zip(header, labels)
+                lab if re.fullmatch(r"V\d+", h) and lab else h
+                for h, lab in zip(header, labels, strict=False)
             ]
             t.header = header
         t.question_labels.update(
-            {h: lab.strip() for h, lab in zip(header, labels) if lab.strip() and lab.strip() != h}
+            {
+                h: lab.strip()
+                for h, lab in zip(header, labels, strict=False)
+                if lab.strip() and lab.strip() != h
+            }
         )
         skip = import_row + 1 if import_row is not None else 1
         t.rows, t.row_labels = t.rows[skip:], t.row_labels[skip:]

@@ -307,7 +307,7 @@ def _build(p, data, t, ex, notes, id_col, q_col, text_cols, matcher) -> Response
     unit_rows: dict[str, list[list[str]]] = {}
     wide_seen: dict[tuple, tuple[tuple, str]] = {}
     collapsed = 0
-    for n, (row, lab) in enumerate(zip(t.rows, t.row_labels), start=1):
+    for n, (row, lab) in enumerate(zip(t.rows, t.row_labels, strict=True), start=1):
         base = row[idx[id_col]].strip() if id_col else str(n)
         texts = tuple(_clean(row[j]) for j in text_idx)
         if id_col and not base:
@@ -352,7 +352,7 @@ def _build(p, data, t, ex, notes, id_col, q_col, text_cols, matcher) -> Response
                 collapsed += 1
                 continue
             wide_seen[key] = (texts, lab)
-            entries.extend((base, extras, q, tx) for q, tx in zip(text_cols, texts))
+            entries.extend((base, extras, q, tx) for q, tx in zip(text_cols, texts, strict=True))
     if collapsed:
         notes.append(f"{collapsed} repeated row(s) with identical answers collapsed")
     if not entries:

@@ -238,7 +238,7 @@ def _tidy(p: Path, header: list[str], rows: list[list[str]], labels: list[str], 
     header = [h.strip() for h in header]
     width = len(header)
     kept_rows, kept_labels = [], []
-    for r, lab in zip(rows, labels):
+    for r, lab in zip(rows, labels, strict=True):
         if not any(c.strip() for c in r):
             continue
         if len(r) > width:

@@ -75,7 +75,7 @@ def clean_rows(
         if _UNCLEAN.search(h):
             header[j] = clean_text(h, name, "the header row")
             changed += 1
-    for row, lab in zip(rows, labels):
+    for row, lab in zip(rows, labels, strict=True):
         if not _UNCLEAN.search("\n".join(row)):  # one search per row: the usual case
             continue
         for j, cell in enumerate(row):

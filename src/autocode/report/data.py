@@ -306,7 +306,7 @@ def code_respondents(
     if questions is not None:
         c = c[c["question"].isin(questions)]
     out: dict[str, set[str]] = {}
-    for code, resp in zip(c["code"], c["respondent"]):
+    for code, resp in zip(c["code"], c["respondent"], strict=True):
         out.setdefault(code, set()).add(resp)
     return out
 

@@ -89,7 +89,7 @@ def nhs_number_valid(digits: str) -> bool:
     """Modulus 11 check digit of a 10-digit NHS number."""
     if len(digits) != 10 or not digits.isdigit():
         return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1)))
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
     check = 11 - total % 11
     check = 0 if check == 11 else check
     return check != 10 and check == int(digits[9])

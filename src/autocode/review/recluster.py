@@ -108,7 +108,7 @@ def split_parts(
     ordered = sorted(groups.values(), key=lambda g: (-len(g), rids[g[0]]))
     described = describe_groups(texts, ordered)
     parts = []
-    for pid, g, (label, kw) in zip(part_ids(s.id, len(ordered)), ordered, described):
+    for pid, g, (label, kw) in zip(part_ids(s.id, len(ordered)), ordered, described, strict=True):
         near = _exemplars(X[g], [texts[i] for i in g], [rids[i] for i in g])
         parts.append(
             {

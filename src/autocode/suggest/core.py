@@ -149,7 +149,7 @@ def suggest(
         non_answers[q] = part.loc[na, "id"].tolist()
         kinds = [non_answer_kind(t) for t in part.loc[na, "text"]]
         for kind in _KIND_LABELS:
-            m = [i for i, k in zip(non_answers[q], kinds) if k == kind]
+            m = [i for i, k in zip(non_answers[q], kinds, strict=True) if k == kind]
             if m:
                 groups.append(NonAnswerGroup(f"N{len(groups) + 1}", q, kind, _KIND_LABELS[kind], m))
         ans = part[~na].reset_index(drop=True)

@@ -211,7 +211,7 @@ class PhraseIndex:
         self.texts = list(texts)
         self.n_docs = len(texts)
         uniq = list(dict.fromkeys(self.texts))
-        by_text = {t: _phrases(toks) for t, toks in zip(uniq, tokenize(uniq))}
+        by_text = {t: _phrases(toks) for t, toks in zip(uniq, tokenize(uniq), strict=True)}
         self.doc_phrases: list[dict[tuple[str, ...], str]] = [by_text[t] for t in self.texts]
         self.df: Counter = Counter()
         for ph in self.doc_phrases:
@@ -270,7 +270,7 @@ class PhraseIndex:
 
     def _short_answer_label(self, members, centrality, top_keys) -> str | None:
         best = None
-        for i, c in zip(members, centrality):
+        for i, c in zip(members, centrality, strict=True):
             words = self.texts[i].split()
             if not 2 <= len(words) <= 6 or not self.doc_phrases[i]:
                 continue
