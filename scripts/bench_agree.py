@@ -59,7 +59,8 @@ def main() -> None:
         xt, yt = np.ascontiguousarray(x.T), np.ascontiguousarray(y.T)  # fair to sklearn
         skl, ref = timed(lambda: [cohen_kappa_score(xt[j], yt[j]) for j in range(k)])
         diff = max(
-            abs(res.per_code[c].coefficients["cohen_kappa"].value - r) for c, r in zip(codes, ref, strict=True)
+            abs(res.per_code[c].coefficients["cohen_kappa"].value - r)
+            for c, r in zip(codes, ref, strict=True)
         )
         rows.append((f"{n_big:,} x {k}, 2 coders: all coefficients + SEs", ours, "< 10 s"))
         rows.append((f"  sklearn cohen_kappa_score loop over {k} codes (kappa only)", skl, ""))

@@ -69,7 +69,8 @@ def build(csv: Path, db: Path) -> None:
                 {
                     "name": t,
                     "codes": [
-                        {"name": c, "definition": x} for c, x in zip(g["code"], g["description"], strict=True)
+                        {"name": c, "definition": x}
+                        for c, x in zip(g["code"], g["description"], strict=True)
                     ],
                 }
                 for t, g in cb.groupby("category", sort=False)

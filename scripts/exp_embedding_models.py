@@ -92,8 +92,13 @@ def evaluate(data: Path, models: list[Path], regimes: list[str], seeds: list[int
                 t0 = time.perf_counter()
                 Yp = bc.fit_predict("autocode", ctx, tr, te, seed)
                 r = bc.metrics(base["Y"][te], Yp, True)
-                r.update(regime=regime, seed=seed, variant=v, dims=E.shape[1],
-                         seconds=round(time.perf_counter() - t0, 1))
+                r.update(
+                    regime=regime,
+                    seed=seed,
+                    variant=v,
+                    dims=E.shape[1],
+                    seconds=round(time.perf_counter() - t0, 1),
+                )
                 rows.append(r)
                 print(json.dumps(r), flush=True)
     return pd.DataFrame(rows)

@@ -152,7 +152,9 @@ def test_complete_two_coder_data_still_equal_sklearn_statsmodels_krippendorff(tm
     wide = _wide(path)
     a, b = wide["Ben"].tolist(), wide["Gerry"].tolist()
     cats = sorted(set(a) | set(b))
-    table = np.array([[sum(x == r and y == c for x, y in zip(a, b, strict=True)) for c in cats] for r in cats])
+    table = np.array(
+        [[sum(x == r and y == c for x, y in zip(a, b, strict=True)) for c in cats] for r in cats]
+    )
     k = doc["overall"]["cohen_kappa"]
     assert k["value"] == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
     assert k["se"] == pytest.approx(cohens_kappa(table).std_kappa, abs=1e-12)

@@ -103,9 +103,7 @@ def test_bad_number(path, cmd, param, capsys, cwd):
     assert_usage_error(rc, capsys.readouterr().err, path, "invalid value")
 
 
-@pytest.mark.parametrize(
-    ("path", "cmd"), GROUPS, ids=[name(p) for p, _ in GROUPS]
-)
+@pytest.mark.parametrize(("path", "cmd"), GROUPS, ids=[name(p) for p, _ in GROUPS])
 def test_unknown_command(path, cmd, capsys, cwd):
     rc = main([*path, "nosuchcommand"])
     assert_usage_error(rc, capsys.readouterr().err, path, "no such command 'nosuchcommand'")

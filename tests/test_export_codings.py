@@ -51,7 +51,9 @@ def test_long_csv_has_every_coding(project, tmp_path, capsys):
     ]
     _, _, codings, _ = example_frames()
     a = df[df["coder"] == "coder_a"]
-    assert sorted(zip(a["response_id"], a["code"], strict=True)) == sorted(zip(codings["id"], codings["code"], strict=True))
+    assert sorted(zip(a["response_id"], a["code"], strict=True)) == sorted(
+        zip(codings["id"], codings["code"], strict=True)
+    )
     m = df[df["source"] == "machine"]
     assert set(m["status"]) == {"coded", "needs_review", "accepted", "rejected"}
     assert m["confidence"].astype(float).between(0, 1).all()

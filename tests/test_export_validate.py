@@ -51,7 +51,9 @@ def test_export_qdpx_validate_through_the_entry_point(project, tmp_path):
     assert V.schema_errors(xml, "project") == []
 
 
-def test_an_invalid_qdpx_is_reported_in_one_line_with_exit_2(project, tmp_path, capsys, monkeypatch):
+def test_an_invalid_qdpx_is_reported_in_one_line_with_exit_2(
+    project, tmp_path, capsys, monkeypatch
+):
     from autocode.export import qdpx
 
     real = qdpx.build_qde

@@ -33,9 +33,7 @@ def _all_commands(p, tmp_path):
 
 
 @pytest.mark.parametrize("application_id", [0, 0x47504B47])  # none, GeoPackage's
-def test_another_applications_database_is_refused_and_untouched(
-    tmp_path, capsys, application_id
-):
+def test_another_applications_database_is_refused_and_untouched(tmp_path, capsys, application_id):
     p = _other_app_db(tmp_path / "crm.db", application_id)
     before = sha256(p)
     for name, cmd in _all_commands(p, tmp_path).items():

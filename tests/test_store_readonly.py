@@ -83,9 +83,7 @@ def _check(results, reads, writes):
 
 
 @pytest.mark.parametrize("what", ["file", "folder"])
-def test_read_commands_work_and_write_commands_fail_on_a_readonly_project(
-    project, tmp_path, what
-):
+def test_read_commands_work_and_write_commands_fail_on_a_readonly_project(project, tmp_path, what):
     folder = tmp_path / "shared"
     folder.mkdir()
     out = tmp_path / "out"

@@ -134,8 +134,7 @@ def _size(n: int) -> str:
 
 def _too_big(where: str, what: str, cap: int) -> InputError:
     return InputError(
-        f"{where}: {what} inflates to more than {_size(cap)} "
-        "(a damaged file or a zip bomb)",
+        f"{where}: {what} inflates to more than {_size(cap)} (a damaged file or a zip bomb)",
         "check the file; export it again from the program that wrote it",
     )
 

@@ -346,7 +346,12 @@ def save_responses(store: Store, rs) -> int:
             [
                 (rid, resp, q, t, text_hash(t), int(bool(na)), source_id)
                 for rid, resp, q, t, na in zip(
-                    df["id"], df["respondent"], df["question"], df["text"], df["non_answer"], strict=True
+                    df["id"],
+                    df["respondent"],
+                    df["question"],
+                    df["text"],
+                    df["non_answer"],
+                    strict=True,
                 )
             ],
         )

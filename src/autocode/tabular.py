@@ -129,9 +129,7 @@ def csv_cell(v: Any, raw: bool | None = None) -> str:
     return str(v)
 
 
-def csv_text(
-    header: Sequence[Any], rows: Iterable[Sequence[Any]], raw: bool | None = None
-) -> str:
+def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]], raw: bool | None = None) -> str:
     """The CSV text of a table (header row first)."""
     raw = raw_csv() if raw is None else raw
     out = io.StringIO()

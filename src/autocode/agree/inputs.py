@@ -199,7 +199,9 @@ def read_codings_file(
     # an "empty" marker row only where the response got no code at all
     has_code = out["code"].notna()
     coded = set(zip(out.loc[has_code, "id"], out.loc[has_code, "coder"], strict=True))
-    keep = has_code | ~pd.Series([(i, c) in coded for i, c in zip(out["id"], out["coder"], strict=True)])
+    keep = has_code | ~pd.Series(
+        [(i, c) in coded for i, c in zip(out["id"], out["coder"], strict=True)]
+    )
     return out[keep.to_numpy()].reset_index(drop=True), texts, "wide"
 
 

@@ -112,6 +112,8 @@ def read_seeds(path: str | os.PathLike) -> Seeds:
         )
     coded = (vals != "").any(axis=1).to_numpy()
     on = vals.isin(_TRUE).to_numpy()
-    rows = [(df[idc].iloc[r], value_cols[j]) for r, j in zip(*np.nonzero(on), strict=True) if coded[r]]
+    rows = [
+        (df[idc].iloc[r], value_cols[j]) for r, j in zip(*np.nonzero(on), strict=True) if coded[r]
+    ]
     pairs = pd.DataFrame(rows, columns=["id", "code"])
     return Seeds(pairs, sorted(df[idc][coded]), str(p))

@@ -51,11 +51,14 @@ def suggest_cmd(
     ] = None,
     project: ProjectOpt = DEFAULT_PROJECT,
     model: ModelOpt = None,
-    seed: Annotated[int, typer.Option(
+    seed: Annotated[
+        int,
+        typer.Option(
             "--seed",
             help="Seed, recorded with the run (every suggest step is deterministic; "
             "later steps such as split use it).",
-        )] = 0,
+        ),
+    ] = 0,
     min_cluster_size: Annotated[
         int | None,
         typer.Option("--min-cluster-size", help="Smallest suggestion (default adapts to n)."),
@@ -71,8 +74,7 @@ def suggest_cmd(
         typer.Option("--outlier-threshold", help="Cosine similarity needed by --assign-outliers."),
     ] = 0.55,
     out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="Write one row per response (.csv or .xlsx).")
+        Path | None, typer.Option("--out", "-o", help="Write one row per response (.csv or .xlsx).")
     ] = None,
     as_json: JsonOpt = False,
     quotes: Annotated[int, typer.Option("--quotes", help="Quotes shown per suggestion.")] = 2,

@@ -56,8 +56,8 @@ def dumps(codebook: Codebook) -> str:
                 [
                     c.name, "code", theme, parent, c.definition, c.inclusion, c.exclusion,
                     c.colour or "", c.guid,
-                ]  # fmt: skip
-            )
+                ]
+            )  # fmt: skip
             add(c.codes, theme, c.name)
 
     for t in cb.themes:
@@ -227,4 +227,3 @@ def read(path: str | os.PathLike) -> Codebook:
 
     text, _ = decode_bytes(data, p.name)
     return loads(text, where=p.name)
-

@@ -155,7 +155,6 @@ def read_qdpx(path: str | os.PathLike) -> Codebook:
     return cb
 
 
-
 def _split(tag) -> tuple[str, str]:
     if not isinstance(tag, str):  # processing instructions etc.
         return "", ""

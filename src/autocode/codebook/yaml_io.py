@@ -148,4 +148,3 @@ def read(path: str | os.PathLike) -> Codebook:
     except UnicodeDecodeError:
         raise InputError(f"{p} is not UTF-8 text", "save the YAML file as UTF-8") from None
     return loads(text, where=str(p.name))
-

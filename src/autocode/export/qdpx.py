@@ -228,7 +228,11 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
     if len(resp_sorted):
         sources = el(root, "Sources")
     for rid, respondent, q, raw in zip(
-        resp_sorted["id"], resp_sorted["respondent"], resp_sorted["question"], resp_sorted["text"], strict=True
+        resp_sorted["id"],
+        resp_sorted["respondent"],
+        resp_sorted["question"],
+        resp_sorted["text"],
+        strict=True,
     ):
         sg = source_guid[rid]
         text = _clean(str(raw))

@@ -95,7 +95,9 @@ def write_assignments(path: Path, rs, result: SuggestResult) -> None:
     ]  # fmt: skip
     rows = (
         [rid, resp, q, *by_id[rid], text]
-        for rid, resp, q, text in zip(df["id"], df["respondent"], df["question"], df["text"], strict=True)
+        for rid, resp, q, text in zip(
+            df["id"], df["respondent"], df["question"], df["text"], strict=True
+        )
         if rid in by_id
     )
     write_table(path, header, rows, sheet="suggestions")

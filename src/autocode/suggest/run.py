@@ -262,7 +262,5 @@ def load_suggest_result(
         )
     ]
     ordered = sorted(groups.values(), key=lambda g: int(g.id[1:]) if g.id[1:].isdigit() else 0)
-    result = SuggestResult(
-        sugg, themes, unassigned, non_answers, summaries, run["seed"], ordered
-    )
+    result = SuggestResult(sugg, themes, unassigned, non_answers, summaries, run["seed"], ordered)
     return rid, result, run["model_id"]
