@@ -44,7 +44,8 @@ def test_readable_table_with_landis_koch_label(capsys):
     rc, out, _ = run(capsys, DATA / "alice_long.csv", DATA / "bob_wide.csv")
     assert rc == 0
     assert "Agreement: alice_long vs bob_wide" in out
-    assert "(pooled)" in out and "(macro)" in out
+    assert "(pooled)" in out
+    assert "(macro)" in out
     assert "almost perfect" in out or "substantial" in out or "moderate" in out
     assert "2 coded by one coder only" in out
 
@@ -54,7 +55,9 @@ def test_missing_as_absent_counts_single_coder_responses(capsys):
         capsys, DATA / "alice_long.csv", DATA / "bob_wide.csv", "--missing", "as-absent", "--json"
     )
     doc = json.loads(out)
-    assert rc == 0 and doc["n_units"] == 9 and doc["excluded_units"]["count"] == 0
+    assert rc == 0
+    assert doc["n_units"] == 9
+    assert doc["excluded_units"]["count"] == 0
     assert "Parking" in doc["per_code"]
 
 
@@ -108,7 +111,8 @@ def test_unknown_codes_are_flagged(capsys):
         "--codebook",
         DATA / "codebook.csv",
     )
-    assert rc == 0 and "codes not in the codebook: Parking" in out
+    assert rc == 0
+    assert "codes not in the codebook: Parking" in out
 
 
 def test_one_file_with_coder_column_three_coders_single_label(capsys):
@@ -204,13 +208,16 @@ def test_codings_from_the_project_store(capsys, tmp_path):
     )
     assert rc == 0, err
     doc = json.loads(out)
-    assert doc["coders"] == ["alice", "autocode"] and doc["n_units"] == 4
+    assert doc["coders"] == ["alice", "autocode"]
+    assert doc["n_units"] == 4
     # needs_review / rejected machine rows are not present codes
     assert doc["per_code"]["Food"]["prevalence_by_coder"] == {"alice": 0.25, "autocode": 0.0}
     rows = list(csv.DictReader(dis.open(encoding="utf-8")))
     assert {"id": "r3", "text": "Cold food", "code": "Food", "alice": "1", "autocode": "0"} in rows
     rc, _, err = run(capsys, "--project", p, "--coders", "alice,bob")
-    assert rc == 2 and "no codings by 'bob'" in err and "alice, autocode" in err
+    assert rc == 2
+    assert "no codings by 'bob'" in err
+    assert "alice, autocode" in err
 
 
 def test_texts_from_project_for_file_inputs(capsys, tmp_path):
@@ -243,8 +250,10 @@ def test_bad_input_is_one_clear_line_exit_2(capsys, tmp_path, args, message):
     args = [str(DATA / a[1:]) if a.startswith("@") else a for a in args]
     rc, _out, err = run(capsys, *args)
     assert rc == 2
-    assert err.startswith("error: ") and message in err
-    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("error: ")
+    assert message in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
 
 
 def test_no_overlapping_ids(capsys, tmp_path):
@@ -252,22 +261,26 @@ def test_no_overlapping_ids(capsys, tmp_path):
     a.write_text("id,code\n1,x\n2,y\n")
     b.write_text("id,code\n3,x\n4,y\n")
     rc, _, err = run(capsys, a, b)
-    assert rc == 2 and "no overlapping ids" in err
+    assert rc == 2
+    assert "no overlapping ids" in err
 
 
 def test_no_input_at_all(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     rc, _, err = run(capsys)
-    assert rc == 2 and "no coding files given" in err
+    assert rc == 2
+    assert "no coding files given" in err
 
 
 def test_empty_file_and_missing_project(capsys, tmp_path):
     a = tmp_path / "a.csv"
     a.write_text("")
     rc, _, err = run(capsys, a, DATA / "bob_wide.csv")
-    assert rc == 2 and "empty" in err
+    assert rc == 2
+    assert "empty" in err
     rc, _, err = run(capsys, "--project", tmp_path / "none.db", "--coders", "a,b")
-    assert rc == 2 and "no project" in err
+    assert rc == 2
+    assert "no project" in err
 
 
 def test_xlsx_and_latin1_inputs(capsys, tmp_path):

@@ -235,9 +235,11 @@ def test_weighted_ac2_matches_definition():
 # ----------------------------------------------------------------------------- undefined
 def test_undefined_values_have_reasons_not_zero_or_nan():
     k = cohen_kappa([0, 0, 0, 0], [0, 0, 0, 0])
-    assert k.value is None and "single category" in k.reason
+    assert k.value is None
+    assert "single category" in k.reason
     d = k.to_dict()
-    assert d["value"] is None and d["reason"]
+    assert d["value"] is None
+    assert d["reason"]
     assert krippendorff_alpha([[1, 1], [1, 1]]).value is None
     assert cohen_kappa([], []).value is None
     # AC1 stays defined (pe < 1) when kappa is not

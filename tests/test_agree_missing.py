@@ -92,15 +92,18 @@ def test_gwet_handbook_four_raters_through_the_cli():
     assert doc["design"] == "single-label"
     assert sorted(doc["coders"]) == ["Rater1", "Rater2", "Rater3", "Rater4"]
     # unit 12 has one rating: not in observed agreement (n = 11), listed, used for chance
-    assert doc["n_units"] == 11 and doc["excluded_units"] == {"count": 1, "ids": ["12"]}
+    assert doc["n_units"] == 11
+    assert doc["excluded_units"] == {"count": 1, "ids": ["12"]}
     _check(doc["overall"], RAW4_PUBLISHED, RAW4_PA, RAW4_PE)
     assert doc["overall"]["cohen_kappa"]["value"] is None  # Conger's is the multi-coder one
 
 
 def test_ben_gerry_two_raters_one_missing_through_the_cli():
     doc = agree_json(BEN_GERRY, "--coder", "rater")
-    assert doc["design"] == "single-label" and doc["coders"] == ["Ben", "Gerry"]
-    assert doc["n_units"] == 11 and doc["excluded_units"]["ids"] == ["10"]
+    assert doc["design"] == "single-label"
+    assert doc["coders"] == ["Ben", "Gerry"]
+    assert doc["n_units"] == 11
+    assert doc["excluded_units"]["ids"] == ["10"]
     _check(doc["overall"], BEN_GERRY_PUBLISHED, BEN_GERRY_PA, BEN_GERRY_PE)
     assert "Gwet 2014" in doc["overall"]["cohen_kappa"]["note"]
 
@@ -148,7 +151,8 @@ def test_complete_two_coder_data_still_equal_sklearn_statsmodels_krippendorff(tm
     path = tmp_path / "complete.csv"
     long.to_csv(path, index=False)
     doc = agree_json(path, "--coder", "rater")
-    assert doc["n_units"] == 11 and doc["excluded_units"]["count"] == 0
+    assert doc["n_units"] == 11
+    assert doc["excluded_units"]["count"] == 0
     wide = _wide(path)
     a, b = wide["Ben"].tolist(), wide["Gerry"].tolist()
     cats = sorted(set(a) | set(b))
@@ -221,7 +225,8 @@ def test_single_coded_responses_count_toward_chance_agreement_in_the_long_frame(
     one = agree(base, single_label=True)
     two = agree(pd.concat([base, extra]), single_label=True)
     assert one.overall["percent_agreement"].value == two.overall["percent_agreement"].value
-    assert two.n_units == one.n_units == 5 and two.excluded_ids == ["9", "10"]
+    assert two.n_units == one.n_units == 5
+    assert two.excluded_ids == ["9", "10"]
     assert two.overall["gwet_ac1"].value != pytest.approx(one.overall["gwet_ac1"].value)
     # by hand (Gwet 2014): pi_b = mean over 7 units of r_ib / r_i
     pi_b = (0 + 0.5 + 1 + 0.5 + 0 + 1 + 1) / 7
@@ -239,7 +244,8 @@ def test_report_says_how_responses_coded_by_one_coder_were_used(tmp_path):
     p = build_example(tmp_path / "p.db", second_human=True)
     doc = agree_json("--project", p, "--coders", "coder_a,coder_b")
     n_single = doc["excluded_units"]["count"]
-    assert n_single > 0 and "Gwet 2014" in doc["overall"]["pooled"]["cohen_kappa"]["note"]
+    assert n_single > 0
+    assert "Gwet 2014" in doc["overall"]["pooled"]["cohen_kappa"]["note"]
     assert main(["report", "-p", str(p), "--format", "md", "-o", str(tmp_path / "r.md")]) == 0
     md = (tmp_path / "r.md").read_text(encoding="utf-8")
     assert f"On the {doc['n_units']} responses both coded" in md

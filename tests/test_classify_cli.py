@@ -113,12 +113,14 @@ def test_evaluate_reports_cv_kappa_with_ci(capsys, tmp_path, seeds):
     rc, stdout, err = code(capsys, tmp_path, seeds, "--evaluate", "--folds", 2, "--json")
     assert rc == 0, err
     ev = json.loads(stdout)["evaluation"]
-    assert ev["folds"] == 2 and ev["n_seeds"] == 240
+    assert ev["folds"] == 2
+    assert ev["n_seeds"] == 240
     row = next(r for r in ev["per_code"] if r["code"] == "Positive experience & gratitude")
     k = row["kappa"]
     assert k["ci_low"] <= k["value"] <= k["ci_high"]
     assert 0 <= row["precision"]["ci_low"] <= row["precision"]["value"] <= 1
-    assert any(r["too_few_seeds"] for r in ev["per_code"]) and ev["warnings"]
+    assert any(r["too_few_seeds"] for r in ev["per_code"])
+    assert ev["warnings"]
     assert ev["overall"]["pooled_kappa"]["value"] > 0.2
     con = sqlite3.connect(tmp_path / "p.db")  # nothing applied
     assert con.execute("SELECT COUNT(*) FROM codings").fetchone()[0] == 0
@@ -126,7 +128,8 @@ def test_evaluate_reports_cv_kappa_with_ci(capsys, tmp_path, seeds):
 
     _render_evaluation(json.loads(stdout))
     shown = capsys.readouterr().out
-    assert "pooled kappa" in shown and "fewer than 10 seeds" in shown
+    assert "pooled kappa" in shown
+    assert "fewer than 10 seeds" in shown
 
 
 def test_next_sheet_round_trip(capsys, tmp_path, seeds):
@@ -215,14 +218,17 @@ def test_bad_seeds_one_clear_line(capsys, tmp_path, seeds, case, message):
     rc, _, err = run(capsys, *args)
     assert rc == 2
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
+    assert len(lines) == 1
+    assert lines[0].startswith("error:")
+    assert message in lines[0]
     assert "Traceback" not in err
 
 
 def test_help_texts(capsys):
     for cmd in ("code", "next"):
         rc, out, _ = run(capsys, cmd, "--help")
-        assert rc == 0 and "--out" in out
+        assert rc == 0
+        assert "--out" in out
 
 
 def test_exclusive_codebook_gives_one_code_per_response(capsys, tmp_path, seeds):
@@ -254,7 +260,8 @@ def test_exclusive_codebook_gives_one_code_per_response(capsys, tmp_path, seeds)
     )
     assert rc == 0, err
     df = pd.read_csv(out)
-    assert df["id"].is_unique and len(df) == 407
+    assert df["id"].is_unique
+    assert len(df) == 407
     assert np.allclose(df["confidence"].between(0, 1), True)
     rc, _, err = run(
         capsys,
@@ -269,7 +276,8 @@ def test_exclusive_codebook_gives_one_code_per_response(capsys, tmp_path, seeds)
         "-p",
         tmp_path / "p.db",
     )
-    assert rc == 2 and "more than one code" in err
+    assert rc == 2
+    assert "more than one code" in err
 
 
 @pytest.mark.slow

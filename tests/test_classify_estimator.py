@@ -40,9 +40,11 @@ def test_best_threshold_separable_and_one_class():
     p = np.array([0.1, 0.2, 0.3, 0.7, 0.8])
     y = np.array([0, 0, 0, 1, 1])
     t, k = best_threshold(p, y)
-    assert 0.3 < t < 0.7 and k == pytest.approx(1.0)
+    assert 0.3 < t < 0.7
+    assert k == pytest.approx(1.0)
     t, k = best_threshold(p, np.zeros(5, int))
-    assert t == 0.5 and np.isnan(k)
+    assert t == 0.5
+    assert np.isnan(k)
 
 
 def test_bagged_threshold_deterministic_and_sensible():
@@ -53,10 +55,12 @@ def test_bagged_threshold_deterministic_and_sensible():
     t2, k2 = bagged_threshold(p, y, 30, np.random.default_rng(0))
     assert (t1, k1) == (t2, k2)
     t0, k0 = best_threshold(p, y)
-    assert k1 == k0 and 0.2 < t1 < 0.6
+    assert k1 == k0
+    assert 0.2 < t1 < 0.6
     assert bagged_threshold(p, y, 0) == (t0, k0)  # no resamples: the plain argmax
     t, k = bagged_threshold(np.array([0.1, 0.9]), np.array([0, 1]), 20)
-    assert 0.1 < t < 0.9 and k == pytest.approx(1.0)
+    assert 0.1 < t < 0.9
+    assert k == pytest.approx(1.0)
 
 
 def _multilabel(n=120, k=3, seed=0):
@@ -70,10 +74,13 @@ def test_multilabel_fit_predict_shapes_and_min_codes():
     X, Y = _multilabel()
     est = SeededCoder(random_state=0).fit(X, Y)
     P = est.predict_proba(X)
-    assert P.shape == Y.shape and ((P >= 0) & (P <= 1)).all()
+    assert P.shape == Y.shape
+    assert ((P >= 0) & (P <= 1)).all()
     pred = est.predict(X)
-    assert pred.shape == Y.shape and (pred.sum(1) >= 1).all()  # min_codes=1
-    assert est.thresholds_.shape == (3,) and est.calib_.shape == (3, 2)
+    assert pred.shape == Y.shape
+    assert (pred.sum(1) >= 1).all()
+    assert est.thresholds_.shape == (3,)
+    assert est.calib_.shape == (3, 2)
     assert (SeededCoder(random_state=0, min_codes=0).fit(X, Y).predict(X).sum(1) == 0).any()
 
 

@@ -93,7 +93,9 @@ def test_cli_load_refuses_other_codebook(tmp_path, capsys, fitted):
         ]
     )
     err = capsys.readouterr().err
-    assert rc == 2 and err.startswith("error:") and "different codebook" in err
+    assert rc == 2
+    assert err.startswith("error:")
+    assert "different codebook" in err
     rc = main(
         [
             "code",
@@ -109,7 +111,8 @@ def test_cli_load_refuses_other_codebook(tmp_path, capsys, fitted):
         ]
     )
     err = capsys.readouterr().err
-    assert rc == 2 and "embedding model" in err
+    assert rc == 2
+    assert "embedding model" in err
 
 
 def test_round_trip_whitened(tmp_path, fitted):

@@ -29,7 +29,8 @@ def test_pairs_are_balanced_per_code_and_correct():
     for i, j, t in P:
         shared = Y[i] & Y[j]
         if t == 1.0:
-            assert i != j and shared[:2].any()
+            assert i != j
+            assert shared[:2].any()
         else:  # a positive of some code and a negative of that code
             assert any(Y[i, c] and not Y[j, c] for c in range(2))
     assert P == pairs_for(Y, 7, np.random.default_rng(1))  # seeded
@@ -47,13 +48,17 @@ def test_combine_keeps_the_two_blocks_and_unit_length():
     A = np.hstack([unit(4, 3), unit(4, 3)])  # [whole | sentence mean], base model
     B = np.hstack([unit(4, 5), unit(4, 5)])  # tuned model (another width on purpose)
     C = combine(A, B, wide=True)
-    assert C.shape == (4, 16) and C.dtype == np.float32
+    assert C.shape == (4, 16)
+    assert C.dtype == np.float32
     r = np.sqrt(2)
-    assert np.allclose(C[:, :3] * r, A[:, :3]) and np.allclose(C[:, 3:8] * r, B[:, :5])
-    assert np.allclose(C[:, 8:11] * r, A[:, 3:]) and np.allclose(C[:, 11:] * r, B[:, 5:])
+    assert np.allclose(C[:, :3] * r, A[:, :3])
+    assert np.allclose(C[:, 3:8] * r, B[:, :5])
+    assert np.allclose(C[:, 8:11] * r, A[:, 3:])
+    assert np.allclose(C[:, 11:] * r, B[:, 5:])
     assert np.allclose(np.linalg.norm(C[:, :8], axis=1), 1, atol=1e-5)  # whole block: unit
     D = combine(unit(2, 3), unit(2, 5), wide=False)
-    assert D.shape == (2, 8) and np.allclose(np.linalg.norm(D, axis=1), 1, atol=1e-5)
+    assert D.shape == (2, 8)
+    assert np.allclose(np.linalg.norm(D, axis=1), 1, atol=1e-5)
     assert combine(None, B, True) is None
 
 
@@ -76,7 +81,8 @@ def test_evaluate_refreshes_vectors_from_each_folds_training_seeds_only():
         return E * 2, D, None
 
     res = evaluate(corpus, E, book, chk, D, folds=4, refresh=refresh)
-    assert len(seen) == 4 and res["folds"] == 4
+    assert len(seen) == 4
+    assert res["folds"] == 4
     assert all(len(s) == 30 for s in seen)  # 3 of 4 folds of the 40 seeds
     held = [set(range(40)) - s for s in seen]
     assert set().union(*held) == set(range(40))  # every seed tested once, never tuned on
@@ -107,20 +113,23 @@ def test_tuned_coder_codes_saves_loads_and_ranks(tmp_path, seeds):
     folder = res["model_dir"]
     man = read_manifest(folder)
     entry = man["tuned_encoder"]
-    assert entry["params"]["pairs"] == 2 and entry["params"]["lr"] == 2e-4
+    assert entry["params"]["pairs"] == 2
+    assert entry["params"]["lr"] == 2e-4
     assert entry["model_id"].startswith(man["embedding_model_id"] + "+tuned:")
     base = SentenceTransformerEmbedder()
     tuned = load_tuned(base, folder, entry)
     texts = ["The nurses were kind.", "The food was cold."]
     assert not np.allclose(tuned.encode(texts), base.encode(texts), atol=1e-3)  # it moved
-    assert man["estimator"]["n_features_in"] > 0 and pd.read_csv(out1)["id"].nunique() == 407
+    assert man["estimator"]["n_features_in"] > 0
+    assert pd.read_csv(out1)["id"].nunique() == 407
 
     # the saved coder brings its tuned encoder back: identical codings
     out2 = tmp_path / "m2.csv"
     code(db, SURVEY, codebook=BOOK, load=folder, out=out2)
     pd.testing.assert_frame_equal(pd.read_csv(out1), pd.read_csv(out2))
     sheet = next_batch(db, n=5, codebook=BOOK, seeds=seeds, load=folder)
-    assert len(sheet) == 5 and not set(sheet["id"]) & set(pd.read_csv(seeds)["id"])
+    assert len(sheet) == 5
+    assert not set(sheet["id"]) & set(pd.read_csv(seeds)["id"])
 
     # tampered weights are refused, not silently used
     from safetensors.torch import load_file, save_file
@@ -142,7 +151,8 @@ def test_tuned_coder_codes_saves_loads_and_ranks(tmp_path, seeds):
         .execute("SELECT params FROM runs WHERE id = ?", (res["run_id"],))
         .fetchone()[0]
     )
-    assert run["tune"] == small and run["tuned_model_id"] == entry["model_id"]
+    assert run["tune"] == small
+    assert run["tuned_model_id"] == entry["model_id"]
 
 
 @pytest.mark.slow

@@ -35,7 +35,8 @@ def test_response_vectors_blocks_and_cache(tmp_path):
     texts = ["Great staff.", "Great staff. Long wait.", "no"]
     with open_store(tmp_path / "p.autocode") as store:
         V = response_vectors(texts, emb, store)
-        assert V.shape == (3, 32) and V.dtype == np.float32
+        assert V.shape == (3, 32)
+        assert V.dtype == np.float32
         whole = emb.encode(texts)
         np.testing.assert_allclose(V[:, :16], whole, atol=1e-6)
         # one sentence: the mean is the answer itself
@@ -78,7 +79,8 @@ def example():
 def test_wide_model_round_trip_and_narrow_input_refused(tmp_path, example):
     corpus, book, chk, _, V, D = example
     model = train(corpus, V, book, chk, D, seed=3)
-    assert model.featurizer.sent_ and model.featurizer.dim_ == 32
+    assert model.featurizer.sent_
+    assert model.featurizer.dim_ == 32
     narrow = train(corpus, V[:, :32], book, chk, D, seed=3)
     assert not narrow.featurizer.sent_
     # the sentence block is a real input: changing it changes the scores

@@ -101,7 +101,8 @@ def assert_interrupted(r: subprocess.CompletedProcess, cwd: Path) -> None:
     assert [line for line in r.stderr.splitlines() if line.strip()] == [LINE]
     assert "Traceback" not in r.stderr + r.stdout
     leftovers = [p.name for p in cwd.iterdir() if p.name.startswith(".autocode-")]
-    assert leftovers == [] and not (cwd / "out.csv").exists()  # no half-written --out file
+    assert leftovers == []
+    assert not (cwd / "out.csv").exists()
 
 
 def runs(project: Path) -> list[tuple[str, str]]:

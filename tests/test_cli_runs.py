@@ -38,11 +38,14 @@ def test_json_lists_every_run_in_order_with_its_parameters(project, capsys):
     ]
     assert all(set(r) == KEYS for r in runs)
     s, f, r = runs
-    assert s["model_id"] == "hash-embedder-v1-64" and s["seed"] == 0
+    assert s["model_id"] == "hash-embedder-v1-64"
+    assert s["seed"] == 0
     assert s["params"]["questions"] == ["what_was_good", "what_could_we_do_better"]
     assert s["finished_at"] >= s["started_at"]
-    assert f["params"] == {"band": 0.5, "seeds": "s.csv"} and f["seed"] == 7
-    assert r["finished_at"] is None and r["seed"] is None
+    assert f["params"] == {"band": 0.5, "seeds": "s.csv"}
+    assert f["seed"] == 7
+    assert r["finished_at"] is None
+    assert r["seed"] is None
 
 
 def test_table_shows_status_times_and_parameters(project, capsys):
@@ -75,7 +78,8 @@ def test_missing_project_is_one_line_and_not_created(tmp_path, capsys):
     p = tmp_path / "none.db"
     assert main(["runs", "-p", str(p)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: no project at") and err.count("\n") == 1
+    assert err.startswith("error: no project at")
+    assert err.count("\n") == 1
     assert not p.exists()
 
 

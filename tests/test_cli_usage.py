@@ -142,4 +142,6 @@ def test_help_and_version_still_exit_0(capsys):
 def test_library_errors_are_still_one_line_exit_2(tmp_path, capsys):
     rc = main(["decisions", "-p", str(tmp_path / "none.db")])
     err = capsys.readouterr().err
-    assert rc == 2 and err.startswith("error: no project at") and err.count("\n") == 1
+    assert rc == 2
+    assert err.startswith("error: no project at")
+    assert err.count("\n") == 1

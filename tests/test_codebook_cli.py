@@ -42,7 +42,9 @@ def test_show_with_counts(proj, capsys):
     capsys.readouterr()
     assert main(["codebook", "-p", str(proj)]) == 0
     out = capsys.readouterr().out
-    assert "Staff attitude" in out and "Waiting" in out and "2 codes" in out
+    assert "Staff attitude" in out
+    assert "Waiting" in out
+    assert "2 codes" in out
     assert main(["codebook", "--json", "-p", str(proj)]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["counts"]["Waiting"] == {"suggested": 8, "machine": 0, "human": 0}
@@ -123,11 +125,14 @@ def test_import_into_a_new_project_and_yes(tmp_path, capsys):
     assert "new codebook from sample.qdc: 2 themes, 5 codes" in capsys.readouterr().out
     assert main(["codebook", "import", str(DATA / "barriers.csv"), "--yes", "-p", str(p)]) == 0
     out = capsys.readouterr().out
-    assert "+ code 'Lack of protected time'" in out and "- theme 'Barrières'" in out
+    assert "+ code 'Lack of protected time'" in out
+    assert "- theme 'Barrières'" in out
     assert [c.name for c in load(p).codes][:2] == ["Lack of protected time", "Night shifts"]
     assert main(["codebook", "history", "-p", str(p)]) == 0
     out = capsys.readouterr().out
-    assert "import" in out and "sample.qdc" in out and "barriers.csv" in out
+    assert "import" in out
+    assert "sample.qdc" in out
+    assert "barriers.csv" in out
 
 
 def test_example_codebook_imports(tmp_path, capsys):
@@ -135,7 +140,8 @@ def test_example_codebook_imports(tmp_path, capsys):
     src = REPO / "codebooks" / "nhs_patient_experience.yaml"
     assert main(["codebook", "import", str(src), "-p", str(p)]) == 0
     cb = load(p)
-    assert len(cb.codes) == 37 and cb.code("Timeliness of care").examples
+    assert len(cb.codes) == 37
+    assert cb.code("Timeliness of care").examples
 
 
 @pytest.mark.parametrize(
@@ -152,7 +158,9 @@ def test_bad_import_changes_nothing(proj, capsys, name, message):
     capsys.readouterr()
     assert main(["codebook", "import", str(DATA / name), "--yes", "-p", str(proj)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+    assert err.startswith("error: ")
+    assert message in err
+    assert err.count("\n") == 1
     assert snapshot(proj) == before
 
 
@@ -169,9 +177,11 @@ def test_library_current_and_load(proj):
 
     with open_store(proj) as store:
         cb = current(store)
-        assert cb is not None and cb == load(store)
+        assert cb is not None
+        assert cb == load(store)
     assert [c.name for c in cb.codes] == ["Staff attitude", "Waiting"]
-    assert cb.codes[1].theme == "Access" and cb.codes[1].parent == "Access"
+    assert cb.codes[1].theme == "Access"
+    assert cb.codes[1].parent == "Access"
     assert cb.exclusive is False
     assert cb.codes[0].examples[0].id == "suggest-1-r001"
 
@@ -197,7 +207,8 @@ def test_qdc_import_keeps_the_exclusive_flag(tmp_path, capsys):
     q.write_text(q.read_text(encoding="utf-8").replace(">a<", ">a, edited<"), encoding="utf-8")
     assert main(["codebook", "import", str(q), "--yes", "-p", str(p)]) == 0
     cb = load(p)
-    assert cb.exclusive is True and cb.code("A").definition == "a, edited"
+    assert cb.exclusive is True
+    assert cb.code("A").definition == "a, edited"
 
 
 def test_import_with_new_guids_keeps_codings_by_name(proj, tmp_path, capsys):

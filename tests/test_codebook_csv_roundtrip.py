@@ -53,7 +53,8 @@ def test_yaml_to_csv_to_codebook_is_the_same(tmp_path):
     cb = yaml_io.loads(text).finalize()
     csv_text = csv_io.dumps(cb)
     assert csv_text.startswith("name,kind,theme,parent,description,")
-    assert "'-2 Unsupported" in csv_text and "'=starts like a formula" in csv_text
+    assert "'-2 Unsupported" in csv_text
+    assert "'=starts like a formula" in csv_text
     back = csv_io.loads(csv_text, where="study.csv").finalize()
     assert fields(back) == fields(cb)
     assert back.code("Night shifts").parent == "Rota"
@@ -80,7 +81,8 @@ def test_older_csv_layout_still_imports(tmp_path):
         "name,description,parent\nLack of time,d,Barriers\nNights,sub,Lack of time\nOther,,\n"
     ).finalize()
     assert [t.name for t in cb.themes] == ["Barriers"]
-    assert cb.code("Nights").parent == "Lack of time" and cb.code("Other").theme is None
+    assert cb.code("Nights").parent == "Lack of time"
+    assert cb.code("Other").theme is None
 
 
 def test_explicit_layout_errors():

@@ -55,7 +55,8 @@ def test_sample_is_valid_and_is_read_faithfully(schema):
     assert time.colour == "#4477AA"
     assert [c.name for c in time.codes] == ["Gardes de nuit 🌙"]
     night = cb.code("Gardes de nuit 🌙")
-    assert night.theme == "Barrières" and night.parent == "Manque de temps protégé"
+    assert night.theme == "Barrières"
+    assert night.parent == "Manque de temps protégé"
     assert night.guid == "{1A2B3C4D-0000-4000-8000-000000000002}"
     assert cb.code("資金不足").definition == "資金が足りない — funding is lacking."
     assert cb.code("Supportive leadership").definition == "  Leaders who   make room.  "
@@ -81,7 +82,8 @@ def test_round_trip_qdc_yaml_qdc_keeps_everything(tmp_path, schema):
     y = tmp_path / "cb.yaml"
     y.write_text(dumps(load(DATA / "sample.qdc"), "yaml"), encoding="utf-8")
     text = y.read_text(encoding="utf-8")
-    assert "Gardes de nuit 🌙" in text and "資金不足" in text  # not \u-escaped
+    assert "Gardes de nuit 🌙" in text
+    assert "資金不足" in text
     again = dumps(load(y), "qdc")
     assert again == first  # byte for byte
     schema.validate(again.decode("utf-8"))
@@ -273,7 +275,8 @@ def test_codebook_from_a_qdpx_project_archive(tmp_path):
     with zipfile.ZipFile(p, "w") as z:
         z.writestr("project.qde", qde.encode("utf-8"))
     cb = load(p)
-    assert cb.name == "study" and cb.code("Zeitmangel ⏰").definition == "kein Zeit"
+    assert cb.name == "study"
+    assert cb.code("Zeitmangel ⏰").definition == "kein Zeit"
     bad = tmp_path / "bad.qdpx"
     bad.write_bytes(b"not a zip")
     with pytest.raises(InputError, match="not a .qdpx archive"):

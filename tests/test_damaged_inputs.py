@@ -35,7 +35,8 @@ def one_line(capsys, args, *needles) -> str:
     capsys.readouterr()
     assert main([str(a) for a in args]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: ") and "\n" not in err, err
+    assert err.startswith("error: "), err
+    assert "\n" not in err, err
     assert "internal error" not in err
     for n in needles:
         assert n in err, err

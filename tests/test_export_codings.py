@@ -96,10 +96,8 @@ def test_wide_round_trips_through_agree(project, tmp_path, capsys):
     a, b = numbers(from_files), numbers(from_store)
     # codes nobody used in the shared responses are reported by the store side only
     assert {k: v for k, v in b.items() if k in a} == a
-    assert (
-        a["n_units"] == b["n_units"]
-        and a[("pooled", "cohen_kappa")] == b[("pooled", "cohen_kappa")]
-    )
+    assert a["n_units"] == b["n_units"]
+    assert a[("pooled", "cohen_kappa")] == b[("pooled", "cohen_kappa")]
 
 
 def test_wide_xlsx_has_key_sheet(project, tmp_path):

@@ -92,7 +92,9 @@ def test_html_and_markdown_reports(project, tmp_path, capsys):
 
 def test_codebook_qdc_export_is_a_clear_error(project, tmp_path, capsys):
     rc, err = run(capsys, "codebook", "export", "-p", project, "-o", tmp_path / "cb.qdc")
-    assert rc == 2 and "U+0001" in err and "\n" not in err.strip()
+    assert rc == 2
+    assert "U+0001" in err
+    assert "\n" not in err.strip()
     assert not (tmp_path / "cb.qdc").exists()
 
 
@@ -111,5 +113,7 @@ def test_codebook_files_with_control_characters_are_refused(name, text, tmp_path
     rc, err = run(capsys, "codebook", "import", f, "-p", p, "--yes")
     assert rc == 2, err
     err = err.strip()
-    assert err.startswith("error: ") and "\n" not in err
-    assert "control character U+00" in err and "remove it" in err
+    assert err.startswith("error: ")
+    assert "\n" not in err
+    assert "control character U+00" in err
+    assert "remove it" in err

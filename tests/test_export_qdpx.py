@@ -84,7 +84,8 @@ def test_contents(exported):
         text = files["sources/" + path[len("internal://") :]]
         assert text in texts
         for sel in s.findall("q:PlainTextSelection", NS):
-            assert int(sel.get("startPosition")) == 0 and int(sel.get("endPosition")) == len(text)
+            assert int(sel.get("startPosition")) == 0
+            assert int(sel.get("endPosition")) == len(text)
     # codings: the human ones all there, by their user; rejected machine ones left out
     by_user = {}
     for c in root.iter("{urn:QDA-XML:project:1.0}Coding"):

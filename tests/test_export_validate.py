@@ -29,7 +29,8 @@ def test_the_package_ships_both_refi_qda_schemas_with_their_licence():
     for kind, (name, ns) in V.SCHEMAS.items():
         with as_file(V.schema_file(kind)) as path:
             root = etree.parse(str(path)).getroot()
-        assert root.tag == f"{XSD_NS}schema" and root.get("targetNamespace") == ns
+        assert root.tag == f"{XSD_NS}schema"
+        assert root.get("targetNamespace") == ns
         assert root.get("version") == "1.0"
         assert "Copyright 2019 REFI" in (folder / name).read_text(encoding="utf-8")
 
@@ -68,7 +69,8 @@ def test_an_invalid_qdpx_is_reported_in_one_line_with_exit_2(
     err = capsys.readouterr().err.strip()
     assert rc == 2
     assert err.startswith(f"error: project.qde in {out} is not valid REFI-QDA (Project.xsd): line ")
-    assert "isCodable" in err and len(err.splitlines()) == 1
+    assert "isCodable" in err
+    assert len(err.splitlines()) == 1
     assert out.exists()  # written as is, for a bug report
     assert main(["export", "qdpx", "-p", str(project), "-o", str(out)]) == 0  # no check asked
 
@@ -110,8 +112,10 @@ def test_schema_messages_hide_values_that_could_be_data():
         b'<Code guid="my answer was private" name="x" isCodable="true"/></Codes></CodeBook>'
     )
     (error,) = V.schema_errors(xml, "codebook")
-    assert error.startswith("line 1: ") and "guid" in error
-    assert "private" not in error and "'…'" in error
+    assert error.startswith("line 1: ")
+    assert "guid" in error
+    assert "private" not in error
+    assert "'…'" in error
     assert V.schema_errors(b"<CodeBook", "codebook")[0].startswith("line 1: not well-formed")
 
 

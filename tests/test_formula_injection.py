@@ -180,7 +180,8 @@ def test_raw_csv_option(study, tmp_path, monkeypatch):
     out = tmp_path / "raw.csv"
     run("export", "codings", "-p", study["project"], "-o", out)
     cells = [c for r in csv_rows(out) for c in r]
-    assert CODE in cells and "'" + CODE not in cells
+    assert CODE in cells
+    assert "'" + CODE not in cells
     df = pd.read_csv(out, dtype=str, keep_default_na=False)  # what R or pandas read
     assert CODE in set(df["code"])
 

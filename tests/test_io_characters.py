@@ -34,7 +34,9 @@ def _wide(n_rows: int, bad_row: int | None = None, bad: str = "\x00", sep: str =
 
 def _nul_line(err: InputError) -> int:
     m = re.search(r"line (\d+) contains a NUL byte", str(err))
-    assert m and err.hint and "\n" not in str(err), str(err)
+    assert m, str(err)
+    assert err.hint, str(err)
+    assert "\n" not in str(err), str(err)
     return int(m.group(1))
 
 
@@ -75,7 +77,8 @@ def test_a_nul_in_a_codings_file_or_a_csv_codebook_is_refused(tmp_path, capsys):
     b.write_text("id,code\n" + rows.replace("2999,Staff", "2999,St\x00aff"), encoding="utf-8")
     assert main(["agree", str(a), str(b)]) == 2
     err = capsys.readouterr().err
-    assert "b.csv: line 3000 contains a NUL byte" in err and err.count("\n") == 1
+    assert "b.csv: line 3000 contains a NUL byte" in err
+    assert err.count("\n") == 1
     cb = tmp_path / "cb.csv"
     cb.write_text("name,description\nStaff,Kind\x00 staff\n", encoding="utf-8")
     assert main(["codebook", "import", str(cb), "--yes", "-p", str(tmp_path / "p.db")]) == 2

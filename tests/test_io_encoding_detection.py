@@ -35,7 +35,8 @@ def _refusal(data: bytes) -> tuple[str, int]:
     with pytest.raises(InputError) as e:
         decode_bytes(data, "survey.csv")
     msg = str(e.value)
-    assert "\n" not in msg and "--encoding" in msg, msg
+    assert "\n" not in msg, msg
+    assert "--encoding" in msg, msg
     m = re.search(r"line (\d+)", e.value.message)
     assert m, msg
     return msg, int(m.group(1))
@@ -45,21 +46,24 @@ def test_the_issues_cp1252_file_with_one_utf8_line_is_refused_naming_that_line()
     rows = [("Le café était froid, très froid", "cp1252")] * 6
     rows.insert(3, (ISSUE_LINE, "utf-8"))
     msg, line = _refusal(_csv(rows))
-    assert line == 5 and "mixed encodings" in msg  # header + 3 rows before it
+    assert line == 5
+    assert "mixed encodings" in msg
     assert "cafť" not in msg
 
 
 def test_a_utf8_file_with_one_cp1252_line_is_refused_naming_that_line():
     rows = [(ISSUE_LINE, "utf-8")] * 5 + [("Le café était froid", "cp1252")]
     msg, line = _refusal(_csv(rows))
-    assert line == 7 and "most of the file is UTF-8" in msg
+    assert line == 7
+    assert "most of the file is UTF-8" in msg
 
 
 def test_an_undecodable_legacy_file_is_refused_not_guessed_as_an_exotic_codec():
     # cp1252 with a byte cp1252 leaves undefined (0x81): latin-1 or mac_latin2 would "work"
     data = "id,comment\n1,Le café était froid\n".encode("cp1252") + b"2,bad \x81 byte here\n"
     msg, line = _refusal(data)
-    assert line == 3 and "cannot tell the encoding" in msg
+    assert line == 3
+    assert "cannot tell the encoding" in msg
 
 
 @pytest.mark.parametrize(
@@ -102,7 +106,9 @@ def test_encoding_errors_through_the_command_line(tmp_path):
         )  # fmt: skip
         assert res.returncode == 2, res.stderr
         lines = res.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("error: ") and expect in lines[0], lines
+        assert len(lines) == 1, lines
+        assert lines[0].startswith("error: "), lines
+        assert expect in lines[0], lines
 
 
 _SENTENCE = st.lists(st.sampled_from(WORDS), min_size=1, max_size=12).map(" ".join)
@@ -118,7 +124,8 @@ def test_a_file_is_decoded_exactly_or_refused_naming_a_line(lines):
         text, _ = decode_bytes(data, "survey.csv")
     except InputError as e:
         assert len(non_ascii) == 2, f"refused a file in one encoding: {e}"
-        assert "--encoding" in str(e) and re.search(r"line \d+", e.message)
+        assert "--encoding" in str(e)
+        assert re.search(r"line \d+", e.message)
         return
     assert text == expected  # never garbled
 
@@ -133,7 +140,8 @@ def test_a_file_is_decoded_exactly_or_refused_naming_a_line(lines):
 def test_cp1252_that_is_also_valid_utf8_is_refused_not_misread(data):
     data.decode("utf-8")  # the ambiguity: both readings decode
     msg, line = _refusal(data)
-    assert line == 2 and "cannot tell whether the file is UTF-8 or cp1252" in msg
+    assert line == 2
+    assert "cannot tell whether the file is UTF-8 or cp1252" in msg
 
 
 @pytest.mark.parametrize(

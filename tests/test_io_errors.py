@@ -129,7 +129,8 @@ def test_text_column_that_is_also_the_id():
 
 def test_errors_do_not_leak_answer_text():
     err = _error(DATA / "wide_dup.csv")
-    assert "supervision" not in str(err) and "Clinic" not in str(err)
+    assert "supervision" not in str(err)
+    assert "Clinic" not in str(err)
 
 
 def test_error_through_the_cli_is_one_line(capsys):
@@ -137,7 +138,8 @@ def test_error_through_the_cli_is_one_line(capsys):
 
     # The CLI turns AutocodeError into "error: ..." — check the message shape it will print.
     err = _error(DATA / "survey.xlsx", sheet="Nope")
-    assert isinstance(err, AutocodeError) and err.exit_code == 2
+    assert isinstance(err, AutocodeError)
+    assert err.exit_code == 2
     assert str(err).count("—") == 1
 
 

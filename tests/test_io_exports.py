@@ -119,7 +119,8 @@ def test_redcap_record_id_field_with_another_name(tmp_path):
         "S-02,baseline_arm_1,doctor,My educational supervisor suggested it to me.,2\n"
     )
     rs = read_responses(p)
-    assert rs.export == "redcap" and rs.id_column == "study_id"
+    assert rs.export == "redcap"
+    assert rs.id_column == "study_id"
     assert list(rs.attributes.columns) == ["role"]
 
 
@@ -132,7 +133,8 @@ def test_qualtrics_user_named_question_is_not_metadata(tmp_path):
 
 def test_surveymonkey_two_header_rows():
     rs = read_responses(DATA / "surveymonkey.csv")
-    assert rs.export == "surveymonkey" and rs.id_column == "Respondent ID"
+    assert rs.export == "surveymonkey"
+    assert rs.id_column == "Respondent ID"
     assert rs.questions == [
         "What is the single biggest barrier to teaching on your unit?",
         "Any other comments?",
@@ -146,7 +148,8 @@ def test_surveymonkey_two_header_rows():
         rs.attributes.loc["114253902", "Which best describes your role? - Other (please specify)"]
         == "Pharmacist"
     )
-    assert rs.n_respondents == 3 and rs.n_non_answers == 1
+    assert rs.n_respondents == 3
+    assert rs.n_non_answers == 1
 
 
 def test_qualtrics_with_the_import_id_row_deleted(tmp_path):
@@ -167,7 +170,8 @@ def test_a_complete_column_alone_does_not_make_a_redcap_file(tmp_path):
         "North,P2,0,Nobody showed me where anything was on day one.\n"
     )
     rs = read_responses(p)
-    assert rs.export is None and rs.id_column == "participant_id"
+    assert rs.export is None
+    assert rs.id_column == "participant_id"
 
 
 def test_summary_is_json_ready():
@@ -175,7 +179,8 @@ def test_summary_is_json_ready():
 
     rs = read_responses(DATA / "qualtrics.csv")
     doc = json.loads(json.dumps(rs.summary()))
-    assert doc["export"] == "qualtrics" and doc["n_respondents"] == 4
+    assert doc["export"] == "qualtrics"
+    assert doc["n_respondents"] == 4
     assert doc["questions"][0] == {
         "question": "Q2",
         "answers": 3,

@@ -96,7 +96,8 @@ def test_mixed_encodings_are_refused_not_half_decoded():
 
 def test_tsv_with_tab_delimiter():
     rs = read_responses(DATA / "wide.tsv")
-    assert rs.format == "tsv" and rs.delimiter == "\t"
+    assert rs.format == "tsv"
+    assert rs.delimiter == "\t"
     assert rs.id_column == "respondent"
     assert rs.text_columns == ["comments"]
     assert list(rs.attributes.columns) == ["site", "score"]
@@ -131,7 +132,8 @@ def test_sha256_is_of_the_file_bytes():
 
 def test_xlsx_first_sheet_by_default():
     rs = read_responses(DATA / "survey.xlsx")
-    assert rs.format == "xlsx" and rs.sheet == "Responses"
+    assert rs.format == "xlsx"
+    assert rs.sheet == "Responses"
     assert rs.id_column == "Participant ID"
     assert rs.questions == ["What helps you learn most on the ward?"]
     assert rs.blanks == {"What helps you learn most on the ward?": 1}
@@ -193,7 +195,8 @@ def test_excel_sep_hint_line(tmp_path):
     p = tmp_path / "sep.csv"
     p.write_text("sep=;\nid;comment\n1;Nurses were kind, and quick.\n2;The food was cold, again.\n")
     rs = read_responses(p)
-    assert rs.delimiter == ";" and rs.text_columns == ["comment"]
+    assert rs.delimiter == ";"
+    assert rs.text_columns == ["comment"]
     assert rs.responses["text"].iloc[0] == "Nurses were kind, and quick."
 
 
@@ -221,7 +224,8 @@ def test_qualtrics_xlsx_export(tmp_path):
     p = tmp_path / "qualtrics.xlsx"
     wb.save(p)
     rs = read_responses(p)
-    assert rs.format == "xlsx" and rs.export == "qualtrics"
+    assert rs.format == "xlsx"
+    assert rs.export == "qualtrics"
     assert rs.content_hash == read_responses(DATA / "qualtrics.csv").content_hash
 
 
@@ -238,7 +242,8 @@ def test_xlsx_title_row_above_the_header(tmp_path):
     p = tmp_path / "titled.xlsx"
     wb.save(p)
     rs = read_responses(p)
-    assert rs.id_column == "id" and rs.questions == ["comment"]
+    assert rs.id_column == "id"
+    assert rs.questions == ["comment"]
     assert any("title row" in n for n in rs.notes)
 
 
@@ -258,7 +263,8 @@ def test_zero_width_only_answers_are_blank(tmp_path):
     p = tmp_path / "zw.csv"
     p.write_text("id,comment\n1,\u200b\n2,Real answer about the rota.\n", encoding="utf-8")
     rs = read_responses(p, text=["comment"])
-    assert rs.blanks == {"comment": 1} and len(rs.responses) == 1
+    assert rs.blanks == {"comment": 1}
+    assert len(rs.responses) == 1
 
 
 def test_gzipped_csv(tmp_path):
@@ -267,5 +273,6 @@ def test_gzipped_csv(tmp_path):
     p = tmp_path / "survey.csv.gz"
     p.write_bytes(gzip.compress((DATA / "wide_cp1252.csv").read_bytes()))
     rs = read_responses(p)
-    assert rs.format == "csv" and rs.encoding == "cp1252"
+    assert rs.format == "csv"
+    assert rs.encoding == "cp1252"
     assert rs.content_hash == read_responses(DATA / "wide_utf8.csv").content_hash

@@ -31,7 +31,8 @@ def _shuffled_copy(src: Path, dst: Path, seed: int) -> Path:
 def _assert_same(a, b):
     pd.testing.assert_frame_equal(a.responses, b.responses)
     pd.testing.assert_frame_equal(a.attributes, b.attributes)
-    assert a.questions == b.questions and a.blanks == b.blanks
+    assert a.questions == b.questions
+    assert a.blanks == b.blanks
     assert a.content_hash == b.content_hash
     assert a.sha256 != b.sha256  # the bytes did change
 
@@ -82,7 +83,8 @@ def test_long_layout_with_explicit_flags_matches_detection():
 
 def test_column_flags_are_case_insensitive_when_unique():
     rs = read_responses(DATA / "long.csv", text="ANSWER", id="Participant_ID", question="Question")
-    assert rs.text_columns == ["answer"] and rs.id_column == "participant_id"
+    assert rs.text_columns == ["answer"]
+    assert rs.id_column == "participant_id"
 
 
 def test_text_flag_picks_columns_and_the_rest_are_attributes():

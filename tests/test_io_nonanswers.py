@@ -49,7 +49,8 @@ def test_custom_non_answers_extend_the_list():
     assert not is_non_answer("see above")
     assert is_non_answer("See above.", extra=["see above"])
     m = NonAnswerMatcher(use_defaults=False, extra=["same as before"])
-    assert m("Same as before!") and not m("nothing")
+    assert m("Same as before!")
+    assert not m("nothing")
 
 
 def test_blanks_are_dropped_and_counted_per_question():

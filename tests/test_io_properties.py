@@ -104,4 +104,5 @@ def test_damaged_files_give_a_response_set_or_one_input_error(tmp_path, fixture,
     try:
         read_responses(p)
     except InputError as e:
-        assert "\n" not in str(e) and e.hint
+        assert "\n" not in str(e)
+        assert e.hint

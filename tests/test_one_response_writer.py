@@ -41,7 +41,8 @@ def test_code_on_a_fresh_project_stores_what_suggest_stores(tmp_path, example_su
     assert main(["suggest", str(example_survey), "--model", "hash", "-p", str(suggested),
                  "--json"]) == 0  # fmt: skip
     got, want = _snapshot(coded), _snapshot(suggested)
-    assert got["responses"] and got["attributes"]
+    assert got["responses"]
+    assert got["attributes"]
     assert [tuple(r) for r in got["responses"]] == [tuple(r) for r in want["responses"]]
     assert [tuple(r) for r in got["attributes"]] == [tuple(r) for r in want["attributes"]]
     assert got["labels"] == want["labels"]

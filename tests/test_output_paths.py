@@ -64,7 +64,8 @@ def refused(capsys, args: list[str], project: Path, *needles: str) -> str:
     capsys.readouterr()
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: ") and "\n" not in err, err
+    assert err.startswith("error: "), err
+    assert "\n" not in err, err
     assert "internal error" not in err
     for n in needles:
         assert n in err, err
@@ -112,7 +113,8 @@ def test_out_written_in_the_format_its_extension_names(name, project, seeds, tmp
 
         assert load_workbook(out).worksheets[0].max_row >= 1  # (next: every answer is coded)
     elif ext == ".md":
-        assert data.startswith(b"# ") and b"<html" not in data
+        assert data.startswith(b"# ")
+        assert b"<html" not in data
     elif ext == ".csv":
         assert data.startswith(b"name,kind,")
 

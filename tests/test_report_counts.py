@@ -153,11 +153,15 @@ def test_human_and_machine_side_by_side(project_mixed, tmp_path):
 
     wb = load_workbook(out)
     names = wb.sheetnames
-    assert "Responses" in names and "Quotes" in names and "Agreement" in names
+    assert "Responses" in names
+    assert "Quotes" in names
+    assert "Agreement" in names
     prev = wb[next(n for n in names if n.startswith("Prevalence All"))]
     header = [c.value for c in prev[2]]
     assert header[:3] == ["Level", "Theme", "Theme / code"]
-    assert "Human: coder_a n" in header and "Machine n" in header and "Machine %" in header
+    assert "Human: coder_a n" in header
+    assert "Machine n" in header
+    assert "Machine %" in header
     # machine counts: codings with status rejected/needs_review are not counted
     store = open_store(project_mixed, create=False)
     m = pd.read_sql_query(
@@ -188,7 +192,8 @@ def test_question_restricts(project, tmp_path):
     md = out.read_text()
     assert "what_was_good |" not in md
     _exp, denom = expected_counts(["what_could_we_do_better"])
-    assert denom == 185 and f"denominator = {denom} respondents" in md
+    assert denom == 185
+    assert f"denominator = {denom} respondents" in md
     assert "All questions" not in md
 
 
@@ -198,7 +203,8 @@ def test_json_summary(project, tmp_path, capsys):
     out = tmp_path / "r.html"
     assert main(["report", "-p", str(project), "-o", str(out), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["format"] == "html" and doc["questions"] == QUESTIONS
+    assert doc["format"] == "html"
+    assert doc["questions"] == QUESTIONS
     rows = doc["prevalence"]["All questions"]
     exp, _ = expected_counts(QUESTIONS)
     assert {r["code"]: r["n:Human"] for r in rows if r["kind"] == "code"} == exp

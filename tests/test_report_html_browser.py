@@ -78,8 +78,10 @@ def test_self_contained(report_html):
         r"url\((?!#)([^)]+)\)", html
     )
     assert refs == []
-    assert "@import" not in html and "<link" not in html
-    assert html.count("<svg") >= 3 and "<pattern" in html  # greyscale-safe patterns
+    assert "@import" not in html
+    assert "<link" not in html
+    assert html.count("<svg") >= 3
+    assert "<pattern" in html
 
 
 def test_renders_without_console_errors(report_html, tmp_path):
@@ -97,7 +99,10 @@ def test_renders_without_console_errors(report_html, tmp_path):
     info = json.loads(m.group(1).replace("&quot;", '"').replace("&amp;", "&"))
     assert info["errors"] == []
     assert info["resources"] == []  # nothing fetched
-    assert info["tables"] >= 6 and info["svgs"] >= 3 and info["bars"] > 50 and info["quotes"] > 50
+    assert info["tables"] >= 6
+    assert info["svgs"] >= 3
+    assert info["bars"] > 50
+    assert info["quotes"] > 50
     assert min(info["svgWidths"]) > 500
     assert info["scrollWidth"] <= info["innerWidth"] + 1  # nothing overflows the page
     console_errors = [
@@ -116,7 +121,8 @@ def test_screenshot_and_print(report_html, tmp_path):
     )
     assert shot.exists(), res.stderr[-2000:]
     data = shot.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 50_000
     pdf = tmp_path / "report.pdf"
     chromium(
         "--no-pdf-header-footer",
@@ -124,4 +130,6 @@ def test_screenshot_and_print(report_html, tmp_path):
         report_html.as_uri(),
         user_dir=tmp_path / "ud2",
     )
-    assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 20_000
+    assert pdf.exists()
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert pdf.stat().st_size > 20_000

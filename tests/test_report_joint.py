@@ -25,8 +25,10 @@ def test_chi_square_when_expected_counts_allow():
     t = [[30, 20, 25], [70, 80, 75]]
     a = association(t)
     chi2, p, dof, _ = stats.chi2_contingency(np.array(t), correction=False)
-    assert a.test == "chi-square" and not a.small
-    assert a.statistic == pytest.approx(chi2, abs=1e-9) and a.p == pytest.approx(p, abs=1e-12)
+    assert a.test == "chi-square"
+    assert not a.small
+    assert a.statistic == pytest.approx(chi2, abs=1e-9)
+    assert a.p == pytest.approx(p, abs=1e-12)
     assert a.df == dof == 2
     assert a.describe().startswith("χ²(2) = ")
 
@@ -34,20 +36,25 @@ def test_chi_square_when_expected_counts_allow():
 def test_fisher_exact_for_small_2x2():
     t = [[6, 1], [20, 30]]
     a = association(t)
-    assert a.test == "Fisher exact" and a.small
+    assert a.test == "Fisher exact"
+    assert a.small
     assert a.p == pytest.approx(stats.fisher_exact(np.array(t)).pvalue, abs=1e-12)
 
 
 def test_fisher_freeman_halton_for_small_2xk_is_reproducible():
     t = [[5, 1, 0], [40, 30, 9]]
     a, b = association(t), association(t)
-    assert a.test.startswith("Fisher–Freeman–Halton") and a.small
-    assert a.p == b.p and 0 <= a.p <= 1
+    assert a.test.startswith("Fisher–Freeman–Halton")
+    assert a.small
+    assert a.p == b.p
+    assert 0 <= a.p <= 1
 
 
 def test_too_few_is_flagged_without_a_p_value():
     a = association([[2, 1, 0], [40, 30, 9]])
-    assert a.test == "too few" and a.p is None and a.small
+    assert a.test == "too few"
+    assert a.p is None
+    assert a.small
     assert association([[3, 4], [0, 0]]).p is None
 
 
@@ -86,8 +93,10 @@ def test_cli_by_column(data, tmp_path):
     )
     md = out.read_text()
     assert "Code prevalence by fft_score" in md
-    assert "1 (n = " in md and "too few" in md
-    assert ("FFH, p" in md or "Fisher, p" in md) and "not adjusted for multiple comparisons" in md
+    assert "1 (n = " in md
+    assert "too few" in md
+    assert "FFH, p" in md or "Fisher, p" in md
+    assert "not adjusted for multiple comparisons" in md
     # the groups are in natural order
     header = next(ln for ln in md.splitlines() if ln.startswith("| Code | 1 (n"))
     assert header.index("| 2 (n") < header.index("| 7 (n")
@@ -101,5 +110,6 @@ def test_joint_sheet_in_xlsx(data, tmp_path):
     assert main(["report", "-p", str(p), "--by", "service", "-o", str(out)]) == 0
     ws = load_workbook(out)["Joint display"]
     header = [c.value for c in ws[2]]
-    assert "Test" in header and any(str(h).startswith("Forensic") for h in header)
+    assert "Test" in header
+    assert any(str(h).startswith("Forensic") for h in header)
     assert pd.DataFrame(list(ws.iter_rows(min_row=3, values_only=True))).shape[0] > 10

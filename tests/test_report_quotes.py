@@ -24,7 +24,9 @@ def test_mmr_picks_the_centre_then_diverse():
     picked = mmr(v, 3, lam=0.5)
     assert picked[0] in (0, 1, 2, 3)
     assert {4, 5} & set(picked[1:])  # a near-duplicate of the first is not second
-    assert mmr(v, 10) and len(mmr(v, 10)) == 6 and len(set(mmr(v, 10))) == 6
+    assert mmr(v, 10)
+    assert len(mmr(v, 10)) == 6
+    assert len(set(mmr(v, 10))) == 6
     assert mmr(np.zeros((0, 3)), 2) == []
 
 
@@ -60,7 +62,8 @@ def test_embeddings_are_used_when_every_answer_has_one():
     df = frame(["alpha beta gamma delta", "beta gamma delta epsilon", "zeta eta theta iota"])
     vecs = {"h0": np.array([1.0, 0, 0]), "h1": np.array([0.9, 0.1, 0]), "h2": np.array([0, 0, 1.0])}
     quotes, method = select_quotes(df, {}, k=2, vectors=vecs)
-    assert method == "embeddings" and len(quotes) == 2
+    assert method == "embeddings"
+    assert len(quotes) == 2
     _, method = select_quotes(df, {}, k=2, vectors={"h0": vecs["h0"]})
     assert method == "tf-idf"  # one answer not embedded: text-based for this code
 
@@ -68,5 +71,7 @@ def test_embeddings_are_used_when_every_answer_has_one():
 def test_shorten_cuts_at_a_word():
     long = "word " * 100
     s = shorten(long, 50)
-    assert s.endswith("\u2026") and len(s) <= 51 and "  " not in s
+    assert s.endswith("\u2026")
+    assert len(s) <= 51
+    assert "  " not in s
     assert shorten("  short   text ") == "short text"

@@ -42,7 +42,8 @@ def _review_and_round_trip(p: Path, tmp_path: Path, capsys) -> None:
     xmlschema.XMLSchema(str(XSD)).validate(str(q))
     cb = load(y)
     assert next(c.name for c in cb.codes) == "Kind staff ✨"
-    assert cb.code("Kind staff ✨").examples and cb.code("Kind staff ✨").theme == "Staff"
+    assert cb.code("Kind staff ✨").examples
+    assert cb.code("Kind staff ✨").theme == "Staff"
     n = conn.execute(
         "SELECT COUNT(*) FROM codings WHERE coder='autocode' AND status='suggested'"
     ).fetchone()[0]

@@ -52,7 +52,8 @@ def test_a_whole_session_then_resume(proj, monkeypatch, capsys):
     assert main(["review", "-p", str(proj)]) == 0
     out = capsys.readouterr().out
     assert "S1 · 0 of 6 decided" in out
-    assert "candidate theme: Staff" in out and "keywords: staff, friendly, kind" in out
+    assert "candidate theme: Staff" in out
+    assert "keywords: staff, friendly, kind" in out
     assert "“The staff were friendly and kind 0”" in out
     assert "merged S3+S5 into code 'Other stuff'" in out
     assert "split S4 into S4a (4)" in out
@@ -129,5 +130,6 @@ def test_with_click_testing_runner(proj):
 
     res = CliRunner().invoke(app, ["review", "-p", str(proj)], input="r\nk\nq\n")
     assert res.exit_code == 0, res.output
-    assert "rejected S1" in res.output and "skipped S2" in res.output
+    assert "rejected S1" in res.output
+    assert "skipped S2" in res.output
     assert [a for a, _ in actions(proj)] == ["reject", "skip"]

@@ -74,7 +74,8 @@ def test_session_ends_in_expected_codebook(proj, capsys):
         "merge",
     ]
     assert {d["user"] for d in log} == {"ana"}
-    assert log[6]["active"] is False and log[7]["reverses"] == log[6]["id"]
+    assert log[6]["active"] is False
+    assert log[7]["reverses"] == log[6]["id"]
     assert all(d["run"] == "suggest-1" for d in log if d["action"] != "undo")
 
     from autocode.codebook import load
@@ -86,7 +87,8 @@ def test_session_ends_in_expected_codebook(proj, capsys):
         "suggestions": ["S1", "S6"],
         "question": "what_was_good",
     }
-    assert staff.theme == "People" and staff.examples
+    assert staff.theme == "People"
+    assert staff.examples
 
 
 def test_codings_records_machine_suggestions(proj, capsys):
@@ -158,7 +160,8 @@ def test_bad_input_is_one_clear_error_and_changes_nothing(proj, capsys, args, me
     before = snapshot(proj)
     assert run(proj, *args) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and message in err
+    assert err.startswith("error: ")
+    assert message in err
     assert err.count("\n") == 1
     assert snapshot(proj) == before
 
@@ -202,7 +205,8 @@ def test_undo_out_of_order_voids_dependent_decisions(proj, capsys):
     capsys.readouterr()
     assert run(proj, "decisions", "--json") == 0
     log = json.loads(capsys.readouterr().out)
-    assert log[1]["void"] and "no suggestion 'S4a'" in log[1]["void"]
+    assert log[1]["void"]
+    assert "no suggestion 'S4a'" in log[1]["void"]
 
 
 def test_no_project_or_no_run(tmp_path, capsys):
@@ -232,7 +236,9 @@ def test_user_flag_and_env(proj, monkeypatch):
     run(proj, "reject", "S2")
     conn = sqlite3.connect(proj)
     users = [r[0] for r in conn.execute("SELECT user FROM decisions ORDER BY id")]
-    assert users[0] == "bo" and users[1] and users[1] != "bo"
+    assert users[0] == "bo"
+    assert users[1]
+    assert users[1] != "bo"
 
 
 def test_library_split_with_injected_embedder(proj):
@@ -264,7 +270,8 @@ def test_library_split_with_injected_embedder(proj):
 def test_every_command_has_help(cmd, capsys):
     assert main([*cmd, "--help"]) == 0
     out = capsys.readouterr().out
-    assert "Usage:" in out and "--project" in out
+    assert "Usage:" in out
+    assert "--project" in out
     assert len(out.split("Options")[0].strip().splitlines()) >= 2  # a description
 
 
@@ -284,7 +291,9 @@ def test_decisions_table_and_run_filter(tmp_path, monkeypatch, capsys):
     ]
     assert main(["decisions", "-p", str(p)]) == 0
     out = capsys.readouterr().out
-    assert "undone" in out and "reverses #2" in out and "ana" in out
+    assert "undone" in out
+    assert "reverses #2" in out
+    assert "ana" in out
 
 
 def test_empty_run(tmp_path, monkeypatch, capsys):
@@ -304,5 +313,6 @@ def test_merge_theme_options(proj):
     assert state_summary(proj)["loose"] == ["waiting / times / long"]
     assert run(proj, "merge", "S2", "S4", "--theme", "Hospital") == 0  # moves the code
     s = state_summary(proj)
-    assert s["themes"] == {"Hospital": ["waiting / times / long"]} and s["loose"] == []
+    assert s["themes"] == {"Hospital": ["waiting / times / long"]}
+    assert s["loose"] == []
     assert s["suggested"] == {"waiting / times / long": 24}

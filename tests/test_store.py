@@ -67,8 +67,11 @@ def test_runs_are_numbered_per_stage_and_record_versions(tmp_path):
         st.finish_run(b)
         assert (a, b) == ("suggest-1", "suggest-2")
         run = st.latest_run("suggest")
-        assert run["id"] == b and run["seed"] == 3 and run["model_id"] == "m"
-        assert "numpy" in run["versions"] and run["finished_at"]
+        assert run["id"] == b
+        assert run["seed"] == 3
+        assert run["model_id"] == "m"
+        assert "numpy" in run["versions"]
+        assert run["finished_at"]
 
 
 class CountingEmbedder(HashEmbedder):
@@ -86,6 +89,8 @@ def test_embedding_cache_embeds_each_text_once(tmp_path):
     with open_store(tmp_path / "p.db") as st:
         X1, n1 = embed_texts(["a b", "c d", "a b"], e, st)
         X2, n2 = embed_texts(["c d", "a b"], e, st)
-    assert (n1, n2) == (2, 0) and e.calls == [2]
-    assert np.array_equal(X1[0], X1[2]) and np.array_equal(X1[1], X2[0])
+    assert (n1, n2) == (2, 0)
+    assert e.calls == [2]
+    assert np.array_equal(X1[0], X1[2])
+    assert np.array_equal(X1[1], X2[0])
     assert X1.dtype == np.float32

@@ -64,8 +64,10 @@ def _run_all(p, tmp_path, capsys) -> dict[str, tuple[int, str]]:
 
 def _assert_damaged(name: str, rc: int, err: str) -> None:
     assert rc == 2, (name, rc, err)
-    assert err.startswith("error: the project file") and "is damaged" in err, (name, err)
-    assert "restore it from a backup" in err and "\n" not in err, (name, err)
+    assert err.startswith("error: the project file"), (name, err)
+    assert "is damaged" in err, (name, err)
+    assert "restore it from a backup" in err, (name, err)
+    assert "\n" not in err, (name, err)
 
 
 def test_every_command_says_a_heavily_damaged_project_is_damaged(project, tmp_path, capsys):

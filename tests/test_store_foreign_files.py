@@ -41,8 +41,10 @@ def test_another_applications_database_is_refused_and_untouched(tmp_path, capsys
         rc = main(cmd)
         err = capsys.readouterr().err.strip()
         assert rc == 2, name
-        assert err.startswith("error: ") and "\n" not in err, (name, err)
-        assert "not an autocode project" in err and "--project" in err, (name, err)
+        assert err.startswith("error: "), (name, err)
+        assert "\n" not in err, (name, err)
+        assert "not an autocode project" in err, (name, err)
+        assert "--project" in err, (name, err)
         assert sha256(p) == before, f"{name} changed the file"
     c = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
     tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master")}

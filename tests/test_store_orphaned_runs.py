@@ -97,10 +97,13 @@ def test_a_killed_suggest_run_is_failed_and_keeps_its_embeddings(tmp_path, capsy
     capsys.readouterr()
     assert main(["runs", "-p", str(db), "--json"]) == 0
     (run,) = json.loads(capsys.readouterr().out)["runs"]
-    assert run["status"] == "failed" and run["finished_at"]
+    assert run["status"] == "failed"
+    assert run["finished_at"]
     with open_store(db) as st:
         run = st.latest_run("suggest", status="failed")
-        assert run is not None and run["finished_at"] and run["pid"] == child.pid
+        assert run is not None
+        assert run["finished_at"]
+        assert run["pid"] == child.pid
         assert st.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == CACHE_BATCH
         # the next run embeds only what the killed one had not
         _, _, info = run_suggest(st, read_responses(csv), HashEmbedder(64))
@@ -132,7 +135,8 @@ def test_only_runs_whose_process_is_gone_are_failed(tmp_path):
         finished = dict(st.conn.execute("SELECT id, finished_at FROM runs").fetchall())
     if process_token() is None:  # no /proc: a reused pid cannot be told apart
         status.pop("reused-pid")
-    assert status.pop("dead") == "failed" and finished["dead"]
+    assert status.pop("dead") == "failed"
+    assert finished["dead"]
     assert set(status.values()) <= {"failed", "running"}
     assert status == {
         **({"reused-pid": "failed"} if "reused-pid" in status else {}),
@@ -160,4 +164,5 @@ def test_embeddings_are_committed_batch_by_batch(tmp_path, monkeypatch):
         assert calls == [10, 10, 5]
         assert st.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == 20
         X, n_new = embed.embed_texts(texts, HashEmbedder(16), st)
-    assert n_new == 5 and X.shape == (25, 16)
+    assert n_new == 5
+    assert X.shape == (25, 16)

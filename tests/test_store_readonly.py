@@ -78,8 +78,10 @@ def _check(results, reads, writes):
         rc, err = results[name]
         assert rc == 2, (name, err)
         line = err.strip()
-        assert line.startswith("error: the project") and "is read-only" in line, (name, line)
-        assert "\n" not in line and "internal error" not in line
+        assert line.startswith("error: the project"), (name, line)
+        assert "is read-only" in line, (name, line)
+        assert "\n" not in line
+        assert "internal error" not in line
 
 
 @pytest.mark.parametrize("what", ["file", "folder"])
@@ -101,7 +103,8 @@ def test_read_commands_work_and_write_commands_fail_on_a_readonly_project(projec
         p.chmod(0o644)
     _check(results, reads, writes)
     assert sha256(p) == before
-    assert (out / "report.html").exists() and (out / "project.qdpx").exists()
+    assert (out / "report.html").exists()
+    assert (out / "project.qdpx").exists()
     if what == "folder":
         assert sorted(f.name for f in folder.iterdir()) == ["project.db"]
 

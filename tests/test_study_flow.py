@@ -69,16 +69,19 @@ def test_a_study_from_export_to_report(capsys, tmp_path):
     cli(capsys, "undo")
 
     agree = json.loads(cli(capsys, "agree", "--coders", "human,autocode", "--json"))
-    assert agree["coders"] == ["human", "autocode"] and agree["n_units"] > 0
+    assert agree["coders"] == ["human", "autocode"]
+    assert agree["n_units"] > 0
     pooled = agree["overall"]["pooled"]
     kappa, pa, n_units = _pooled_kappa_from_the_store(con, "human", "autocode")
-    assert agree["n_units"] == n_units and agree["excluded_units"]["count"] == 0
+    assert agree["n_units"] == n_units
+    assert agree["excluded_units"]["count"] == 0
     assert pooled["percent_agreement"]["value"] == pytest.approx(pa, abs=1e-12)
     assert pooled["cohen_kappa"]["value"] == pytest.approx(kappa, abs=1e-12)
 
     cli(capsys, "report", "--format", "md", "-o", "report.md")
     md = Path("report.md").read_text(encoding="utf-8")
-    assert "what_was_good" in md and "Respondent" in md
+    assert "what_was_good" in md
+    assert "Respondent" in md
     cli(capsys, "export", "codings", "--format", "csv", "-o", "codings.csv")
     cli(capsys, "export", "qdpx", "-o", "study.qdpx")
     with zipfile.ZipFile("study.qdpx") as z:

@@ -28,7 +28,8 @@ def test_json_document_has_the_documented_shape(capsys, tmp_path):
     assert {"run_id", "n_responses", "suggestions", "themes", "unassigned", "non_answers"} <= set(
         doc
     )
-    assert doc["run_id"] == "suggest-1" and doc["n_responses"] == 407
+    assert doc["run_id"] == "suggest-1"
+    assert doc["n_responses"] == 407
     s = doc["suggestions"][0]
     assert {"id", "label", "keywords", "theme", "size", "exemplars", "members", "question"} <= set(
         s
@@ -48,7 +49,9 @@ def test_table_and_csv_output(capsys, tmp_path):
     out_csv = tmp_path / "s.csv"
     rc, out, err = run(capsys, "suggest", "--example", *FAKE, "--out", str(out_csv))
     assert rc == 0, err
-    assert "S1" in out and "candidate themes" in out and "non-answers" in out
+    assert "S1" in out
+    assert "candidate themes" in out
+    assert "non-answers" in out
     rows = list(csv.DictReader(out_csv.open(encoding="utf-8")))
     assert len(rows) == 407
     assert {"id", "question", "suggestion_id", "label", "theme", "status"} <= set(rows[0])
@@ -58,14 +61,17 @@ def test_table_and_csv_output(capsys, tmp_path):
 def test_one_question_and_second_run_embeds_nothing(capsys):
     rc, out, _ = run(capsys, "suggest", "--example", *FAKE, "--question", "what_was_good", "--json")
     doc = json.loads(out)
-    assert rc == 0 and "question" not in doc["suggestions"][0]
+    assert rc == 0
+    assert "question" not in doc["suggestions"][0]
     rc, out2, _ = run(capsys, "suggest", "--example", *FAKE, "--question", "what_was_good")
-    assert rc == 0 and "embedded 0" in out2
+    assert rc == 0
+    assert "embedded 0" in out2
 
 
 def test_keep_non_answers_clusters_them(capsys):
     rc, out, _ = run(capsys, "suggest", "--example", *FAKE, "--keep-non-answers", "--json")
-    assert rc == 0 and json.loads(out)["non_answers"] == []
+    assert rc == 0
+    assert json.loads(out)["non_answers"] == []
 
 
 def test_shuffled_file_gives_identical_suggestions(capsys, tmp_path, example_survey):
@@ -82,7 +88,8 @@ def test_shuffled_file_gives_identical_suggestions(capsys, tmp_path, example_sur
     _, a, _ = run(capsys, "suggest", str(example_survey), *FAKE, "--json", "-p", "a.db")
     _, b, _ = run(capsys, "suggest", str(shuffled), *FAKE, "--json", "-p", "b.db")
     da, db = json.loads(a), json.loads(b)
-    assert da["suggestions"] == db["suggestions"] and da["themes"] == db["themes"]
+    assert da["suggestions"] == db["suggestions"]
+    assert da["themes"] == db["themes"]
 
 
 def _digest(path):
@@ -113,7 +120,9 @@ def test_bad_input_is_one_line_and_touches_nothing(capsys, tmp_path, args, expec
     rc, _, err = run(capsys, "suggest", *args, *FAKE, "-p", str(proj))
     assert rc == 2
     lines = [x for x in err.strip().splitlines() if x]
-    assert len(lines) == 1 and lines[0].startswith("error:") and expect.lower() in lines[0].lower()
+    assert len(lines) == 1
+    assert lines[0].startswith("error:")
+    assert expect.lower() in lines[0].lower()
     assert "Traceback" not in err
     assert _digest(proj) == before
 

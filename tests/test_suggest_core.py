@@ -39,15 +39,20 @@ def test_suggestions_have_what_a_researcher_reviews(example):
     assert ids == [f"S{i + 1}" for i in range(len(ids))]
     text = dict(zip(example["id"], example["text"], strict=True))
     for s in res.suggestions:
-        assert s.label and s.label[0].isupper() and len(s.label) <= 60
+        assert s.label
+        assert s.label[0].isupper()
+        assert len(s.label) <= 60
         assert s.label.lower() not in {"the", "and", "was", "staff and", "(no words)"}
-        assert s.keywords and all(k.strip() for k in s.keywords)
-        assert s.size == len(s.members) and 0 < s.share <= 1
+        assert s.keywords
+        assert all(k.strip() for k in s.keywords)
+        assert s.size == len(s.members)
+        assert 0 < s.share <= 1
         assert 1 <= len(s.exemplars) <= 5
         if s.size >= 8:
             assert len(s.exemplars) >= 3
         for e in s.exemplars:
-            assert e["id"] in s.members and text[e["id"]] == e["text"]
+            assert e["id"] in s.members
+            assert text[e["id"]] == e["text"]
         assert len({e["text"].lower() for e in s.exemplars}) == len(s.exemplars)
         assert s.theme in {t.id for t in res.themes}
 
@@ -65,7 +70,8 @@ def test_suggestions_are_made_per_question(example):
 def test_non_answers_are_kept_out_and_reported(example):
     res = suggest(example, _embed(example))
     na = set(example.loc[example["non_answer"], "id"])
-    assert na and set(sum(res.non_answers.values(), [])) == na
+    assert na
+    assert set(sum(res.non_answers.values(), [])) == na
     clustered = {m for s in res.suggestions for m in s.members}
     assert not clustered & na
 
@@ -85,7 +91,8 @@ def test_assign_outliers_moves_only_similar_ones(example):
     n1 = sum(len(v) for v in more.unassigned.values())
     assert n1 < n0
     moved = {m for s in more.suggestions for m in s.assigned_outliers}
-    assert moved and moved <= set(sum(base.unassigned.values(), []))
+    assert moved
+    assert moved <= set(sum(base.unassigned.values(), []))
     for s in more.suggestions:  # quotes come from the core members only
         assert not {e["id"] for e in s.exemplars} & set(s.assigned_outliers)
 
@@ -132,7 +139,8 @@ def test_twenty_responses_still_give_candidates():
 
 def test_adapted_parameters_grow_with_n():
     small, mid, big = adapt_params(20), adapt_params(10_000), adapt_params(100_000)
-    assert small.min_cluster_size == 3 and small.dims <= 10
+    assert small.min_cluster_size == 3
+    assert small.dims <= 10
     assert small.min_cluster_size < mid.min_cluster_size < big.min_cluster_size
     assert adapt_params(50, min_cluster_size=7).min_cluster_size == 7
 
@@ -141,7 +149,8 @@ def test_knn_lists_self_first_and_is_symmetric_for_duplicates():
     X = np.eye(4, dtype=np.float32)[[0, 0, 1, 2, 3]]
     ind = knn(X, 2)
     assert list(ind[:, 0]) == [0, 1, 2, 3, 4]
-    assert ind[0, 1] == 1 and ind[1, 1] == 0
+    assert ind[0, 1] == 1
+    assert ind[1, 1] == 0
 
 
 def test_knn_vote_needs_a_plurality():
@@ -165,14 +174,16 @@ def test_labels_are_phrases_not_stop_words():
     ix = PhraseIndex(texts)
     g = ix.describe([0, 1, 2])
     assert g.label == "Waiting times"
-    assert "the" not in g.keywords and "were" not in g.keywords
+    assert "the" not in g.keywords
+    assert "were" not in g.keywords
     assert ix.describe([3, 4, 5]).keywords[0] in {"friendly", "friendly staff"}
 
 
 def test_redaction_placeholders_never_become_labels():
     texts = ["XXXX was great", "XXXX was lovely", "thanks to XXXX", "great parking"]
     g = PhraseIndex(texts).describe([0, 1, 2])
-    assert "xxxx" not in g.label.lower() and all("xxxx" not in k for k in g.keywords)
+    assert "xxxx" not in g.label.lower()
+    assert all("xxxx" not in k for k in g.keywords)
 
 
 def test_exemplars_are_central_and_diverse():

@@ -24,18 +24,22 @@ def test_real_model_gives_readable_candidates_and_caches(capsys, tmp_path):
     assert 6 <= len(sugg) <= 60
     for s in sugg:
         words = re.findall(r"[a-z']+", s["label"].lower())
-        assert words and not set(words) <= STOP, s["label"]
+        assert words, s["label"]
+        assert not set(words) <= STOP, s["label"]
         assert 3 <= len(s["exemplars"]) <= 5 or s["size"] < 5
     # the example's answers are about staff, communication, waiting and time
     allwords = " ".join(k for s in sugg for k in s["keywords"] + [s["label"].lower()])
-    assert "staff" in allwords and ("explain" in allwords or "communication" in allwords)
+    assert "staff" in allwords
+    assert "explain" in allwords or "communication" in allwords
     # the second run embeds nothing and gives the same suggestions
     rc = main(["suggest", "--example", "-p", "p.db"])
     table = capsys.readouterr().out
-    assert rc == 0 and "embedded 0" in table
+    assert rc == 0
+    assert "embedded 0" in table
     rc = main(["suggest", "--example", "--json", "-p", "p.db"])
     again = json.loads(capsys.readouterr().out)
-    assert again["suggestions"] == sugg and again["run_id"] == "suggest-3"
+    assert again["suggestions"] == sugg
+    assert again["run_id"] == "suggest-3"
 
 
 def test_another_local_model_folder_is_used_and_recorded(capsys, tmp_path):
@@ -59,12 +63,15 @@ def test_another_local_model_folder_is_used_and_recorded(capsys, tmp_path):
     out = capsys.readouterr()
     assert rc == 0, out.err
     doc = json.loads(out.out)
-    assert doc["model_id"].startswith("local:my-model:") and doc["suggestions"]
+    assert doc["model_id"].startswith("local:my-model:")
+    assert doc["suggestions"]
 
 
 def test_a_folder_that_is_not_a_model_is_one_clear_error(capsys, tmp_path):
     (tmp_path / "empty").mkdir()
     rc = main(["suggest", "--example", "--model", str(tmp_path / "empty"), "-p", "m.db"])
     err = capsys.readouterr().err
-    assert rc == 2 and err.startswith("error:") and "sentence-transformers" in err
+    assert rc == 2
+    assert err.startswith("error:")
+    assert "sentence-transformers" in err
     assert len(err.strip().splitlines()) == 1

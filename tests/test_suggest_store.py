@@ -22,7 +22,8 @@ def test_stored_run_reloads_as_the_same_document(tmp_path, example_survey, quest
         run_id, result, info = run_suggest(
             st, rs, emb, seed=7, question=question, assign_outliers=True, outlier_threshold=0.3
         )
-        assert info["embedded"] > 0 and info["cached"] == 0
+        assert info["embedded"] > 0
+        assert info["cached"] == 0
         fresh = result_to_json(run_id, result, emb.model_id)
         stored = load_result(st)
         rid, reloaded, model_id = load_suggest_result(st, run_id)
@@ -33,7 +34,8 @@ def test_stored_run_reloads_as_the_same_document(tmp_path, example_survey, quest
     assert stored == fresh
     assert any(s["assigned_outliers"] for s in fresh["suggestions"])  # the case is covered
     assert fresh["non_answer_groups"]
-    assert run["status"] == "done" and run["seed"] == 7
+    assert run["status"] == "done"
+    assert run["seed"] == 7
     params = json.loads(run["params"])
     assert params["blanks"] == {q: rs.blanks[q] for q in params["questions"]}
     assert params["cluster"]

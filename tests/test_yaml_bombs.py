@@ -80,8 +80,11 @@ def fingerprint(p: Path) -> tuple:
 def one_line_error(r: subprocess.CompletedProcess, needle: str) -> None:
     assert r.returncode == 2, r.stderr
     err = r.stderr.strip()
-    assert err.startswith("error: ") and "\n" not in err and needle in err, err
-    assert "Traceback" not in r.stderr and "internal error" not in err
+    assert err.startswith("error: "), err
+    assert "\n" not in err, err
+    assert needle in err, err
+    assert "Traceback" not in r.stderr
+    assert "internal error" not in err
 
 
 @pytest.mark.parametrize("kind, needle", [("bomb", "YAML bomb"), ("cycle", "a cycle")])

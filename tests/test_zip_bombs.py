@@ -61,7 +61,9 @@ def refused(capsys, args, needle="zip bomb") -> str:
     capsys.readouterr()
     assert main([str(a) for a in args]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: ") and "\n" not in err and needle in err, err
+    assert err.startswith("error: "), err
+    assert "\n" not in err, err
+    assert needle in err, err
     return err
 
 
@@ -72,7 +74,8 @@ def test_qdpx_codebook_bomb(tmp_path, capsys):
     project = build_example(tmp_path / "p.db")
     before = fingerprint(project)
     err = refused(capsys, ["codebook", "import", bomb, "-p", project, "--yes"])
-    assert "big.qdpx" in err and "project.qde" in err
+    assert "big.qdpx" in err
+    assert "project.qde" in err
     assert fingerprint(project) == before
 
 
