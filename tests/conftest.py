@@ -24,7 +24,7 @@ def example_survey() -> Path:
     return Path(str(files("autocode") / "data" / "example_survey.csv"))
 
 
-@pytest.fixture()
+@pytest.fixture
 def seeds(tmp_path) -> Path:
     """Human codings of the bundled example's first 240 coded responses (of 407), as a long
     id,code file: the seeds of the `autocode code` tests; the rest stay uncoded."""

@@ -232,7 +232,7 @@ def test_texts_from_project_for_file_inputs(capsys, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    ("args", "message"),
     [
         (["missing.csv", "other.csv"], "does not exist"),
         (["@alice_long.csv", "@bob_wide.csv", "--id", "nope"], "no id column 'nope'"),

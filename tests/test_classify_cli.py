@@ -191,7 +191,7 @@ def test_next_without_model_gives_diverse_first_sample(capsys, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "case, message",
+    ("case", "message"),
     [
         ("unknown", "not in the codebook"),
         ("empty", "has no rows"),

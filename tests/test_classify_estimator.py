@@ -100,7 +100,7 @@ def test_single_class_code_is_refused():
 
 
 @pytest.mark.parametrize(
-    "bad, match",
+    ("bad", "match"),
     [
         ({"C": 0}, "C must be"),
         ({"class_weight": "x"}, "class_weight"),

@@ -37,7 +37,7 @@ def test_digest_ignores_row_order(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "text, match",
+    ("text", "match"),
     [
         ("x,y\n1,2\n", "no id column"),
         ("id,A\nr1,maybe\n", "other than 0/1"),

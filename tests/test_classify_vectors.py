@@ -60,7 +60,7 @@ def test_widen():
     assert widen(D, E).shape == (3, 8)
     assert widen(D, np.zeros((2, 4))) is D
     assert widen(None, E) is None
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="embedding widths differ: 5 vs 8"):
         widen(np.ones((3, 5)), E)
 
 

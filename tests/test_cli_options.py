@@ -95,7 +95,7 @@ def test_every_command_argument_and_option_has_help(path, cmd):
         assert (getattr(p, "help", None) or "").strip(), f"{name(path)} {p.name}"
 
 
-@pytest.fixture()
+@pytest.fixture
 def codebook_project(tmp_path, monkeypatch, capsys):
     from _review_project import make_project
 

@@ -13,7 +13,7 @@ from autocode.store import open_store
 KEYS = {"id", "stage", "status", "started_at", "finished_at", "seed", "model_id", "params"}
 
 
-@pytest.fixture()
+@pytest.fixture
 def project(tmp_path):
     """One finished suggest run (bundled example, hash embedder), one failed and one running."""
     p = tmp_path / "p.db"

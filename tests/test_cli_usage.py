@@ -18,7 +18,7 @@ from _cli_tree import COMMANDS, name
 from autocode.cli import main
 
 
-@pytest.fixture()
+@pytest.fixture
 def cwd(tmp_path, monkeypatch):
     """An empty working folder: a usage error must create nothing in it (no autocode.db)."""
     d = tmp_path / "work"

@@ -145,7 +145,7 @@ def test_example_codebook_imports(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "name, message",
+    ("name", "message"),
     [
         ("malformed.qdc", "malformed.qdc is not well-formed XML"),
         ("duplicate_code.yaml", "duplicate code name"),

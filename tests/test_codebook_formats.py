@@ -111,7 +111,7 @@ def test_codebook_inside_a_project_file():
 
 
 @pytest.mark.parametrize(
-    "data, match",
+    ("data", "match"),
     [
         ((DATA / "malformed.qdc").read_bytes(), "not well-formed XML"),
         (b"<html><body/></html>", "not a REFI-QDA codebook"),
@@ -192,7 +192,7 @@ def test_yaml_duplicate_code_name_is_an_error():
 
 
 @pytest.mark.parametrize(
-    "text, match",
+    ("text", "match"),
     [
         ("themes: [\n  - name: a\n", "not valid YAML"),
         ("- just\n- a list\n", "expected a mapping"),
@@ -240,7 +240,7 @@ def test_yaml_round_trip_keeps_autocode_fields():
 def test_wrong_file_type(tmp_path):
     p = tmp_path / "codes.docx"
     p.write_bytes(b"PK\x03\x04")
-    with pytest.raises(InputError, match="unknown codebook file type '.docx'"):
+    with pytest.raises(InputError, match=r"unknown codebook file type '\.docx'"):
         read_file(p)
     with pytest.raises(InputError, match="no such file"):
         read_file(tmp_path / "missing.yaml")
@@ -279,5 +279,5 @@ def test_codebook_from_a_qdpx_project_archive(tmp_path):
     assert cb.code("Zeitmangel ⏰").definition == "kein Zeit"
     bad = tmp_path / "bad.qdpx"
     bad.write_bytes(b"not a zip")
-    with pytest.raises(InputError, match="not a .qdpx archive"):
+    with pytest.raises(InputError, match=r"not a \.qdpx archive"):
         load(bad)

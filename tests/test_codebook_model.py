@@ -56,7 +56,7 @@ def test_navigation():
 
 
 @pytest.mark.parametrize(
-    "mutate, match",
+    ("mutate", "match"),
     [
         (lambda cb: cb.loose.append(Code(name="time ")), "duplicate code name 'time '"),
         (lambda cb: cb.themes.append(Theme(name="BARRIERS")), "two themes named"),

@@ -99,7 +99,7 @@ def test_codebook_qdc_export_is_a_clear_error(project, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "name, text",
+    ("name", "text"),
     [
         ("cb.yaml", 'themes:\n  - name: T\n    codes:\n      - name: "Bad\\x01name"\n'),
         ("cb.yaml", 'codes:\n  - name: Fine\n    definition: "tab\\vbad"\n'),

@@ -122,9 +122,9 @@ def test_schema_messages_hide_values_that_could_be_data():
 def test_validate_file_refuses_what_is_not_a_qdpx(tmp_path):
     p = tmp_path / "x.qdpx"
     p.write_bytes(b"not a zip")
-    with pytest.raises(InputError, match="cannot read .* as a .qdpx zip"):
+    with pytest.raises(InputError, match=r"cannot read .* as a \.qdpx zip"):
         V.validate_file(p, "project")
     with zipfile.ZipFile(p, "w") as z:
         z.writestr("other.txt", "x")
-    with pytest.raises(InputError, match="has no project.qde"):
+    with pytest.raises(InputError, match=r"has no project\.qde"):
         V.validate_file(p, "project")

@@ -187,7 +187,7 @@ def test_raw_csv_option(study, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "text, quoted",
+    ("text", "quoted"),
     [
         (LINK, True),
         ("+1+1", True),

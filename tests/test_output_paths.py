@@ -120,7 +120,7 @@ def test_out_written_in_the_format_its_extension_names(name, project, seeds, tmp
 
 
 @pytest.mark.parametrize(
-    "args, needle",
+    ("args", "needle"),
     [
         (["export", "codings", "--format", "csv", "-o", "{t}/c.xlsx"], "--format is csv"),
         (["export", "codings", "--format", "nope", "-o", "{t}/c.csv"], "unknown export format"),

@@ -211,7 +211,7 @@ def test_json_summary(project, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    ("args", "message"),
     [
         (["-q", "nope"], "no question 'nope'"),
         (["--by", "nope"], "no respondent attribute 'nope'"),

@@ -137,7 +137,7 @@ def test_split_parts_can_be_split_again_and_merged(proj):
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    ("args", "message"),
     [
         (["accept", "S99"], "no suggestion 'S99' in run suggest-1"),
         (["accept", "S1", "S99"], "no suggestion 'S99'"),

@@ -51,12 +51,17 @@ def test_not_a_database_is_one_clear_error(tmp_path):
 
 def test_failed_transaction_leaves_nothing(tmp_path):
     with open_store(tmp_path / "p.db") as st:
-        with pytest.raises(RuntimeError), st.transaction() as c:
-            c.execute(
-                "INSERT INTO decisions(run_id, action, payload, user, created_at) "
-                "VALUES ('r', 'accept', '{}', 'u', 't')"
-            )
-            raise RuntimeError("crash mid-write")
+
+        def crash_mid_write() -> None:
+            with st.transaction() as c:
+                c.execute(
+                    "INSERT INTO decisions(run_id, action, payload, user, created_at) "
+                    "VALUES ('r', 'accept', '{}', 'u', 't')"
+                )
+                raise RuntimeError("crash mid-write")
+
+        with pytest.raises(RuntimeError, match="crash mid-write"):
+            crash_mid_write()
         assert st.conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 0
 
 

@@ -97,7 +97,7 @@ def _digest(path):
 
 
 @pytest.mark.parametrize(
-    "args, expect",
+    ("args", "expect"),
     [
         (["missing.csv"], "no such file"),
         (["empty.csv"], "empty"),

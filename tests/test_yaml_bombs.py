@@ -45,7 +45,7 @@ themes:
 """
 
 
-@pytest.fixture()
+@pytest.fixture
 def files(tmp_path):
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text(bomb_text())
@@ -55,7 +55,7 @@ def files(tmp_path):
     return {"bomb": bomb, "cycle": cycle}
 
 
-@pytest.fixture()
+@pytest.fixture
 def project(tmp_path):
     return build_example(tmp_path / "p.db")
 
@@ -87,7 +87,7 @@ def one_line_error(r: subprocess.CompletedProcess, needle: str) -> None:
     assert "internal error" not in err
 
 
-@pytest.mark.parametrize("kind, needle", [("bomb", "YAML bomb"), ("cycle", "a cycle")])
+@pytest.mark.parametrize(("kind", "needle"), [("bomb", "YAML bomb"), ("cycle", "a cycle")])
 def test_codebook_import_refuses(kind, needle, files, project, tmp_path):
     before = fingerprint(project)
     r = cli("codebook", "import", files[kind], "-p", project, "--yes", cwd=tmp_path)
@@ -104,7 +104,7 @@ def in_process(capsys, *args) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(args, rc, cap.out, cap.err)
 
 
-@pytest.mark.parametrize("kind, needle", [("bomb", "YAML bomb"), ("cycle", "a cycle")])
+@pytest.mark.parametrize(("kind", "needle"), [("bomb", "YAML bomb"), ("cycle", "a cycle")])
 def test_code_codebook_refuses(kind, needle, files, seeds, tmp_path, capsys):
     p = tmp_path / "fresh.db"
     r = in_process(capsys, "code", SURVEY, "--codebook", files[kind], "--seeds", seeds,
@@ -113,7 +113,7 @@ def test_code_codebook_refuses(kind, needle, files, seeds, tmp_path, capsys):
     assert not p.exists()  # refused before the survey was stored
 
 
-@pytest.mark.parametrize("kind, needle", [("bomb", "YAML bomb"), ("cycle", "a cycle")])
+@pytest.mark.parametrize(("kind", "needle"), [("bomb", "YAML bomb"), ("cycle", "a cycle")])
 def test_agree_codebook_refuses(kind, needle, files, tmp_path, capsys):
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     a.write_text("id,code\n1,lol\n2,x\n")
