@@ -4,7 +4,8 @@
    pooled and macro (``agree_matrices``) — target < 10 s and >= 20x faster than looping
    scikit-learn's ``cohen_kappa_score`` over the codes (measured in the same run, same data).
 2. Bootstrap, 1,000 resamples of 10,000 responses x 50 codes — target < 30 s.
-3. (extra) three coders on the same 1,000,000 x 50; the long-rows path, ``agree(DataFrame)``, on 100,000 responses x 50 codes.
+3. (extra) three coders on the same 1,000,000 x 50; the long-rows path, ``agree(DataFrame)``,
+   on 100,000 responses x 50 codes.
 
 Synthetic data (seeded): code prevalences from 2% to 40%, the second coder flips 5-15% of cells.
 Run with ``nice python scripts/bench_agree.py`` (``--quick`` for a 10x smaller smoke run).

@@ -1,6 +1,7 @@
 """Benchmark the seeded coder (``autocode code``) on real human-coded NHS survey data.
 
-Usage:  nice python scripts/bench_code.py [--data ../shared/data] [--seeds 0 1 2] [--out bench-out/code]
+Usage:  nice python scripts/bench_code.py [--data ../shared/data] [--seeds 0 1 2] \
+            [--out bench-out/code]
 
 For each data set (nhs_fft_qdc_v6: multi-label, 46 codes; nhs_phase1_subcategory:
 single-label, 44 codes) and each seed regime (20% of responses, stratified; 10 per code),
@@ -133,7 +134,10 @@ def fit_predict(method: str, ctx: dict, tr: np.ndarray, te: np.ndarray, seed: in
     keep = np.flatnonzero(Y[tr].sum(0) > 0)  # codes with at least one seed
     if multilabel:
         keep = np.flatnonzero((Y[tr].sum(0) > 0) & (Y[tr].sum(0) < len(tr)))
-    full = lambda P: _expand(P, keep, Y.shape[1])
+
+    def full(P):
+        return _expand(P, keep, Y.shape[1])
+
     if method == "zeroshot":
         S = E[te] @ ctx["D"].T
         return onehot_argmax(S)

@@ -31,7 +31,8 @@ def build(csv: Path, db: Path) -> None:
     store = open_store(db)
     with store.transaction() as conn:
         conn.executemany(
-            "INSERT INTO responses(id, respondent, question, text, text_hash, non_answer) VALUES (?,?,?,?,?,0)",
+            "INSERT INTO responses(id, respondent, question, text, text_hash, non_answer) "
+            "VALUES (?,?,?,?,?,0)",
             [
                 (
                     r.id,
@@ -57,8 +58,8 @@ def build(csv: Path, db: Path) -> None:
                     (r.id, r.code, "autocode", "machine", "coded", 0.8, "classify-1", now_iso())
                 )
         conn.executemany(
-            "INSERT OR IGNORE INTO codings(response_id, code, coder, source, status, confidence, run_id, "
-            "created_at) VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT OR IGNORE INTO codings(response_id, code, coder, source, status, confidence, "
+            "run_id, created_at) VALUES (?,?,?,?,?,?,?,?)",
             rows,
         )
         cb = pd.read_csv(csv.parent / "codebook.csv", dtype=str, keep_default_na=False)
@@ -77,7 +78,8 @@ def build(csv: Path, db: Path) -> None:
             ],
         }
         conn.execute(
-            "INSERT INTO codebook_versions(created_at, user, source, note, content) VALUES (?,?,?,?,?)",
+            "INSERT INTO codebook_versions(created_at, user, source, note, content) "
+            "VALUES (?,?,?,?,?)",
             (now_iso(), "bench", "import", None, json.dumps(doc)),
         )
     store.close()

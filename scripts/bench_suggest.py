@@ -89,15 +89,15 @@ def agreement(ids, labels, codes) -> dict:
         for code in codes[i]:
             members.setdefault(code, set()).add(i)
     clusters: dict[object, set] = {}
-    for i, l in lab.items():
-        if l not in ("-1", -1):
-            clusters.setdefault(l, set()).add(i)
+    for i, cluster in lab.items():
+        if cluster not in ("-1", -1):
+            clusters.setdefault(cluster, set()).add(i)
     big = {k: v for k, v in members.items() if len(v) >= 10}
     recovered = 0
     for m in big.values():
         best = max((2 * len(m & s) / (len(m) + len(s)) for s in clusters.values()), default=0)
         recovered += best >= 0.5
-    n_out = sum(1 for l in labels if l in ("-1", -1))
+    n_out = sum(1 for cluster in labels if cluster in ("-1", -1))
     return {
         "ari": adjusted_rand_score(y, c),
         "nmi": normalized_mutual_info_score(y, c),
@@ -157,7 +157,8 @@ def fmt(name: str, method: str, r: dict) -> str:
         return f"| {name} | {method} | {r['error']} |||||||"
     return (
         f"| {name} | {method} | {r['cold'][0]:.1f} | {r['warm'][0]:.1f} | "
-        f"{max(r['cold'][1], r['warm'][1]):.0f} | {r['clusters']} | {100 * r['unclustered']:.0f}% | "
+        f"{max(r['cold'][1], r['warm'][1]):.0f} | {r['clusters']} | "
+        f"{100 * r['unclustered']:.0f}% | "
         f"{r['ari']:.3f} | {r['nmi']:.3f} | {r['recovered']}/{r['codes']} |"
     )
 
@@ -175,7 +176,8 @@ def main() -> None:
         "nhs_fft_qdc_v6@150": 150,
     }
     rows = [
-        "| data | method | cold s | warm s | peak MB | clusters | unclustered | ARI | NMI | codes recovered |",
+        "| data | method | cold s | warm s | peak MB | clusters | unclustered | ARI | NMI "
+        "| codes recovered |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     results = {}

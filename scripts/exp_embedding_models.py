@@ -31,10 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "src"))
 
-import bench_code as bc  # noqa: E402  (splits, metrics, fit_predict, context, load)
+import bench_code as bc  # splits, metrics, fit_predict, context, load
 
-from autocode.embed import SentenceTransformerEmbedder, embed_texts  # noqa: E402
-from autocode.store import open_store  # noqa: E402
+from autocode.embed import SentenceTransformerEmbedder, embed_texts
+from autocode.store import open_store
 
 NAME = "nhs_fft_qdc_v6"
 
@@ -52,7 +52,7 @@ def embed(data: Path, model: Path) -> dict:
     t0, c0 = time.perf_counter(), time.process_time()
     E, _ = embed_texts(texts, emb, store)
     t1, c1 = time.perf_counter(), time.process_time()
-    D, _ = embed_texts(descriptions, emb, store)
+    embed_texts(descriptions, emb, store)  # into the cache, for evaluate()
     out = {
         "model": model.resolve().name,
         "n_texts": len(texts),

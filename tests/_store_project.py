@@ -60,8 +60,8 @@ def write_commands(project: Path) -> dict[str, list[str]]:
 
 
 def has_command(name: str) -> bool:
-    from autocode.cli import app
-
     import typer.main
+
+    from autocode.cli import app
 
     return name in typer.main.get_command(app).commands  # type: ignore[attr-defined]

@@ -132,8 +132,10 @@ def test_alpha_with_missing_ratings_matches_the_krippendorff_package():
     for path in (RAW4, BEN_GERRY):
         wide = _wide(path)
         cats = sorted(set(wide.stack().dropna()))
-        data = wide.apply(lambda s: s.map(lambda v: cats.index(v) if isinstance(v, str) else None))
-        data = data.to_numpy(float).T  # coders x units, NaN = not rated
+        rows = wide.to_numpy().T  # coders x units, NaN = not rated
+        data = np.array(
+            [[cats.index(v) if isinstance(v, str) else np.nan for v in row] for row in rows], float
+        )
         ref = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
         doc = agree_json(path, "--coder", "rater")
         assert doc["overall"]["krippendorff_alpha"]["value"] == pytest.approx(ref, abs=1e-12)

@@ -29,7 +29,7 @@ TOPICS = {
     "Food": ["food", "cold", "meal", "tasty", "lunch"],
     "Cleanliness": ["clean", "dirty", "toilet", "ward", "hygiene"],
 }
-FILLER = "the was very and a of to in it we my they our".split()
+FILLER = ["the", "was", "very", "and", "a", "of", "to", "in", "it", "we", "my", "they", "our"]
 
 
 @pytest.fixture(scope="module")

@@ -125,9 +125,9 @@ def test_codebook_inside_a_project_file():
         ),
         (
             (
-                b'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="5e1f0d2c-1111-4222-'
-                b'8333-444455556666" name="A" isCodable="true"/><Code guid="5e1f0d2c-1111-4222-8333-'
-                b'444455556667" name="a" isCodable="true"/></Codes></CodeBook>'
+                b'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="5e1f0d2c-1111-'
+                b'4222-8333-444455556666" name="A" isCodable="true"/><Code guid="5e1f0d2c-1111-'
+                b'4222-8333-444455556667" name="a" isCodable="true"/></Codes></CodeBook>'
             ),
             "duplicate code name",
         ),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import zipfile
 from importlib.resources import files
-from pathlib import Path
 
 import pytest
 from _report_project import build_example, example_frames
@@ -111,7 +110,10 @@ def test_guids_are_stable(exported, tmp_path):
     assert main(["export", "qdpx", "-p", str(p), "-o", str(out)]) == 0
     with zipfile.ZipFile(out) as z:
         again = z.read("project.qde")
-    strip = lambda b: re.sub(rb'(creationDateTime)="[^"]+"', b"", b)
+
+    def strip(b: bytes) -> bytes:
+        return re.sub(rb'(creationDateTime)="[^"]+"', b"", b)
+
     assert strip(again) == strip(xml)
 
 

@@ -38,8 +38,18 @@ def test_the_package_ships_both_refi_qda_schemas_with_their_licence():
 def test_export_qdpx_validate_through_the_entry_point(project, tmp_path):
     out = tmp_path / "study.qdpx"
     proc = subprocess.run(
-        [sys.executable, "-m", "autocode", "export", "qdpx", "-p", str(project)]
-        + ["-o", str(out), "--validate"],
+        [
+            sys.executable,
+            "-m",
+            "autocode",
+            "export",
+            "qdpx",
+            "-p",
+            str(project),
+            "-o",
+            str(out),
+            "--validate",
+        ],
         capture_output=True,
         text=True,
         timeout=120,

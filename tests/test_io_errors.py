@@ -104,7 +104,8 @@ def test_unreadable_file(tmp_path):
 def test_missing_id_value_on_a_row_with_answers(tmp_path):
     p = tmp_path / "noid.csv"
     p.write_text(
-        "id,comment\n1,Helpful supervisors on every shift.\n,A row without an id but with an answer.\n"
+        "id,comment\n1,Helpful supervisors on every shift.\n"
+        ",A row without an id but with an answer.\n"
     )
     assert "line 3 has answers but no respondent id in column 'id'" in str(_error(p))
 

@@ -114,7 +114,8 @@ def test_two_possible_id_columns_is_refused():
 def test_ids_are_stripped_strings(tmp_path):
     p = tmp_path / "ids.csv"
     p.write_text(
-        "id,comment\n 007 ,Clear feedback after each shift helped me.\n8,The rota changed too often.\n"
+        "id,comment\n 007 ,Clear feedback after each shift helped me.\n"
+        "8,The rota changed too often.\n"
     )
     rs = read_responses(p)
     assert list(rs.responses["respondent"]) == ["007", "8"]
@@ -137,7 +138,8 @@ def test_identical_duplicate_rows_collapse(tmp_path):
 def test_ambiguous_short_text_asks_for_text_flag(tmp_path):
     p = tmp_path / "short.csv"
     p.write_text(
-        "id,ward,issue\n1,5A,night shifts\n2,5B,car park\n3,6A,rota gaps\n4,6B,no lunch\n5,7A,cold room\n"
+        "id,ward,issue\n1,5A,night shifts\n2,5B,car park\n3,6A,rota gaps\n4,6B,no lunch\n"
+        "5,7A,cold room\n"
     )
     with pytest.raises(InputError, match="short free text in: issue") as e:
         read_responses(p)

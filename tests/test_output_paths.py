@@ -145,7 +145,7 @@ def test_export_codings_wide_by_extension(project, tmp_path, capsys):
 def test_code_save_naming_a_file(project, seeds, tmp_path, capsys):
     f = tmp_path / "coder"
     f.write_text("not a folder")
-    args = argv("code", project, seeds, tmp_path / "m.csv") + ["--save", str(f)]
+    args = [*argv("code", project, seeds, tmp_path / "m.csv"), "--save", str(f)]
     refused(capsys, args, project, "--save", "is a file")
 
 

@@ -27,8 +27,14 @@ pytestmark = pytest.mark.skipif(
 # Injected into a copy of the report: records errors and what rendered into the DOM.
 PROBE = """<script>
 window.__errors = [];
-window.addEventListener('error', function (e) { window.__errors.push(String(e.message || e.type)); }, true);
-var _ce = console.error; console.error = function () { window.__errors.push(Array.from(arguments).join(' ')); _ce.apply(console, arguments); };
+window.addEventListener('error', function (e) {
+  window.__errors.push(String(e.message || e.type));
+}, true);
+var _ce = console.error;
+console.error = function () {
+  window.__errors.push(Array.from(arguments).join(' '));
+  _ce.apply(console, arguments);
+};
 window.addEventListener('load', function () {
   var svgs = Array.from(document.querySelectorAll('svg'));
   var out = {
@@ -42,7 +48,9 @@ window.addEventListener('load', function () {
     innerWidth: window.innerWidth,
     resources: performance.getEntriesByType('resource').map(function (r) { return r.name; })
   };
-  var pre = document.createElement('pre'); pre.id = '__probe'; pre.textContent = JSON.stringify(out);
+  var pre = document.createElement('pre');
+  pre.id = '__probe';
+  pre.textContent = JSON.stringify(out);
   document.body.appendChild(pre);
 });
 </script>"""

@@ -34,7 +34,8 @@ def frame(texts):
     n = len(texts)
     return pd.DataFrame({
         "id": [f"{i:03d}" for i in range(n)], "respondent": [f"r{i}" for i in range(n)],
-        "question": "q", "text": texts, "text_hash": [f"h{i}" for i in range(n)], "non_answer": False,
+        "question": "q", "text": texts, "text_hash": [f"h{i}" for i in range(n)],
+        "non_answer": False,
     })  # fmt: skip
 
 

@@ -84,7 +84,8 @@ def test_report_redact_counts_masked(tmp_path, capsys):
     ids = [
         r[0]
         for r in con.execute(
-            "SELECT response_id FROM codings WHERE code = 'Staff manner & personal attributes' ORDER BY response_id"
+            "SELECT response_id FROM codings "
+            "WHERE code = 'Staff manner & personal attributes' ORDER BY response_id"
         )
     ]
     for rid in ids:

@@ -71,7 +71,7 @@ def test_non_answers_are_kept_out_and_reported(example):
     res = suggest(example, _embed(example))
     na = set(example.loc[example["non_answer"], "id"])
     assert na
-    assert set(sum(res.non_answers.values(), [])) == na
+    assert {i for ids in res.non_answers.values() for i in ids} == na
     clustered = {m for s in res.suggestions for m in s.members}
     assert not clustered & na
 
@@ -92,42 +92,38 @@ def test_assign_outliers_moves_only_similar_ones(example):
     assert n1 < n0
     moved = {m for s in more.suggestions for m in s.assigned_outliers}
     assert moved
-    assert moved <= set(sum(base.unassigned.values(), []))
+    assert moved <= {i for ids in base.unassigned.values() for i in ids}
     for s in more.suggestions:  # quotes come from the core members only
         assert not {e["id"] for e in s.exemplars} & set(s.assigned_outliers)
 
 
 def test_twenty_responses_still_give_candidates():
-    texts = (
-        [
-            "The waiting time was far too long",
-            "Long waits to be seen",
-            "Waited hours",
-            "Waiting times need to improve",
-            "Too long waiting in reception",
-        ]
-        + [
-            "Staff were kind and friendly",
-            "Friendly helpful staff",
-            "Lovely kind nurses",
-            "Staff very friendly",
-            "Kind and caring staff",
-        ]
-        + [
-            "Parking was impossible",
-            "Not enough parking spaces",
-            "Car park too small",
-            "Parking costs too much",
-            "Could not find parking",
-        ]
-        + [
-            "Food was cold",
-            "Better food please",
-            "Food was awful",
-            "Hot food needed",
-            "Food choice was poor",
-        ]
-    )
+    texts = [
+        # waiting
+        "The waiting time was far too long",
+        "Long waits to be seen",
+        "Waited hours",
+        "Waiting times need to improve",
+        "Too long waiting in reception",
+        # staff
+        "Staff were kind and friendly",
+        "Friendly helpful staff",
+        "Lovely kind nurses",
+        "Staff very friendly",
+        "Kind and caring staff",
+        # parking
+        "Parking was impossible",
+        "Not enough parking spaces",
+        "Car park too small",
+        "Parking costs too much",
+        "Could not find parking",
+        # food
+        "Food was cold",
+        "Better food please",
+        "Food was awful",
+        "Hot food needed",
+        "Food choice was poor",
+    ]
     df = pd.DataFrame(
         {"id": [str(i) for i in range(20)], "question": "q", "text": texts, "non_answer": False}
     )

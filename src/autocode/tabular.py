@@ -20,6 +20,7 @@ send the sheet's data away (OWASP "CSV Injection", CWE-1236). So:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
@@ -95,10 +96,8 @@ def _plain(v: Any) -> Any:
     if v is None:
         return None
     if hasattr(v, "item") and not isinstance(v, (str, bytes)):  # numpy scalar
-        try:
+        with contextlib.suppress(ValueError, TypeError):
             v = v.item()
-        except (ValueError, TypeError):
-            pass
     if isinstance(v, bool):
         return v
     if isinstance(v, int):

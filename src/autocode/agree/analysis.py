@@ -29,7 +29,6 @@ from . import missing as M
 from .bootstrap import bootstrap_labels, bootstrap_multilabel
 from .result import AgreementResult, CodeResult
 
-
 # --------------------------------------------------------------------------- helpers
 _GWET_COHEN = (
     "some responses were coded by one coder only: chance agreement from each coder's codes "

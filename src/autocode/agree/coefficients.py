@@ -263,7 +263,7 @@ def _metric(level: str, q: int, scores: Sequence[float] | None, nc: np.ndarray) 
         cs = np.cumsum(nc, axis=-1)
         lo = np.minimum.outer(np.arange(q), np.arange(q))
         hi = np.maximum.outer(np.arange(q), np.arange(q))
-        start = np.concatenate([np.zeros(nc.shape[:-1] + (1,)), cs], axis=-1)
+        start = np.concatenate([np.zeros((*nc.shape[:-1], 1)), cs], axis=-1)
         between = start[..., hi + 1] - start[..., lo]
         return (between - (nc[..., :, None] + nc[..., None, :]) / 2) ** 2
     x = np.arange(q, dtype=float) if scores is None else np.asarray(scores, dtype=float)

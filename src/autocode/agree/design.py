@@ -133,7 +133,7 @@ def agree(
     book = list(dict.fromkeys(codebook)) if codebook else []
     unknown_codes = [c for c in codes_used if book and c not in set(book)]
     n = len(ids)
-    names_arr = np.array(code_names + [""], dtype=object)
+    names_arr = np.array([*code_names, ""], dtype=object)
 
     if level != "nominal":
         return _ordinal(
@@ -168,11 +168,11 @@ def agree(
             )
         labels = np.full((n, m), None, dtype=object)
         labels[ui[has], ci[has]] = names_arr[cd_i[has]]
-        empty = coded.T & (labels == None)
+        empty = coded.T & np.equal(labels, None)
         labels[empty] = NO_CODE if missing == "as-absent" else None
         cats = book + [c for c in codes_used if c not in set(book)] if book else None
         if cats is not None and (labels == NO_CODE).any():
-            cats = cats + [NO_CODE]
+            cats = [*cats, NO_CODE]
         return agree_labels(
             labels,
             coders=coders,
@@ -253,7 +253,7 @@ def _ordinal(
         raise InputError("--level ratio needs non-negative ratings")
     labels = np.full((n, m), None, dtype=object)
     labels[ui[has], ci[has]] = vals[has]
-    if missing == "as-absent" and (labels == None).any():
+    if missing == "as-absent" and np.equal(labels, None).any():
         raise InputError(
             "--missing as-absent does not apply to ratings (no rating is not 0)",
             "use --missing exclude",

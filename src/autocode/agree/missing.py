@@ -41,7 +41,7 @@ def rater_patterns(states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def one_hot(patterns: np.ndarray, q: int) -> np.ndarray:
     """``(P, m, q)`` 0/1 indicators of the patterns' categories (all 0 where not rated)."""
     p = np.asarray(patterns, np.int64)
-    x = np.zeros(p.shape + (q,))
+    x = np.zeros((*p.shape, q))
     ii, gg = np.nonzero(p >= 0)
     x[ii, gg, p[ii, gg]] = 1.0
     return x
@@ -237,4 +237,4 @@ def pair_stats(freq: np.ndarray, *, with_se: bool = True) -> dict[str, np.ndarra
 def overlap_tables(freq: np.ndarray) -> np.ndarray:
     """The 2x2 tables ``(..., 2, 2)`` of the responses both coders coded."""
     f = np.asarray(freq, float)
-    return f[..., _OVERLAP].reshape(f.shape[:-1] + (2, 2))
+    return f[..., _OVERLAP].reshape((*f.shape[:-1], 2, 2))

@@ -61,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     whose code we return. This names no exception class of click or typer on purpose: typer
     >= 0.26 raises those of its own bundled click copy (private ``typer._click``), older
     typer raises click's, so any ``except <ClickException>`` is wrong on one version or the
-    other, while standalone mode and ``SystemExit`` behave the same on all of them. Our own errors are
-    not click's, so they pass through typer untouched and are printed here as one line.
+    other, while standalone mode and ``SystemExit`` behave the same on all of them. Our own errors
+    are not click's, so they pass through typer untouched and are printed here as one line.
     Ctrl-C raises :class:`~.common.Interrupted` (see there for why not KeyboardInterrupt).
     """
     args = sys.argv[1:] if argv is None else list(argv)

@@ -52,10 +52,9 @@ def report(
 ) -> None:
     """Write the study report: counts per question, themes and codes with n (%) of
     respondents, representative quotes, agreement and (with --by) a joint display."""
+    from ..files import check_output
     from ..report import build_report, guess_format, write_report
     from ..store import open_store
-
-    from ..files import check_output
 
     f = guess_format(out, fmt)
     path = check_output(out or Path(f"report.{f}"))

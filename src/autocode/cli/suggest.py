@@ -132,14 +132,14 @@ def _read(file, example, text, id_col, question, sheet, keep_non_answers, non_an
     from ..io import read_columns, read_responses
 
     path = Path(str(files("autocode") / "data" / "example_survey.csv")) if example else file
-    kw = dict(
-        text=text or None,
-        id=id_col,
-        sheet=sheet,
-        flag_non_answers=not keep_non_answers,
-        non_answers=non_answer or None,
-        encoding=encoding,
-    )
+    kw = {
+        "text": text or None,
+        "id": id_col,
+        "sheet": sheet,
+        "flag_non_answers": not keep_non_answers,
+        "non_answers": non_answer or None,
+        "encoding": encoding,
+    }
     from ..errors import InputError
 
     is_column = bool(question) and question in read_columns(path, sheet=sheet, encoding=encoding)

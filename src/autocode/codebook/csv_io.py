@@ -101,10 +101,7 @@ def loads(text: str, where: str = "the CSV codebook") -> Codebook:
             raise InputError(f"{where}: row {n} has kind {kind!r}", "use theme or code")
         recs.append({k: get(r, k) for k in _FIELDS} | {"name": name, "row": n, "kind": kind})
     cb = Codebook(name=Path(where).stem or "codebook")
-    if explicit:
-        codes = _explicit(cb, recs, where)
-    else:
-        codes = _inferred(cb, recs, where)
+    codes = _explicit(cb, recs, where) if explicit else _inferred(cb, recs, where)
     _check_cycles(cb, codes, where)
     return cb
 

@@ -202,7 +202,7 @@ class Codebook:
                     f"{where} has two themes named {t.name!r}", "give each theme its own name"
                 )
             themes.add(name_key(t.name))
-        for path, c in self.walk():
+        for _path, c in self.walk():
             _check_node(c.name, c.guid, c.colour, "code", where)
             key = name_key(c.name)
             if key in seen:
@@ -329,7 +329,7 @@ class Codebook:
         names: dict[str, str] = {}
         for t in themes:
             names[name_key(t.name)] = t.guid or ""
-        for path, c in cb.walk():
+        for _path, c in cb.walk():
             names[name_key(c.name)] = c.guid or ""
         sets = []
         for s in _list(doc, "sets", where):

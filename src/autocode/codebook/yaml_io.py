@@ -25,10 +25,11 @@ def dumps(codebook: Codebook) -> str:
             return super().increase_indent(flow, False)  # indent lists under their key
 
     def _str(dumper: yaml.SafeDumper, value: str):
+        style = None
         if any(c in _ESCAPE for c in value):
             style = '"'  # line breaks YAML would normalise: escaped in double quotes
-        else:
-            style = "|" if "\n" in value else None
+        elif "\n" in value:
+            style = "|"
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     _Dumper.add_representer(str, _str)

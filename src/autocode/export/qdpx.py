@@ -113,7 +113,7 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
     # codebook: themes -> codes -> sub-codes
     code_guid: dict[str, str] = {}
     coded = set(data.codings["code"])
-    codes = [c for c in data.codes]
+    codes = list(data.codes)
     if codes:
         cbook = el(root, "CodeBook")
         top = el(cbook, "Codes")

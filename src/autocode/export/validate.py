@@ -32,7 +32,7 @@ def schema_file(kind: str) -> Any:
     return files("autocode") / "data" / "refi-qda" / SCHEMAS[kind][0]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _schema(kind: str) -> Any:
     from lxml import etree
 
@@ -52,10 +52,7 @@ def schema_errors(xml: bytes, kind: str, xsd: str | os.PathLike | None = None) -
     ``xsd``: another schema file instead of the packaged one of ``kind``."""
     from lxml import etree
 
-    if xsd is None:
-        schema = _schema(kind)
-    else:
-        schema = etree.XMLSchema(etree.parse(str(xsd)))
+    schema = _schema(kind) if xsd is None else etree.XMLSchema(etree.parse(str(xsd)))
     try:
         doc = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as e:

@@ -76,7 +76,8 @@ def _qualtrics(t: Table) -> Export:
         return ex
     ex.kind = "qualtrics"
     skip = 0
-    # The question-text row alone (the ImportId row deleted by hand): "Response ID" under ResponseId.
+    # The question-text row alone (the ImportId row deleted by hand): "Response ID" under
+    # ResponseId.
     label_only = (
         import_row is None
         and not legacy

@@ -41,9 +41,7 @@ def guess_format(path: str | Path | None, fmt: str | None = None) -> str:
 
 def write_report(report: Report, path: str | Path, fmt: str | None = None) -> str:
     """Write the report; returns the format used. Writes to a temp file, then renames."""
-    from ..files import atomic_write
-
-    from ..files import check_output
+    from ..files import atomic_write, check_output
 
     f = guess_format(path, fmt)
     p = check_output(path)

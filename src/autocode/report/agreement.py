@@ -123,7 +123,8 @@ def agreement_tables(data: ProjectData) -> list[Any]:
                     "Cohen's \u03ba [95% CI]",
                 ],
                 rows,
-                f"On the {res.n_units} responses both coded; n = responses each coder gave the code. "
+                f"On the {res.n_units} responses both coded; "
+                "n = responses each coder gave the code. "
                 "\u03ba is undefined when a coder used the code on every response or on none. "
                 + (
                     f"{len(res.excluded_ids)} responses coded by one of them only count toward "
@@ -154,7 +155,8 @@ def agreement_tables(data: ProjectData) -> list[Any]:
                     "Pooled AC1 [95% CI]",
                 ],
                 overall_rows,
-                "Pooled over every (response, code) decision (De Vries et al. 2008); AC1: Gwet (2008). "
+                "Pooled over every (response, code) decision (De Vries et al. 2008); "
+                "AC1: Gwet (2008). "
                 "Computed with autocode.agree.",
             ),
         )

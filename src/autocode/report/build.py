@@ -169,7 +169,8 @@ def build_report(
             "Counts are numbers of respondents: a respondent counts once per code however many of "
             "their answers mention it. Percentages are of respondents who gave a non-blank answer "
             "to the question(s) in scope; non-answers (\u201cnothing\u201d, \u201cn/a\u201d) are "
-            "non-blank and stay in the denominator. A theme's n counts respondents with any of its codes."
+            "non-blank and stay in the denominator. "
+            "A theme's n counts respondents with any of its codes."
         ),
         "Codings whose status is “rejected” or “needs_review” are not counted as "
         "applied (the rule `autocode agree` uses)."
@@ -178,7 +179,8 @@ def build_report(
         "Quotes were chosen to be typical of the code (closest to the centroid of its answers) "
         "and different from each other (maximal marginal relevance, \u03bb = 0.7), using "
         + _method_phrase(method_counts)
-        + ". Respondent labels are stable pseudonyms, not record ids. Long answers are shortened (\u2026).",
+        + ". Respondent labels are stable pseudonyms, not record ids. "
+        "Long answers are shortened (\u2026).",
     ]
     if redactor is not None:
         from .redact import describe
@@ -324,8 +326,9 @@ def _quotes_table(store: Store, data: ProjectData, k: int, redactor) -> tuple[Ta
         )
         kinds.append("code")
         last_theme = theme
+    who = rater.label.lower() if rater.label in ("Human", "Machine") else rater.label
     note = (
-        f"Codes and n (%) from {rater.label.lower() if rater.label in ('Human', 'Machine') else rater.label}; "
+        f"Codes and n (%) from {who}; "
         "up to "
         f"{k} quotes per code, typical of the code and different from each other. Non-answers are "
         "not quoted. [Respondent N] is a stable pseudonym."
@@ -351,10 +354,11 @@ def _joint_table(jd: dict, qlabel: str) -> Table:
         kinds.append("code")
     note = (
         f"Coder: {jd['rater']}; {qlabel}. n (%) of respondents in each group who raised the code. "
-        "Test of association: Pearson's chi-square when all expected counts are \u2265 5; otherwise "
-        "Fisher's exact test (\u2020: expected counts < 5; \u201cFFH\u201d: for more than two groups, the "
-        "Fisher\u2013Freeman\u2013Halton test, its p-value a Monte Carlo estimate from 9,999 tables, seed 0). "
-        "\u201ctoo few\u201d: fewer than 5 respondents raised (or did not raise) the code, so no test "
+        "Test of association: Pearson's chi-square when all expected counts are \u2265 5; "
+        "otherwise Fisher's exact test (\u2020: expected counts < 5; \u201cFFH\u201d: for more "
+        "than two groups, the Fisher\u2013Freeman\u2013Halton test, its p-value a Monte Carlo "
+        "estimate from 9,999 tables, seed 0). \u201ctoo few\u201d: fewer than 5 respondents "
+        "raised (or did not raise) the code, so no test "
         "is reported. p-values are not adjusted for multiple comparisons."
     )
     if jd["missing"]:

@@ -116,7 +116,8 @@ def load_project(store: Store, question: str | None = None) -> ProjectData:
 
     conn = store.conn
     responses = pd.read_sql_query(
-        "SELECT id, respondent, question, text, text_hash, non_answer FROM responses ORDER BY rowid",
+        "SELECT id, respondent, question, text, text_hash, non_answer FROM responses "
+        "ORDER BY rowid",
         conn,
     )
     responses["non_answer"] = responses["non_answer"].astype(bool)

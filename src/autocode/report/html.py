@@ -40,7 +40,8 @@ figure { margin: 1em 0 1.6em; page-break-inside: avoid; }
 figcaption { font-weight: bold; margin-bottom: .3em; }
 figure p.note { font-weight: normal; }
 svg text { font-family: Georgia, "Times New Roman", Times, serif; fill: #111; }
-@media print { body { margin: 0; max-width: none; font-size: 10.5pt; } h2 { page-break-after: avoid; } }
+@media print { body { margin: 0; max-width: none; font-size: 10.5pt; }
+  h2 { page-break-after: avoid; } }
 """
 
 # (fill, pattern svg) per series; black outlines so a white/hatched bar still shows.
@@ -97,7 +98,8 @@ def _cell(v: Any, show_question: bool) -> str:
         for q in v:
             who = q.label + (f", {q.question}" if show_question else "")
             parts.append(
-                f'<p class="q">\u201c{escape(q.text)}\u201d <span class="who">[{escape(who)}]</span></p>'
+                f'<p class="q">\u201c{escape(q.text)}\u201d '
+                f'<span class="who">[{escape(who)}]</span></p>'
             )
         return "<td>" + "".join(parts) + "</td>"
     if v is None:
@@ -127,7 +129,8 @@ def _table(t: Table, number: int) -> str:
         body.append(f'<tr><td colspan="{len(t.columns)}"><em>Nothing to show.</em></td></tr>')
     note = f'<p class="note">{escape(t.note)}</p>' if t.note else ""
     return (
-        f'<table class="{cls}" id="{escape(t.key)}"><caption>Table {number}. {escape(t.title)}</caption>'
+        f'<table class="{cls}" id="{escape(t.key)}">'
+        f"<caption>Table {number}. {escape(t.title)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}"
     )
 
@@ -151,7 +154,7 @@ def svg_bar_chart(chart: Chart, width: int = 900) -> str:
     tick = 5 if vmax <= 20 else 10 if vmax <= 60 else 20
     pid = chart.key
     defs = []
-    for i, (name, shape) in enumerate(_PATTERNS):
+    for name, shape in _PATTERNS:
         if shape:
             defs.append(
                 f'<pattern id="{pid}-{name}" width="6" height="6" patternUnits="userSpaceOnUse">'
@@ -173,7 +176,8 @@ def svg_bar_chart(chart: Chart, width: int = 900) -> str:
     x = label_w
     for i, (label, _, _) in enumerate(chart.series):
         parts.append(
-            f'<rect x="{x}" y="8" width="16" height="11" fill="{fill(i)}" stroke="#111" stroke-width="0.8"/>'
+            f'<rect x="{x}" y="8" width="16" height="11" fill="{fill(i)}" '
+            'stroke="#111" stroke-width="0.8"/>'
         )
         parts.append(f'<text x="{x + 21}" y="17.5" font-size="12">{escape(label)}</text>')
         x += 30 + 7 * len(label)
@@ -183,20 +187,23 @@ def svg_bar_chart(chart: Chart, width: int = 900) -> str:
     while v <= vmax + 1e-9:
         gx = label_w + plot_w * v / vmax
         parts.append(
-            f'<line x1="{gx:.1f}" y1="{y0}" x2="{gx:.1f}" y2="{y1}" stroke="#bbb" stroke-width="0.6"/>'
+            f'<line x1="{gx:.1f}" y1="{y0}" x2="{gx:.1f}" y2="{y1}" '
+            'stroke="#bbb" stroke-width="0.6"/>'
         )
         parts.append(
             f'<text x="{gx:.1f}" y="{y1 + 14}" font-size="11" text-anchor="middle">{v:g}%</text>'
         )
         v += tick
     parts.append(
-        f'<text x="{label_w + plot_w / 2:.1f}" y="{y1 + 29}" font-size="11.5" text-anchor="middle">% of respondents</text>'
+        f'<text x="{label_w + plot_w / 2:.1f}" y="{y1 + 29}" font-size="11.5" '
+        'text-anchor="middle">% of respondents</text>'
     )
     for ci, cat in enumerate(chart.categories):
         gy = top + ci * group_h
         short = cat if len(cat) <= 48 else cat[:46].rstrip() + "\u2026"
         parts.append(
-            f'<text x="{label_w - 8}" y="{gy + ns * bar_h / 2 + 4:.1f}" font-size="12" text-anchor="end">'
+            f'<text x="{label_w - 8}" y="{gy + ns * bar_h / 2 + 4:.1f}" font-size="12" '
+            'text-anchor="end">'
             f"<title>{escape(cat)}</title>{escape(short)}</text>"
         )
         for si, (label, ns_, pcts) in enumerate(chart.series):

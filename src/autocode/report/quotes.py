@@ -70,10 +70,7 @@ def mmr(
     sims = vectors @ vectors.T
     picked: list[int] = []
     for _ in range(min(k, n)):
-        if picked:
-            score = lam * rel - (1 - lam) * sims[:, picked].max(axis=1)
-        else:
-            score = rel.copy()
+        score = lam * rel - (1 - lam) * sims[:, picked].max(axis=1) if picked else rel.copy()
         score[picked] = -np.inf
         picked.append(int(np.argmax(score)))  # first max: rows are sorted by id
     return picked

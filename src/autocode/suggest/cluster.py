@@ -6,9 +6,9 @@
    diffusion step, as in diffusion maps). Density concentrates along the manifold, which is
    what UMAP buys BERTopic, without UMAP's numba compilation (~30 s per process) or its
    run-to-run randomness.
-3. **PCA** to ≤10 dims (eigendecomposition, signs fixed: deterministic) and **HDBSCAN** (Campello et al. 2013,
-   McInnes et al. 2017), ``min_cluster_size`` growing with √n so that 20 and 100,000
-   responses both give a reviewable number of suggestions.
+3. **PCA** to ≤10 dims (eigendecomposition, signs fixed: deterministic) and **HDBSCAN**
+   (Campello et al. 2013, McInnes et al. 2017), ``min_cluster_size`` growing with √n so that
+   20 and 100,000 responses both give a reviewable number of suggestions.
 4. **kNN vote**: HDBSCAN leaves boundary points as noise; a point whose neighbours mostly
    (a plurality holding ≥ ``vote`` of them) sit in one cluster joins it. The rest stay
    unassigned and are reported.

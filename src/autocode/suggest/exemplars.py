@@ -39,10 +39,7 @@ def pick_exemplars(
     cand = sorted(cand, key=lambda i: (-sim_c[i], i))[:pool]
     picked: list[int] = []
     while cand and len(picked) < k:
-        if picked:
-            red = (X[cand] @ X[picked].T).max(axis=1)
-        else:
-            red = np.zeros(len(cand))
+        red = (X[cand] @ X[picked].T).max(axis=1) if picked else np.zeros(len(cand))
         score = lam * sim_c[cand] - (1 - lam) * red
         best = int(np.argmax(score))  # first max: deterministic
         picked.append(cand.pop(best))

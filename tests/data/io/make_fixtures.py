@@ -22,12 +22,20 @@ def main() -> None:
     tsv = io.StringIO(newline="")
     csv.writer(tsv, delimiter="\t", lineterminator="\r\n").writerows(rows)
     (HERE / "wide_utf16.txt").write_bytes(tsv.getvalue().encode("utf-16"))  # Excel "Unicode text"
-    latin = "id,comment\n1,Le café était froid mais le personnel très aimable.\n2,Accueil naïf et sympathique ; très bien.\n3,Große Verzögerung bei der Anmeldung; sonst gut.\n"
+    latin = (
+        "id,comment\n1,Le café était froid mais le personnel très aimable.\n"
+        "2,Accueil naïf et sympathique ; très bien.\n"
+        "3,Große Verzögerung bei der Anmeldung; sonst gut.\n"
+    )
     (HERE / "latin1.csv").write_bytes(latin.encode("latin-1"))
     good = "id,comment\n1,The café was lovely and the staff were kind.\n"
     bad = "2,Waiting room was cold – no heating at all in winter.\n".encode("cp1252")
     (HERE / "mixed_encoding.csv").write_bytes(good.encode("utf-8") + bad)
-    cyr = 'id,comment\n1,Очень долго ждали врача в приёмном покое.\n2,Персонал был вежливым и внимательным.\n3,"Хорошая больница, спасибо всем сотрудникам."\n'
+    cyr = (
+        "id,comment\n1,Очень долго ждали врача в приёмном покое.\n"
+        "2,Персонал был вежливым и внимательным.\n"
+        '3,"Хорошая больница, спасибо всем сотрудникам."\n'
+    )
     (HERE / "cp1251.csv").write_bytes(cyr.encode("cp1251"))
     (HERE / "binary.csv").write_bytes(bytes(range(256)) * 8)
     (HERE / "empty.csv").write_bytes(b"")
