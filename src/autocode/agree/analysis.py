@@ -188,6 +188,8 @@ def agree_matrices(
     ids = list(ids) if ids is not None else None  # default: row numbers, made on demand
     per_code: dict[str, CodeResult] = {}
 
+    mats: np.ndarray | _LazyStack
+    pairwise: dict[str, dict[str, C.Coefficient]] = {}
     if m == 2 and (coded is None or np.asarray(coded, bool).all()):
         x, y = arrs
         mats = _LazyStack(arrs)
@@ -209,12 +211,13 @@ def agree_matrices(
             )
         pooled = _binary_coefficients(pstats, 0, 2, pooled_t, None)
     else:
-        mats = np.stack(arrs)
+        mats = stacked = np.stack(arrs)
         coded = np.ones((m, n), bool) if coded is None else np.asarray(coded, bool)
         n_units = int((coded.sum(0) >= 2).sum())
-        by_coder, tot_present, freq, patterns = _pattern_counts(mats, coded)
+        by_coder, tot_present, freq, patterns = _pattern_counts(stacked, coded)
+        summary: list[tuple[float, float, float] | None]
         if m == 2:  # some responses coded by one coder only: Gwet (2014), 9 cells per code
-            cells = M.pair_cells(mats, coded)
+            cells = M.pair_cells(stacked, coded)
             f9 = np.stack([np.bincount(cells[:, j], minlength=9) for j in range(k)])
             stats = M.pair_stats(f9)
             pstats = M.pair_stats(f9.sum(0)[None])
@@ -241,6 +244,8 @@ def agree_matrices(
                 ),
             )
         pooled = _binary_coefficients(pstats, 0, m, None if tables is None else pooled_t, psummary)
+        if m > 2:
+            pairwise = _pairwise_multilabel(stacked, coded, coders)
     macro = _macro(per_code)
     result = AgreementResult(
         coders=coders,
@@ -253,12 +258,11 @@ def agree_matrices(
         overall={"pooled": pooled, "macro": macro},
         per_code=per_code,
         unknown_codes=list(unknown_codes),
+        pairwise=pairwise,
         data=mats,
         coded=coded,
         codes=codes,
     )
-    if m > 2:
-        result.pairwise = _pairwise_multilabel(mats, coded, coders)
     if bootstrap:
         _attach_bootstrap_multilabel(result, bootstrap, seed, confidence)
     return result
@@ -268,7 +272,8 @@ class _LazyStack:
     """The coders' matrices, stacked to ``(m, n, K)`` only if someone asks (saves a copy)."""
 
     def __init__(self, arrs: list[np.ndarray]):
-        self._arrs, self._stacked = arrs, None
+        self._arrs = arrs
+        self._stacked: np.ndarray | None = None
 
     def get(self) -> np.ndarray:
         if self._stacked is None:
@@ -296,7 +301,7 @@ def _p(num: Any, den: Any) -> float | None:
 
 def _tables_from_two(mats: np.ndarray, coded: np.ndarray) -> np.ndarray:
     """2x2 table per code for two coders, over the units both coded."""
-    both = coded.all(0)
+    both = np.all(coded, axis=0)
     x, y = mats[0], mats[1]
     if not both.all():
         x, y = x & both[:, None], y & both[:, None]
@@ -358,7 +363,9 @@ def _pairwise_multilabel(
 def _attach_bootstrap_multilabel(
     result: AgreementResult, n_boot: int, seed: int | None, confidence: float
 ) -> None:
-    ci = bootstrap_multilabel(result.matrices, result.coded, n_boot, seed, confidence)
+    mats = result.matrices
+    assert mats is not None  # agree_matrices sets the data before it attaches a bootstrap
+    ci = bootstrap_multilabel(mats, result.coded, n_boot, seed, confidence)
     for j, code in enumerate(result.codes):
         coefs = result.per_code[code].coefficients
         for key, (lo, hi) in ci["per_code"].items():

@@ -112,7 +112,7 @@ def agree(
     coded[ci, ui] = True
     # Gwet (2014): a response coded by one coder has no observed agreement (it is listed as
     # excluded and not in n_units) but its codes count toward chance agreement, so it stays.
-    keep = coded.any(0)
+    keep = np.any(coded, axis=0)
     if missing == "exclude":
         excluded = [u for u, k in zip(all_ids, coded.sum(0) >= 2, strict=True) if not k]
     else:
@@ -168,7 +168,7 @@ def agree(
             )
         labels = np.full((n, m), None, dtype=object)
         labels[ui[has], ci[has]] = names_arr[cd_i[has]]
-        empty = coded.T & np.equal(labels, None)
+        empty = coded.T & (labels == None)  # noqa: E711 - elementwise, an object array
         labels[empty] = NO_CODE if missing == "as-absent" else None
         cats = book + [c for c in codes_used if c not in set(book)] if book else None
         if cats is not None and (labels == NO_CODE).any():
@@ -253,7 +253,7 @@ def _ordinal(
         raise InputError("--level ratio needs non-negative ratings")
     labels = np.full((n, m), None, dtype=object)
     labels[ui[has], ci[has]] = vals[has]
-    if missing == "as-absent" and np.equal(labels, None).any():
+    if missing == "as-absent" and (labels == None).any():  # noqa: E711 - elementwise
         raise InputError(
             "--missing as-absent does not apply to ratings (no rating is not 0)",
             "use --missing exclude",

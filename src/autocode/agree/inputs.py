@@ -23,7 +23,7 @@ or ``rejected`` (a low-confidence machine suggestion awaiting a human is not yet
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -281,7 +281,7 @@ def load_store(
     return df[["id", "coder", "code"]], texts
 
 
-def store_texts(store: Any, ids: Sequence[str]) -> dict[str, str]:
+def store_texts(store: Any, ids: Iterable[str]) -> dict[str, str]:
     """``{response id: text}`` from the store's responses table."""
     out: dict[str, str] = {}
     ids = list(ids)
@@ -332,8 +332,8 @@ def read_codebook_codes(path: str | os.PathLike) -> list[str]:
             root = ET.parse(p).getroot()
         except ET.ParseError as e:
             raise InputError(f"codebook {p} is not valid XML ({e})") from None
-        names = [el.get("name") for el in root.iter() if el.tag.split("}")[-1] == "Code"]
-        return [n for n in names if n]
+        named = [el.get("name") for el in root.iter() if el.tag.split("}")[-1] == "Code"]
+        return [n for n in named if n]
     if suffix in (".yaml", ".yml"):
         from ..codebook.yaml_io import load_document  # aliases bounded (no YAML bomb)
 

@@ -144,10 +144,10 @@ class AgreementResult:
         """
         texts = texts or {}
         rows: list[dict[str, Any]] = []
-        if self.data is None:
+        m = self.matrices  # multi-label: (m, n, K) bool
+        if m is None:
             return rows
         if self.design == "multi-label":
-            m = self.matrices  # (m, n, K) bool
             coded = self.coded  # (m, n) bool
             vals = np.where(coded[:, :, None], m.astype(np.int8), -1)
             pres = (vals == 1).any(0)
@@ -155,7 +155,7 @@ class AgreementResult:
             ui, ki = np.nonzero(pres & absn)
             for u, k in zip(ui.tolist(), ki.tolist(), strict=True):
                 uid = self.unit_id(u)
-                row = {"id": uid, "text": texts.get(uid, ""), "code": self.codes[k]}
+                row: dict[str, Any] = {"id": uid, "text": texts.get(uid, ""), "code": self.codes[k]}
                 for c, name in enumerate(self.coders):
                     row[name] = "" if vals[c, u, k] < 0 else int(vals[c, u, k])
                 rows.append(row)

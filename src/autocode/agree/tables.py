@@ -6,7 +6,7 @@ The data-shaping half of the agreement module (the coefficients themselves are i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ def _is_missing(x: Any) -> bool:
     return type(x).__name__ in ("NAType", "NaTType")
 
 
-def _categories(values: Sequence[Any], categories: Sequence[Any] | None) -> list[Any]:
+def _categories(values: Iterable[Any], categories: Sequence[Any] | None) -> list[Any]:
     if categories is not None:
         return list(categories)
     seen = {v for v in values if not _is_missing(v)}
