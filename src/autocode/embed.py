@@ -19,6 +19,8 @@ import numpy as np
 from .errors import ModelError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sentence_transformers import SentenceTransformer
+
     from .store import Store
 
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -31,7 +33,9 @@ def text_hash(text: str) -> str:
 
 class Embedder(Protocol):
     model_id: str
-    dim: int
+
+    @property
+    def dim(self) -> int: ...
 
     def encode(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
@@ -73,10 +77,10 @@ class SentenceTransformerEmbedder:
                 )
             self.model_id = f"local:{self.path.resolve().name}:{_folder_fingerprint(self.path)}"
         self.batch_size = batch_size
-        self._model = None
+        self._model: SentenceTransformer | None = None
         self._dim: int | None = None
 
-    def _load(self):
+    def _load(self) -> SentenceTransformer:
         if self._model is None:
             _offline()
             import torch
@@ -102,7 +106,11 @@ class SentenceTransformerEmbedder:
         if self._dim is None:
             m = self._load()
             get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
-            self._dim = int(get())
+            dim = get()
+            if dim is None:  # "not known" (sentence-transformers): measure one vector
+                probe = m.encode(["dimension"], convert_to_numpy=True, show_progress_bar=False)
+                dim = np.asarray(probe).shape[1]
+            self._dim = int(dim)
         return self._dim
 
     def encode(
@@ -199,7 +207,8 @@ def embed_texts(
     """
     hashes = [text_hash(t) for t in texts]
     cached = store.get_embeddings(embedder.model_id, hashes) if store is not None else {}
-    writable = store is not None and not getattr(store, "readonly", False)
+    # the cache new vectors go to (None: no store, or a read-only one)
+    sink = store if store is not None and not getattr(store, "readonly", False) else None
     todo: dict[str, str] = {}
     for t, h in zip(texts, hashes, strict=True):
         if h not in cached and h not in todo:
@@ -218,8 +227,8 @@ def embed_texts(
             part = keys[start : start + CACHE_BATCH]
             vecs = embedder.encode([todo[k] for k in part], progress=tick)
             new = {k: vecs[i] for i, k in enumerate(part)}
-            if writable:
-                store.put_embeddings(embedder.model_id, new)
+            if sink is not None:
+                sink.put_embeddings(embedder.model_id, new)
             cached.update(new)
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32), 0

@@ -255,6 +255,9 @@ def code(
                 cm.band = band
                 saved = Path(load)
             else:
+                # not loading: seeds are given (checked before the project was opened)
+                assert chk is not None
+                assert seed_set is not None
                 info = {}
                 if tprm is not None:
                     tuned, (E, D, Ex) = tuned_on(chk.rows, chk.Y, store, progress)
@@ -343,8 +346,10 @@ def _write_codings(store, run_id: str, corpus: Corpus, coded: pd.DataFrame, chk,
             "confidence = excluded.confidence, run_id = excluded.run_id, "
             "created_at = excluded.created_at",
             [
-                (r.id, r.code, CODER, r.status, float(r.confidence), run_id, now)
-                for r in coded.itertuples(index=False)
+                (rid, c, CODER, status, float(conf), run_id, now)
+                for rid, c, status, conf in zip(
+                    coded["id"], coded["code"], coded["status"], coded["confidence"], strict=True
+                )
             ],
         )
 

@@ -96,10 +96,22 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         Seeds the fold assignment of the threshold cross-validation.
     """
 
+    # learned by fit (the scikit-learn contract: they exist only on a fitted coder)
+    multilabel_: bool
+    classes_: np.ndarray
+    coef_: np.ndarray
+    intercept_: np.ndarray
+    n_iter_: np.ndarray
+    thresholds_: np.ndarray | None  # multi-label only, like the four below
+    cv_kappa_: np.ndarray
+    calib_: np.ndarray
+    n_pseudo_: np.ndarray
+    oof_proba_: np.ndarray
+
     def __init__(
         self,
         C: float = 8.0,
-        class_weight: str | None = "balanced",
+        class_weight: str | dict[int, float] | None = "balanced",
         threshold_cv: int = 3,
         min_codes: int = 1,
         max_iter: int = 300,
@@ -257,7 +269,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
                 f"codes {bad[:5]} have a single class among the seeds (all 0 or all 1)"
             )
         self.n_iter_ = np.zeros(k, dtype=int)
-        self.thresholds_ = np.full(k, 0.5)
+        thresholds = self.thresholds_ = np.full(k, 0.5)
         self.cv_kappa_ = np.full(k, np.nan)
         self.calib_ = np.tile([1.0, 0.0], (k, 1))  # p = sigmoid(a * z + b), z = logit score
         averaged = self.refit == "average" and self.threshold_cv
@@ -290,7 +302,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
                 npos = float(Y[:, j].sum())
                 w = npos / (npos + float(self.threshold_prior))
                 t = float(np.clip(t, 1e-4, 1 - 1e-4))
-                self.thresholds_[j] = 1.0 / (1.0 + np.exp(-w * np.log(t / (1 - t))))
+                thresholds[j] = 1.0 / (1.0 + np.exp(-w * np.log(t / (1 - t))))
             if self.calibrate:
                 self._fit_calibration(oof, Yr)
             self.oof_proba_ = self.oof_proba_[:n] if self.calibrate else oof[:n]
@@ -298,6 +310,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
     def _fit_calibration(self, oof: np.ndarray, Y: np.ndarray) -> None:
         """Platt scaling per code on out-of-fold logits; thresholds mapped through it."""
         z = np.log(np.clip(oof, 1e-6, 1 - 1e-6) / (1 - np.clip(oof, 1e-6, 1 - 1e-6)))
+        thresholds = self._thresholds()
         for j in range(Y.shape[1]):
             if Y[:, j].sum() < 3:
                 continue
@@ -305,9 +318,9 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
             a, b = float(m.coef_[0, 0]), float(m.intercept_[0])
             if a <= 0:  # uninformative scores: keep the raw probability
                 continue
-            t = np.clip(self.thresholds_[j], 1e-6, 1 - 1e-6)
+            t = np.clip(thresholds[j], 1e-6, 1 - 1e-6)
             self.calib_[j] = (a, b)
-            self.thresholds_[j] = 1.0 / (1.0 + np.exp(-(a * np.log(t / (1 - t)) + b)))
+            thresholds[j] = 1.0 / (1.0 + np.exp(-(a * np.log(t / (1 - t)) + b)))
         self.oof_proba_ = 1.0 / (1.0 + np.exp(-(z * self.calib_[:, 0] + self.calib_[:, 1])))
 
     def _folds(self, Y: np.ndarray, nf: int, seed: int):
@@ -361,6 +374,13 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         return oof, coef, intercept
 
     # -- prediction ------------------------------------------------------------------------
+    def _thresholds(self) -> np.ndarray:
+        """The per-code thresholds of a fitted multi-label coder."""
+        check_is_fitted(self, "coef_")
+        if self.thresholds_ is None:
+            raise ValueError("per-code thresholds belong to a multi-label coder; this one is not")
+        return self.thresholds_
+
     def _scores(self, X) -> np.ndarray:
         check_is_fitted(self, "coef_")
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
@@ -373,7 +393,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         z = self._scores(X)
         if not self.multilabel_:
             return z
-        t = np.clip(self.thresholds_, 1e-12, 1 - 1e-12)
+        t = np.clip(self._thresholds(), 1e-12, 1 - 1e-12)
         return z * self.calib_[:, 0] + self.calib_[:, 1] - np.log(t / (1 - t))
 
     def predict_proba(self, X) -> np.ndarray:
@@ -397,12 +417,12 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
 
     def decide(self, P: np.ndarray) -> np.ndarray:
         """Apply the per-code thresholds (and ``min_codes``) to a probability matrix."""
-        check_is_fitted(self, "coef_")
-        out = (P >= self.thresholds_).astype(int)
+        thresholds = self._thresholds()
+        out = (P >= thresholds).astype(int)
         if self.min_codes and len(out):
             empty = out.sum(axis=1) == 0
             if empty.any():
-                ratio = P[empty] / np.maximum(self.thresholds_, 1e-9)
+                ratio = P[empty] / np.maximum(thresholds, 1e-9)
                 out[np.nonzero(empty)[0], np.argmax(ratio, axis=1)] = 1
         return out
 

@@ -11,6 +11,7 @@ their estimates are too noisy to trust.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from sklearn.model_selection import KFold
@@ -70,7 +71,7 @@ def evaluate(
             progress(f + 1, folds)
     ids = [corpus.ids[r] for r in chk.rows]
     res = agree_matrices([chk.Y, A], codes=book.names, coders=["human", "autocode"], ids=ids)
-    per_code = []
+    per_code: list[dict[str, Any]] = []
     for j, name in enumerate(book.names):
         y, a = chk.Y[:, j], A[:, j]
         tp = int((y & a).sum())

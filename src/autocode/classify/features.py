@@ -39,6 +39,14 @@ class ResponseFeaturizer:
     Parameters are the weight of each block (0 turns a block off).
     """
 
+    # learned by fit
+    dim_: int
+    sent_: bool
+    white_mean_: np.ndarray | None
+    white_proj_: np.ndarray | None
+    questions_: list[str]
+    definitions_: np.ndarray | None
+
     def __init__(
         self,
         emb: float = 1.0,
@@ -137,7 +145,7 @@ class ResponseFeaturizer:
     def _split(self, E: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """The whole-text block and (if this featurizer uses it) the sentence-mean block."""
         E = np.asarray(E)
-        d = getattr(self, "dim_", E.shape[1])
+        d = self.dim_ if hasattr(self, "dim_") else int(E.shape[1])
         if not getattr(self, "sent_", False):
             return E[:, :d], None
         if E.shape[1] != 2 * d:

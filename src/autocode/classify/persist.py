@@ -18,6 +18,7 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -79,12 +80,13 @@ def save_model(model: CodingModel, folder: str | os.PathLike, info: dict) -> Pat
         "intercept": np.atleast_1d(est.intercept_),
         "classes": np.asarray(est.classes_, dtype=np.int64),
     }
-    if est.multilabel_:
+    if est.thresholds_ is not None:  # multi-label
         arrays.update(thresholds=est.thresholds_, calib=est.calib_)
     if fz.definitions_ is not None:
         arrays["definitions"] = fz.definitions_
-    if getattr(fz, "white_proj_", None) is not None:
-        arrays.update(white_mean=fz.white_mean_, white_proj=fz.white_proj_)
+    white_mean, white_proj = getattr(fz, "white_mean_", None), getattr(fz, "white_proj_", None)
+    if white_mean is not None and white_proj is not None:
+        arrays.update(white_mean=white_mean, white_proj=white_proj)
     for name in ("word", "char"):
         vec = getattr(fz, f"{name}_")
         if hasattr(vec, "idf_"):
@@ -113,7 +115,9 @@ def save_model(model: CodingModel, folder: str | os.PathLike, info: dict) -> Pat
     }
     tmp_w, tmp_m = d / "weights.npz.tmp", d / "manifest.json.tmp"
     with open(tmp_w, "wb") as fh:
-        np.savez_compressed(fh, **{k: np.asarray(v) for k, v in arrays.items()})
+        # Any: numpy's stub would match a dict of arrays to its allow_pickle: bool (numpy >= 2.1)
+        named: dict[str, Any] = {k: np.asarray(v) for k, v in arrays.items()}
+        np.savez_compressed(fh, **named)
     tmp_m.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
     os.replace(tmp_w, d / "weights.npz")
     os.replace(tmp_m, d / "manifest.json")

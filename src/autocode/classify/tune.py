@@ -104,7 +104,7 @@ class TunedEmbedder(SentenceTransformerEmbedder):
 
         d = Path(folder)
         d.mkdir(parents=True, exist_ok=True)
-        state = {k: v.detach().cpu().contiguous() for k, v in self._model.state_dict().items()}
+        state = {k: v.detach().cpu().contiguous() for k, v in self._load().state_dict().items()}
         tmp = d / (ENCODER_FILE + ".tmp")
         save_file(state, str(tmp))
         mask = os.umask(0)  # safetensors writes 0600; give it the mode of the other files
@@ -150,7 +150,11 @@ def tune(
     for _ in range(int(prm["epochs"])):
         pairs = pairs_for(Y, int(prm["pairs"]), rng)
         steps = (len(pairs) + batch - 1) // batch
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s, n=steps: max(0.0, 1 - s / n))
+
+        def decay(s: int, n: int = steps) -> float:  # linear, to 0 at the epoch's last step
+            return max(0.0, 1 - s / n)
+
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, decay)
         for s in range(steps):
             chunk = pairs[s * batch : (s + 1) * batch]
             ea = model(model.preprocess([texts[i] for i, _, _ in chunk]))["sentence_embedding"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import overload
 
 import numpy as np
 
@@ -54,6 +55,10 @@ def response_vectors(
     return np.hstack([whole, mean]).astype(np.float32, copy=False)
 
 
+@overload
+def widen(D: np.ndarray, E: np.ndarray) -> np.ndarray: ...
+@overload
+def widen(D: None, E: np.ndarray) -> None: ...
 def widen(D: np.ndarray | None, E: np.ndarray) -> np.ndarray | None:
     """Give codebook texts (definitions, examples) the same two blocks as ``E``: a codebook
     text stands for itself in both (it is one description, not an answer to split)."""
