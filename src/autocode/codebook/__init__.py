@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -133,7 +134,11 @@ def dumps(codebook: Codebook, fmt: str) -> str | bytes:
     """The codebook as ``yaml`` (str), ``qdc`` (UTF-8 bytes) or ``csv`` (str)."""
     from . import csv_io, qdc, yaml_io
 
-    writers = {"yaml": yaml_io.dumps, "qdc": qdc.dumps, "csv": csv_io.dumps}
+    writers: dict[str, Callable[[Codebook], str | bytes]] = {
+        "yaml": yaml_io.dumps,
+        "qdc": qdc.dumps,
+        "csv": csv_io.dumps,
+    }
     if fmt not in writers:
         raise InputError(f"unknown codebook format {fmt!r}", "use yaml, qdc or csv")
     return writers[fmt](codebook.finalize())

@@ -21,6 +21,7 @@ import csv
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 from ..tabular import csv_text, unneutralise
@@ -77,9 +78,9 @@ def loads(text: str, where: str = "the CSV codebook") -> Codebook:
     for key, names in _ALIASES.items():
         if not explicit and key == "theme":
             continue
-        for n in names if explicit or key != "parent" else _LEGACY_PARENT:
-            if n in header:
-                col[key] = header.index(n)
+        for alias in names if explicit or key != "parent" else _LEGACY_PARENT:
+            if alias in header:
+                col[key] = header.index(alias)
                 break
     if "name" not in col:
         raise InputError(
@@ -91,7 +92,7 @@ def loads(text: str, where: str = "the CSV codebook") -> Codebook:
         i = col.get(key)
         return r[i].strip() if i is not None and i < len(r) else ""
 
-    recs = []
+    recs: list[dict[str, Any]] = []
     for n, r in enumerate(rows[1:], start=2):
         name = get(r, "name")
         if not name:

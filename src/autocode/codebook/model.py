@@ -109,12 +109,15 @@ class Theme:
 
 @dataclass
 class CodeSet:
-    """A REFI-QDA Set: a named selection of codes (members by GUID)."""
+    """A REFI-QDA Set: a named selection of codes (members by GUID).
+
+    A member read from YAML by code name is ``("name", code name)`` until
+    :meth:`Codebook.resolve_set_members` (in ``finalize``) turns it into its GUID."""
 
     name: str
     description: str = ""
     guid: str | None = None
-    members: list[str] = field(default_factory=list)
+    members: list[str | tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -296,7 +299,9 @@ class Codebook:
                         "name": s.name,
                         "description": s.description,
                         "guid": s.guid,
-                        "codes": [by_guid.get(g, g) for g in s.members],
+                        "codes": [
+                            by_guid.get(g, g) if isinstance(g, str) else g[1] for g in s.members
+                        ],
                     }
                 )
                 for s in self.sets
@@ -335,7 +340,7 @@ class Codebook:
         for s in _list(doc, "sets", where):
             if not isinstance(s, dict) or not s.get("name"):
                 raise InputError(f"{where}: every set needs a name")
-            members = []
+            members: list[str | tuple[str, str]] = []
             for m in s.get("codes") or []:
                 m = str(m)
                 if GUID_RE.match(m):
@@ -349,7 +354,7 @@ class Codebook:
                     name=str(s["name"]),
                     description=str(s.get("description") or ""),
                     guid=_opt_str(s.get("guid")),
-                    members=members,  # type: ignore[arg-type]
+                    members=members,
                 )
             )
         cb.sets = sets
@@ -358,11 +363,14 @@ class Codebook:
     def resolve_set_members(self) -> Codebook:
         """Turn set members given by name (YAML) into GUIDs (after :meth:`assign_guids`)."""
         for s in self.sets:
-            out = []
+            out: list[str | tuple[str, str]] = []
             for m in s.members:
                 if isinstance(m, tuple):
                     node = self.code(m[1]) or self.theme(m[1])
-                    out.append(node.guid if node else m[1])
+                    if node is None:
+                        out.append(m[1])
+                    else:  # a node without a GUID yet keeps the name until it has one
+                        out.append(node.guid or m)
                 else:
                     out.append(m)
             s.members = out

@@ -36,7 +36,10 @@ def dumps(codebook: Codebook) -> bytes:
     root.set("origin", cb.origin or "autocode")
     codes_el = etree.SubElement(root, q + "Codes")
 
-    def code_el(parent, name: str, guid: str, codable: bool, colour, desc: str, kids) -> None:
+    # guid: str | None as the model types it; never None here (finalize assigned them all)
+    def code_el(
+        parent, name: str, guid: str | None, codable: bool, colour, desc: str, kids
+    ) -> None:
         el = etree.SubElement(parent, q + "Code")
         el.set("guid", guid)
         el.set("name", name)
