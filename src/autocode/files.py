@@ -90,18 +90,19 @@ def output_format(
         if want is None:
             what = f"{kind} format" if kind else "format"
             raise InputError(f"unknown {what} {fmt!r}", f"use --format {_either(list(formats))}")
-    ext = Path(path).suffix.lower() if path is not None else ""
+    name = Path(path).name if path is not None else ""
+    ext = Path(name).suffix.lower()
     if not ext:
         return want or default
     have = next((f for f, exts in formats.items() if ext in exts), None)
     if have is None:
         raise InputError(
-            f"{option} {Path(path).name}: this command does not write {ext} files",
+            f"{option} {name}: this command does not write {ext} files",
             f"end the name in {_either([e for exts in formats.values() for e in exts])}",
         )
     if want is not None and want != have:
         raise InputError(
-            f"{option} {Path(path).name} ends in {ext} ({have}) but --format is {want}",
+            f"{option} {name} ends in {ext} ({have}) but --format is {want}",
             f"end the name in {formats[want][0]} or leave out --format",
         )
     return have
@@ -111,7 +112,7 @@ def _either(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else items[0]
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
+def atomic_write(path: str | os.PathLike, write: Callable[[str], object]) -> None:
     """Call ``write(tmp_path)``, then rename the result to ``path`` (default permissions)."""
     p = check_output(path, None)
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".autocode-", suffix=p.suffix)
@@ -140,7 +141,8 @@ def _too_big(where: str, what: str, cap: int) -> InputError:
 
 
 def _read_capped(fh: IO[bytes], cap: int, where: str, what: str) -> bytes:
-    parts, total = [], 0
+    parts: list[bytes] = []
+    total = 0
     while True:
         chunk = fh.read(_CHUNK)
         if not chunk:

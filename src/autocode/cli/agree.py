@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import InputError
-from .common import JsonOpt, ProjectOpt, console, print_json
+from .common import JsonOpt, MaybeProjectOpt, console, print_json
 
 _TITLES = {
     "percent_agreement": "% agree",
@@ -41,7 +41,7 @@ def agree_cmd(
         str | None,
         typer.Option("--coder", help="Column naming the coder in a long file with several coders."),
     ] = None,
-    project: ProjectOpt = None,
+    project: MaybeProjectOpt = None,
     coders: Annotated[
         str | None,
         typer.Option(
@@ -226,7 +226,7 @@ def _render(doc: dict[str, Any], dis: Path | None, out: Path | None) -> None:
             "AC1",
         )[: 6 if narrow else 7]:
             t.add_column(col, justify="right" if col != "Landis–Koch" else "left", no_wrap=True)
-        parts = [
+        parts: list[tuple[str, Any, str] | None] = [  # None: a section break
             (code, r, f"{r['prevalence']:.1%}" if r["prevalence"] is not None else "")
             for code, r in doc["per_code"].items()
         ]

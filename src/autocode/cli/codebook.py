@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from .common import DEFAULT_PROJECT, JsonOpt, ProjectOpt, console, print_json
+from .common import DEFAULT_PROJECT, JsonOpt, MaybeProjectOpt, ProjectOpt, console, print_json
 
 codebook_app = typer.Typer(
     help="Show the project's codebook with counts; export it (YAML, REFI-QDA .qdc, CSV) "
@@ -102,6 +102,7 @@ def _short(text: str, n: int = 60) -> str:
 
 @codebook_app.command("export")
 def export(
+    ctx: typer.Context,
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -112,7 +113,7 @@ def export(
         Path | None,
         typer.Option("--out", "-o", "--output", help="File to write (default: stdout)."),
     ] = None,
-    project: ProjectOpt = None,
+    project: MaybeProjectOpt = None,
     validate: Annotated[
         bool,
         typer.Option(
@@ -121,7 +122,6 @@ def export(
             "with autocode (exit 2 with the first error if it does not conform).",
         ),
     ] = False,
-    ctx: typer.Context = None,
 ) -> None:
     """Export the codebook as YAML, REFI-QDA .qdc or CSV."""
     project = _project(ctx, project)
@@ -162,14 +162,14 @@ def export(
 
 @codebook_app.command("import")
 def import_(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Codebook file: .yaml, .qdc or .csv.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
     user: Annotated[
         str | None, typer.Option("--user", help="Who imports (default: $AUTOCODE_USER/OS).")
     ] = None,
-    project: ProjectOpt = None,
+    project: MaybeProjectOpt = None,
     json_: JsonOpt = False,
-    ctx: typer.Context = None,
 ) -> None:
     """Import a codebook; changes to the current one are shown and applied after confirming."""
     project = _project(ctx, project)
@@ -218,7 +218,7 @@ def _confirm(question: str) -> bool:
 
 
 @codebook_app.command("history")
-def history(project: ProjectOpt = None, json_: JsonOpt = False, ctx: typer.Context = None) -> None:
+def history(ctx: typer.Context, project: MaybeProjectOpt = None, json_: JsonOpt = False) -> None:
     """List the saved versions of the codebook (one per change)."""
     project = _project(ctx, project)
     from rich.table import Table

@@ -16,12 +16,10 @@ import typer
 # The options every command shares, declared once so that names and help text agree
 # (tests/test_cli_options.py checks the whole command tree). A file a command writes is
 # `-o/--out`; its help names what is written, so that one is declared per command.
-ProjectOpt = Annotated[
-    Path,
-    typer.Option(
-        "--project", "-p", help="Project file (SQLite); default: autocode.db in this folder."
-    ),
-]
+_PROJECT_HELP = "Project file (SQLite); default: autocode.db in this folder."
+ProjectOpt = Annotated[Path, typer.Option("--project", "-p", help=_PROJECT_HELP)]
+# the same option where "not given" means something (a parent command's --project, or none)
+MaybeProjectOpt = Annotated[Path | None, typer.Option("--project", "-p", help=_PROJECT_HELP)]
 DEFAULT_PROJECT = Path("autocode.db")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 ModelOpt = Annotated[

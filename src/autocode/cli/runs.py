@@ -65,9 +65,11 @@ def _when(iso: str | None, same_day_as: str | None = None) -> str:
 
 def _took(start: str | None, end: str | None) -> str:
     """``5 s``, ``3 min 20 s``, ``2 h 05 min``; empty while running or if unknown."""
+    if not start or not end:
+        return ""
     try:
         s = int((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds())
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # not a time, or one with and one without a zone
         return ""
     if s < 60:
         return f"{s} s"

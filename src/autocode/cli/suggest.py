@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .common import DEFAULT_PROJECT, JsonOpt, ModelOpt, ProjectOpt, console, print_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.progress import Progress, TaskID
 
 
 def register(app: typer.Typer) -> None:
@@ -162,8 +165,8 @@ class _progress:
     def __init__(self, err, quiet: bool):
         self.err = err
         self.quiet = quiet
-        self.bar = None
-        self.task = None
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def __enter__(self):
         return self.tick
@@ -184,7 +187,8 @@ class _progress:
             )
             self.bar.start()
             self.task = self.bar.add_task("embed", total=total)
-        self.bar.update(self.task, completed=done)
+        if self.task is not None:
+            self.bar.update(self.task, completed=done)
 
     def __exit__(self, *exc):
         if self.bar is not None:
