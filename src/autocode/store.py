@@ -335,6 +335,7 @@ def save_responses(store: Store, rs) -> int:
             (str(rs.path), rs.sha256, rs.format, now_iso()),
         )
         source_id = cur.lastrowid
+        assert source_id is not None  # set by the INSERT just made
         c.executemany(
             "INSERT INTO responses(id, respondent, question, text, text_hash, non_answer, "
             "source_id) VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
@@ -365,7 +366,7 @@ def save_responses(store: Store, rs) -> int:
                 "VALUES (?,?,?)",
                 rows,
             )
-    return int(source_id)
+    return source_id
 
 
 def save_suggestions(store: Store, run_id: str, result) -> None:

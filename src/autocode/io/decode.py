@@ -130,20 +130,21 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
         _refuse_doubtful_utf8(text, data, name)
         return text, "utf-8"
     first_bad = _refuse_mixed(data, name)
+    legacy: str | None
     try:
-        text = data.decode("cp1252")
+        legacy = data.decode("cp1252")
     except UnicodeDecodeError as e:
-        text, first_bad = None, line_of(data, e.start)
-    if text is not None and _looks_latin(text):
-        return text, "cp1252"
+        legacy, first_bad = None, line_of(data, e.start)
+    if legacy is not None and _looks_latin(legacy):
+        return legacy, "cp1252"
     guess = _charset_normalizer_guess(data)
     if guess:
         try:
-            text = data.decode(guess)
+            legacy = data.decode(guess)
         except (UnicodeDecodeError, LookupError):
-            text = None
-        if text is not None and len(_scripts(text)) <= 1:
-            return text, guess
+            legacy = None
+        if legacy is not None and len(_scripts(legacy)) <= 1:
+            return legacy, guess
     raise InputError(
         f"{name}: cannot tell the encoding (line {first_bad} is not UTF-8, and no likely "
         "encoding reads the file as one script)",

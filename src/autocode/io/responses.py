@@ -341,17 +341,17 @@ def _build(p, data, t, ex, notes, id_col, q_col, text_cols, matcher) -> Response
             seen[key] = (texts, lab)
             entries.append((base, extras, q, texts[0]))
         else:
-            key = (base, extras)
-            if key in wide_seen:
-                if wide_seen[key][0] != texts:
+            unit = (base, extras)
+            if unit in wide_seen:
+                if wide_seen[unit][0] != texts:
                     raise InputError(
                         f"{p.name}: respondent id {base!r} appears twice with different "
-                        f"answers ({wide_seen[key][1]} and {lab})",
+                        f"answers ({wide_seen[unit][1]} and {lab})",
                         "ids must be unique: remove the duplicate or pass --id with another column",
                     )
                 collapsed += 1
                 continue
-            wide_seen[key] = (texts, lab)
+            wide_seen[unit] = (texts, lab)
             entries.extend((base, extras, q, tx) for q, tx in zip(text_cols, texts, strict=True))
     if collapsed:
         notes.append(f"{collapsed} repeated row(s) with identical answers collapsed")

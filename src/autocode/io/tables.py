@@ -150,8 +150,10 @@ def _load_xlsx(p: Path, data: bytes, sheet: str | None) -> Table:
 
     from ..files import check_zip
 
-    corrupt = (zipfile.BadZipFile, InvalidFileException, zlib.error, ParseError, KeyError)
-    corrupt += (OSError, EOFError, ValueError, TypeError, AttributeError, IndexError)
+    corrupt: tuple[type[Exception], ...] = (
+        zipfile.BadZipFile, InvalidFileException, zlib.error, ParseError, KeyError,
+        OSError, EOFError, ValueError, TypeError, AttributeError, IndexError,
+    )  # fmt: skip
     try:
         import lxml.etree
 

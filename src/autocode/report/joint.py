@@ -98,7 +98,7 @@ def joint_display(
     n_missing = sum(1 for v in group_of.values() if v == MISSING)
     sets = code_respondents(data, rater, qs)
     theme_of = data.code_theme()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for code in [c.name for c in data.codes if c.name in sets]:
         members = sets[code]
         counts = {g: sum(1 for m in members if group_of.get(m) == g) for g in groups}

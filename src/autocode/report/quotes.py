@@ -133,7 +133,7 @@ def select_quotes(
     c = c.drop_duplicates("text").reset_index(drop=True)
     if c.empty:
         return [], "none"
-    words = c["text"].str.split().str.len().to_numpy()
+    words = np.array([len(t.split()) for t in c["text"]], dtype=np.int64)
     weights = np.where((words >= 5) & (words <= 60), 1.0, np.where(words < 3, 0.6, 0.85))
     method = "tf-idf"
     if vectors and all(h in vectors for h in c["text_hash"]):

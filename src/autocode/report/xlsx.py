@@ -35,8 +35,8 @@ def _sheet_rows(t: Table) -> tuple[list[str], list[list[Any]]]:
         for row in t.rows:
             theme = row[0] or theme
             n, pct = _split(row[2])
-            quotes: list[Quote] = row[3]
-            for q in quotes or [None]:
+            quotes: list[Quote | None] = row[3] or [None]
+            for q in quotes:
                 rows.append(
                     [
                         theme,
@@ -58,7 +58,7 @@ def _sheet_rows(t: Table) -> tuple[list[str], list[list[Any]]]:
         )
         and any(isinstance(r[i], str) and _N_PCT.match(r[i]) for r in t.rows)
     ]
-    header: list[str] = []
+    header = []
     for i, c in enumerate(t.columns):
         if i in split_cols:
             base = c.replace(" n (%)", "")

@@ -128,16 +128,14 @@ def describe_groups(texts: list[str], groups: list[list[int]]) -> list[tuple[str
     try:
         from ..suggest.label import PhraseIndex
     except ImportError:  # pragma: no cover - depends on the suggest stage
-        PhraseIndex = None
-    if PhraseIndex is not None:
-        index = PhraseIndex(texts)
-        out = []
-        for g in groups:
-            terms = index.describe(g, n_keywords=6)
-            out.append((terms.label, list(dict.fromkeys(terms.keywords))))
-        return out
-    kws = class_keywords([[texts[i] for i in g] for g in groups])
-    return [(" / ".join(k[:3]), k) for k in kws]
+        kws = class_keywords([[texts[i] for i in g] for g in groups])
+        return [(" / ".join(k[:3]), k) for k in kws]
+    index = PhraseIndex(texts)
+    out = []
+    for g in groups:
+        terms = index.describe(g, n_keywords=6)
+        out.append((terms.label, list(dict.fromkeys(terms.keywords))))
+    return out
 
 
 def _exemplars(X, texts: list[str], ids: list[str]) -> list[int]:
@@ -146,13 +144,11 @@ def _exemplars(X, texts: list[str], ids: list[str]) -> list[int]:
     try:
         from ..suggest.exemplars import pick_exemplars
     except ImportError:  # pragma: no cover - depends on the suggest stage
-        pick_exemplars = None
-    if pick_exemplars is not None:
-        return list(pick_exemplars(X, texts, k=N_EXEMPLARS))
-    centre = X.mean(axis=0)
-    dist = ((X - centre) ** 2).sum(axis=1)
-    order = sorted(range(len(ids)), key=lambda j: (round(float(dist[j]), 9), ids[j]))
-    return order[:N_EXEMPLARS]
+        centre = X.mean(axis=0)
+        dist = ((X - centre) ** 2).sum(axis=1)
+        order = sorted(range(len(ids)), key=lambda j: (round(float(dist[j]), 9), ids[j]))
+        return order[:N_EXEMPLARS]
+    return list(pick_exemplars(X, texts, k=N_EXEMPLARS))
 
 
 def _texts(store: Store, rids: list[str]) -> dict[str, str]:

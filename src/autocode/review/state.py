@@ -168,7 +168,8 @@ def replay(conn: sqlite3.Connection) -> ReviewState:
         if d.action == "undo" and d.reverses is not None:
             reversers.setdefault(d.reverses, []).append(d)
     for d in reversed(decs):  # an undo always comes after what it reverses
-        d.active = not any(u.active for u in reversers.get(d.id, []))
+        undos = reversers.get(d.id, []) if d.id is not None else []
+        d.active = not any(u.active for u in undos)
     state = ReviewState(codebook=Codebook(origin="autocode"), decisions=decs)
     for d in decs:
         if d.action == "undo" or not d.active:
@@ -350,7 +351,8 @@ def _apply_merge(state: ReviewState, conn, d: Decision) -> None:
                 have = target.provenance.setdefault("suggestions", [])
                 have += [x for x in f.provenance.get("suggestions", []) if x not in have]
             target.examples = (target.examples + f.examples)[:MAX_EXAMPLES]
-            state.members.setdefault(target.guid, {}).update(state.members.pop(f.guid, {}))
+            merged = state.members.pop(f.guid or "", {})
+            state.members.setdefault(target.guid or "", {}).update(merged)
             for other in state.suggestions.values():
                 if other.code == f.guid:
                     other.code = target.guid
@@ -400,9 +402,10 @@ def _apply_import(state: ReviewState, conn, d: Decision) -> None:
         else:
             same = old.code(c.name)
             src = same.guid if same is not None else None
-        if src and src in state.members and c.guid not in members:
-            members[c.guid] = state.members[src]
-            moved[src] = c.guid
+        guid = c.guid or ""  # finalize() gave every code one
+        if src and src in state.members and guid not in members:
+            members[guid] = state.members[src]
+            moved[src] = guid
     state.members = members
     for s in state.suggestions.values():
         if s.code in moved:

@@ -19,6 +19,10 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 _EXTRA_STOP = {
     "nt",
@@ -155,8 +159,9 @@ def tokenize(texts: Sequence[str]) -> list[list[_Tok | None]]:
         toks: list[_Tok | None] = []
         for raw in _TOKEN.findall(text[:2000]):
             low = raw.lower().replace("’", "'")
-            tok = memo.get(low, False)
-            if tok is False:
+            if low in memo:
+                tok = memo[low]
+            else:
                 if not re.search(r"\w", low):
                     tok = None
                 else:
@@ -184,15 +189,16 @@ def _phrases(toks: list[_Tok | None]) -> dict[tuple[str, ...], str]:
         a = toks[i]
         if a is None or not a.content:
             continue
+        span: list[_Tok] = []  # toks[i : j + 1]
         for j in range(i, min(n, i + _MAX_N)):
             b = toks[j]
             if b is None:
                 break
+            span.append(b)
             if not b.content:
                 if b.surface not in _JOINERS:
                     break
                 continue
-            span = toks[i : j + 1]
             key = tuple(t.lemma for t in span)
             found.setdefault(key, " ".join(t.surface for t in span))
     return found
@@ -219,9 +225,9 @@ class PhraseIndex:
 
     def describe(
         self,
-        members: Sequence[int],
+        members: Sequence[int] | np.ndarray,
         n_keywords: int = 8,
-        centrality: Sequence[float] | None = None,
+        centrality: Sequence[float] | np.ndarray | None = None,
     ) -> GroupTerms:
         """Label and keywords for the documents at positions ``members``.
 

@@ -73,8 +73,8 @@ def write_assignments(path: Path, rs, result: SuggestResult) -> None:
     themes = {t.id: t for t in result.themes}
     for s in result.suggestions:
         extra = set(s.assigned_outliers)
+        th = themes.get(s.theme) if s.theme is not None else None
         for m in s.members:
-            th = themes.get(s.theme)
             by_id[m] = (
                 "assigned" if m in extra else "clustered",
                 s.id,

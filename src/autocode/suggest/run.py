@@ -196,16 +196,17 @@ def load_suggest_result(
         members.setdefault(sid, []).append(m)
         if extra:
             assigned.setdefault(sid, []).append(m)
-    # each response's status and question, in the order the run wrote them
-    status: list[tuple[str, str, str | None, str | None, str | None]] = [
+    # each response's status and question, in the order the run wrote them (a run lists
+    # stored responses only, and responses are never deleted)
+    status: list[tuple[str, str, str | None, str | None, str]] = [
         tuple(r)
         for r in c.execute(
             "SELECT r.response_id, r.status, r.group_id, r.kind, x.question FROM run_responses r "
-            "LEFT JOIN responses x ON x.id = r.response_id WHERE r.run_id = ? ORDER BY r.rowid",
+            "JOIN responses x ON x.id = r.response_id WHERE r.run_id = ? ORDER BY r.rowid",
             (rid,),
         )
     ]
-    qs = list(params.get("questions") or dict.fromkeys(q for *_, q in status if q is not None))
+    qs = list(params.get("questions") or dict.fromkeys(q for *_, q in status))
     unassigned: dict[str, list[str]] = {q: [] for q in qs}
     non_answers: dict[str, list[str]] = {q: [] for q in qs}
     counts = {q: {"n": 0, "clustered": 0} for q in qs}
@@ -217,7 +218,7 @@ def load_suggest_result(
             unassigned.setdefault(q, []).append(resp)
         elif st == "non_answer":
             non_answers.setdefault(q, []).append(resp)
-            if gid:
+            if gid and kind:  # written together (runs before migration 3 have neither)
                 g = groups.setdefault(
                     gid, NonAnswerGroup(gid, q, kind, _KIND_LABELS.get(kind, kind), [])
                 )
