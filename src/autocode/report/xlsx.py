@@ -84,7 +84,7 @@ def write_xlsx(report: Report, path: str | Path) -> None:
     from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # the sheet a new workbook has (its active one)
     ws.title = "About"
     append_row(ws, [report.title])
     ws["A1"].font = Font(bold=True, size=14)
