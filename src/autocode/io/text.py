@@ -24,9 +24,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..chars import NOT_XML
 from ..errors import InputError
 
-_UNCLEAN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# the characters no XML file can hold (autocode.chars: the one definition) are what input
+# cleaning handles: NUL refused, VT/FF to line breaks, the rest removed or replaced
+_UNCLEAN = NOT_XML
 _REPLACE = {"\x0b": "\n", "\x0c": "\n"}
 
 
