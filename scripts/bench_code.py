@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from autocode.classify.pipeline import BookInfo, Corpus, SeedCheck, train
 from autocode.classify.vectors import response_vectors
 from autocode.embed import embed_texts, get_embedder
-from autocode.store import open_store
+from autocode.project import open_store
 
 DATASETS = {"nhs_fft_qdc_v6": True, "nhs_phase1_subcategory": False}  # name -> multi-label
 

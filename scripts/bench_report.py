@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from autocode.cli import main
-from autocode.store import now_iso, open_store
+from autocode.project import now_iso, open_store
 
 
 def build(csv: Path, db: Path) -> None:

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import bench_code as bc  # splits, metrics, fit_predict, context, load
 
 from autocode.embed import SentenceTransformerEmbedder, embed_texts
-from autocode.store import open_store
+from autocode.project import open_store
 
 NAME = "nhs_fft_qdc_v6"
 

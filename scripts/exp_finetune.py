@@ -39,7 +39,7 @@ import bench_code as bc
 from autocode.classify.tune import combine, tune
 from autocode.classify.vectors import response_vectors
 from autocode.embed import embed_texts, get_embedder
-from autocode.store import open_store
+from autocode.project import open_store
 
 NAME = "nhs_fft_qdc_v6"
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import bench_code as bc
 
 from autocode.classify.pipeline import BookInfo, Corpus, SeedCheck, train
-from autocode.store import open_store
+from autocode.project import open_store
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from autocode.embed import DEFAULT_MODEL_ID, text_hash
 from autocode.io import is_non_answer
-from autocode.store import open_store
+from autocode.project import open_store
 from autocode.suggest import suggest
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from autocode.store import now_iso, open_store
+from autocode.project import codings as coding_rows
+from autocode.project import now_iso, open_store
 
 DATA = files("autocode") / "data"
 
@@ -116,19 +117,9 @@ def build_example(
             "INSERT INTO respondent_attributes(respondent, name, value) VALUES (?,?,?)", attr_rows
         )
 
-        def put(df, coder, source, status="coded", confidence=None, run_id=None):
-            conn.executemany(
-                "INSERT INTO codings(response_id, code, coder, source, status, confidence, run_id, "
-                "created_at) VALUES (?,?,?,?,?,?,?,?)",
-                [
-                    (rid, code, coder, source, status, confidence, run_id, now_iso())
-                    for rid, code in zip(df["id"], df["code"], strict=True)
-                ],
-            )
-
-        put(codings, "coder_a", "human")
+        put_human(store, codings, "coder_a")
         if second_human:
-            put(second_coder(codings), "coder_b", "human")
+            put_human(store, second_coder(codings), "coder_b")
         if codebook:
             doc = _codebook_doc(cb)
             conn.execute(
@@ -144,23 +135,27 @@ def build_example(
     if machine:
         run = store.start_run("classify", {"test": True}, seed=0)
         m = second_coder(codings.iloc[::-1].reset_index(drop=True))
-        with store.transaction() as conn:
-            for i, (rid, code) in enumerate(zip(m["id"], m["code"], strict=True)):
-                status = ("coded", "needs_review", "accepted", "rejected")[i % 4]
-                conn.execute(
-                    "INSERT INTO codings(response_id, code, coder, source, status, confidence, "
-                    "run_id, created_at) VALUES (?,?,?,?,?,?,?,?)",
-                    (
-                        rid,
-                        code,
-                        "autocode",
-                        "machine",
-                        status,
-                        0.5 + (i % 50) / 100,
-                        run,
-                        now_iso(),
-                    ),
-                )
+        # the old statuses coded / needs_review / accepted / rejected as decisions: present,
+        # present but flagged, present, absent (kept because flagged)
+        status = [("coded", "needs_review", "accepted", "rejected")[i % 4] for i in range(len(m))]
+        cells = pd.DataFrame(
+            {
+                "id": m["id"],
+                "code": m["code"],
+                "present": [s != "rejected" for s in status],
+                "flagged": [s in ("needs_review", "rejected") for s in status],
+                "confidence": [0.5 + (i % 50) / 100 for i in range(len(m))],
+            }
+        )
+        coding_rows.replace_machine(store, run, list(dict.fromkeys(m["id"])), cells)
         store.finish_run(run)
     store.close()
     return path
+
+
+def put_human(store, df: pd.DataFrame, coder: str) -> None:
+    """A human coder's (id, code) rows as their coding of those answers."""
+    per: dict[str, list[str]] = {}
+    for rid, code in zip(df["id"], df["code"], strict=True):
+        per.setdefault(str(rid), []).append(str(code))
+    coding_rows.replace_human(store, coder, per)

@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 
 from autocode.embed import text_hash
-from autocode.store import now_iso, open_store
+from autocode.project import codings as coding_rows
+from autocode.project import now_iso, open_store
 
 TOPICS = {
     "S1": (
@@ -96,11 +97,7 @@ def make_project(
                 "VALUES (?,?,?,1.0)",
                 [(run_id, sid, r) for r, _ in members],
             )
-        conn.execute(
-            "INSERT OR IGNORE INTO codings(response_id, code, coder, source, status, created_at) "
-            "VALUES (?, 'Staff attitude', 'alice', 'human', NULL, ?)",
-            (f"{run_id}-r001", now_iso()),
-        )
+        coding_rows.replace_human(store, "alice", {f"{run_id}-r001": ["Staff attitude"]})
     store.close()
     return path
 
@@ -118,8 +115,7 @@ def state_summary(path: Path) -> dict:
             "loose": [c.name for c in cb.loose],
             "suggested": dict(
                 store.conn.execute(
-                    "SELECT code, COUNT(*) FROM codings WHERE source='machine' "
-                    "AND status='suggested' GROUP BY code"
+                    "SELECT code, COUNT(*) FROM codings WHERE source='suggested' GROUP BY code"
                 ).fetchall()
             ),
             "human": store.conn.execute(
@@ -135,7 +131,7 @@ def decide_many(path: str, user: str, plan: list[tuple[str, str, str]], barrier,
     """Worker for the concurrency test: record (action, run, suggestion) decisions."""
     from autocode import review
     from autocode.errors import AutocodeError
-    from autocode.store import open_store
+    from autocode.project import open_store
 
     store = open_store(path)
     barrier.wait()

@@ -7,10 +7,11 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from autocode.cli import main
-from autocode.store import now_iso, open_store
+from autocode.project import codings, open_store
 
 DATA = Path(__file__).parent / "data" / "agree"
 
@@ -181,22 +182,19 @@ def _project(tmp_path: Path) -> Path:
                 "VALUES (?,?,?,?,?)",
                 (rid, rid, "q", text, rid),
             )
-        rows = [
-            ("r1", "Staff", "alice", "human", None),
-            ("r2", "Waiting", "alice", "human", None),
-            ("r3", "Food", "alice", "human", None),
-            ("r4", "", "alice", "human", None),
-            ("r1", "Staff", "autocode", "machine", "accepted"),
-            ("r2", "Staff", "autocode", "machine", "accepted"),
-            ("r3", "Food", "autocode", "machine", "needs_review"),
-            ("r4", "Food", "autocode", "machine", "rejected"),
-        ]
-        for rid, code, coder, src, status in rows:
-            conn.execute(
-                "INSERT INTO codings(response_id, code, coder, source, status, "
-                "created_at) VALUES (?,?,?,?,?,?)",
-                (rid, code, coder, src, status, now_iso()),
-            )
+    codings.replace_human(
+        store, "alice", {"r1": ["Staff"], "r2": ["Waiting"], "r3": ["Food"], "r4": []}
+    )
+    cells = pd.DataFrame(
+        [
+            ("r1", "Staff", True, False, 0.9),
+            ("r2", "Staff", True, False, 0.8),
+            ("r3", "Food", True, True, 0.55),  # flagged: needs review
+            ("r4", "Food", False, True, 0.45),  # flagged, decided absent
+        ],
+        columns=["id", "code", "present", "flagged", "confidence"],
+    )
+    codings.replace_machine(store, "code-1", ["r1", "r2", "r3", "r4"], cells)
     store.close()
     return p
 

@@ -58,14 +58,18 @@ def test_code_writes_csv_and_store(capsys, tmp_path, seeds):
     n_human = con.execute("SELECT COUNT(*) FROM codings WHERE source='human'").fetchone()[0]
     assert n_human == len(pd.read_csv(seeds))
     assert (tmp_path / "models" / res["run_id"] / "manifest.json").exists()
-    # a second run replaces machine codings but never touches human ones
-    con.execute("UPDATE codings SET status='checked' WHERE source='human'")
-    con.commit()
+    # a second run replaces machine codings but never touches a human coder's work
+    from autocode.project import codings, open_store
+
+    with open_store(tmp_path / "p.db") as store:
+        codings.replace_human(store, "alice", {str(df["id"].iloc[0]): ["Staff attitude"]})
+    alice = con.execute("SELECT * FROM codings WHERE coder='alice'").fetchall()
     rc, _, err = code(capsys, tmp_path, seeds)
     assert rc == 0, err
+    assert con.execute("SELECT * FROM codings WHERE coder='alice'").fetchall() == alice
     assert (
         con.execute(
-            "SELECT COUNT(*) FROM codings WHERE source='human' AND status='checked'"
+            "SELECT COUNT(*) FROM codings WHERE source='human' AND coder='human'"
         ).fetchone()[0]
         == n_human
     )

@@ -14,7 +14,7 @@ from autocode.classify.seeds import read_seeds
 from autocode.classify.vectors import response_vectors, split_sentences, widen
 from autocode.codebook import load as load_codebook
 from autocode.embed import HashEmbedder
-from autocode.store import open_store
+from autocode.project import open_store
 
 DATA = importlib.resources.files("autocode") / "data"
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from autocode.cli import main
-from autocode.store import open_store
+from autocode.project import open_store
 
 KEYS = {"id", "stage", "status", "started_at", "finished_at", "seed", "model_id", "params"}
 

@@ -95,7 +95,7 @@ def test_import_shows_diff_and_asks(proj, tmp_path, monkeypatch, capsys):
     conn = sqlite3.connect(proj)
     codes = dict(
         conn.execute(
-            "SELECT code, COUNT(*) FROM codings WHERE source='machine' GROUP BY code"
+            "SELECT code, COUNT(*) FROM codings WHERE source='suggested' GROUP BY code"
         ).fetchall()
     )
     assert codes == {"Staff attitude": 8, "Waiting times ⏳": 8}  # codings follow the rename
@@ -173,7 +173,7 @@ def test_no_codebook_yet(tmp_path, capsys):
 
 def test_library_current_and_load(proj):
     from autocode.codebook import current
-    from autocode.store import open_store
+    from autocode.project import open_store
 
     with open_store(proj) as store:
         cb = current(store)
@@ -225,5 +225,5 @@ def test_import_with_new_guids_keeps_codings_by_name(proj, tmp_path, capsys):
     cb = load(proj)
     assert cb.code("Waiting").examples  # matched by name
     conn = sqlite3.connect(proj)
-    n = conn.execute("SELECT COUNT(*) FROM codings WHERE source='machine'").fetchone()[0]
+    n = conn.execute("SELECT COUNT(*) FROM codings WHERE source='suggested'").fetchone()[0]
     assert n == 16

@@ -55,7 +55,7 @@ def test_long_csv_has_every_coding(project, tmp_path, capsys):
         zip(codings["id"], codings["code"], strict=True)
     )
     m = df[df["source"] == "machine"]
-    assert set(m["status"]) == {"coded", "needs_review", "accepted", "rejected"}
+    assert set(m["status"]) == {"coded", "needs_review", "absent"}
     assert m["confidence"].astype(float).between(0, 1).all()
     assert df["respondent_label"].str.match(r"^Respondent \d+$").all()
     assert "wrote" in capsys.readouterr().out

@@ -17,7 +17,7 @@ from autocode.cli import main
 from autocode.errors import InputError
 from autocode.io import read_responses
 from autocode.io.text import clean_text
-from autocode.store import open_store
+from autocode.project import open_store
 
 DATA = files("autocode") / "data"
 

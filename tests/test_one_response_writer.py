@@ -8,7 +8,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from autocode.cli import main
-from autocode.store import open_store
+from autocode.project import open_store
 
 DATA = files("autocode") / "data"
 
@@ -73,4 +73,4 @@ def test_only_the_store_writes_responses():
             for w in ("INTO responses", "INTO respondent_attributes", "INTO sources")
         )
     ]
-    assert writers == ["store.py"]
+    assert writers == ["project/responses.py"]

@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from autocode.io import read_responses
+from autocode.project import open_store
+from autocode.project.responses import question_labels, save_responses
 from autocode.report.build import build_report
-from autocode.store import open_store, question_labels, save_responses
 
 DATA = Path(__file__).parent / "data" / "io"
 
@@ -53,7 +54,7 @@ def test_plain_csv_has_no_question_text_column(tmp_path):
 
 
 def test_project_from_schema_1_is_migrated(tmp_path):
-    from autocode.store import _M1, MIGRATIONS
+    from autocode.project.schema import _M1, MIGRATIONS
 
     p = tmp_path / "old.db"
     c = sqlite3.connect(p)  # a project as the first release wrote it: migration 1 only

@@ -10,9 +10,9 @@ import pytest
 from _report_project import QUESTIONS, build_example, example_frames
 
 from autocode.cli import main
+from autocode.project import open_store
 from autocode.report import build_report
 from autocode.report.data import load_project, prevalence, pseudonyms
-from autocode.store import open_store
 
 
 @pytest.fixture(scope="module")
@@ -162,11 +162,11 @@ def test_human_and_machine_side_by_side(project_mixed, tmp_path):
     assert "Human: coder_a n" in header
     assert "Machine n" in header
     assert "Machine %" in header
-    # machine counts: codings with status rejected/needs_review are not counted
+    # machine counts: flagged cells and cells decided absent are not counted
     store = open_store(project_mixed, create=False)
     m = pd.read_sql_query(
         "SELECT c.code, r.respondent FROM codings c JOIN responses r ON r.id = c.response_id "
-        "WHERE c.source = 'machine' AND c.status NOT IN ('rejected', 'needs_review')",
+        "WHERE c.source = 'machine' AND c.present = 1 AND c.flagged = 0",
         store.conn,
     )
     store.close()

@@ -9,9 +9,9 @@ from _report_project import build_example, example_frames
 from scipy import stats
 
 from autocode.cli import main
+from autocode.project import open_store
 from autocode.report.data import load_project
 from autocode.report.joint import association, joint_display
-from autocode.store import open_store
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ def _review_and_round_trip(p: Path, tmp_path: Path, capsys) -> None:
     assert cb.code("Kind staff ✨").examples
     assert cb.code("Kind staff ✨").theme == "Staff"
     n = conn.execute(
-        "SELECT COUNT(*) FROM codings WHERE coder='autocode' AND status='suggested'"
+        "SELECT COUNT(*) FROM codings WHERE coder='autocode' AND source='suggested'"
     ).fetchone()[0]
     sizes = sum(
         len(
@@ -72,7 +72,7 @@ def _review_and_round_trip(p: Path, tmp_path: Path, capsys) -> None:
 def test_suggest_review_export_import_with_the_hash_embedder(tmp_path, monkeypatch, capsys):
     from autocode.embed import HashEmbedder
     from autocode.io import read_responses
-    from autocode.store import open_store
+    from autocode.project import open_store
     from autocode.suggest import run
 
     monkeypatch.setenv("AUTOCODE_USER", "e2e")

@@ -95,17 +95,17 @@ def test_codings_records_machine_suggestions(proj, capsys):
     run(proj, "accept", "S2", "--as", "Waiting")
     conn = sqlite3.connect(proj)
     rows = conn.execute(
-        "SELECT code, coder, source, status, run_id FROM codings WHERE source='machine'"
+        "SELECT code, coder, source, present, run_id FROM codings WHERE source='suggested'"
     ).fetchall()
     assert len(rows) == 8
-    assert set(rows) == {("Waiting", "autocode", "machine", "suggested", "suggest-1")}
+    assert set(rows) == {("Waiting", "autocode", "suggested", 1, "suggest-1")}
     run(proj, "undo")
-    assert conn.execute("SELECT COUNT(*) FROM codings WHERE source='machine'").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM codings WHERE source='suggested'").fetchone()[0] == 0
     assert conn.execute("SELECT COUNT(*) FROM codings WHERE source='human'").fetchone()[0] == 1
     # undo of the undo restores the decision
     last = conn.execute("SELECT MAX(id) FROM decisions").fetchone()[0]
     assert run(proj, "undo", str(last)) == 0
-    assert conn.execute("SELECT COUNT(*) FROM codings WHERE source='machine'").fetchone()[0] == 8
+    assert conn.execute("SELECT COUNT(*) FROM codings WHERE source='suggested'").fetchone()[0] == 8
     assert conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 3  # nothing deleted
 
 
@@ -212,7 +212,7 @@ def test_undo_out_of_order_voids_dependent_decisions(proj, capsys):
 def test_no_project_or_no_run(tmp_path, capsys):
     assert main(["accept", "S1", "-p", str(tmp_path / "none.db")]) == 2
     assert "no project at" in capsys.readouterr().err
-    from autocode.store import open_store
+    from autocode.project import open_store
 
     open_store(tmp_path / "empty.db").close()
     assert main(["reject", "S1", "-p", str(tmp_path / "empty.db")]) == 2
@@ -244,7 +244,7 @@ def test_user_flag_and_env(proj, monkeypatch):
 def test_library_split_with_injected_embedder(proj):
     from autocode import review
     from autocode.embed import HashEmbedder
-    from autocode.store import open_store
+    from autocode.project import open_store
 
     with open_store(proj) as store:
         d = review.split(store, "S4", embedder=HashEmbedder(32), user="x")
@@ -297,7 +297,7 @@ def test_decisions_table_and_run_filter(tmp_path, monkeypatch, capsys):
 
 
 def test_empty_run(tmp_path, monkeypatch, capsys):
-    from autocode.store import open_store
+    from autocode.project import open_store
 
     with open_store(tmp_path / "p.db") as store:
         rid = store.start_run("suggest", {})

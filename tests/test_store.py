@@ -9,7 +9,8 @@ import pytest
 
 from autocode.embed import HashEmbedder, embed_texts
 from autocode.errors import StoreError
-from autocode.store import MIGRATIONS, open_store
+from autocode.project import open_store
+from autocode.project.schema import MIGRATIONS
 
 
 def test_created_on_first_use_with_recorded_migrations(tmp_path):

@@ -11,8 +11,9 @@ from _store_project import SURVEY, read_commands, sha256, write_commands
 
 from autocode.cli import main
 from autocode.errors import StoreError
-from autocode.project_file import APPLICATION_ID
-from autocode.store import _M1, MIGRATIONS, open_store
+from autocode.project import open_store
+from autocode.project.disk import APPLICATION_ID
+from autocode.project.schema import _M1, MIGRATIONS
 
 
 def _other_app_db(p, application_id: int = 0):

@@ -17,8 +17,8 @@ from autocode import embed
 from autocode.cli import main
 from autocode.embed import CACHE_BATCH, HashEmbedder
 from autocode.io import read_responses
-from autocode.project_file import process_token, this_host
-from autocode.store import open_store
+from autocode.project import open_store
+from autocode.project.disk import process_token, this_host
 from autocode.suggest import run_suggest
 
 # Loaded by the child through PYTHONPATH: the first batch embeds at once, the next one

@@ -22,7 +22,7 @@ import pytest
 from _store_project import build, copy, read_commands, sha256, write_commands
 
 from autocode.errors import StoreError
-from autocode.store import open_store
+from autocode.project import open_store
 
 DRIVER = """
 import contextlib, io, json, sys

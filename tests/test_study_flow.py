@@ -41,7 +41,7 @@ def test_a_study_from_export_to_report(capsys, tmp_path):
 
     con = sqlite3.connect("autocode.db")
     suggested = con.execute(
-        "SELECT COUNT(*) FROM codings WHERE coder='autocode' AND status='suggested'"
+        "SELECT COUNT(*) FROM codings WHERE coder='autocode' AND source='suggested'"
     ).fetchone()[0]
     assert suggested > 0
 
@@ -60,10 +60,12 @@ def test_a_study_from_export_to_report(capsys, tmp_path):
     )
     assert Path("machine.csv").read_text(encoding="utf-8").startswith("id,")
     rows = dict(
-        con.execute("SELECT source || '/' || status, COUNT(*) FROM codings GROUP BY 1").fetchall()
+        con.execute(
+            "SELECT source || '/' || present || flagged, COUNT(*) FROM codings GROUP BY 1"
+        ).fetchall()
     )
-    assert rows.get("human/coded", 0) == 560  # every human coding kept, none overwritten
-    assert rows.get("machine/coded", 0) > 0
+    assert rows.get("human/10", 0) == 560  # every human coding kept, none overwritten
+    assert rows.get("machine/10", 0) > 0
 
     # a decision after the classifier ran still works and keeps the log consistent
     cli(capsys, "undo")
@@ -91,24 +93,22 @@ def test_a_study_from_export_to_report(capsys, tmp_path):
 def _pooled_kappa_from_the_store(con, a: str, b: str) -> tuple[float, float, int]:
     """Pooled Cohen's kappa and percent agreement of two coders over all (response, code)
     cells, straight from the codings table with scikit-learn (independent of autocode.agree):
-    a response is coded by a coder with any row; a code is present unless its status is
-    needs_review/rejected. Here both coders coded the same responses."""
+    a response is coded by a coder when coded_units says so; a code is present when the
+    decision is present and not flagged. Here both coders coded the same responses."""
     import numpy as np
     from sklearn.metrics import cohen_kappa_score
 
     rows = con.execute(
-        "SELECT response_id, coder, code, status FROM codings WHERE coder IN (?, ?)", (a, b)
+        "SELECT response_id, coder, code FROM codings WHERE coder IN (?, ?) "
+        "AND source != 'suggested' AND present = 1 AND flagged = 0",
+        (a, b),
     ).fetchall()
-    units = {c: {str(r) for r, cd, *_ in rows if cd == c} for c in (a, b)}
+    coded = con.execute(
+        "SELECT response_id, coder FROM coded_units WHERE coder IN (?, ?)", (a, b)
+    ).fetchall()
+    units = {c: {str(r) for r, cd in coded if cd == c} for c in (a, b)}
     assert units[a] == units[b]
-    present = {
-        c: {
-            (str(r), k)
-            for r, cd, k, st in rows
-            if cd == c and k and st not in ("needs_review", "rejected")
-        }
-        for c in (a, b)
-    }
+    present = {c: {(str(r), k) for r, cd, k in rows if cd == c and k} for c in (a, b)}
     codes = sorted({k for c in (a, b) for _, k in present[c]})
     x, y = ([int((u, k) in present[c]) for u in sorted(units[a]) for k in codes] for c in (a, b))
     return float(cohen_kappa_score(x, y)), float(np.mean(np.equal(x, y))), len(units[a])

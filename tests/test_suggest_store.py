@@ -9,7 +9,7 @@ import pytest
 from autocode.embed import HashEmbedder
 from autocode.errors import NotFoundError
 from autocode.io import read_responses
-from autocode.store import open_store
+from autocode.project import open_store
 from autocode.suggest import load_result, run_suggest
 from autocode.suggest.run import load_suggest_result, result_to_json
 

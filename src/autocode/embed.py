@@ -21,7 +21,7 @@ from .errors import ModelError
 if TYPE_CHECKING:  # pragma: no cover
     from sentence_transformers import SentenceTransformer
 
-    from .store import Store
+    from .project import Store
 
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 

@@ -15,9 +15,9 @@ The id column is ``--id COL`` or the first of ``id, response_id, record_id, resp
 respondent, unit``. A ``coder`` column (``--coder COL``) holds coder names in a single file;
 otherwise each file is one coder, named after the file.
 
-Store codings (``codings`` table): a response counts as coded by a coder when the coder has
-any row for it; a code counts as *present* only when the row's status is not ``needs_review``
-or ``rejected`` (a low-confidence machine suggestion awaiting a human is not yet a coding).
+Store codings (:mod:`autocode.project.codings`): a response counts as coded by a coder when
+the coder coded it (``coded_units``, also when no code applies); a code counts as *present*
+when the coder's decision is present and not flagged for review.
 """
 
 from __future__ import annotations
@@ -246,13 +246,12 @@ def load_store(
     project: str | os.PathLike, coders: Sequence[str] | None
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Codings of the named coders from the project's ``codings`` table (see module doc)."""
-    from ..store import open_store
+    from ..project import codings as coding_rows
+    from ..project import open_store
+    from ..project import responses as response_rows
 
     with open_store(project, readonly=True) as store:
-        known = [
-            r[0]
-            for r in store.conn.execute("SELECT coder FROM codings GROUP BY coder ORDER BY coder")
-        ]
+        known = sorted(dict.fromkeys(c["coder"] for c in coding_rows.coders(store)))
         if not known:
             raise InputError(
                 f"{project} has no codings yet",
@@ -268,38 +267,36 @@ def load_store(
                 f"no codings by {', '.join(map(repr, missing))} in {project}",
                 "coders in this project: " + ", ".join(known),
             )
-        q = ",".join("?" * len(coders))
-        rows = store.conn.execute(
-            f"SELECT response_id, code, coder, status FROM codings WHERE coder IN ({q})",
-            list(coders),
-        ).fetchall()
-        df = pd.DataFrame([tuple(r) for r in rows], columns=["id", "code", "coder", "status"])
+        units = coding_rows.coded_units(store, list(coders))
+        rows = coding_rows.codings(store, list(coders))
+        rows = rows[rows["present"] & ~rows["flagged"]]
+        df = pd.concat(
+            [
+                pd.DataFrame(
+                    {"id": rows["response_id"], "code": rows["code"], "coder": rows["coder"]}
+                ),
+                pd.DataFrame({"id": units["response_id"], "code": None, "coder": units["coder"]}),
+            ],
+            ignore_index=True,
+        )
         df["id"] = df["id"].astype(str)
-        df["code"] = df["code"].where(~df["status"].isin(NOT_PRESENT_STATUSES), None)
         df.loc[df["code"].fillna("").astype(str).str.strip() == "", "code"] = None
-        texts = store_texts(store, df["id"].unique())
+        texts = response_rows.texts(store, df["id"].unique())
     return df[["id", "coder", "code"]], texts
 
 
 def store_texts(store: Any, ids: Iterable[str]) -> dict[str, str]:
     """``{response id: text}`` from the store's responses table."""
-    out: dict[str, str] = {}
-    ids = list(ids)
-    for i in range(0, len(ids), 900):
-        chunk = ids[i : i + 900]
-        q = ",".join("?" * len(chunk))
-        for rid, text in store.conn.execute(
-            f"SELECT id, text FROM responses WHERE id IN ({q})", chunk
-        ):
-            out[str(rid)] = text
-    return out
+    from ..project import responses as response_rows
+
+    return response_rows.texts(store, ids)
 
 
 def texts_from_project(project: str | os.PathLike, ids: Sequence[str]) -> dict[str, str]:
     """Response texts from a project file, if it exists (empty dict otherwise)."""
     if not Path(project).is_file():
         return {}
-    from ..store import open_store
+    from ..project import open_store
 
     with open_store(project, readonly=True) as store:
         return store_texts(store, ids)

@@ -24,7 +24,8 @@ from . import active
 from .pipeline import BookInfo, Corpus, apply, check_seeds, example_texts, train
 from .seeds import read_seeds
 
-CODER = "autocode"
+#: who the seeds of a --seeds file are stored as (until they are named)
+SEED_CODER = "human"
 
 
 def embedder_for(model: str | None):
@@ -40,19 +41,21 @@ def embedder_for(model: str | None):
 def _responses(store, path, text, id_col, question) -> pd.DataFrame:
     if path is not None:
         from ..io import read_responses
-        from ..store import save_responses
+        from ..project.responses import save_responses
 
         kw = {"text": text, "id": id_col, "question": question}
         rs = read_responses(path, **{k: v for k, v in kw.items() if v})
         save_responses(store, rs)  # the one writer: sources and respondent attributes too
         return rs.responses
-    rows = store.conn.execute("SELECT id, question, text FROM responses").fetchall()
-    if not rows:
+    from ..project import responses as response_rows
+
+    df = response_rows.load(store)
+    if df.empty:
         raise InputError(
             "the project has no responses",
             "pass the survey file: autocode code RESPONSES --codebook ... --seeds ...",
         )
-    return pd.DataFrame([dict(r) for r in rows])
+    return df[["id", "question", "text", "non_answer"]]
 
 
 def _codebook(store, path):
@@ -154,7 +157,7 @@ def code(
     of the embedding model on the seeds first (:mod:`.tune`; with ``evaluate``, once per
     fold, on that fold's training seeds only); a dict overrides ``TUNE_DEFAULTS``.
     """
-    from ..store import open_store
+    from ..project import open_store
     from .evaluation import evaluate as cv_evaluate
     from .persist import load_model, save_model
     from .tune import check_tunable
@@ -278,21 +281,15 @@ def code(
                 )
             coded = apply(cm, corpus, E)
             # one transaction: the run is 'done' with all its codings, or wrote none of them
-            with store.transaction() as conn:
+            with store.transaction():
                 _write_codings(store, run_id, corpus, coded, chk, seed_set)
-                conn.execute(
-                    "UPDATE runs SET params = ? WHERE id = ?",
-                    (
-                        json.dumps(
-                            {
-                                **params,
-                                "model_dir": str(saved),
-                                "tuned_model_id": tuned.model_id if tuned else None,
-                            },
-                            sort_keys=True,
-                        ),
-                        run_id,
-                    ),
+                store.update_run_params(
+                    run_id,
+                    {
+                        **params,
+                        "model_dir": str(saved),
+                        "tuned_model_id": tuned.model_id if tuned else None,
+                    },
                 )
                 store.finish_run(run_id)
         except BaseException:
@@ -315,43 +312,19 @@ def code(
 
 
 def _write_codings(store, run_id: str, corpus: Corpus, coded: pd.DataFrame, chk, seed_set):
-    from ..store import now_iso
+    """The seeds as the seed coder's codings, the machine's decisions of every response and
+    the answers the run trained on (:mod:`autocode.project.codings`)."""
+    from ..project import codings
 
-    now = now_iso()
-    with store.transaction() as conn:
-        if seed_set is not None:  # the human seeds, never overwriting a human coding
-            human = [
-                (i, c, "human", "human", "coded", None, None, now)
-                for i, c in zip(seed_set.pairs["id"], seed_set.pairs["code"], strict=True)
-            ]
-            conn.executemany(
-                "INSERT OR IGNORE INTO codings(response_id, code, coder, source, status, "
-                "confidence, run_id, created_at) VALUES (?,?,?,?,?,?,?,?)",
-                human,
-            )
-        ids = corpus.ids
-        for i in range(0, len(ids), 900):
-            chunk = ids[i : i + 900]
-            conn.execute(
-                f"DELETE FROM codings WHERE coder = ? AND source = 'machine' AND "
-                f"status != 'suggested' AND response_id IN ({','.join('?' * len(chunk))})",
-                [CODER, *chunk],
-            )
-        conn.executemany(
-            # a review's machine-suggested coding of the same code becomes the classifier's
-            # verdict (review only manages rows still marked 'suggested')
-            "INSERT INTO codings(response_id, code, coder, source, status, confidence, run_id, "
-            "created_at) VALUES (?,?,?,'machine',?,?,?,?) "
-            "ON CONFLICT(response_id, code, coder) DO UPDATE SET status = excluded.status, "
-            "confidence = excluded.confidence, run_id = excluded.run_id, "
-            "created_at = excluded.created_at",
-            [
-                (rid, c, CODER, status, float(conf), run_id, now)
-                for rid, c, status, conf in zip(
-                    coded["id"], coded["code"], coded["status"], coded["confidence"], strict=True
-                )
-            ],
-        )
+    if seed_set is not None:  # the seeds are a human coder's work
+        per: dict[str, list[str]] = {i: [] for i in seed_set.ids}
+        for i, c in zip(seed_set.pairs["id"], seed_set.pairs["code"], strict=True):
+            per.setdefault(i, []).append(c)
+        codings.replace_human(store, SEED_CODER, per)
+    if chk is not None:
+        codings.record_training(store, run_id, [corpus.ids[r] for r in chk.rows])
+    cells = coded.assign(present=True, flagged=coded["status"] == "needs_review")
+    codings.replace_machine(store, run_id, corpus.ids, cells)
 
 
 def _check_save(save: str | os.PathLike | None) -> None:
@@ -389,7 +362,7 @@ def next_batch(
     batch is simply the most diverse sample. Already coded responses (the seeds, human
     codings in the project) are never proposed.
     """
-    from ..store import open_store
+    from ..project import codings, open_store
     from .persist import load_model
 
     if n < 1:
@@ -406,21 +379,15 @@ def next_batch(
         book = BookInfo.from_codebook(cb)
         embedder = embedder_for(model)
         E, D, Ex = _embed(corpus, book, embedder, store)
-        done = {
-            r[0]
-            for r in store.conn.execute(
-                "SELECT DISTINCT response_id FROM codings WHERE source = 'human'"
-            )
-        }
+        done = codings.human_coded_ids(store)
         seed_set = read_seeds(seeds) if seeds is not None else None
         if seed_set is not None:
             done |= set(seed_set.ids)
         if load is None:  # the latest `autocode code` run that saved a coder
-            for (params,) in store.conn.execute(
-                "SELECT params FROM runs WHERE stage = 'code' AND status = 'done' "
-                "ORDER BY rowid DESC"
-            ):
-                folder = json.loads(params).get("model_dir")
+            for run in reversed(store.list_runs()):
+                if run["stage"] != "code" or run["status"] != "done":
+                    continue
+                folder = run["params"].get("model_dir")
                 if folder and Path(folder).exists():
                     load = folder
                     break

@@ -70,7 +70,7 @@ def _vocab(vec) -> list[str] | None:
 
 def save_model(model: CodingModel, folder: str | os.PathLike, info: dict) -> Path:
     """Write ``model`` to ``folder`` (created; an existing model there is replaced)."""
-    from ..store import package_versions
+    from ..project import package_versions
 
     d = Path(folder)
     d.mkdir(parents=True, exist_ok=True)

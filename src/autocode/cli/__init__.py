@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # pragma: no cover - e.g. `autocode ... | head`
         return 0
     except Exception as e:
-        from ..project_file import as_store_error
+        from ..project.disk import as_store_error
 
         known = as_store_error(e)  # a damaged, read-only or busy project file
         if known is not None:

@@ -21,7 +21,7 @@ codebook_app = typer.Typer(
 
 
 def _store(project: Path):
-    from ..store import open_store
+    from ..project import open_store
 
     return open_store(project, readonly=True)  # show, export and history only read
 
@@ -175,8 +175,8 @@ def import_(
     project = _project(ctx, project)
     from ..codebook import current, format_of, read_file
     from ..codebook.diff import diff, reconcile, render
+    from ..project import open_store
     from ..review import import_codebook
-    from ..store import open_store
 
     fmt = format_of(file)
     new = read_file(file, fmt)

@@ -53,8 +53,8 @@ def report(
     """Write the study report: counts per question, themes and codes with n (%) of
     respondents, representative quotes, agreement and (with --by) a joint display."""
     from ..files import check_output
+    from ..project import open_store
     from ..report import build_report, guess_format, write_report
-    from ..store import open_store
 
     f = guess_format(out, fmt)
     path = check_output(out or Path(f"report.{f}"))
@@ -104,7 +104,7 @@ def export_codings_cmd(
 ) -> None:
     """One row per (response, code, coder), or one 0/1 column per code (--format wide)."""
     from ..export.codings import export_codings
-    from ..store import open_store
+    from ..project import open_store
 
     path = out or Path("codings.xlsx" if (fmt or "").lower() == "xlsx" else "codings.csv")
     with open_store(project, readonly=True) as store:
@@ -138,7 +138,7 @@ def export_qdpx_cmd(
     """A REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA or QualCoder: responses as
     sources, respondents as cases with their attributes, the codebook, codings per coder."""
     from ..export.qdpx import export_qdpx
-    from ..store import open_store
+    from ..project import open_store
 
     with open_store(project, readonly=True) as store:
         res = export_qdpx(store, out, question=question)

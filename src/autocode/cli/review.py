@@ -32,7 +32,7 @@ ThemeOpt = Annotated[
 
 
 def _store(project: Path, readonly: bool = False):
-    from ..store import open_store
+    from ..project import open_store
 
     return open_store(project, create=False, readonly=readonly)
 

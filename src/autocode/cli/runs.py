@@ -20,7 +20,7 @@ def runs_cmd(
 ) -> None:
     """List the project's runs: id, stage, status, start, end, duration, seed, model and
     parameters (read-only; a missing project is an error, never created)."""
-    from ..store import open_store
+    from ..project import open_store
 
     with open_store(project, readonly=True) as store:
         rows = store.list_runs()

@@ -85,7 +85,7 @@ def suggest_cmd(
     """Embed, cluster and label the answers: candidate codes with quotes, grouped into themes."""
     from ..embed import get_embedder
     from ..errors import InputError
-    from ..store import open_store
+    from ..project import open_store
     from ..suggest.render import render_result, write_assignments
     from ..suggest.run import result_to_json, run_suggest
 

@@ -20,7 +20,7 @@ from ..errors import InputError, NotFoundError
 from .model import Code, Codebook, CodeSet, Example, Theme, path_guid
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..store import Store
+    from ..project import Store
 
 __all__ = [
     "FORMATS",
@@ -90,7 +90,7 @@ def read_file(path: str | os.PathLike, fmt: str | None = None) -> Codebook:
 
 def load(path_or_store: str | os.PathLike | Store) -> Codebook:
     """A codebook from a YAML/``.qdc``/CSV file or a project store (its current codebook)."""
-    from ..store import Store, open_store
+    from ..project import Store, open_store
 
     if isinstance(path_or_store, Store):
         cb = current(path_or_store)
@@ -109,12 +109,12 @@ def load(path_or_store: str | os.PathLike | Store) -> Codebook:
 
 def current(store: Store) -> Codebook | None:
     """The project's current codebook: the latest saved version, or None if there is none."""
-    row = store.conn.execute(
-        "SELECT content FROM codebook_versions ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
+    from ..project.codebooks import latest_content
+
+    content = latest_content(store)
+    if content is None:
         return None
-    return Codebook.from_dict(json.loads(row[0]), "the stored codebook").finalize()
+    return Codebook.from_dict(json.loads(content), "the stored codebook").finalize()
 
 
 def write_file(codebook: Codebook, path: str | os.PathLike, fmt: str | None = None) -> str:

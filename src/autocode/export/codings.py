@@ -27,8 +27,8 @@ from ..tabular import table_format, write_frame, write_frames
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from ..project import Store
     from ..report.data import ProjectData
-    from ..store import Store
 
 FORMATS = ("csv", "xlsx", "wide")
 LONG_COLUMNS = [

@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any
 from ..chars import xml_safe
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..project import Store
     from ..report.data import ProjectData
-    from ..store import Store
 
 NS = "urn:QDA-XML:project:1.0"
 _NAMESPACE = uuid.UUID("8f7b9a52-1c1e-5a8e-b1a4-3e7f0d6c2a11")
@@ -214,9 +214,7 @@ def build_qde(data: ProjectData, project_name: str) -> tuple[bytes, dict[str, st
     status_sets: dict[str, list[str]] = {}
     question_sets: dict[str, list[str]] = {}
     codings = data.codings
-    codings = codings[
-        ~((codings["source"] == "machine") & (codings["status"].fillna("") == "rejected"))
-    ]
+    codings = codings[codings["status"] != "absent"]  # decided absent: not a coding
     by_response: dict[str, list[tuple]] = {}
     for t in sorted(
         zip(codings["response_id"], codings["source"], codings["coder"], codings["code"],

@@ -16,7 +16,7 @@ from .data import ProjectData, load_project, prevalence, question_summary
 from .quotes import Quote, embedding_lookup, select_quotes
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..store import Store
+    from ..project import Store
 
 
 @dataclass

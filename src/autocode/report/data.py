@@ -22,12 +22,12 @@ from ..errors import NotFoundError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from ..store import Store
+    from ..project import Store
 
 UNGROUPED = "Ungrouped"
 # Codings with these statuses are not counted as applied (a human turned them down, or the
 # classifier was unsure and queued them) — the same rule as ``autocode agree``.
-NOT_PRESENT_STATUSES = ("needs_review", "rejected")
+NOT_PRESENT_STATUSES = ("needs_review", "absent")
 
 
 @dataclass
@@ -110,17 +110,12 @@ def natural_key(value: Any) -> tuple:
 
 def load_project(store: Store, question: str | None = None) -> ProjectData:
     """Read responses, attributes, codings and the codebook of a project."""
-    import pandas as pd
 
-    from ..store import question_labels
+    from ..project import codings as coding_rows
+    from ..project import responses as response_rows
+    from ..project.responses import question_labels
 
-    conn = store.conn
-    responses = pd.read_sql_query(
-        "SELECT id, respondent, question, text, text_hash, non_answer FROM responses "
-        "ORDER BY rowid",
-        conn,
-    )
-    responses["non_answer"] = responses["non_answer"].astype(bool)
+    responses = response_rows.load(store)
     all_questions = list(dict.fromkeys(responses["question"]))
     set_of_questions = set(all_questions)
     if question is not None:
@@ -132,21 +127,21 @@ def load_project(store: Store, question: str | None = None) -> ProjectData:
         questions = [question]
     else:
         questions = all_questions
-    attrs_long = pd.read_sql_query(
-        "SELECT respondent, name, value FROM respondent_attributes ORDER BY rowid", conn
-    )
-    if len(attrs_long):
-        attributes = attrs_long.pivot(index="respondent", columns="name", values="value")
-        attributes = attributes[list(dict.fromkeys(attrs_long["name"]))]
-    else:
-        attributes = pd.DataFrame(index=pd.Index([], name="respondent"))
+    attributes = response_rows.attributes(store)
     everyone = list(dict.fromkeys([*responses["respondent"], *attributes.index.astype(str)]))
     labels = pseudonyms(everyone)
 
-    codings = pd.read_sql_query(
-        "SELECT response_id, code, coder, source, status, confidence, run_id, created_at "
-        "FROM codings ORDER BY id",
-        conn,
+    codings = coding_rows.codings(store, suggested=True)
+    codings["status"] = coding_rows.status_words(codings)
+    # a review suggestion is shown as the machine's (status "suggested") unless a coding run
+    # decided that cell
+    codings = (
+        codings.assign(_order=(codings["source"] == "suggested").astype(int))
+        .sort_values(["_order"], kind="mergesort")
+        .assign(source=lambda d: d["source"].replace({"suggested": "machine"}))
+        .drop_duplicates(["response_id", "code", "coder", "source"])
+        .sort_index()
+        .drop(columns="_order")
     )
     meta = responses.set_index("id")[["respondent", "question"]]
     codings = codings.join(meta, on="response_id", how="inner")
@@ -155,7 +150,7 @@ def load_project(store: Store, question: str | None = None) -> ProjectData:
     responses = responses[responses["question"].isin(questions)].reset_index(drop=True)
 
     codes, source = _codebook(store, list(dict.fromkeys(codings["code"])))
-    runs = [dict(r) for r in conn.execute("SELECT * FROM runs ORDER BY rowid")]
+    runs = store.list_runs()
     blanks = _blanks(runs, responses, everyone, questions)
     return ProjectData(
         responses=responses,
@@ -193,10 +188,7 @@ def _blanks(runs: list[dict], responses: pd.DataFrame, everyone: list[str], ques
     for run in runs:
         if run.get("stage") != "suggest":
             continue
-        try:
-            params = json.loads(run.get("params") or "{}")
-        except ValueError:
-            continue
+        params = run.get("params") or {}
         if isinstance(params.get("blanks"), dict):
             recorded.update({str(k): int(v) for k, v in params["blanks"].items()})
     out = {}
@@ -239,12 +231,12 @@ def _codebook(store: Store, coded: list[str]) -> tuple[list[CodeInfo], str]:
                 )
             )
     else:
-        row = store.conn.execute(
-            "SELECT content FROM codebook_versions ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-        if row is not None:
+        from ..project.codebooks import latest_content
+
+        content = latest_content(store)
+        if content is not None:
             source = "codebook_versions"
-            codes = _parse_codebook_json(row[0])
+            codes = _parse_codebook_json(content)
     known = {c.name for c in codes}
     for name in coded:
         if name not in known:

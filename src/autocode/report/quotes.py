@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import pandas as pd
 
-    from ..store import Store
+    from ..project import Store
 
 MAX_QUOTE_CHARS = 280
 MAX_POOL = 300  # candidates kept for MMR (the most central ones)
@@ -100,15 +100,7 @@ def embedding_lookup(store: Store | None, hashes: list[str]) -> dict[str, np.nda
     if store is None or not hashes:
         return {}
     uniq = list(dict.fromkeys(hashes))
-    counts: dict[str, int] = {}
-    for i in range(0, len(uniq), 900):
-        chunk = uniq[i : i + 900]
-        q = ",".join("?" * len(chunk))
-        for model_id, n in store.conn.execute(
-            f"SELECT model_id, COUNT(*) FROM embeddings WHERE text_hash IN ({q}) GROUP BY model_id",
-            chunk,
-        ):
-            counts[model_id] = counts.get(model_id, 0) + int(n)
+    counts = store.embedding_models(uniq)
     if not counts:
         return {}
     best = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..codebook.model import Codebook
 from ..errors import InputError, NotFoundError
-from ..store import now_iso
+from ..project import now_iso
 from .state import (
     CODER,
     PENDING,
@@ -36,7 +36,7 @@ from .state import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..embed import Embedder
-    from ..store import Store
+    from ..project import Store
 
 __all__ = [
     "CODER",
@@ -98,7 +98,7 @@ def record(
         d.result = _result(state, d)
         _save_version(conn, state, d)
         if action != "skip":
-            _sync_codings(conn, state)
+            _sync_codings(store, state)
     return d
 
 
@@ -165,36 +165,15 @@ def _save_version(conn, state: ReviewState, d: Decision) -> None:
     )
 
 
-def _sync_codings(conn, state: ReviewState) -> None:
+def _sync_codings(store: Store, state: ReviewState) -> None:
     """Make the machine-suggested codings match the accepted codes and their members."""
+    from ..project import codings
+
     want: dict[tuple[str, str], str] = {}
     for _, c in state.codebook.walk():
         for rid, run in state.members.get(c.guid or "", {}).items():
             want[(rid, c.name)] = run
-    have = {
-        (r["response_id"], r["code"]): (r["id"], r["run_id"])
-        for r in conn.execute(
-            "SELECT id, response_id, code, run_id FROM codings "
-            "WHERE coder = ? AND source = 'machine' AND status = 'suggested'",
-            (CODER,),
-        )
-    }
-    gone = [(v[0],) for k, v in have.items() if k not in want]
-    conn.executemany("DELETE FROM codings WHERE id = ?", gone)
-    now = now_iso()
-    conn.executemany(
-        "INSERT OR IGNORE INTO codings(response_id, code, coder, source, status, run_id, "
-        "created_at) VALUES (?,?,?,'machine','suggested',?,?)",
-        [
-            (rid, code, CODER, run, now)
-            for (rid, code), run in want.items()
-            if (rid, code) not in have
-        ],
-    )
-    conn.executemany(
-        "UPDATE codings SET run_id = ? WHERE id = ?",
-        [(want[k], v[0]) for k, v in have.items() if k in want and want[k] != v[1]],
-    )
+    codings.sync_suggested(store, want)
 
 
 # -- the actions --------------------------------------------------------------------------

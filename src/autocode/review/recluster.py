@@ -22,7 +22,7 @@ from ..errors import InputError, ModelError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..embed import Embedder
-    from ..store import Store
+    from ..project import Store
     from .state import Suggestion
 
 K_RANGE = (2, 4)
@@ -152,13 +152,9 @@ def _exemplars(X, texts: list[str], ids: list[str]) -> list[int]:
 
 
 def _texts(store: Store, rids: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for i in range(0, len(rids), 900):
-        chunk = rids[i : i + 900]
-        q = ",".join("?" * len(chunk))
-        for r in store.conn.execute(f"SELECT id, text FROM responses WHERE id IN ({q})", chunk):
-            out[r["id"]] = r["text"]
-    return out
+    from ..project.responses import texts
+
+    return texts(store, rids)
 
 
 def _kmeans(X, k: int, seed: int):

@@ -38,7 +38,7 @@ from ..codebook.model import (
 from ..errors import InputError, NotFoundError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..store import Store
+    from ..project import Store
 
 CODER = "autocode"
 PENDING = ("pending", "skipped")

@@ -10,7 +10,9 @@ import pandas as pd
 
 from ..embed import Embedder, embed_texts
 from ..errors import InputError, NotFoundError
-from ..store import Store, save_responses, save_suggestions
+from ..project import Store
+from ..project import suggestions as suggestion_rows
+from ..project.responses import save_responses
 from .core import SuggestResult, suggest
 
 
@@ -90,7 +92,7 @@ def run_suggest(
         # one transaction: a run is 'done' with all its suggestions, or has none of them
         # (Ctrl-C or a crash in between leaves a failed run and no partial suggestions)
         with store.transaction() as c:
-            save_suggestions(store, run_id, result)
+            suggestion_rows.save(store, run_id, result)
             p = dict(params)
             p["cluster"] = {s.question: s.params for s in result.questions}
             c.execute(

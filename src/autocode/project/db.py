@@ -1,6 +1,6 @@
 """The project store: one SQLite file per project.
 
-Schema changes are numbered migrations (:mod:`autocode.migrations`), applied in order inside
+Schema changes are numbered migrations (:mod:`autocode.project.schema`), applied in order inside
 a transaction and recorded in ``schema_migrations`` (the sqlite-utils / llm pattern). Every
 write goes through :meth:`Store.transaction`, so a crash or Ctrl-C never leaves a
 half-written project.
@@ -21,7 +21,7 @@ Tables (see ``MIGRATIONS``):
 - runs also record their process (pid, host, start token): migration 4
 
 Which files may be opened (only autocode projects are ever written), read-only opening and
-the meaning of SQLite errors are in :mod:`autocode.project_file`.
+the meaning of SQLite errors are in :mod:`autocode.project.disk`.
 """
 
 from __future__ import annotations
@@ -36,9 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import project_file
-from .errors import StoreError
-from .migrations import _M1, MIGRATIONS, migrate, now_iso, pending  # noqa: F401 - re-exported
+from ..errors import StoreError
+from . import disk
+from .schema import _M1, migrate, pending
+from .sql import chunks, now_iso, placeholders
 
 DEFAULT_PROJECT = "autocode.db"
 
@@ -71,7 +72,7 @@ class Store:
         if conn.in_transaction:  # nested: join the outer transaction
             yield conn
             return
-        project_file.retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
+        disk.retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
         try:
             yield conn
         except BaseException:
@@ -98,14 +99,11 @@ class Store:
     def get_embeddings(self, model_id: str, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """Cached vectors for the given hashes (missing ones are simply absent)."""
         out: dict[str, np.ndarray] = {}
-        uniq = list(dict.fromkeys(text_hashes))
-        for i in range(0, len(uniq), 900):
-            chunk = uniq[i : i + 900]
-            q = ",".join("?" * len(chunk))
+        for part in chunks(list(dict.fromkeys(text_hashes))):
             rows = self.conn.execute(
                 "SELECT text_hash, vector FROM embeddings "
-                f"WHERE model_id = ? AND text_hash IN ({q})",
-                [model_id, *chunk],
+                f"WHERE model_id = ? AND text_hash IN ({placeholders(len(part))})",
+                [model_id, *part],
             )
             for h, blob in rows:
                 out[h] = np.frombuffer(blob, dtype=np.float32)
@@ -121,6 +119,18 @@ class Store:
                     for h, v in items.items()
                 ],
             )
+
+    def embedding_models(self, text_hashes: Sequence[str]) -> dict[str, int]:
+        """Model id -> how many of ``text_hashes`` it has cached vectors for."""
+        counts: dict[str, int] = {}
+        for part in chunks(list(dict.fromkeys(text_hashes))):
+            for model_id, n in self.conn.execute(
+                "SELECT model_id, COUNT(*) FROM embeddings "
+                f"WHERE text_hash IN ({placeholders(len(part))}) GROUP BY model_id",
+                part,
+            ):
+                counts[str(model_id)] = counts.get(str(model_id), 0) + int(n)
+        return counts
 
     # -- runs ---------------------------------------------------------------------------
     def start_run(
@@ -151,8 +161,8 @@ class Store:
                     input_hash,
                     now_iso(),
                     os.getpid(),
-                    project_file.this_host(),
-                    project_file.process_token(),
+                    disk.this_host(),
+                    disk.process_token(),
                 ),
             )
         return run_id
@@ -162,6 +172,14 @@ class Store:
             conn.execute(
                 "UPDATE runs SET finished_at = ?, status = ? WHERE id = ?",
                 (now_iso(), status, run_id),
+            )
+
+    def update_run_params(self, run_id: str, params: dict) -> None:
+        """Replace a run's recorded parameters (what it learned while running)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET params = ? WHERE id = ?",
+                (json.dumps(params, sort_keys=True, default=str), run_id),
             )
 
     def latest_run(self, stage: str, status: str = "done") -> dict | None:
@@ -196,17 +214,17 @@ def open_store(
     schema is then migrated in memory. (Runs whose process is gone are still marked failed
     when the file can be written, as on every open.)
     Only an autocode project, a new path or an empty file is ever opened for writing; any
-    other file is refused and left untouched (:func:`autocode.project_file.probe`).
+    other file is refused and left untouched (:func:`autocode.disk.probe`).
     """
     p = Path(path or DEFAULT_PROJECT)
-    project_file.last_opened = p
+    disk.last_opened = p
     if p.exists() and p.is_dir():
         raise StoreError(f"{p} is a directory", "pass --project PATH/TO/FILE.db")
     if not p.parent.exists():
         raise StoreError(
             f"folder {p.parent} does not exist", "create it or choose another --project"
         )
-    kind = project_file.probe(p, _LEGACY_TABLES)
+    kind = disk.probe(p, _LEGACY_TABLES)
     if kind == "new" and (readonly or not create):
         what = "the file is empty" if p.exists() else "no such file"
         raise StoreError(
@@ -215,30 +233,30 @@ def open_store(
         )
     if readonly:
         conn = _open_readonly(p)
-        if not pending(conn) and _orphaned_runs(conn) and project_file.writable(p):
+        if not pending(conn) and _orphaned_runs(conn) and disk.writable(p):
             # "running" for ever would be a lie in `autocode runs`: mark them once
-            rw = project_file.connect(p)
+            rw = disk.connect(p)
             try:
                 _fail_orphaned_runs(rw)
             finally:
                 rw.close()
         return Store(p, conn, readonly=True)
-    project_file.check_writable(p)
+    disk.check_writable(p)
     try:
-        conn = project_file.connect(p)
+        conn = disk.connect(p)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         migrate(conn)
         _fail_orphaned_runs(conn)
     except sqlite3.DatabaseError as e:
-        raise project_file.as_store_error(e) or project_file.damaged(p) from None
+        raise disk.as_store_error(e) or disk.damaged(p) from None
     return Store(p, conn)
 
 
 def _open_readonly(p: Path) -> sqlite3.Connection:
     try:
-        conn = project_file.connect(p, readonly=True)
+        conn = disk.connect(p, readonly=True)
         if pending(conn):  # an older project: upgrade a copy in memory, never the file
             mem = sqlite3.connect(":memory:", isolation_level=None)
             conn.backup(mem)
@@ -248,7 +266,7 @@ def _open_readonly(p: Path) -> sqlite3.Connection:
             conn = mem
         conn.execute("PRAGMA query_only = ON")
     except sqlite3.DatabaseError as e:
-        raise project_file.as_store_error(e) or project_file.damaged(p) from None
+        raise disk.as_store_error(e) or disk.damaged(p) from None
     return conn
 
 
@@ -258,9 +276,9 @@ def _orphaned_runs(conn: sqlite3.Connection) -> list[str]:
     rows = conn.execute(
         "SELECT id, pid, process FROM runs WHERE status = 'running' AND pid IS NOT NULL "
         "AND host = ?",
-        (project_file.this_host(),),
+        (disk.this_host(),),
     ).fetchall()
-    return [r[0] for r in rows if not project_file.alive(int(r[1]), r[2])]
+    return [r[0] for r in rows if not disk.alive(int(r[1]), r[2])]
 
 
 def _fail_orphaned_runs(conn: sqlite3.Connection) -> None:
@@ -268,7 +286,7 @@ def _fail_orphaned_runs(conn: sqlite3.Connection) -> None:
     dead = _orphaned_runs(conn)
     if not dead:
         return
-    project_file.retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
+    disk.retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
     try:
         conn.executemany(
             "UPDATE runs SET status = 'failed', finished_at = ? "
@@ -305,130 +323,3 @@ def package_versions() -> dict[str, str]:
 
     out["python"] = platform.python_version()
     return out
-
-
-# -- writers used by the pipeline stages ---------------------------------------------------
-def save_responses(store: Store, rs) -> int:
-    """Upsert a ResponseSet's responses and attributes; returns the source id.
-
-    One transaction. A (respondent, question) already stored under another id is refused
-    before anything is written.
-    """
-    from .embed import text_hash
-    from .errors import InputError
-
-    df = rs.responses
-    conn = store.conn
-    existing = {
-        (r[1], r[2]): r[0] for r in conn.execute("SELECT id, respondent, question FROM responses")
-    }
-    for rid, resp, q in zip(df["id"], df["respondent"], df["question"], strict=True):
-        old = existing.get((resp, q))
-        if old is not None and old != rid:
-            raise InputError(
-                f"respondent {resp!r}, question {q!r} is already stored under id {old!r}",
-                "use a new --project for a differently shaped file",
-            )
-    with store.transaction() as c:
-        cur = c.execute(
-            "INSERT INTO sources(path, sha256, format, loaded_at) VALUES (?,?,?,?)",
-            (str(rs.path), rs.sha256, rs.format, now_iso()),
-        )
-        source_id = cur.lastrowid
-        assert source_id is not None  # set by the INSERT just made
-        c.executemany(
-            "INSERT INTO responses(id, respondent, question, text, text_hash, non_answer, "
-            "source_id) VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-            "respondent=excluded.respondent, question=excluded.question, text=excluded.text, "
-            "text_hash=excluded.text_hash, non_answer=excluded.non_answer, "
-            "source_id=excluded.source_id",
-            [
-                (rid, resp, q, t, text_hash(t), int(bool(na)), source_id)
-                for rid, resp, q, t, na in zip(
-                    df["id"],
-                    df["respondent"],
-                    df["question"],
-                    df["text"],
-                    df["non_answer"],
-                    strict=True,
-                )
-            ],
-        )
-        save_question_labels(c, getattr(rs, "question_labels", None))
-        attrs = rs.attributes
-        if attrs is not None and len(attrs.columns):
-            rows = []
-            for resp, rec in zip(attrs.index.astype(str), attrs.to_dict("records"), strict=True):
-                for k, v in rec.items():
-                    rows.append((resp, str(k), None if v is None else str(v)))
-            c.executemany(
-                "INSERT OR REPLACE INTO respondent_attributes(respondent, name, value) "
-                "VALUES (?,?,?)",
-                rows,
-            )
-    return source_id
-
-
-def save_suggestions(store: Store, run_id: str, result) -> None:
-    """Write a SuggestResult's themes, suggestions, members and response statuses."""
-    with store.transaction() as c:
-        c.executemany(
-            "INSERT INTO themes(run_id, id, question, label) VALUES (?,?,?,?)",
-            [(run_id, t.id, t.question, t.label) for t in result.themes],
-        )
-        c.executemany(
-            "INSERT INTO suggestions(run_id, id, question, label, keywords, theme_id, size, "
-            "exemplars) VALUES (?,?,?,?,?,?,?,?)",
-            [
-                (
-                    run_id,
-                    s.id,
-                    s.question,
-                    s.label,
-                    json.dumps(s.keywords, ensure_ascii=False),
-                    s.theme,
-                    s.size,
-                    json.dumps(s.exemplars, ensure_ascii=False),
-                )
-                for s in result.suggestions
-            ],
-        )
-        rows = []
-        status = []
-        for s in result.suggestions:
-            extra = set(s.assigned_outliers)
-            for m in s.members:
-                rows.append((run_id, s.id, m, None, int(m in extra)))
-                status.append((run_id, m, "assigned" if m in extra else "clustered", None, None))
-        c.executemany(
-            "INSERT INTO suggestion_members(run_id, suggestion_id, response_id, score, "
-            "assigned_outlier) VALUES (?,?,?,?,?)",
-            rows,
-        )
-        for ids in result.unassigned.values():
-            status += [(run_id, m, "unassigned", None, None) for m in ids]
-        group = {
-            m: (g.id, g.kind) for g in getattr(result, "non_answer_groups", []) for m in g.members
-        }
-        for ids in result.non_answers.values():
-            status += [(run_id, m, "non_answer", *group.get(m, (None, None))) for m in ids]
-        c.executemany(
-            "INSERT INTO run_responses(run_id, response_id, status, group_id, kind) "
-            "VALUES (?,?,?,?,?)",
-            status,
-        )
-
-
-def save_question_labels(conn: sqlite3.Connection, labels: dict | None) -> None:
-    """Upsert question id -> wording (call inside a :meth:`Store.transaction`)."""
-    if labels:
-        conn.executemany(
-            "INSERT INTO question_labels(question, label) VALUES (?,?) "
-            "ON CONFLICT(question) DO UPDATE SET label=excluded.label",
-            sorted((str(q), str(lab)) for q, lab in labels.items()),
-        )
-
-
-def question_labels(store: Store) -> dict[str, str]:
-    """Question id -> its wording in the export, for the questions that have one."""
-    return dict(store.conn.execute("SELECT question, label FROM question_labels").fetchall())

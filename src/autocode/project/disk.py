@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import StoreError
+from ..errors import StoreError
 
 APPLICATION_ID = int.from_bytes(b"AuCd", "big")  # 0x41754364, bytes 68-71 of the header
 _SQLITE_MAGIC = b"SQLite format 3\x00"

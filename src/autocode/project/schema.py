@@ -1,15 +1,16 @@
 """The project's schema: numbered migrations, applied in order inside a transaction and
 recorded in ``schema_migrations`` (the sqlite-utils / llm pattern). Append only; never edit
-a released migration. :mod:`autocode.store` opens projects and owns the writes."""
+a released migration. :mod:`autocode.project.db` opens projects; the repositories beside
+it own the writes."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime
 
-from . import project_file
-from .errors import StoreError
+from ..errors import StoreError
+from . import disk
+from .sql import now_iso
 
 _M1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -141,17 +142,66 @@ ALTER TABLE runs ADD COLUMN host TEXT;
 ALTER TABLE runs ADD COLUMN process TEXT;
 """
 
+# the study model (issue 12): named coders' coded answers, machine decisions with per-cell
+# flags, the training answers of each coding run, blanks recorded when a survey is loaded
+_M5 = """
+CREATE TABLE codings_v5 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    response_id TEXT NOT NULL,
+    code TEXT NOT NULL,
+    coder TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('human', 'machine', 'suggested')),
+    present INTEGER NOT NULL DEFAULT 1 CHECK (present IN (0, 1)),
+    flagged INTEGER NOT NULL DEFAULT 0 CHECK (flagged IN (0, 1)),
+    confidence REAL,
+    run_id TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (response_id, code, coder, source)
+);
+INSERT INTO codings_v5(id, response_id, code, coder, source, present, flagged, confidence,
+                       run_id, created_at)
+    SELECT id, response_id, code, coder,
+           CASE WHEN source = 'machine' AND status = 'suggested' THEN 'suggested' ELSE source END,
+           CASE WHEN status = 'rejected' THEN 0 ELSE 1 END,
+           CASE WHEN source = 'machine' AND status = 'needs_review' THEN 1 ELSE 0 END,
+           confidence, run_id, created_at
+    FROM codings WHERE status IS NULL OR status != 'rejected';
+DROP TABLE codings;
+ALTER TABLE codings_v5 RENAME TO codings;
+CREATE INDEX codings_coder ON codings(coder, source);
+CREATE INDEX codings_response ON codings(response_id);
+CREATE TABLE coded_units (
+    response_id TEXT NOT NULL,
+    coder TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('human', 'machine')),
+    run_id TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (response_id, coder, source)
+);
+INSERT INTO coded_units(response_id, coder, source, run_id, created_at)
+    SELECT response_id, coder, source, MAX(run_id), MIN(created_at) FROM codings
+    WHERE source IN ('human', 'machine') GROUP BY response_id, coder, source;
+CREATE TABLE run_training (
+    run_id TEXT NOT NULL,
+    response_id TEXT NOT NULL,
+    PRIMARY KEY (run_id, response_id)
+);
+INSERT INTO run_training(run_id, response_id)
+    SELECT r.id, u.response_id FROM runs r, coded_units u
+    WHERE r.stage = 'code' AND u.source = 'human';
+CREATE TABLE question_blanks (
+    question TEXT PRIMARY KEY,
+    blanks INTEGER NOT NULL
+);
+"""
+
 MIGRATIONS: list[tuple[int, str, str | Callable[[sqlite3.Connection], None]]] = [
     (1, "initial schema", _M1),
     (2, "question labels", _M2),
     (3, "non-answer groups of a suggest run", _M3),
     (4, "the process of a run", _M4),
+    (5, "the study model: coded answers, machine decisions, training answers, blanks", _M5),
 ]
-
-
-def now_iso() -> str:
-    """The time now, UTC, to the second (every timestamp in a project)."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def pending(conn: sqlite3.Connection) -> list[int]:
@@ -172,14 +222,14 @@ def pending(conn: sqlite3.Connection) -> list[int]:
 def migrate(conn: sqlite3.Connection) -> None:
     # the mark and the migrations table in one transaction: another process opening the file
     # meanwhile sees either no table at all (a new file) or a marked project
-    project_file.retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
+    disk.retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
     try:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations "
             "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
-        if conn.execute("PRAGMA application_id").fetchone()[0] != project_file.APPLICATION_ID:
-            conn.execute(f"PRAGMA application_id = {project_file.APPLICATION_ID}")
+        if conn.execute("PRAGMA application_id").fetchone()[0] != disk.APPLICATION_ID:
+            conn.execute(f"PRAGMA application_id = {disk.APPLICATION_ID}")
     except BaseException:
         conn.rollback()
         raise
@@ -189,7 +239,7 @@ def migrate(conn: sqlite3.Connection) -> None:
     for version, name, step in MIGRATIONS:
         if version in done:
             continue
-        project_file.retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
+        disk.retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"))
         try:
             # re-check under the write lock: another process may have migrated meanwhile
             if conn.execute(
