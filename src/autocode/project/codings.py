@@ -72,6 +72,43 @@ def replace_human(
     One transaction. Returns counts (answers, codings, replaced answers)."""
     if coder in RESERVED:
         raise InputError(f"{coder!r} is a reserved coder name")
+    return _replace_human_units(store, coder, coded, run_id)
+
+
+def replace_reconciled(
+    store: Store, coded: Mapping[str, Iterable[str]], run_id: str | None = None
+) -> dict[str, int]:
+    """The reconciled coding (coder :data:`RECONCILED`) of the answers in ``coded``, replacing
+    what reconciliation stored for them before (``reconcile`` keeps it equal to the replayed
+    decision log)."""
+    return _replace_human_units(store, RECONCILED, coded, run_id)
+
+
+def clear_reconciled(store: Store, keep: Iterable[str]) -> None:
+    """Remove the reconciled coding of every answer not in ``keep`` (after an undo)."""
+    keep_set = {str(k) for k in keep}
+    with store.transaction() as conn:
+        gone = [
+            str(r[0])
+            for r in conn.execute(
+                "SELECT response_id FROM coded_units WHERE coder = ? AND source = 'human'",
+                (RECONCILED,),
+            )
+            if str(r[0]) not in keep_set
+        ]
+        for part in chunks(gone):
+            q = ",".join("?" * len(part))
+            for table in ("codings", "coded_units"):
+                conn.execute(
+                    f"DELETE FROM {table} WHERE coder = ? AND source = 'human' "
+                    f"AND response_id IN ({q})",
+                    [RECONCILED, *part],
+                )
+
+
+def _replace_human_units(
+    store: Store, coder: str, coded: Mapping[str, Iterable[str]], run_id: str | None
+) -> dict[str, int]:
     ids = list(coded)
     now = now_iso()
     with store.transaction() as conn:

@@ -17,10 +17,14 @@ needed, so an undo or a new import changes it at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .codings import MACHINE, RECONCILED
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .db import Store
 
 BASES = ("reconciled", "human", "primary", "machine")
 
@@ -79,4 +83,15 @@ def final_coding(
     return FinalCoding(
         pd.DataFrame(rows_u, columns=["response_id", "basis", "flagged"]),
         pd.DataFrame(rows_c, columns=["response_id", "code"]),
+    )
+
+
+def load_final(store: Store) -> FinalCoding:
+    """The project's final coding, from its stored coded answers and codings."""
+    from . import codings as coding_rows
+
+    return final_coding(
+        coding_rows.coded_units(store),
+        coding_rows.codings(store),
+        coding_rows.primary_coder(store),
     )
