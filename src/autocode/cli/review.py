@@ -176,7 +176,7 @@ def decisions_cmd(
     from .. import review
 
     with _store(project, readonly=True) as store:
-        decs = review.replay(store.conn).decisions
+        decs = review.replay(store).decisions
     if run:
         decs = [d for d in decs if d.run_id == run]
     if json_:

@@ -2,9 +2,9 @@
 
 Every decision (accept, reject, merge, split, skip, import, undo) is one row of the
 ``decisions`` table, written in one ``BEGIN IMMEDIATE`` transaction together with what it
-changes: the new codebook version (``codebook_versions``, only when it changed) and the
-machine-suggested codings of accepted suggestions (``codings`` with coder ``autocode``,
-source ``machine``, status ``suggested``; human codings are never touched). Nothing in the
+changes: the new codebook version (only when it changed) and the suggested codings of
+accepted suggestions (source ``suggested``, never a coder's work; human codings are never
+touched), all through the project's repositories (:mod:`autocode.project`). Nothing in the
 log is deleted: ``undo`` appends a row whose ``reverses`` names the decision it cancels.
 The state is replayed from the log (:mod:`autocode.review.state`).
 """
@@ -73,30 +73,20 @@ def record(
     reverses: int | None = None,
 ) -> Decision:
     """Check and append one decision, and save what it changes, in one transaction."""
+    from ..project import decisions as log
+
     d = Decision(None, run_id, action, dict(payload), resolve_user(user), now_iso(), reverses)
-    with store.transaction() as conn:
-        state = replay(conn)
+    with store.transaction():
+        state = replay(store)
         if action == "undo":
             d.run_id = d.run_id or _check_undo(state, reverses).run_id
         else:
-            apply(state, conn, d)
-        cur = conn.execute(
-            "INSERT INTO decisions(run_id, action, payload, user, created_at, reverses) "
-            "VALUES (?,?,?,?,?,?)",
-            (
-                d.run_id,
-                d.action,
-                json.dumps(d.payload, ensure_ascii=False, sort_keys=True),
-                d.user,
-                d.created_at,
-                d.reverses,
-            ),
-        )
-        d.id = cur.lastrowid
+            apply(state, store, d)
+        d.id = log.append(store, d.run_id, d.action, d.payload, d.user, d.created_at, d.reverses)
         if action in ("undo", "import"):
-            state = replay(conn)
+            state = replay(store)
         d.result = _result(state, d)
-        _save_version(conn, state, d)
+        _save_version(store, state, d)
         if action != "skip":
             _sync_codings(store, state)
     return d
@@ -134,7 +124,7 @@ def check_pending(store: Store, sids: list[str], run_id: str | None = None) -> N
     run = resolve_run(store, run_id)["id"]
     state = load_state(store, run)
     for sid in sids:
-        _pending(state, store.conn, run, sid)
+        _pending(state, store, run, sid)
 
 
 def _check_undo(state: ReviewState, target: int | None) -> Decision:
@@ -146,23 +136,17 @@ def _check_undo(state: ReviewState, target: int | None) -> Decision:
     return d
 
 
-def _save_version(conn, state: ReviewState, d: Decision) -> None:
+def _save_version(store: Store, state: ReviewState, d: Decision) -> None:
+    from ..project import codebooks
+
     content = json.dumps(state.codebook.to_dict(), ensure_ascii=False)
-    last = conn.execute("SELECT content FROM codebook_versions ORDER BY id DESC LIMIT 1").fetchone()
-    if last is not None and last[0] == content:
+    last = codebooks.latest_content(store)
+    if last is not None and last == content:
         return
     if last is None and not state.codebook.themes and not state.codebook.loose:
         return
-    conn.execute(
-        "INSERT INTO codebook_versions(created_at, user, source, note, content) VALUES (?,?,?,?,?)",
-        (
-            d.created_at,
-            d.user,
-            "import" if d.action == "import" else "review",
-            f"#{d.id} {summary(d)}",
-            content,
-        ),
-    )
+    source = "import" if d.action == "import" else "review"
+    codebooks.save_version(store, d.created_at, d.user, source, f"#{d.id} {summary(d)}", content)
 
 
 def _sync_codings(store: Store, state: ReviewState) -> None:
@@ -218,7 +202,7 @@ def split(
 
     run = resolve_run(store, run_id)
     state = load_state(store, run["id"])
-    s = _pending(state, store.conn, run["id"], sid)
+    s = _pending(state, store, run["id"], sid)
     parts = split_parts(store, run, s, members_of(state, s), k=k, embedder=embedder, model=model)
     existing = {x.id for x in state.queue(run["id"])}
     for p in parts:
@@ -239,7 +223,7 @@ def undo(store: Store, decision_id: int | None = None, user: str | None = None) 
     """Reverse ``decision_id`` (default: this user's latest active decision)."""
     who = resolve_user(user)
     if decision_id is None:
-        state = replay(store.conn)
+        state = replay(store)
         mine = [
             d
             for d in state.decisions

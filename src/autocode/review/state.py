@@ -2,9 +2,9 @@
 
 Every decision (accept, reject, merge, split, skip, import, undo) is one row of the
 ``decisions`` table, written in one ``BEGIN IMMEDIATE`` transaction together with what it
-changes: the new codebook version (``codebook_versions``, only when it changed) and the
-machine-suggested codings of accepted suggestions (``codings`` with coder ``autocode``,
-source ``machine``, status ``suggested``; human codings are never touched). Nothing in the
+changes: the new codebook version (only when it changed) and the suggested codings of
+accepted suggestions (source ``suggested``, never a coder's work; human codings are never
+touched), all through the project's repositories (:mod:`autocode.project`). Nothing in the
 log is deleted: ``undo`` appends a row whose ``reverses`` names the decision it cancels, and
 undoing an undo restores the decision.
 
@@ -18,10 +18,8 @@ that no longer applies after an earlier one was undone is kept in the log and ma
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -148,20 +146,23 @@ def resolve_run(store: Store, run_id: str | None = None) -> dict:
 
 
 # -- replay -------------------------------------------------------------------------------
-def replay(conn: sqlite3.Connection) -> ReviewState:
-    """Rebuild the review state from the decision log."""
-    rows = conn.execute("SELECT * FROM decisions ORDER BY id").fetchall()
+def replay(store: Store) -> ReviewState:
+    """Rebuild the review state from the decision log (every run's decisions: a code
+    accepted in one suggest run stays in the codebook when suggest runs again). Decisions
+    of other stages in the same log (e.g. ``reconcile``) are kept, not applied."""
+    from ..project import decisions as log
+
     decs = [
         Decision(
             id=r["id"],
             run_id=r["run_id"],
             action=r["action"],
-            payload=json.loads(r["payload"]),
+            payload=r["payload"],
             user=r["user"],
             created_at=r["created_at"],
             reverses=r["reverses"],
         )
-        for r in rows
+        for r in log.all_rows(store)
     ]
     reversers: dict[int, list[Decision]] = {}
     for d in decs:
@@ -172,10 +173,10 @@ def replay(conn: sqlite3.Connection) -> ReviewState:
         d.active = not any(u.active for u in undos)
     state = ReviewState(codebook=Codebook(origin="autocode"), decisions=decs)
     for d in decs:
-        if d.action == "undo" or not d.active:
+        if d.action == "undo" or not d.active or d.action not in _HANDLERS:
             continue
         try:
-            apply(state, conn, d)
+            apply(state, store, d)
         except (InputError, NotFoundError) as e:
             d.void = e.message
     state.codebook.link()
@@ -184,35 +185,30 @@ def replay(conn: sqlite3.Connection) -> ReviewState:
 
 def load_state(store: Store, run_id: str | None = None) -> ReviewState:
     """The replayed state, with the given run's suggestions loaded (for listing/review)."""
-    state = replay(store.conn)
+    state = replay(store)
     if run_id:
-        _load_run(state, store.conn, run_id)
+        _load_run(state, store, run_id)
     return state
 
 
-def _load_run(state: ReviewState, conn: sqlite3.Connection, run_id: str) -> None:
+def _load_run(state: ReviewState, store: Store, run_id: str) -> None:
+    from ..project import suggestions as rows
+
     if run_id in state._runs:
         return
-    themes = {
-        r["id"]: r["label"]
-        for r in conn.execute("SELECT id, label FROM themes WHERE run_id = ?", (run_id,))
-    }
-    for r in conn.execute("SELECT * FROM suggestions WHERE run_id = ?", (run_id,)):
+    themes = {t["id"]: t["label"] for t in rows.themes(store, run_id)}
+    for r in rows.suggestions(store, run_id):
         state.suggestions[(run_id, r["id"])] = Suggestion(
             run_id=run_id,
             id=r["id"],
             label=r["label"],
-            keywords=list(json.loads(r["keywords"] or "[]")),
+            keywords=list(r["keywords"]),
             size=int(r["size"]),
             theme=themes.get(r["theme_id"]) if r["theme_id"] else None,
             question=r["question"],
-            exemplars=list(json.loads(r["exemplars"] or "[]")),
+            exemplars=list(r["exemplars"]),
         )
-    for sid, rid in conn.execute(
-        "SELECT suggestion_id, response_id FROM suggestion_members WHERE run_id = ? "
-        "ORDER BY suggestion_id, response_id",
-        (run_id,),
-    ):
+    for sid, rid, _ in sorted(rows.members(store, run_id)):
         state._base_members.setdefault((run_id, sid), []).append(rid)
     state._runs.add(run_id)
 
@@ -224,10 +220,10 @@ def members_of(state: ReviewState, s: Suggestion) -> list[str]:
     return state._base_members.get(key, [])
 
 
-def _get(state: ReviewState, conn, run_id: str | None, sid: str) -> Suggestion:
+def _get(state: ReviewState, store: Store, run_id: str | None, sid: str) -> Suggestion:
     if not run_id:
         raise InputError("the decision names no suggest run")
-    _load_run(state, conn, run_id)
+    _load_run(state, store, run_id)
     s = state.suggestions.get((run_id, sid))
     if s is None:
         raise NotFoundError(
@@ -237,8 +233,8 @@ def _get(state: ReviewState, conn, run_id: str | None, sid: str) -> Suggestion:
     return s
 
 
-def _pending(state: ReviewState, conn, run_id: str | None, sid: str) -> Suggestion:
-    s = _get(state, conn, run_id, sid)
+def _pending(state: ReviewState, store: Store, run_id: str | None, sid: str) -> Suggestion:
+    s = _get(state, store, run_id, sid)
     if s.status not in PENDING:
         raise InputError(
             f"{sid} is already {s.status} (decision #{s.decision})",
@@ -248,17 +244,17 @@ def _pending(state: ReviewState, conn, run_id: str | None, sid: str) -> Suggesti
 
 
 # -- applying one decision to the state (check everything first, then change) ---------------
-def apply(state: ReviewState, conn: sqlite3.Connection, d: Decision) -> None:
+def apply(state: ReviewState, store: Store, d: Decision) -> None:
     """Apply a decision; raises :class:`InputError` (state unchanged) when it cannot apply."""
     handler = _HANDLERS.get(d.action)
     if handler is None:
         raise InputError(f"unknown decision action {d.action!r}")
-    handler(state, conn, d)
+    handler(state, store, d)
 
 
-def _apply_accept(state: ReviewState, conn, d: Decision) -> None:
+def _apply_accept(state: ReviewState, store: Store, d: Decision) -> None:
     """A new code; or, when the name is an existing code's, the members join that code."""
-    s = _pending(state, conn, d.run_id, d.payload["suggestion"])
+    s = _pending(state, store, d.run_id, d.payload["suggestion"])
     name = _clean(d.payload.get("name")) or s.label
     theme = d.payload.get("theme", None)
     existing = state.codebook.code(name)
@@ -300,17 +296,17 @@ def _join(state: ReviewState, target: Code, sources: list[Suggestion]) -> None:
     }
 
 
-def _apply_reject(state: ReviewState, conn, d: Decision) -> None:
-    s = _pending(state, conn, d.run_id, d.payload["suggestion"])
+def _apply_reject(state: ReviewState, store: Store, d: Decision) -> None:
+    s = _pending(state, store, d.run_id, d.payload["suggestion"])
     _set_status(state, [s], "rejected", None, d.id)
 
 
-def _apply_skip(state: ReviewState, conn, d: Decision) -> None:
-    s = _pending(state, conn, d.run_id, d.payload["suggestion"])
+def _apply_skip(state: ReviewState, store: Store, d: Decision) -> None:
+    s = _pending(state, store, d.run_id, d.payload["suggestion"])
     _set_status(state, [s], "skipped", None, d.id)
 
 
-def _apply_merge(state: ReviewState, conn, d: Decision) -> None:
+def _apply_merge(state: ReviewState, store: Store, d: Decision) -> None:
     ids = list(d.payload["suggestions"])
     if len(ids) < 2:
         raise InputError("a merge needs at least two suggestions")
@@ -319,7 +315,7 @@ def _apply_merge(state: ReviewState, conn, d: Decision) -> None:
         if sid in seen:
             raise InputError(f"cannot merge {sid} with itself", "name two different suggestions")
         seen.add(sid)
-    sources = [_get(state, conn, d.run_id, sid) for sid in ids]
+    sources = [_get(state, store, d.run_id, sid) for sid in ids]
     for s in sources:
         if s.status == "split":
             raise InputError(
@@ -362,8 +358,8 @@ def _apply_merge(state: ReviewState, conn, d: Decision) -> None:
     cb.link()
 
 
-def _apply_split(state: ReviewState, conn, d: Decision) -> None:
-    s = _pending(state, conn, d.run_id, d.payload["suggestion"])
+def _apply_split(state: ReviewState, store: Store, d: Decision) -> None:
+    s = _pending(state, store, d.run_id, d.payload["suggestion"])
     parts = d.payload["parts"]
     got = sorted(rid for p in parts for rid in p["members"])
     if got != sorted(members_of(state, s)):
@@ -388,7 +384,7 @@ def _apply_split(state: ReviewState, conn, d: Decision) -> None:
     _set_status(state, [s], "split", None, d.id)
 
 
-def _apply_import(state: ReviewState, conn, d: Decision) -> None:
+def _apply_import(state: ReviewState, store: Store, d: Decision) -> None:
     """Replace the codebook; codes keep their members when matched by GUID, else by name
     (some QDA programs write new GUIDs when they re-export a codebook)."""
     cb = Codebook.from_dict(d.payload["codebook"], "the imported codebook").finalize()

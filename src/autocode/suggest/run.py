@@ -91,14 +91,11 @@ def run_suggest(
         )
         # one transaction: a run is 'done' with all its suggestions, or has none of them
         # (Ctrl-C or a crash in between leaves a failed run and no partial suggestions)
-        with store.transaction() as c:
+        with store.transaction():
             suggestion_rows.save(store, run_id, result)
             p = dict(params)
             p["cluster"] = {s.question: s.params for s in result.questions}
-            c.execute(
-                "UPDATE runs SET params = ? WHERE id = ?",
-                (json.dumps(p, sort_keys=True, default=str), run_id),
-            )
+            store.update_run_params(run_id, p)
             store.finish_run(run_id)
     except BaseException:
         store.finish_run(run_id, status="failed")
@@ -187,26 +184,18 @@ def load_suggest_result(
         )
     rid = run["id"]
     params = json.loads(run["params"])
-    c = store.conn
     members: dict[str, list[str]] = {}
     assigned: dict[str, list[str]] = {}
-    for sid, m, extra in c.execute(
-        "SELECT suggestion_id, response_id, assigned_outlier FROM suggestion_members "
-        "WHERE run_id = ? ORDER BY rowid",
-        (rid,),
-    ):
+    for sid, m, extra in suggestion_rows.members(store, rid):
         members.setdefault(sid, []).append(m)
         if extra:
             assigned.setdefault(sid, []).append(m)
     # each response's status and question, in the order the run wrote them (a run lists
     # stored responses only, and responses are never deleted)
-    status: list[tuple[str, str, str | None, str | None, str]] = [
-        tuple(r)
-        for r in c.execute(
-            "SELECT r.response_id, r.status, r.group_id, r.kind, x.question FROM run_responses r "
-            "JOIN responses x ON x.id = r.response_id WHERE r.run_id = ? ORDER BY r.rowid",
-            (rid,),
-        )
+    status = [
+        (resp, st, gid, kind, str(q))
+        for resp, st, gid, kind, q in suggestion_rows.statuses(store, rid)
+        if q is not None
     ]
     qs = list(params.get("questions") or dict.fromkeys(q for *_, q in status))
     unassigned: dict[str, list[str]] = {q: [] for q in qs}
@@ -245,24 +234,19 @@ def load_suggest_result(
             id=r["id"],
             question=r["question"],
             label=r["label"],
-            keywords=json.loads(r["keywords"]),
+            keywords=r["keywords"],
             theme=r["theme_id"],
             size=r["size"],
             share=share(r["size"], n_answers.get(r["question"], 0)),
-            exemplars=json.loads(r["exemplars"]),
+            exemplars=r["exemplars"],
             members=members.get(r["id"], []),
             assigned_outliers=assigned.get(r["id"], []),
         )
-        for r in c.execute(
-            "SELECT * FROM suggestions WHERE run_id = ? ORDER BY CAST(SUBSTR(id, 2) AS INTEGER)",
-            (rid,),
-        )
+        for r in suggestion_rows.suggestions(store, rid)
     ]
     themes = [
         Theme(t["id"], t["question"], t["label"], [s.id for s in sugg if s.theme == t["id"]])
-        for t in c.execute(
-            "SELECT * FROM themes WHERE run_id = ? ORDER BY CAST(SUBSTR(id, 2) AS INTEGER)", (rid,)
-        )
+        for t in suggestion_rows.themes(store, rid)
     ]
     ordered = sorted(groups.values(), key=lambda g: int(g.id[1:]) if g.id[1:].isdigit() else 0)
     result = SuggestResult(sugg, themes, unassigned, non_answers, summaries, run["seed"], ordered)
