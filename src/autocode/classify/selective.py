@@ -1,0 +1,184 @@
+"""Selective coding: the machine codes alone only the answers it can code at a target kappa.
+
+From the out-of-fold predictions of cross-validation on the seeds (each seed coded by a model
+that did not learn from it):
+
+1. every (answer, code) cell gets the probability that the machine's decision on it is right:
+   ``p`` where it decided *present*, ``1 - p`` where it decided *absent* (``p`` is the
+   calibrated confidence; single-label: the top code's ``p`` for every cell of the answer);
+2. an answer's score is the probability that all its applicable cells are right, taken as
+   the product of its cells' (Chow 1970's reject option, one decision per answer);
+3. answers are ranked by score; the threshold is the lowest score at which the answers at or
+   above it still agree with the human at pooled kappa >= the target (the largest coverage
+   that meets it). The estimate reported with it — the share of answers coded alone and their
+   kappa — is measured on the same out-of-fold answers, with bootstrap percentile intervals.
+
+Applied to new answers, those scoring at or above the threshold are coded alone; the others
+go to the review queue, most useful first (lowest score first), with the cells that made
+them uncertain flagged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+_EPS = 1e-12
+
+
+def cell_confidence(P: np.ndarray, decided: np.ndarray, multilabel: bool = True) -> np.ndarray:
+    """(n, k) probability that each cell's decision is right (see the module doc)."""
+    P = np.clip(np.asarray(P, dtype=float), 0.0, 1.0)
+    D = np.asarray(decided).astype(bool)
+    if multilabel:
+        return np.where(D, P, 1.0 - P)
+    top = (P * D).sum(axis=1, keepdims=True)  # the chosen code's probability
+    return np.broadcast_to(top, P.shape).copy()
+
+
+def answer_scores(C: np.ndarray, applies: np.ndarray | None = None) -> np.ndarray:
+    """Probability that every applicable cell of an answer is right (product of cells)."""
+    L = np.log(np.clip(C, _EPS, 1.0))
+    if applies is not None:
+        L = np.where(np.asarray(applies, bool), L, 0.0)
+    return np.exp(L.sum(axis=1))
+
+
+def pooled_kappa(Y: np.ndarray, A: np.ndarray, applies: np.ndarray | None = None) -> float | None:
+    """Cohen's kappa over every applicable (answer, code) cell; None when undefined."""
+    Y, A = np.asarray(Y).astype(bool), np.asarray(A).astype(bool)
+    m = np.ones(Y.shape, bool) if applies is None else np.asarray(applies, bool)
+    n = int(m.sum())
+    if n == 0:
+        return None
+    y, a = Y[m], A[m]
+    po = float((y == a).mean())
+    py, pa = float(y.mean()), float(a.mean())
+    pe = py * pa + (1 - py) * (1 - pa)
+    return None if pe >= 1 - _EPS else (po - pe) / (1 - pe)
+
+
+def _prefix_kappas(Y, A, M, order) -> np.ndarray:
+    """Pooled kappa of the first m answers in ``order``, for every m (vectorised)."""
+    Y, A, M = (np.asarray(x)[order].astype(bool) for x in (Y, A, M))
+    cells = np.cumsum(M.sum(1))
+    agree = np.cumsum(((Y == A) & M).sum(1))
+    ny = np.cumsum((Y & M).sum(1))
+    na = np.cumsum((A & M).sum(1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        po = agree / cells
+        py, pa = ny / cells, na / cells
+        pe = py * pa + (1 - py) * (1 - pa)
+        k = (po - pe) / (1 - pe)
+    k[~np.isfinite(k)] = np.nan
+    return k
+
+
+@dataclass
+class Selection:
+    """The threshold chosen for a target kappa, and what it promises (out-of-fold)."""
+
+    target_kappa: float
+    threshold: float | None  # None: no coverage meets the target (everything to review)
+    expected_coverage: float
+    expected_kappa: float | None
+    coverage_ci: tuple[float | None, float | None] = (None, None)
+    kappa_ci: tuple[float | None, float | None] = (None, None)
+    n_seeds: int = 0
+    curve: list[dict] = field(default_factory=list)  # coverage -> kappa, for --evaluate
+
+    def to_json(self) -> dict:
+        return {
+            "target_kappa": self.target_kappa,
+            "threshold": self.threshold,
+            "expected_coverage": self.expected_coverage,
+            "expected_coverage_ci": list(self.coverage_ci),
+            "expected_kappa": self.expected_kappa,
+            "expected_kappa_ci": list(self.kappa_ci),
+            "n_seeds": self.n_seeds,
+        }
+
+
+def _choose(s, Y, A, M, target) -> tuple[float | None, int]:
+    order = np.argsort(-s, kind="stable")
+    k = _prefix_kappas(Y, A, M, order)
+    ok = np.nonzero(np.nan_to_num(k, nan=-np.inf) >= target)[0]
+    if not len(ok):
+        return None, 0
+    m = int(ok[-1]) + 1  # the largest coverage that still meets the target
+    # ties: every answer scoring like the m-th goes with it (a threshold, not a count)
+    tau = float(s[order[m - 1]])
+    return tau, int((s >= tau).sum())
+
+
+def choose_threshold(
+    scores: np.ndarray,
+    Y: np.ndarray,
+    A: np.ndarray,
+    applies: np.ndarray | None,
+    target: float,
+    *,
+    bootstrap: int = 200,
+    seed: int = 0,
+    curve_points: int = 20,
+) -> Selection:
+    """The lowest score threshold whose answers meet ``target`` pooled kappa (out-of-fold
+    ``scores``, human ``Y``, machine ``A``, ``applies`` mask), with bootstrap intervals."""
+    s = np.asarray(scores, float)
+    Y, A = np.asarray(Y).astype(bool), np.asarray(A).astype(bool)
+    M = np.ones(Y.shape, bool) if applies is None else np.asarray(applies, bool)
+    n = len(s)
+    tau, m = _choose(s, Y, A, M, target)
+    keep = s >= tau if tau is not None else np.zeros(n, bool)
+    est_k = pooled_kappa(Y[keep], A[keep], M[keep]) if keep.any() else None
+    rng = np.random.default_rng(seed)
+    covs, kaps = [], []
+    for _ in range(bootstrap):
+        b = rng.integers(0, n, n)
+        t, mb = _choose(s[b], Y[b], A[b], M[b], target)
+        covs.append(mb / n)
+        if t is not None:
+            kb = s[b] >= t
+            kv = pooled_kappa(Y[b][kb], A[b][kb], M[b][kb])
+            if kv is not None:
+                kaps.append(kv)
+    ci = lambda v: (  # noqa: E731
+        (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))) if len(v) else (None, None)
+    )
+    order = np.argsort(-s, kind="stable")
+    prefix = _prefix_kappas(Y, A, M, order)
+    curve = []
+    for c in np.linspace(1 / curve_points, 1.0, curve_points):
+        j = max(round(c * n) - 1, 0)
+        kv = prefix[j] if n else np.nan
+        curve.append({"coverage": round(float((j + 1) / n), 4) if n else 0.0,
+                      "kappa": None if np.isnan(kv) else round(float(kv), 4)})  # fmt: skip
+    return Selection(
+        target_kappa=float(target),
+        threshold=tau,
+        expected_coverage=m / n if n else 0.0,
+        expected_kappa=est_k,
+        coverage_ci=ci(covs),
+        kappa_ci=ci(kaps),
+        n_seeds=n,
+        curve=curve,
+    )
+
+
+def apply_threshold(
+    scores: np.ndarray, C: np.ndarray, applies: np.ndarray | None, threshold: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(answer coded alone?, flagged cells) for new answers: an answer below the threshold
+    needs review; its cells that are less sure than the threshold are flagged (at least its
+    least sure applicable cell)."""
+    s = np.asarray(scores, float)
+    C = np.asarray(C, float)
+    M = np.ones(C.shape, bool) if applies is None else np.asarray(applies, bool)
+    alone = s >= threshold if threshold is not None else np.zeros(len(s), bool)
+    cut = 0.0 if threshold is None else threshold
+    flagged = (C < max(cut, _EPS)) & M & ~alone[:, None]
+    weakest = np.where(M, C, np.inf).argmin(axis=1)
+    rows = np.nonzero(~alone & ~flagged.any(axis=1) & M.any(axis=1))[0]
+    flagged[rows, weakest[rows]] = True
+    return alone, flagged
