@@ -77,14 +77,18 @@ def show(
         show_edge=False,
         pad_edge=False,
     )
-    for col in ("theme", "code", "suggested", "machine", "human", "definition"):
+    scoped = bool(cb.scoped_questions())
+    cols = ["theme", "code", *(["questions"] if scoped else []), "suggested", "machine", "human"]
+    for col in [*cols, "definition"]:
         t.add_column(col, overflow="fold", justify="right" if col in zero else "left")
     for path, c in cb.walk():
         k = n.get(c.name, zero)
         indent = "  " * (len(path) - (1 if c.theme is None else 2))
+        qs = cb.questions_of(c.name)
         t.add_row(
             c.theme or "",
             indent + c.name,
+            *([", ".join(qs) if qs else "(all)"] if scoped else []),
             str(k["suggested"]),
             str(k["machine"]),
             str(k["human"]),
@@ -174,7 +178,7 @@ def import_(
     """Import a codebook; changes to the current one are shown and applied after confirming."""
     project = _project(ctx, project)
     from ..codebook import current, format_of, read_file
-    from ..codebook.diff import diff, reconcile, render
+    from ..codebook.diff import diff, reconcile, render, scope_warnings
     from ..project import open_store
     from ..review import import_codebook
 
@@ -182,7 +186,9 @@ def import_(
     new = read_file(file, fmt)
     with open_store(project) as store:
         old = current(store)
-        new = reconcile(old, new, keep_extras=fmt != "yaml")
+        new = reconcile(old, new, keep_extras=fmt != "yaml", fmt_lacks_scope=fmt in ("qdc", "qdpx"))
+        for line in scope_warnings(store, new):
+            typer.echo(f"warning: {line}", err=True)
         changes = diff(old, new)
         if old is not None and not changes:
             typer.echo(f"no changes: the codebook already matches {file.name}")

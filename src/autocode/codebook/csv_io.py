@@ -1,11 +1,12 @@
 """Codebook CSV: one row per theme or code.
 
 Export (``autocode codebook export -f csv``) writes the columns ``name, kind, theme, parent,
-description, inclusion, exclusion, colour, guid``: ``kind`` is ``theme`` or ``code``; a
-code's ``theme`` column names its theme and ``parent`` its parent code (sub-codes only), so a
-code may share its name with a theme and the file imports back as the same codebook. Cells
-are written by :mod:`autocode.tabular` (text a spreadsheet would run as a formula gets a
-leading ``'``, removed again on import).
+description, inclusion, exclusion, colour, guid, questions`` (``questions``: the question ids
+a theme or code applies to, separated by ``;``; empty = every question): ``kind`` is
+``theme`` or ``code``; a code's ``theme`` column names its theme and ``parent`` its parent
+code (sub-codes only), so a code may share its name with a theme and the file imports back
+as the same codebook. Cells are written by :mod:`autocode.tabular` (text a spreadsheet
+would run as a formula gets a leading ``'``, removed again on import).
 
 Import also reads simpler files without a ``kind`` column (e.g. ``name, description,
 parent``): ``parent`` names a theme, or another code of the file (the row becomes its
@@ -29,8 +30,12 @@ from .model import Code, Codebook, Theme, name_key
 
 COLUMNS = [
     "name", "kind", "theme", "parent", "description", "inclusion", "exclusion", "colour", "guid",
+    "questions",
 ]  # fmt: skip
-_FIELDS = ["name", "description", "theme", "parent", "inclusion", "exclusion", "colour", "guid"]
+_FIELDS = [
+    "name", "description", "theme", "parent", "inclusion", "exclusion", "colour", "guid",
+    "questions",
+]  # fmt: skip
 _ALIASES = {
     "name": ("name", "code", "code name"),
     "kind": ("kind",),
@@ -41,6 +46,7 @@ _ALIASES = {
     "exclusion": ("exclusion",),
     "colour": ("colour", "color"),
     "guid": ("guid",),
+    "questions": ("questions", "question"),
 }
 _LEGACY_PARENT = ("parent", "theme", "category", "parent category")
 
@@ -48,7 +54,8 @@ _LEGACY_PARENT = ("parent", "theme", "category", "parent category")
 def dumps(codebook: Codebook) -> str:
     cb = codebook.finalize()
     rows = [
-        [t.name, "theme", "", "", t.description, "", "", t.colour or "", t.guid] for t in cb.themes
+        [t.name, "theme", "", "", t.description, "", "", t.colour or "", t.guid, _qs(t.questions)]
+        for t in cb.themes
     ]
 
     def add(codes: list[Code], theme: str, parent: str) -> None:
@@ -56,7 +63,7 @@ def dumps(codebook: Codebook) -> str:
             rows.append(
                 [
                     c.name, "code", theme, parent, c.definition, c.inclusion, c.exclusion,
-                    c.colour or "", c.guid,
+                    c.colour or "", c.guid, _qs(c.questions),
                 ]
             )  # fmt: skip
             add(c.codes, theme, c.name)
@@ -107,8 +114,18 @@ def loads(text: str, where: str = "the CSV codebook") -> Codebook:
     return cb
 
 
+def _qs(questions: list[str]) -> str:
+    return "; ".join(questions)
+
+
+def _split_qs(cell: str) -> list[str]:
+    """A ``questions`` cell: question ids separated by ``;``."""
+    return list(dict.fromkeys(q.strip() for q in cell.split(";") if q.strip()))
+
+
 def _new_code(r: dict) -> Code:
     return Code(
+        questions=_split_qs(r["questions"]),
         name=r["name"],
         definition=r["description"],
         inclusion=r["inclusion"],
@@ -132,6 +149,7 @@ def _theme_maker(cb: Codebook, theme_rows: dict[str, dict]):
                 description=tr.get("description", ""),
                 colour=tr.get("colour") or None,
                 guid=tr.get("guid") or None,
+                questions=_split_qs(tr.get("questions", "")),
             )
             cb.themes.append(themes[k])
         return themes[k]

@@ -7,10 +7,14 @@ YAML file shows as a rename, not as a removal plus an addition.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .model import Code, Codebook, Theme, name_key
 
-_CODE_FIELDS = ("definition", "inclusion", "exclusion", "colour", "codable")
+if TYPE_CHECKING:  # pragma: no cover
+    from ..project import Store
+
+_CODE_FIELDS = ("definition", "inclusion", "exclusion", "colour", "codable", "questions")
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ def diff(old: Codebook | None, new: Codebook) -> list[Change]:
         assert isinstance(o, Theme)
         if o.name != t.name:
             out.append(Change("rename", "theme", o.name, f"renamed to {t.name!r}"))
-        for f in ("description", "colour", "codable"):
+        for f in ("description", "colour", "codable", "questions"):
             if getattr(o, f) != getattr(t, f):
                 out.append(Change("change", "theme", t.name, f"{f} changed"))
     out += [Change("remove", "theme", t.name) for t in removed]
@@ -117,19 +121,27 @@ def render(changes: list[Change]) -> list[str]:
     return [c.line() for c in changes]
 
 
-def reconcile(current: Codebook | None, new: Codebook, keep_extras: bool = False) -> Codebook:
+def reconcile(
+    current: Codebook | None,
+    new: Codebook,
+    keep_extras: bool = False,
+    fmt_lacks_scope: bool = False,
+) -> Codebook:
     """Match an imported codebook to the current one before diffing and applying it.
 
     Codes and themes without a GUID take the GUID of the same-named current node (so an
     edited YAML file without GUIDs does not churn them). With ``keep_extras`` (formats
-    that cannot hold them: ``.qdc``, CSV), matched codes keep their examples and provenance.
+    that cannot hold them: ``.qdc``, CSV), matched codes keep their examples and provenance;
+    with ``fmt_lacks_scope`` (``.qdc``), codes and themes also keep their question scope.
     """
     if current is None:
         return new.finalize()
     for t in new.themes:
+        old_t = current.theme(t.name)
         if not t.guid:
-            old_t = current.theme(t.name)
             t.guid = old_t.guid if old_t is not None else None
+        if fmt_lacks_scope and old_t is not None:
+            t.questions = list(old_t.questions)
     old_by_guid = {c.guid.strip("{}").lower(): c for _, c in current.walk() if c.guid}
     for _, c in new.walk():
         old = old_by_guid.get(c.guid.strip("{}").lower()) if c.guid else None
@@ -141,7 +153,25 @@ def reconcile(current: Codebook | None, new: Codebook, keep_extras: bool = False
         if keep_extras:
             c.examples = list(old.examples)
             c.provenance = old.provenance
+            if fmt_lacks_scope:  # .qdc has no question scope: keep the current one
+                c.questions = list(old.questions)
     if keep_extras:  # .qdc and CSV hold neither the name nor the exclusive flag
         new.name = current.name
         new.exclusive = current.exclusive
     return new.finalize()
+
+
+def scope_warnings(store: Store, cb: Codebook) -> list[str]:
+    """One line per question a scope names that the project has no answers to (a typo, or
+    the survey is not imported yet)."""
+    from ..project import responses
+
+    have = set(responses.questions(store))
+    if not have:
+        return []
+    return [
+        f"the codebook scopes codes to question {q!r}, which the project has no answers to "
+        f"(questions: {', '.join(sorted(have))})"
+        for q in cb.scoped_questions()
+        if q not in have
+    ]

@@ -78,6 +78,8 @@ class Code:
     provenance: str | dict = "manual"
     codable: bool = True
     codes: list[Code] = field(default_factory=list)  # sub-codes
+    #: the questions the code applies to; empty: its parent's / theme's (or every question)
+    questions: list[str] = field(default_factory=list)
     theme: str | None = None
     parent: str | None = None
 
@@ -101,6 +103,8 @@ class Theme:
     guid: str | None = None
     codable: bool = False
     codes: list[Code] = field(default_factory=list)
+    #: the questions the theme's codes apply to (empty: every question)
+    questions: list[str] = field(default_factory=list)
 
     @property
     def definition(self) -> str:
@@ -163,6 +167,46 @@ class Codebook:
     def theme(self, name: str) -> Theme | None:
         key = name_key(name)
         return next((t for t in self.themes if name_key(t.name) == key), None)
+
+    # -- question scope (the one rule: docs/study-model.md) -----------------------------
+    def scopes(self) -> dict[str, list[str]]:
+        """Every code's questions (by :func:`name_key`): its own list, else its parent
+        code's, else its theme's; an empty list = every question."""
+        out: dict[str, list[str]] = {}
+
+        def rec(codes: list[Code], inherited: list[str]) -> None:
+            for c in codes:
+                own = c.questions or inherited
+                out[name_key(c.name)] = list(own)
+                rec(c.codes, own)
+
+        for t in self.themes:
+            rec(t.codes, t.questions)
+        rec(self.loose, [])
+        return out
+
+    def questions_of(self, name: str) -> list[str] | None:
+        """The questions code ``name`` applies to; None = every question (also for a name
+        that is not in the codebook)."""
+        return self.scopes().get(name_key(name)) or None
+
+    def applies(self, name: str, question: str) -> bool:
+        """Whether code ``name`` may be applied to an answer to ``question``."""
+        qs = self.questions_of(name)
+        return qs is None or str(question) in qs
+
+    def codes_for(self, question: str) -> list[Code]:
+        """The codable codes that apply to ``question``, in document order."""
+        sc = self.scopes()
+        return [
+            c for c in self.codes if not sc[name_key(c.name)] or question in sc[name_key(c.name)]
+        ]
+
+    def scoped_questions(self) -> list[str]:
+        """Every question named in a scope anywhere in the codebook (sorted)."""
+        qs = {q for t in self.themes for q in t.questions}
+        qs |= {q for _, c in self.walk() for q in c.questions}
+        return sorted(qs)
 
     def by_guid(self) -> dict[str, Code | Theme]:
         out: dict[str, Code | Theme] = {t.guid: t for t in self.themes if t.guid}
@@ -426,6 +470,8 @@ def _code_dict(c: Code) -> dict[str, Any]:
     if c.examples:
         d["examples"] = [{"id": e.id, "text": e.text} for e in c.examples]
     d.update(_drop_empty({"colour": c.colour, "guid": c.guid}))
+    if c.questions:
+        d["questions"] = list(c.questions)
     d["provenance"] = c.provenance if isinstance(c.provenance, str) else dict(c.provenance)
     if not c.codable:
         d["codable"] = False
@@ -439,6 +485,8 @@ def _theme_dict(t: Theme) -> dict[str, Any]:
     d.update(_drop_empty({"description": t.description, "colour": t.colour, "guid": t.guid}))
     if t.codable:
         d["codable"] = True
+    if t.questions:
+        d["questions"] = list(t.questions)
     d["codes"] = [_code_dict(c) for c in t.codes]
     return d
 
@@ -493,14 +541,36 @@ def _code_from(d: Any, where: str) -> Code:
         provenance=prov,
         codable=_bool(d.get("codable", True), "codable", where),
         codes=[_code_from(s, where) for s in _list(d, "codes", where)],
+        questions=_questions(d, f"code {name!r}", where),
     )
+
+
+def _questions(d: dict, what: str, where: str) -> list[str]:
+    """A node's ``questions`` scope: a list of question ids (or one id, or ``a; b``)."""
+    v = d.get("questions")
+    if v is None or v == "" or v == []:
+        return []
+    items = v.split(";") if isinstance(v, str) else v
+    if not isinstance(items, list) or not all(isinstance(q, (str, int)) for q in items):
+        raise InputError(
+            f"{where}: 'questions' of {what} must be a list of question ids",
+            "write e.g. questions: [mentor_barriers]",
+        )
+    out = list(dict.fromkeys(str(q).strip() for q in items if str(q).strip()))
+    if not out:
+        raise InputError(
+            f"{where}: 'questions' of {what} is empty", "list a question id or drop it"
+        )
+    return out
 
 
 def _theme_from(d: Any, where: str) -> Theme:
     if not isinstance(d, dict):
         raise InputError(f"{where}: every theme must be a mapping with at least a name")
+    name = _name(d, "theme", where)
     return Theme(
-        name=_name(d, "theme", where),
+        name=name,
+        questions=_questions(d, f"theme {name!r}", where),
         description=str(d.get("description") or d.get("definition") or ""),
         colour=_opt_str(d.get("colour", d.get("color"))),
         guid=_opt_str(d.get("guid")),
