@@ -14,7 +14,11 @@ Library API (no CLI needed; numpy arrays and DataFrames in, plain values out)::
     res.per_code["Staff attitude"].coefficients["gwet_ac1"]
     res.to_json()                                             # the documented JSON document
 
-    # long codings (id, coder, code) from files or the store -> AgreementResult
+    # a project, on the study model (scope, held-out answers, flagged cells) -> ProjectAgreement
+    pa = agree_project(store, ["primary", "autocode"])   # see autocode.agree.project
+    pa.result.overall["pooled"]["cohen_kappa"], pa.per_question, pa.excluded, pa.flagged
+
+    # long codings (id, coder, code) from files -> AgreementResult
     df, texts = load_files(["alice.csv", "bob.csv"])
     res = agree(df, missing="exclude", bootstrap=1000, seed=1)
     res.disagreements(texts)                                  # rows for reconciliation
@@ -89,14 +93,17 @@ from .coefficients import (
 )
 from .design import agree
 from .inputs import load_files, load_store, read_codebook_codes, read_codings_file
+from .project import ProjectAgreement, agree_project
 
 __all__ = [
     "AgreementResult",
     "CodeResult",
     "Coefficient",
+    "ProjectAgreement",
     "agree",
     "agree_labels",
     "agree_matrices",
+    "agree_project",
     "agreement_weights",
     "bias_index",
     "brennan_prediger",

@@ -167,6 +167,7 @@ def agree_matrices(
     bootstrap: int = 0,
     seed: int | None = None,
     confidence: float = 0.95,
+    applies: np.ndarray | None = None,
 ) -> AgreementResult:
     """Multi-label agreement from 0/1 matrices ``(n_units, n_codes)``, one per coder.
 
@@ -176,6 +177,12 @@ def agree_matrices(
     included (Gwet 2014, as R irrCAC; two coders: Cohen's kappa with each coder's prevalence
     over the units they coded, SE by Gwet's linearisation). ``bootstrap`` resamples units
     (percentile CIs, ``seed`` for reproducibility).
+
+    ``applies`` (``(n_units, n_codes)`` bool, default all True): the cells where the code
+    applies to the unit (a code that belongs to other questions than the unit's). A cell
+    outside it is no rating of anyone: each code is analysed over the units it applies to
+    (its ``n_units``, prevalences and tables), and *pooled* sums over the applicable
+    (unit, code) cells only.
     """
     arrs = [np.asarray(mm).astype(bool, copy=False) for mm in matrices]
     if len(arrs) < 2:
@@ -183,6 +190,13 @@ def agree_matrices(
     if any(a.ndim != 2 or a.shape != arrs[0].shape for a in arrs):
         raise ValueError("matrices must be (n_units, n_codes) arrays of the same shape")
     m, (n, k) = len(arrs), arrs[0].shape
+    scope = None if applies is None else np.asarray(applies, bool)
+    if scope is not None and scope.shape != (n, k):
+        raise ValueError("applies must be an (n_units, n_codes) array like the matrices")
+    if scope is not None and scope.all():
+        scope = None
+    if scope is not None:  # a cell outside the scope is nobody's rating
+        arrs = [a & scope for a in arrs]
     coders = list(coders) if coders is not None else [f"coder{i + 1}" for i in range(m)]
     codes = list(codes) if codes is not None else [f"code{j + 1}" for j in range(k)]
     ids = list(ids) if ids is not None else None  # default: row numbers, made on demand
@@ -195,29 +209,35 @@ def agree_matrices(
         mats = _LazyStack(arrs)
         coded = np.ones((m, n), bool)
         a, b, n11 = _binary_counts(x, y)
+        nj = np.full(k, n, np.int64) if scope is None else scope.sum(0).astype(np.int64)
         tables = np.empty((k, 2, 2))
         tables[:, 1, 1] = n11
         tables[:, 1, 0] = a - n11
         tables[:, 0, 1] = b - n11
-        tables[:, 0, 0] = n - a - b + n11
+        tables[:, 0, 0] = nj - a - b + n11
         stats = C.two_rater_stats(tables)
         pooled_t = tables.sum(0)
         pstats = C.two_rater_stats(pooled_t[None])
         n_units = n
         for j, code in enumerate(codes):
-            prev = {coders[0]: _p(a[j], n), coders[1]: _p(b[j], n)}
+            prev = {coders[0]: _p(a[j], nj[j]), coders[1]: _p(b[j], nj[j])}
             per_code[code] = CodeResult(
-                n, _p(a[j] + b[j], 2 * n), prev, _binary_coefficients(stats, j, 2, tables[j], None)
+                int(nj[j]),
+                _p(a[j] + b[j], 2 * nj[j]),
+                prev,
+                _binary_coefficients(stats, j, 2, tables[j], None),
             )
         pooled = _binary_coefficients(pstats, 0, 2, pooled_t, None)
     else:
         mats = stacked = np.stack(arrs)
         coded = np.ones((m, n), bool) if coded is None else np.asarray(coded, bool)
         n_units = int((coded.sum(0) >= 2).sum())
-        by_coder, tot_present, freq, patterns = _pattern_counts(stacked, coded)
+        by_coder, tot_present, freq, patterns = _pattern_counts(stacked, coded, scope=scope)
         summary: list[tuple[float, float, float] | None]
         if m == 2:  # some responses coded by one coder only: Gwet (2014), 9 cells per code
             cells = M.pair_cells(stacked, coded)
+            if scope is not None:  # (-1, -1): rated by neither
+                cells = np.where(scope, cells, 0)
             f9 = np.stack([np.bincount(cells[:, j], minlength=9) for j in range(k)])
             stats = M.pair_stats(f9)
             pstats = M.pair_stats(f9.sum(0)[None])
@@ -231,12 +251,16 @@ def agree_matrices(
             pstats = C.multi_rater_stats(patterns, unit_weights=freq.sum(0)[None])
             summary = [_pattern_summary(patterns, f) for f in freq]
             psummary = _pattern_summary(patterns, freq.sum(0))
-        ncoded = coded.sum(1)
+        # per code: units each coder coded, all ratings, units with >= 2 ratings (in scope)
+        sc = np.ones((n, k), bool) if scope is None else scope
+        ncoded = coded.astype(np.int64) @ sc  # (m, K)
+        nrated = ncoded.sum(0)
+        ntwo = (coded.sum(0) >= 2).astype(np.int64) @ sc
         for j, code in enumerate(codes):
-            prev = {c: _p(by_coder[i, j], ncoded[i]) for i, c in enumerate(coders)}
-            tot = _p(tot_present[j], coded.sum())
+            prev = {c: _p(by_coder[i, j], ncoded[i, j]) for i, c in enumerate(coders)}
+            tot = _p(tot_present[j], nrated[j])
             per_code[code] = CodeResult(
-                n_units,
+                int(ntwo[j]),
                 tot,
                 prev,
                 _binary_coefficients(
@@ -245,7 +269,7 @@ def agree_matrices(
             )
         pooled = _binary_coefficients(pstats, 0, m, None if tables is None else pooled_t, psummary)
         if m > 2:
-            pairwise = _pairwise_multilabel(stacked, coded, coders)
+            pairwise = _pairwise_multilabel(stacked, coded, coders, scope)
     macro = _macro(per_code)
     result = AgreementResult(
         coders=coders,
@@ -262,6 +286,7 @@ def agree_matrices(
         data=mats,
         coded=coded,
         codes=codes,
+        applies=scope,
     )
     if bootstrap:
         _attach_bootstrap_multilabel(result, bootstrap, seed, confidence)
@@ -299,14 +324,17 @@ def _p(num: Any, den: Any) -> float | None:
     return float(num) / float(den) if den else None
 
 
-def _tables_from_two(mats: np.ndarray, coded: np.ndarray) -> np.ndarray:
-    """2x2 table per code for two coders, over the units both coded."""
+def _tables_from_two(
+    mats: np.ndarray, coded: np.ndarray, scope: np.ndarray | None = None
+) -> np.ndarray:
+    """2x2 table per code for two coders, over the units both coded (where the code
+    applies, with ``scope``)."""
     both = np.all(coded, axis=0)
     x, y = mats[0], mats[1]
     if not both.all():
         x, y = x & both[:, None], y & both[:, None]
     a, b, n11 = _binary_counts(x, y)
-    n = int(both.sum())
+    n = int(both.sum()) if scope is None else (both[:, None] & scope).sum(0)
     t = np.empty((x.shape[1], 2, 2))
     t[:, 1, 1] = n11
     t[:, 1, 0] = a - n11
@@ -316,11 +344,12 @@ def _tables_from_two(mats: np.ndarray, coded: np.ndarray) -> np.ndarray:
 
 
 def _pattern_counts(
-    mats: np.ndarray, coded: np.ndarray, step: int = 16384
+    mats: np.ndarray, coded: np.ndarray, step: int = 16384, scope: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per coder and code the present count ``(m, K)``; per code the total ``(K,)``; the
     frequency of every (absent, present) rating pattern ``(K, P)`` and the patterns ``(P, 2)``.
-    Row blocks keep the temporaries small."""
+    Row blocks keep the temporaries small. ``scope`` ``(n, K)``: cells outside it have no
+    rating (pattern (0, 0)); ``mats`` must already be False there."""
     m, n, k = mats.shape
     ncod = coded.sum(0).astype(np.int64)
     base = int(ncod.max()) + 1 if n else 1
@@ -331,7 +360,10 @@ def _pattern_counts(
         blk = mats[:, s : s + step] & coded[:, s : s + step, None]
         by_coder += np.add.reduce(blk, axis=1, dtype=np.int64)
         pres = np.add.reduce(blk, axis=0, dtype=np.int64)  # (rows, K)
-        cells = (ncod[s : s + step, None] - pres) * base + pres
+        nc = ncod[s : s + step, None]
+        if scope is not None:
+            nc = nc * scope[s : s + step]
+        cells = (nc - pres) * base + pres
         freq += np.bincount((cells + offsets).ravel(), minlength=k * base * base).reshape(k, -1)
     a, p = np.divmod(np.arange(base * base), base)
     patterns = np.stack([a, p], axis=-1).astype(float)
@@ -339,16 +371,19 @@ def _pattern_counts(
 
 
 def _pairwise_multilabel(
-    mats: np.ndarray, coded: np.ndarray, coders: list[str]
+    mats: np.ndarray, coded: np.ndarray, coders: list[str], scope: np.ndarray | None = None
 ) -> dict[str, dict[str, C.Coefficient]]:
     out = {}
     for i, j in combinations(range(len(coders)), 2):
         pc = coded[[i, j]]
         if (pc[0] == pc[1]).all():  # the pair coded the same responses
-            t = _tables_from_two(mats[[i, j]], pc).sum(0)
+            t = _tables_from_two(mats[[i, j]], pc, scope).sum(0)
             s = C.two_rater_stats(t[None])
         else:  # one of them coded responses the other did not: Gwet (2014)
-            f9 = np.bincount(M.pair_cells(mats[[i, j]], pc).ravel(), minlength=9)
+            cells = M.pair_cells(mats[[i, j]], pc)
+            if scope is not None:
+                cells = np.where(scope, cells, 0)
+            f9 = np.bincount(cells.ravel(), minlength=9)
             s, t = M.pair_stats(f9[None]), M.overlap_tables(f9)
         kappa = _coef(s, "cohen_kappa", 0, _binary_reason("k", t))
         if "conger_kappa" in s and kappa.value is not None:
@@ -365,7 +400,7 @@ def _attach_bootstrap_multilabel(
 ) -> None:
     mats = result.matrices
     assert mats is not None  # agree_matrices sets the data before it attaches a bootstrap
-    ci = bootstrap_multilabel(mats, result.coded, n_boot, seed, confidence)
+    ci = bootstrap_multilabel(mats, result.coded, n_boot, seed, confidence, result.applies)
     for j, code in enumerate(result.codes):
         coefs = result.per_code[code].coefficients
         for key, (lo, hi) in ci["per_code"].items():

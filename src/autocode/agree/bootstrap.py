@@ -93,9 +93,16 @@ def _rename(stats: dict[str, np.ndarray], n_coders: int) -> dict[str, np.ndarray
 
 
 def bootstrap_multilabel(
-    mats: np.ndarray, coded: np.ndarray, n_boot: int, seed: int | None, confidence: float = 0.95
+    mats: np.ndarray,
+    coded: np.ndarray,
+    n_boot: int,
+    seed: int | None,
+    confidence: float = 0.95,
+    applies: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Percentile CIs per code, pooled and macro for multi-label 0/1 data ``(m, n, K)``."""
+    """Percentile CIs per code, pooled and macro for multi-label 0/1 data ``(m, n, K)``;
+    ``applies`` ``(n, K)``: the cells where the code applies (the others are no rating;
+    ``mats`` must be False there)."""
     m, _, k = mats.shape
     per: dict[str, list[np.ndarray]] = {}
     pooled: dict[str, list[np.ndarray]] = {}
@@ -103,18 +110,27 @@ def bootstrap_multilabel(
     if m == 2 and coded.all():
         x, y = mats[0], mats[1]
         cells = 2 * x.astype(np.int8) + y.astype(np.int8)
-        t = _resampled_tables(cells, 4, n_boot, seed).reshape(n_boot, k, 2, 2)
+        if applies is None:
+            t = _resampled_tables(cells, 4, n_boot, seed).reshape(n_boot, k, 2, 2)
+        else:  # a fifth cell for "does not apply", dropped from the tables
+            cells = np.where(applies, cells, 4)
+            t = _resampled_tables(cells, 5, n_boot, seed)[..., :4].reshape(n_boot, k, 2, 2)
         s = _rename(C.two_rater_stats(t, with_se=False), 2)
         sp = _rename(C.two_rater_stats(t.sum(1), with_se=False), 2)
         batches = [(s, sp)]
     elif m == 2:  # responses coded by one coder only: Gwet (2014) over the nine cells
-        t = _resampled_tables(M.pair_cells(mats, coded), 9, n_boot, seed)  # (B, K, 9)
+        cells = M.pair_cells(mats, coded)
+        if applies is not None:  # (-1, -1): rated by neither
+            cells = np.where(applies, cells, 0)
+        t = _resampled_tables(cells, 9, n_boot, seed)  # (B, K, 9)
         s = _rename(M.pair_stats(t, with_se=False), 2)
         sp = _rename(M.pair_stats(t.sum(1), with_se=False), 2)
         batches = [(s, sp)]
     else:
         pres = (mats & coded[:, :, None]).sum(0)
         cells, patterns = C.rating_patterns(pres, coded.sum(0))
+        if applies is not None:  # pattern (0 absent, 0 present): no rating
+            cells = np.where(applies, cells, 0)
         t = _resampled_tables(cells, patterns.shape[0], n_boot, seed)  # (B, K, P)
         s = _rename(C.multi_rater_stats(patterns, unit_weights=t, with_se=False), m)
         sp = _rename(C.multi_rater_stats(patterns, unit_weights=t.sum(1), with_se=False), m)

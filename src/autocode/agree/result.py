@@ -54,6 +54,8 @@ class AgreementResult:
     data: Any = field(default=None, repr=False)
     coded: Any = field(default=None, repr=False)
     codes: list[str] = field(default_factory=list)
+    #: ``(n_units, n_codes)`` cells where the code applies (None: every cell)
+    applies: Any = field(default=None, repr=False)
 
     @property
     def matrices(self) -> np.ndarray | None:
