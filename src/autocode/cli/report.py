@@ -37,7 +37,10 @@ def report(
     fmt: Annotated[
         str | None,
         typer.Option(
-            "--format", "-f", help="html (default), md or xlsx; else from --out's suffix."
+            "--format",
+            "-f",
+            help="html (default), md, xlsx or json (the numbers the report shows); else from "
+            "--out's suffix.",
         ),
     ] = None,
     redact: Annotated[
@@ -50,8 +53,10 @@ def report(
     quotes: Annotated[int, typer.Option("--quotes", min=1, max=10, help="Quotes per code.")] = 3,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write the study report: counts per question, themes and codes with n (%) of
-    respondents, representative quotes, agreement and (with --by) a joint display."""
+    """Write the study report: per question and overall, n (%) of answers per code and
+    theme for each coder and the final coding; themes, codes and quotes from the final
+    coding; human-human and machine-human agreement; the codebook; a methods paragraph;
+    (with --by) a joint display."""
     from ..files import check_output
     from ..project import open_store
     from ..report import build_report, guess_format, write_report
@@ -75,7 +80,8 @@ def report(
     n_codes = sum(1 for t in rep.tables() if t.key == "quotes" for _ in t.rows)
     c.print(
         f"wrote {path} ({f}): {len(rep.counts.get('questions', []))} question(s), "
-        f"{n_codes} codes with quotes, coders: {', '.join(rep.counts.get('raters', [])) or 'none'}"
+        f"{n_codes} codes in the themes table, coders: "
+        f"{', '.join(rep.counts.get('coders', [])) or 'none'}"
     )
     if rep.redaction is not None:
         from ..report.redact import describe

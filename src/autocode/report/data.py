@@ -25,9 +25,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..project import Store
 
 UNGROUPED = "Ungrouped"
-# Codings with these statuses are not counted as applied (a human turned them down, or the
-# classifier was unsure and queued them) — the same rule as ``autocode agree``.
-NOT_PRESENT_STATUSES = ("needs_review", "absent")
+# Machine cells with this status were decided absent (kept because flagged): not applied.
+# A flagged cell decided present (``needs_review``) is applied, as in ``autocode agree``.
+NOT_PRESENT_STATUSES = ("absent",)
 
 
 @dataclass
@@ -41,6 +41,10 @@ class CodeInfo:
     colour: str | None = None
     parent: str | None = None  # parent code of a sub-code
     theme_guid: str | None = None
+    questions: list[str] | None = None  # the questions the code applies to (None: every one)
+
+    def applies(self, question: str) -> bool:
+        return self.questions is None or str(question) in self.questions
 
 
 @dataclass
@@ -131,18 +135,9 @@ def load_project(store: Store, question: str | None = None) -> ProjectData:
     everyone = list(dict.fromkeys([*responses["respondent"], *attributes.index.astype(str)]))
     labels = pseudonyms(everyone)
 
-    codings = coding_rows.codings(store, suggested=True)
+    # the coders' work only: review suggestions are nobody's coding (docs/study-model.md)
+    codings = coding_rows.codings(store)
     codings["status"] = coding_rows.status_words(codings)
-    # a review suggestion is shown as the machine's (status "suggested") unless a coding run
-    # decided that cell
-    codings = (
-        codings.assign(_order=(codings["source"] == "suggested").astype(int))
-        .sort_values(["_order"], kind="mergesort")
-        .assign(source=lambda d: d["source"].replace({"suggested": "machine"}))
-        .drop_duplicates(["response_id", "code", "coder", "source"])
-        .sort_index()
-        .drop(columns="_order")
-    )
     meta = responses.set_index("id")[["respondent", "question"]]
     codings = codings.join(meta, on="response_id", how="inner")
     in_scope_ids = set(responses.loc[responses["question"].isin(questions), "id"])
@@ -228,6 +223,7 @@ def _codebook(store: Store, coded: list[str]) -> tuple[list[CodeInfo], str]:
                     colour=getattr(c, "colour", None) or getattr(c, "color", None),
                     parent=getattr(c, "parent", None),
                     theme_guid=theme_guids.get(theme) if theme else None,
+                    questions=cb.questions_of(str(c.name)),
                 )
             )
     else:
