@@ -106,15 +106,23 @@ def export_codings_cmd(
         ),
     ] = None,
     question: QuestionOpt = None,
+    final: Annotated[
+        bool,
+        typer.Option(
+            "--final/--no-final",
+            help="Also write the final coding as coder 'final' (default: yes).",
+        ),
+    ] = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """One row per (response, code, coder), or one 0/1 column per code (--format wide)."""
+    """One row per stored coding (answer, coder, code; an answer coded with no code: one row
+    with an empty code) plus the final coding, or one 0/1 column per code (--format wide)."""
     from ..export.codings import export_codings
     from ..project import open_store
 
     path = out or Path("codings.xlsx" if (fmt or "").lower() == "xlsx" else "codings.csv")
     with open_store(project, readonly=True) as store:
-        res = export_codings(store, path, fmt, question=question)
+        res = export_codings(store, path, fmt, question=question, final=final)
     if as_json:
         print_json(res)
         return

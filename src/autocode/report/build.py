@@ -278,7 +278,8 @@ def _prevalence_table(
             row: list[Any] = [theme if name is None else name]
             for coder in study.coders:
                 e = cell.get((theme, name, coder))
-                row.append(fmt_n_pct(e["n"], e["pct"]) if e else "")
+                # blank: the coder coded none of these answers (no denominator)
+                row.append(fmt_n_pct(e["n"], e["pct"]) if e and e["denominator"] else "")
             out.append(row)
             kinds.append(kind)
             groups.append(theme)
@@ -299,7 +300,10 @@ def _prevalence_table(
             + ", ".join(f"{c}: {d}" for c, d in denoms.items())
             + "). Only the codes that apply to this question are listed."
         )
-    note += " Theme rows (bold) count answers with at least one of the theme's codes."
+    note += (
+        " Theme rows (bold) count answers with at least one of the theme's codes. A blank "
+        "cell: that coder coded none of these answers."
+    )
     title = f"Code prevalence \u2014 {scope_title(scope)}"
     return Table(key, title, cols, out, note, kinds, groups=groups)
 
