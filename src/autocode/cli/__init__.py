@@ -46,7 +46,16 @@ def _root(
 
 
 # One module per command group; each defines ``register(app)``.
-COMMAND_MODULES = ["suggest", "review", "codebook", "classify", "agree", "report", "runs"]
+COMMAND_MODULES = [
+    "suggest",
+    "review",
+    "codebook",
+    "classify",
+    "agree",
+    "report",
+    "runs",
+    "reconcile",
+]
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}").register(app)
