@@ -40,20 +40,33 @@ def test_long_csv_has_every_coding(project, tmp_path, capsys):
     out = tmp_path / "c.csv"
     assert main(["export", "codings", "-p", str(project), "-o", str(out)]) == 0
     df = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert list(df.columns[:7]) == [
-        "response_id",
+    assert list(df.columns[:13]) == [
+        "id",
         "respondent",
         "respondent_label",
         "question",
+        "text",
+        "coder",
+        "source",
         "code",
         "theme",
-        "coder",
+        "present",
+        "flagged",
+        "confidence",
+        "status",
     ]
     _, _, codings, _ = example_frames()
     a = df[df["coder"] == "coder_a"]
-    assert sorted(zip(a["response_id"], a["code"], strict=True)) == sorted(
+    assert sorted(zip(a["id"], a["code"], strict=True)) == sorted(
         zip(codings["id"], codings["code"], strict=True)
     )
+    # the final coding (coder final) is the primary coder's (coder_a coded every answer the
+    # others did; coder_b agrees or not)
+    f = df[df["coder"] == "final"]
+    assert sorted(zip(f["id"], f["code"], strict=True)) == sorted(
+        zip(codings["id"], codings["code"], strict=True)
+    )
+    assert set(f["basis"]) == {"human", "primary"}
     m = df[df["source"] == "machine"]
     assert set(m["status"]) == {"coded", "needs_review", "absent"}
     assert m["confidence"].astype(float).between(0, 1).all()
@@ -66,7 +79,7 @@ def test_long_round_trips_through_agree(project, tmp_path, capsys, suffix):
     out = tmp_path / f"c.{suffix}"
     assert main(["export", "codings", "-p", str(project), "-o", str(out), "-f", suffix]) == 0
     df = pd.read_csv(out, dtype=str) if suffix == "csv" else pd.read_excel(out, dtype=str)
-    humans = df[df["source"] == "human"][["response_id", "code", "coder"]]
+    humans = df[df["source"] == "human"][["id", "code", "coder"]]
     f = tmp_path / "humans.csv"
     humans.to_csv(f, index=False)
     from_file = agree_json(capsys, str(f), "--coder", "coder")
@@ -83,7 +96,7 @@ def test_wide_round_trips_through_agree(project, tmp_path, capsys):
     code_cols = list(key["variable"])
     assert all(len(c) <= 32 and c.replace("_", "").isalnum() and c[0].isalpha() for c in code_cols)
     assert wide[code_cols].isin(["0", "1"]).all().all()
-    assert len(wide) == 407 * 3  # every response x every coder
+    assert len(wide) == 407 * 4  # every response x every coder (coder_a, coder_b, autocode, final)
     files = []
     for coder in ("coder_a", "autocode"):
         part = wide[(wide["coder"] == coder) & (wide["coded"] == "1")][["response_id", *code_cols]]
@@ -107,7 +120,13 @@ def test_wide_xlsx_has_key_sheet(project, tmp_path):
     assert main(["export", "codings", "-p", str(project), "-o", str(out), "-f", "wide"]) == 0
     wb = load_workbook(out)
     assert wb.sheetnames == ["codings", "codes"]
-    assert [c.value for c in wb["codes"][1]] == ["variable", "code", "theme", "definition"]
+    assert [c.value for c in wb["codes"][1]] == [
+        "variable",
+        "code",
+        "theme",
+        "definition",
+        "questions",
+    ]
 
 
 def test_question_filter_and_errors(project, tmp_path, capsys):

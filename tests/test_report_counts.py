@@ -12,7 +12,7 @@ from _report_project import QUESTIONS, build_example, example_frames
 from autocode.cli import main
 from autocode.project import open_store
 from autocode.report import build_report
-from autocode.report.data import load_project, prevalence, pseudonyms
+from autocode.report.data import load_project, pseudonyms
 
 
 @pytest.fixture(scope="module")
@@ -30,59 +30,74 @@ def project_mixed(tmp_path_factory):
     )
 
 
-def expected_counts(questions: list[str]) -> tuple[dict[str, int], int]:
-    """code -> respondents, and the denominator, straight from the CSV files."""
-    responses, _, codings, _ = example_frames()
-    c = codings.assign(
-        respondent=codings["id"].str.split(":").str[0], question=codings["id"].str.split(":").str[1]
-    )
+def expected_counts(questions: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """code -> answers coded with it, and per question the answers coder_a coded (the
+    denominator), straight from the CSV files (the study model counts answers)."""
+    _, _, codings, _ = example_frames()
+    c = codings.assign(question=codings["id"].str.split(":").str[1])
     c = c[c["question"].isin(questions)]
-    counts = c.groupby("code")["respondent"].nunique().to_dict()
-    denom = responses.loc[responses["question"].isin(questions), "respondent"].nunique()
-    return counts, int(denom)
+    counts = c.groupby("code")["id"].nunique().to_dict()
+    denom = c.groupby("question")["id"].nunique().to_dict()
+    return counts, {q: int(denom.get(q, 0)) for q in questions}
 
 
-def test_prevalence_matches_pandas(project):
-    with open_store(project, create=False) as store:
-        data = load_project(store)
-        for qs in (QUESTIONS, [QUESTIONS[0]], [QUESTIONS[1]]):
-            rows = [r for r in prevalence(data, qs) if r["kind"] == "code"]
-            got = {r["code"]: r["n:Human"] for r in rows}
-            exp, denom = expected_counts(qs)
-            assert got == exp
-            for r in rows:
-                assert r["denominator"] == denom
-                assert r["pct:Human"] == round(100 * exp[r["code"]] / denom, 1)
+def report_json(project, tmp_path, *args: str) -> dict:
+    import json
+
+    out = tmp_path / "r.json"
+    assert main(["report", "-p", str(project), "-o", str(out), *args]) == 0
+    return json.loads(out.read_text())
 
 
-def test_theme_counts_respondents_once(project):
+def test_prevalence_matches_pandas(project, tmp_path):
+    doc = report_json(project, tmp_path)
+    entries = pd.DataFrame(doc["counts"])
+    for scope_q, qs in (
+        ("all", QUESTIONS),
+        (QUESTIONS[0], [QUESTIONS[0]]),
+        (QUESTIONS[1], [QUESTIONS[1]]),
+    ):
+        exp, denom = expected_counts(qs)
+        rows = entries[(entries["question"] == scope_q) & (entries["coder"] == "coder_a")]
+        got = {r.code: r.n for r in rows.itertuples() if r.n}
+        assert got == exp
+        d = sum(denom.values())
+        for r in rows.itertuples():
+            assert r.denominator == d
+            assert r.pct == round(100 * r.n / d, 1)
+    # one human coder: the final coding is that coder's
+    fin = entries[entries["coder"] == "final"].reset_index(drop=True)
+    a = entries[entries["coder"] == "coder_a"].reset_index(drop=True)
+    assert fin[["question", "code", "n", "pct"]].equals(a[["question", "code", "n", "pct"]])
+
+
+def test_theme_counts_answers_once(project, tmp_path):
     _, _, codings, cb = example_frames()
     theme = dict(zip(cb["name"], cb["parent"], strict=True))
-    c = codings.assign(
-        respondent=codings["id"].str.split(":").str[0], theme=codings["code"].map(theme)
-    )
-    exp = c.groupby("theme")["respondent"].nunique().to_dict()
-    with open_store(project, create=False) as store:
-        rows = prevalence(load_project(store))
-    got = {r["theme"]: r["n:Human"] for r in rows if r["kind"] == "theme"}
+    c = codings.assign(theme=codings["code"].map(theme))
+    exp = c.groupby("theme")["id"].nunique().to_dict()
     exp = {(k if k else "Ungrouped"): v for k, v in exp.items()}
+    doc = report_json(project, tmp_path)
+    t = pd.DataFrame(doc["themes"])
+    t = t[(t["question"] == "all") & (t["coder"] == "coder_a")]
+    got = {r.theme: r.n for r in t.itertuples() if r.n}
     assert got == exp
     # a theme's n is never more than the sum of its codes, never less than its biggest code
-    staff = [r["n:Human"] for r in rows if r["kind"] == "code" and r["theme"] == "Staff"]
-    assert max(staff) <= got["Staff"] <= sum(staff)
+    e = pd.DataFrame(doc["counts"])
+    staff = e[(e["question"] == "all") & (e["coder"] == "coder_a") & (e["theme"] == "Staff")]
+    assert staff["n"].max() <= got["Staff"] <= staff["n"].sum()
 
 
 def test_markdown_report_has_counts_and_quotes(project, tmp_path, capsys):
     out = tmp_path / "r.md"
     assert main(["report", "-p", str(project), "--out", str(out), "--format", "md"]) == 0
     md = out.read_text()
-    exp, denom = expected_counts(QUESTIONS)
-    assert denom == 250
+    exp, _ = expected_counts(QUESTIONS)
     assert (
         f"| Positive experience & gratitude | {exp['Positive experience & gratitude']} ("
         in md.replace("\u2003", "")
     )
-    assert f"denominator = {denom} respondents" in md
+    assert "n (%) of answers" in md
     # responses table: answered and blanks per question
     assert "| what_was_good | 222 | 28 | " in md
     assert "| what_could_we_do_better | 185 | 65 | " in md
@@ -159,19 +174,21 @@ def test_human_and_machine_side_by_side(project_mixed, tmp_path):
     prev = wb[next(n for n in names if n.startswith("Prevalence All"))]
     header = [c.value for c in prev[2]]
     assert header[:3] == ["Level", "Theme", "Theme / code"]
-    assert "Human: coder_a n" in header
-    assert "Machine n" in header
-    assert "Machine %" in header
-    # machine counts: flagged cells and cells decided absent are not counted
+    assert "coder_a n" in header
+    assert "coder_b n" in header
+    assert "autocode n" in header
+    assert "autocode %" in header
+    assert "final n" in header
+    # machine counts: its decisions, flagged cells decided present counted, absent ones not
+    # (the old report left flagged cells out: issue 12)
     store = open_store(project_mixed, create=False)
     m = pd.read_sql_query(
-        "SELECT c.code, r.respondent FROM codings c JOIN responses r ON r.id = c.response_id "
-        "WHERE c.source = 'machine' AND c.present = 1 AND c.flagged = 0",
+        "SELECT c.code, c.response_id FROM codings c WHERE c.source = 'machine' AND c.present = 1",
         store.conn,
     )
     store.close()
-    exp = m.groupby("code")["respondent"].nunique().to_dict()
-    col = header.index("Machine n")
+    exp = m.groupby("code")["response_id"].nunique().to_dict()
+    col = header.index("autocode n")
     got = {
         row[2]: row[col]
         for row in prev.iter_rows(min_row=3, values_only=True)
@@ -192,8 +209,7 @@ def test_question_restricts(project, tmp_path):
     md = out.read_text()
     assert "what_was_good |" not in md
     _exp, denom = expected_counts(["what_could_we_do_better"])
-    assert denom == 185
-    assert f"denominator = {denom} respondents" in md
+    assert f"coder_a: {denom['what_could_we_do_better']}" in md
     assert "All questions" not in md
 
 
@@ -205,9 +221,9 @@ def test_json_summary(project, tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["format"] == "html"
     assert doc["questions"] == QUESTIONS
-    rows = doc["prevalence"]["All questions"]
+    rows = [e for e in doc["counts"] if e["question"] == "all" and e["coder"] == "coder_a"]
     exp, _ = expected_counts(QUESTIONS)
-    assert {r["code"]: r["n:Human"] for r in rows if r["kind"] == "code"} == exp
+    assert {r["code"]: r["n"] for r in rows if r["n"]} == exp
 
 
 @pytest.mark.parametrize(

@@ -246,8 +246,7 @@ def test_every_count_in_the_html_equals_pandas(project):
                 assert cell == want, (scope_q, row[0], coder, cell)
                 checked += 1
     assert checked > 200
-    # the seed paper's table: final n (%) overall, quotes from answers with that final code
-    final = expected_sets()["final"]
+    # the seed paper's table: final n (%) overall
     table = _table(tree, "Themes, codes and representative quotes")
     for row in _rows(table):
         e = exp[(exp["question"] == "all") & (exp["code"] == row[1]) & (exp["coder"] == "final")]
@@ -374,7 +373,7 @@ def test_export_has_every_coding_no_code_rows_and_final(project):
         # a coded answer with no code is one row with an empty code
         empty = {r for r, c in sets[coder].items() if not c}
         assert set(part.loc[part["code"] == "", "id"]) == empty
-    cells, ids, _ = machine_cells()
+    cells, _, _ = machine_cells()
     m = df[(df["coder"] == "autocode") & (df["code"] != "")]
     exp = {(r, c, int(p), int(f)) for r, c, p, f in cells[["id", "code", "present", "flagged"]]
            .itertuples(index=False)}  # fmt: skip

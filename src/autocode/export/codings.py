@@ -210,9 +210,7 @@ def wide_frame(study: Study, final: bool = True) -> tuple[pd.DataFrame, pd.DataF
             "code": [c.name for c in codes],
             "theme": [c.theme for c in codes],
             "definition": [c.definition for c in codes],
-            "questions": [
-                "" if c.questions is None else ";".join(c.questions) for c in codes
-            ],
+            "questions": ["" if c.questions is None else ";".join(c.questions) for c in codes],
         }
     )
     return wide, key

@@ -17,9 +17,16 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .quotes import Quote, embedding_lookup, select_quotes
-from .study import ALL, Study, code_counts, codebook_rows, load_study, responses_summary
+from .study import (
+    ALL,
+    Study,
+    code_counts,
+    codebook_rows,
+    load_study,
+    responses_summary,
+    theme_counts,
+)
 from .study import scopes as count_scopes
-from .study import theme_counts
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..project import Store
@@ -73,7 +80,6 @@ def fmt_n_pct(n: int | None, pct: float | None) -> str:
     if n is None:
         return ""
     return f"{n} ({pct:.1f}%)" if pct is not None else str(n)
-
 
 
 def scope_title(scope: str) -> str:
@@ -261,7 +267,9 @@ def _prevalence_table(
     key: str,
 ) -> Table:
     cols = ["Theme / code"] + [f"{c} n (%)" for c in study.coders]
-    cell = {(e["theme"], None, e["coder"]): e for e in themes if e["question"] == scope}
+    cell: dict[tuple[str, str | None, str], dict[str, Any]] = {
+        (e["theme"], None, e["coder"]): e for e in themes if e["question"] == scope
+    }
     cell.update({(e["theme"], e["code"], e["coder"]): e for e in counts if e["question"] == scope})
     out: list[list[Any]] = []
     kinds: list[str] = []
@@ -352,9 +360,7 @@ def _quotes_table(
         table = Table("quotes", "Themes, codes and representative quotes", cols, [], "")
         table.note = "No final coding yet: nobody has coded an answer."
         return table, methods, []
-    entry = {
-        e["code"]: e for e in counts if e["question"] == scope and e["coder"] == FINAL
-    }
+    entry = {e["code"]: e for e in counts if e["question"] == scope and e["coder"] == FINAL}
     vectors = embedding_lookup(store, study.responses["text_hash"].tolist())
     resp = study.responses.set_index("id")
     rows: list[list[Any]] = []
@@ -391,16 +397,23 @@ def _quotes_table(
                 "pct": e["pct"],
                 "denominator": e["denominator"],
                 "quotes": [
-                    {"response_id": q.response_id, "label": q.label, "question": q.question,
-                     "text": q.text}  # fmt: skip
+                    {
+                        "response_id": q.response_id,
+                        "label": q.label,
+                        "question": q.question,
+                        "text": q.text,
+                    }
                     for q in quotes
                 ],
             }
         )
     note = (
         "n (%) from the final coding"
-        + (" (all questions; % of the answers to the questions where the code applies)"
-           if scope == ALL else "")  # fmt: skip
+        + (
+            " (all questions; % of the answers to the questions where the code applies)"
+            if scope == ALL
+            else ""
+        )
         + f"; up to {k} quotes per code, chosen among answers whose final coding has the code, "
         "typical of the code and different from each other. Non-answers are not quoted. "
         "[Respondent N] is a stable pseudonym."
@@ -437,9 +450,7 @@ def _agreement_blocks(rows: list[dict[str, Any]]) -> list[Any]:
                 "" if share is None else f"{100 * share:.1f}%",
             ]
         )
-        per_code = [
-            [p["code"], p["n_units"], fmt_kappa(p["kappa"])] for p in r["per_code"]
-        ]
+        per_code = [[p["code"], p["n_units"], fmt_kappa(p["kappa"])] for p in r["per_code"]]
         blocks.append(
             Table(
                 f"agreement_{len(overall)}",

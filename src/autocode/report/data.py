@@ -1,9 +1,10 @@
-"""Gather what a report needs from the project store: responses, codes, codings, counts.
+"""Read a project for the exports and the joint display: responses, attributes, codings
+(with their status words), the codebook (:class:`CodeInfo`, with each code's question
+scope), pseudonyms and blanks. The report's counts live in :mod:`.study` (the study
+model: answers per coder and the final coding).
 
-Counting rule (the one a manuscript states): a code's *n* is the number of **respondents**
-who raised it — a respondent counts once per code however many of their answers mention
-it — and its *%* is n over the respondents who gave a non-blank answer to the question(s)
-in scope (non-answers such as "nothing" are non-blank and stay in the denominator).
+Review suggestions are nobody's coding and are not read; a machine cell decided absent
+(kept because flagged) is not applied, a flagged cell decided present is.
 
 Codes are grouped into themes by the current codebook (``autocode.codebook.current``);
 without that module the latest ``codebook_versions`` row is read, and without any codebook
@@ -279,14 +280,6 @@ def _parse_codebook_json(content: str) -> list[CodeInfo]:
 # -- counts ---------------------------------------------------------------------------------
 
 
-def denominator(data: ProjectData, questions: list[str] | None = None) -> int:
-    """Respondents with a non-blank answer to any of the questions."""
-    r = data.responses
-    if questions is not None:
-        r = r[r["question"].isin(questions)]
-    return int(r["respondent"].nunique())
-
-
 def code_respondents(
     data: ProjectData, rater: Rater, questions: list[str] | None = None
 ) -> dict[str, set[str]]:
@@ -297,78 +290,4 @@ def code_respondents(
     out: dict[str, set[str]] = {}
     for code, resp in zip(c["code"], c["respondent"], strict=True):
         out.setdefault(code, set()).add(resp)
-    return out
-
-
-def question_summary(data: ProjectData) -> list[dict[str, Any]]:
-    """Per question: respondents answering, blanks, non-answers, respondents coded per rater."""
-    rows = []
-    for q in data.questions:
-        r = data.responses[data.responses["question"] == q]
-        row: dict[str, Any] = {
-            "question": q,
-            "label": data.question_labels.get(q, ""),
-            "answered": int(r["respondent"].nunique()),
-            "blank": int(data.blanks.get(q, 0)),
-            "non_answers": int(r["non_answer"].sum()),
-        }
-        for rater in data.raters:
-            rc = data.rater_rows(rater)
-            row[f"coded:{rater.label}"] = int(rc.loc[rc["question"] == q, "respondent"].nunique())
-        rows.append(row)
-    return rows
-
-
-def prevalence(data: ProjectData, questions: list[str] | None = None) -> list[dict[str, Any]]:
-    """Theme and code prevalence rows, n and % of respondents per rater.
-
-    Rows: one per theme (n = respondents with any code of the theme) followed by its codes.
-    Themes and codes are ordered by the first rater's n (descending), then name; codes no
-    rater applied are left out.
-    """
-    qs = questions if questions is not None else data.questions
-    denom = denominator(data, qs)
-    per_rater = {r.label: code_respondents(data, r, qs) for r in data.raters}
-    first = data.raters[0].label if data.raters else None
-    by_theme: dict[str, list[CodeInfo]] = {}
-    for c in data.codes:
-        if any(c.name in per_rater[r] for r in per_rater):
-            by_theme.setdefault(c.theme, []).append(c)
-
-    def pct(n: int) -> float | None:
-        return round(100.0 * n / denom, 1) if denom else None
-
-    theme_rows = []
-    for theme, codes in by_theme.items():
-        trow: dict[str, Any] = {"kind": "theme", "theme": theme, "code": None, "denominator": denom}
-        crow_list = []
-        for label, sets in per_rater.items():
-            members: set[str] = set()
-            for c in codes:
-                members |= sets.get(c.name, set())
-            trow[f"n:{label}"] = len(members)
-            trow[f"pct:{label}"] = pct(len(members))
-        for c in codes:
-            crow: dict[str, Any] = {
-                "kind": "code",
-                "theme": theme,
-                "code": c.name,
-                "denominator": denom,
-            }
-            for label, sets in per_rater.items():
-                n = len(sets.get(c.name, set()))
-                crow[f"n:{label}"] = n
-                crow[f"pct:{label}"] = pct(n)
-            crow_list.append(crow)
-        if first:
-            crow_list.sort(key=lambda r: (-r[f"n:{first}"], r["code"]))
-        theme_rows.append((trow, crow_list))
-    if first:
-        theme_rows.sort(
-            key=lambda t: (t[0]["theme"] == UNGROUPED, -t[0][f"n:{first}"], t[0]["theme"])
-        )
-    out: list[dict[str, Any]] = []
-    for trow, crows in theme_rows:
-        out.append(trow)
-        out.extend(crows)
     return out

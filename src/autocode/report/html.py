@@ -196,7 +196,7 @@ def svg_bar_chart(chart: Chart, width: int = 900) -> str:
         v += tick
     parts.append(
         f'<text x="{label_w + plot_w / 2:.1f}" y="{y1 + 29}" font-size="11.5" '
-        'text-anchor="middle">% of respondents</text>'
+        'text-anchor="middle">% of answers coded</text>'
     )
     for ci, cat in enumerate(chart.categories):
         gy = top + ci * group_h

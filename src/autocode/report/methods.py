@@ -87,9 +87,7 @@ def methods_paragraph(facts: dict[str, Any]) -> str:
             f"{v['seed']}" + (f"; {per_q}" if per_q else "") + ")."
         )
     cov = facts["coverage"]
-    basis = "; ".join(
-        f"{n} {BASIS_WORDS[b]}" for b, n in cov["by_basis"].items() if n
-    )
+    basis = "; ".join(f"{n} {BASIS_WORDS[b]}" for b, n in cov["by_basis"].items() if n)
     parts.append(
         f"The final coding covers {cov['final']} of the {cov['answers']} answers"
         + (f" ({basis})" if basis else "")

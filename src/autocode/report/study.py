@@ -108,7 +108,9 @@ def load_study(store: Store, question: str | None = None) -> Study:
     for coder in [*humans, rows.RECONCILED, rows.MACHINE]:
         source = rows.MACHINE_SOURCE if coder == rows.MACHINE else rows.HUMAN
         u = units[(units["coder"] == coder) & (units["source"] == source)]
-        got = {str(r): set() for r in u["response_id"] if str(r) in question_of}
+        got: dict[str, set[str]] = {
+            str(r): set() for r in u["response_id"] if str(r) in question_of
+        }
         if not got:
             continue
         sel = cods[(cods["coder"] == coder) & (cods["source"] == source) & cods["present"]]
@@ -126,7 +128,9 @@ def load_study(store: Store, question: str | None = None) -> Study:
         for rid, code in m[["response_id", "code"]].itertuples(index=False):
             if str(rid) in coded[rows.MACHINE] and applicable(str(rid), str(code)):
                 flagged.setdefault(str(rid), set()).add(str(code))
-        mu = units[(units["source"] == rows.MACHINE_SOURCE) & units["response_id"].isin(question_of)]
+        mu = units[
+            (units["source"] == rows.MACHINE_SOURCE) & units["response_id"].isin(question_of)
+        ]
         machine_runs = {str(r) for r in mu["run_id"].dropna()}
     final = load_final(store)
     fin: dict[str, set[str]] = {
@@ -169,9 +173,7 @@ def pct(n: int, denominator: int) -> float | None:
     return round(100.0 * n / denominator, 1) if denominator else None
 
 
-def _count(
-    study: Study, coder: str, questions: list[str], members: list[str]
-) -> tuple[int, int]:
+def _count(study: Study, coder: str, questions: list[str], members: list[str]) -> tuple[int, int]:
     """(answers with any of ``members``, answers coded) of ``coder`` in ``questions``."""
     qof = study.question_of
     want = set(questions)
