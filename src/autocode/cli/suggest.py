@@ -90,6 +90,22 @@ def suggest_cmd(
         float,
         typer.Option("--outlier-threshold", help="Cosine similarity needed by --assign-outliers."),
     ] = 0.55,
+    clusterer: Annotated[
+        str | None,
+        typer.Option(
+            "--clusterer",
+            help="A clusterer registered in the autocode.clusterers entry-point group "
+            "(default: hdbscan).",
+        ),
+    ] = None,
+    labeler: Annotated[
+        str | None,
+        typer.Option(
+            "--labeler",
+            help="A labeler registered in the autocode.labelers entry-point group "
+            "(default: ctfidf).",
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write one row per response (.csv or .xlsx).")
     ] = None,
@@ -101,7 +117,7 @@ def suggest_cmd(
     from ..errors import InputError
     from ..project import open_store
     from ..suggest.render import render_result, write_assignments
-    from ..suggest.run import result_to_json, run_suggest, stored_responses
+    from ..suggest.run import resolve_stages, result_to_json, run_suggest, stored_responses
 
     if example and file is not None:
         raise InputError(
@@ -124,6 +140,15 @@ def suggest_cmd(
         from ..tabular import check_table_output
 
         check_table_output(out)
+    if min_cluster_size is not None and min_cluster_size < 2:
+        raise InputError(
+            f"--min-cluster-size must be at least 2, got {min_cluster_size}", "pass 2 or more"
+        )
+    if min_cluster_size is not None and clusterer is not None:
+        raise InputError(
+            "--min-cluster-size is an option of the default clusterer, not of --clusterer",
+            "leave out one of them",
+        )
     if not 0 < outlier_threshold <= 1:
         raise InputError(
             f"--outlier-threshold must be in (0, 1], got {outlier_threshold}", "e.g. 0.55"
@@ -135,6 +160,8 @@ def suggest_cmd(
             file, example, text, id_col, question, sheet, keep_non_answers, non_answer, encoding
         )
     embedder = get_embedder(model)
+    stages = resolve_stages(clusterer, labeler)  # an unknown plug-in: refused before any write
+    clusterer, labeler = stages["clusterer"], stages["labeler"]
     err = console(stderr=True)
     with open_store(project, create=not stored) as store, _progress(err, as_json) as tick:
         if rs is None:
@@ -150,6 +177,8 @@ def suggest_cmd(
             outlier_threshold=outlier_threshold,
             progress=tick,
             save=not stored,
+            clusterer=clusterer,
+            labeler=labeler,
         )
     if out is not None:
         write_assignments(out, rs, result)

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError
+from ..errors import InputError, ModelError
 from .cluster import _renumber, adapt_params, cluster, group_centroids
 from .exemplars import pick_exemplars
 from .label import GroupTerms, PhraseIndex
@@ -142,6 +142,41 @@ def _terms_of(labeler: Any, texts, groups, centrality) -> list[GroupTerms]:
     return terms
 
 
+def check_params(
+    min_cluster_size: int | None = None,
+    outlier_threshold: float = 0.55,
+    n_exemplars: int = 5,
+) -> None:
+    """:class:`InputError` naming the parameter when one is out of range."""
+    if min_cluster_size is not None and (
+        isinstance(min_cluster_size, bool)
+        or not isinstance(min_cluster_size, int | np.integer)
+        or min_cluster_size < 2
+    ):
+        raise InputError(
+            f"min_cluster_size must be an integer of at least 2, got {min_cluster_size!r}",
+            "pass 2 or more, or None to adapt it to the number of answers",
+        )
+    if not 0 < float(outlier_threshold) <= 1:
+        raise InputError(
+            f"outlier_threshold must be in (0, 1], got {outlier_threshold!r}", "e.g. 0.55"
+        )
+    if not isinstance(n_exemplars, int | np.integer) or n_exemplars < 1:
+        raise InputError(f"n_exemplars must be a positive integer, got {n_exemplars!r}")
+
+
+def _stage(kind: str, given: Any, default: Any) -> Any:
+    """The stage object for ``given``: the default (None), a plug-in by name (a string,
+    :func:`autocode.plugins.create`) or an object, checked to have what ``kind`` needs."""
+    from .. import plugins
+
+    if given is None:
+        return default()
+    if isinstance(given, str):
+        return plugins.create(kind, given)
+    return plugins.check(kind, given)
+
+
 @dataclass
 class Suggestion:
     id: str
@@ -250,25 +285,37 @@ def suggest(
     outlier_threshold: float = 0.55,
     n_exemplars: int = 5,
     questions: list[str] | None = None,
-    clusterer: Clusterer | None = None,
-    labeler: Labeler | None = None,
+    clusterer: Clusterer | str | None = None,
+    labeler: Labeler | str | None = None,
 ) -> SuggestResult:
     """Candidate codes for ``responses`` (columns id, question, text, non_answer).
 
     ``X`` holds one L2-normalised embedding per row of ``responses`` (same order).
     Suggestions are made per question. Result ids (S1.., T1..) depend only on the data.
     ``clusterer`` (default :class:`HDBSCANClusterer` with ``min_cluster_size``) and
-    ``labeler`` (default :class:`CTfidfLabeler`) are the replaceable stages.
+    ``labeler`` (default :class:`CTfidfLabeler`) are the replaceable stages: objects, or
+    names registered in the ``autocode.clusterers`` / ``autocode.labelers`` entry-point
+    groups (:mod:`autocode.plugins`).
     """
-    if len(responses) != len(X):
-        raise ValueError("responses and embeddings differ in length")
-    if clusterer is not None and min_cluster_size is not None:
-        raise ValueError(
-            "min_cluster_size belongs to the default clusterer: pass "
-            "HDBSCANClusterer(min_cluster_size=...) as clusterer instead"
+    missing = [c for c in ("id", "question", "text", "non_answer") if c not in responses]
+    if missing:
+        raise InputError(
+            f"responses has no column {', '.join(missing)} (needs id, question, text, non_answer)",
+            "read the survey with autocode.read_responses first",
         )
-    clusterer = clusterer if clusterer is not None else HDBSCANClusterer(min_cluster_size)
-    labeler = labeler if labeler is not None else CTfidfLabeler()
+    if len(responses) != len(X):
+        raise InputError(
+            f"X has {len(X)} rows and responses {len(responses)}: one embedding per response",
+            "pass X in the order of the responses",
+        )
+    check_params(min_cluster_size, outlier_threshold, n_exemplars)
+    if clusterer is not None and min_cluster_size is not None:
+        raise InputError(
+            "min_cluster_size belongs to the default clusterer and a clusterer was given",
+            "pass clusterer=HDBSCANClusterer(min_cluster_size=...) instead",
+        )
+    cl: Clusterer = _stage("clusterer", clusterer, lambda: HDBSCANClusterer(min_cluster_size))
+    lab: Labeler = _stage("labeler", labeler, CTfidfLabeler)
     df = responses.reset_index(drop=True).copy()
     df["_row"] = np.arange(len(df))
     qs = questions or list(dict.fromkeys(df["question"]))
@@ -293,8 +340,8 @@ def suggest(
             q,
             ans,
             Xq,
-            clusterer,
-            labeler,
+            cl,
+            lab,
             len(suggestions),
             len(themes),
             assign_outliers,
@@ -311,7 +358,7 @@ def suggest(
                 n_non_answers=int(na.sum()),
                 n_clustered=len(ans) - len(unas),
                 n_unassigned=len(unas),
-                params=stage_params(clusterer, len(ans)),
+                params=stage_params(cl, len(ans)),
             )
         )
     return SuggestResult(suggestions, themes, unassigned, non_answers, summaries, seed, groups)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ from ..errors import InputError, NotFoundError
 from ..project import Store
 from ..project import suggestions as suggestion_rows
 from ..project.responses import save_responses
-from .core import SuggestResult, suggest
+from .core import SuggestResult, check_params, suggest
 
 
 def select_question(rs, question: str | None) -> list[str]:
@@ -28,8 +29,41 @@ def select_question(rs, question: str | None) -> list[str]:
             return [q]
     raise InputError(
         f"no question {question!r}; questions are: {', '.join(rs.questions)}",
-        "pass one of them to --question",
+        "pass one of them as the question (--question on the command line)",
     )
+
+
+def resolve_stages(clusterer: Any = None, labeler: Any = None) -> dict[str, Any]:
+    """``{"clusterer", "labeler"}``: plug-in names made stage objects (None stays None:
+    the default), so an unknown name is refused before anything is written."""
+    from .. import plugins
+
+    out = {}
+    for kind, given in (("clusterer", clusterer), ("labeler", labeler)):
+        out[kind] = plugins.create(kind, given) if isinstance(given, str) else given
+    return out
+
+
+def _stage_name(obj: Any) -> str:
+    return f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+
+def embed_answers(
+    df: pd.DataFrame,
+    embedder: Embedder,
+    store: Store | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[np.ndarray, int]:
+    """One vector per row of ``df`` (columns text, non_answer): the answers embedded (cached
+    in ``store`` when given), zeros for non-answers, which are never clustered. Returns
+    (matrix, texts newly embedded)."""
+    answers = df[~df["non_answer"].astype(bool)]
+    if not len(answers):
+        return np.zeros((len(df), 1), dtype=np.float32), 0
+    Xa, n_new = embed_texts(answers["text"].tolist(), embedder, store, progress)
+    X = np.zeros((len(df), Xa.shape[1]), dtype=np.float32)
+    X[np.flatnonzero(~df["non_answer"].astype(bool).to_numpy())] = Xa
+    return X, n_new
 
 
 def run_suggest(
@@ -44,9 +78,13 @@ def run_suggest(
     outlier_threshold: float = 0.55,
     progress: Callable[[int, int], None] | None = None,
     save: bool = True,
+    clusterer: Any = None,
+    labeler: Any = None,
 ) -> tuple[str, SuggestResult, dict]:
     """Store the responses, embed (cached), cluster, label and record the run.
 
+    ``clusterer``/``labeler``: stage objects or plug-in names (default HDBSCAN and
+    c-TF-IDF; a plug-in's name and class are recorded with the run).
     ``save=False``: ``rs`` holds the project's own responses (:func:`stored_responses`),
     which are not written again. Returns (run_id, result, info) where info has
     ``embedded`` (texts newly embedded) and ``cached`` counts. Nothing is written if the
@@ -57,10 +95,8 @@ def run_suggest(
     df = df[df["question"].isin(qs)].reset_index(drop=True)
     if df.empty:
         raise InputError("no answers to work on (every answer is blank)", "check the file")
-    if min_cluster_size is not None and min_cluster_size < 2:
-        raise InputError(
-            f"--min-cluster-size must be at least 2, got {min_cluster_size}", "pass 2 or more"
-        )
+    check_params(min_cluster_size, outlier_threshold)
+    stages = resolve_stages(clusterer, labeler)
     if save:
         save_responses(store, rs)
     params = {
@@ -70,6 +106,7 @@ def run_suggest(
         "assign_outliers": assign_outliers,
         "outlier_threshold": outlier_threshold,
         "blanks": {q: int(rs.blanks.get(q, 0)) for q in qs},
+        "stages": {k: _stage_name(v) for k, v in stages.items() if v is not None},
         "source": {"path": str(rs.path), "sha256": rs.sha256, "format": rs.format},
     }
     input_hash = getattr(rs, "content_hash", "") or rs.sha256
@@ -78,12 +115,7 @@ def run_suggest(
     )
     try:
         answers = df[~df["non_answer"].astype(bool)]
-        X = np.zeros((len(df), 1), dtype=np.float32)
-        n_new = 0
-        if len(answers):
-            Xa, n_new = embed_texts(answers["text"].tolist(), embedder, store, progress)
-            X = np.zeros((len(df), Xa.shape[1]), dtype=np.float32)
-            X[answers.index.to_numpy()] = Xa
+        X, n_new = embed_answers(df, embedder, store, progress)
         result = suggest(
             df,
             X,
@@ -92,6 +124,8 @@ def run_suggest(
             assign_outliers=assign_outliers,
             outlier_threshold=outlier_threshold,
             questions=qs,
+            clusterer=stages["clusterer"],
+            labeler=stages["labeler"],
         )
         # one transaction: a run is 'done' with all its suggestions, or has none of them
         # (Ctrl-C or a crash in between leaves a failed run and no partial suggestions)
