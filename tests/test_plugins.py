@@ -172,7 +172,8 @@ def test_an_unknown_or_broken_plugin_is_one_line_and_stores_nothing(
     r = _cli(plugin_dir, tmp_path, "suggest", "--example", *args, "-p", "p.db")
     assert r.returncode == 2
     lines = [x for x in r.stderr.splitlines() if x.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), r.stderr
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("error:")
     assert expect in lines[0]
     assert "Traceback" not in r.stderr
     assert not (tmp_path / "p.db").exists()
@@ -206,7 +207,7 @@ def test_a_plugin_that_breaks_its_contract_is_one_clear_error(plugin_dir):
             return [0.5] * len(X)
 
     df = pd.DataFrame({"text": ["apple", "ant", "bee", "bat"]})
-    with pytest.raises(ModelError, match="returned .* labels for 4 answers"):
+    with pytest.raises(ModelError, match=r"returned .* labels for 4 answers"):
         autocode.suggest(df, embedder="plugin:fake", clusterer=Bad())
-    with pytest.raises(NotFoundError, match="registered in autocode.labelers: ctfidf, size"):
+    with pytest.raises(NotFoundError, match=r"registered in autocode\.labelers: ctfidf, size"):
         autocode.suggest(df, embedder="plugin:fake", labeler="nope")

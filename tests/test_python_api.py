@@ -56,11 +56,13 @@ def test_import_autocode_is_light_and_the_api_is_lazy():
 def test_suggest_and_agree_are_functions_and_still_subpackages():
     import importlib
 
-    assert callable(autocode.suggest) and callable(autocode.agree)
+    assert callable(autocode.suggest)
+    assert callable(autocode.agree)
     importlib.import_module("autocode.agree.coefficients")
     core = importlib.import_module("autocode.suggest.core")
     assert autocode.suggest.core is core  # the subpackage is still reachable
-    assert callable(autocode.agree) and hasattr(autocode.agree, "cohen_kappa")
+    assert callable(autocode.agree)
+    assert hasattr(autocode.agree, "cohen_kappa")
 
 
 # -- read_responses ----------------------------------------------------------------------------
