@@ -320,3 +320,20 @@ def test_project_refuses_a_missing_file_and_an_unknown_coder(project, tmp_path):
         autocode.Project(tmp_path / "nope.db")
     with pytest.raises(NotFoundError, match="coder 'nobody' has no codings"):
         autocode.Project(project).codings("nobody")
+
+
+# -- docs/python-api.md runs -------------------------------------------------------------------
+def test_the_walkthrough_runs(tmp_path, monkeypatch, capsys):
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "python-api.md").read_text("utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", doc, flags=re.S)
+    assert len(blocks) >= 6
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {"__name__": "walkthrough"}
+    for n, block in enumerate(blocks, start=1):
+        exec(compile(block, f"docs/python-api.md block {n}", "exec"), namespace)  # noqa: S102
+    out = capsys.readouterr().out
+    assert "pooled kappa" in out
+    assert namespace["again"].embedding_model_id_ == "hash-embedder-v1-64"
