@@ -333,7 +333,7 @@ def test_the_walkthrough_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": "walkthrough"}
     for n, block in enumerate(blocks, start=1):
-        exec(compile(block, f"docs/python-api.md block {n}", "exec"), namespace)  # noqa: S102
+        exec(compile(block, f"docs/python-api.md block {n}", "exec"), namespace)
     out = capsys.readouterr().out
     assert "pooled kappa" in out
     assert namespace["again"].embedding_model_id_ == "hash-embedder-v1-64"
