@@ -43,3 +43,15 @@ def _texts(conn, ids):
     return [
         r[0].lower() for r in conn.execute(f"SELECT text FROM responses WHERE id IN ({q})", ids)
     ]
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="review/recluster.py:embedder_for_run compares the run's model id with the bare "
+    "DEFAULT_MODEL_ID; it needs autocode.embed.is_default_model_id (owner: review)",
+)
+def test_split_a_run_recorded_with_the_fingerprinted_id(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOCODE_USER", "ana")
+    p = make_project(tmp_path / "p.db", model_id=get_embedder(None).model_id)
+    assert main(["split", "S4", "-p", str(p)]) == 0
