@@ -209,10 +209,27 @@ def test_codings_from_the_project_store(capsys, tmp_path):
     doc = json.loads(out)
     assert doc["coders"] == ["alice", "autocode"]
     assert doc["n_units"] == 4
-    # needs_review / rejected machine rows are not present codes
-    assert doc["per_code"]["Food"]["prevalence_by_coder"] == {"alice": 0.25, "autocode": 0.0}
+    # the machine's decisions: a flagged present cell is present, a flagged absent one absent
+    assert doc["per_code"]["Food"]["prevalence_by_coder"] == {"alice": 0.25, "autocode": 0.25}
+    # flagged: r3/Food and r4/Food, of 4 answers x 3 codes (no codebook: every code applies)
+    assert doc["flagged"] == {
+        "coder": "autocode",
+        "cells": 2,
+        "share_cells": 2 / 12,
+        "answers": 2,
+        "share_answers": 0.5,
+    }
     rows = list(csv.DictReader(dis.open(encoding="utf-8")))
-    assert {"id": "r3", "text": "Cold food", "code": "Food", "alice": "1", "autocode": "0"} in rows
+    q = {"question": "q"}
+    assert {
+        "id": "r2",
+        **q,
+        "text": "Long wait",
+        "code": "Staff",
+        "alice": "0",
+        "autocode": "1",
+    } in rows
+    assert not [r for r in rows if r["id"] == "r3"]  # both coded r3 Food
     rc, _, err = run(capsys, "--project", p, "--coders", "alice,bob")
     assert rc == 2
     assert "no codings by 'bob'" in err

@@ -47,6 +47,7 @@ def _root(
 
 # One module per command group; each defines ``register(app)``.
 COMMAND_MODULES = [
+    "study",
     "suggest",
     "review",
     "codebook",

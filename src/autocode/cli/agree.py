@@ -46,8 +46,18 @@ def agree_cmd(
         str | None,
         typer.Option(
             "--coders",
-            help="Coders to compare, comma-separated (e.g. alice,autocode); with no coding "
-            "files they are read from --project, which also gives --disagreements the texts.",
+            help="Coders to compare, comma-separated (e.g. primary,secondary or "
+            "primary,autocode; also reconciled, final); with no coding files they are read "
+            "from --project, which also gives --disagreements the texts.",
+        ),
+    ] = None,
+    question: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--question",
+            "-q",
+            help="With --project: only answers to this question, with a table per question "
+            "(repeat for several).",
         ),
     ] = None,
     id_col: Annotated[str | None, typer.Option("--id", help="Response id column.")] = None,
@@ -115,10 +125,15 @@ def agree_cmd(
     percent agreement, PABAK ... per code, pooled and macro; machine vs human or human vs
     human.
 
+    From a project (--coders), each code is compared on the answers to the questions it
+    applies to, the machine only on answers its run did not train on, and its flagged cells
+    count as decided (their share is reported).
+
     Examples: `autocode agree alice.csv bob.csv`, `autocode agree codings.csv --coder rater`,
-    `autocode agree --project study.db --coders alice,autocode --json`.
+    `autocode agree --coders primary,secondary --json`, `autocode agree --coders
+    primary,autocode -q mentor_barriers`.
     """
-    from ..agree import agree, load_files, load_store, read_codebook_codes
+    from ..agree import agree, load_files, read_codebook_codes
     from ..agree.inputs import texts_from_project
     from ..tabular import check_table_output
 
@@ -127,11 +142,7 @@ def agree_cmd(
             check_table_output(path, option=opt)
 
     names = [c.strip() for c in coders.split(",") if c.strip()] if coders else None
-    if files:
-        df, texts = load_files(
-            files, coder_col=coder, id_col=id_col, code_col=code_col, level=level
-        )
-    else:
+    if not files:
         if coder or id_col or code_col:
             raise InputError(
                 "--coder/--id/--code describe coding files, but none was given",
@@ -142,7 +153,27 @@ def agree_cmd(
                 "no coding files given and no project (autocode.db) here",
                 "pass A.csv B.csv, CODINGS.csv --coder COL, or --project P --coders a,b",
             )
-        df, texts = load_store(project or Path("autocode.db"), names)
+        _project_agree(
+            project or Path("autocode.db"),
+            names,
+            question,
+            single_label=single_label,
+            level=level,
+            missing=missing,
+            codebook=codebook,
+            bootstrap=bootstrap,
+            seed=seed,
+            disagreements=disagreements,
+            out=out,
+            as_json=as_json,
+        )
+        return 0
+    if question:
+        raise InputError(
+            "--question selects answers of a project, not of coding files",
+            "drop --question, or compare the project's coders with --coders a,b",
+        )
+    df, texts = load_files(files, coder_col=coder, id_col=id_col, code_col=code_col, level=level)
     book = read_codebook_codes(codebook) if codebook else None
     result = agree(
         df,
@@ -155,7 +186,7 @@ def agree_cmd(
         seed=seed if bootstrap else None,
     )
     if disagreements is not None:
-        if files and project is not None:
+        if project is not None:
             texts = {**texts_from_project(project, result.ids or []), **texts}
         rows = result.disagreements(texts)
         cols = (
@@ -175,6 +206,117 @@ def agree_cmd(
     return 0
 
 
+def _project_agree(
+    project: Path,
+    names: list[str] | None,
+    questions: list[str] | None,
+    *,
+    single_label: bool | None,
+    level: str,
+    missing: str,
+    codebook: Path | None,
+    bootstrap: int,
+    seed: int,
+    disagreements: Path | None,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    """Agreement of a project's coders (:func:`autocode.agree.agree_project`)."""
+    from ..agree import agree_project
+    from ..agree.coefficients import LEVELS
+    from ..agree.design import MISSING
+    from ..project import open_store
+
+    if level not in LEVELS:  # the flags first, before the project is read
+        raise InputError(f"--level must be one of {', '.join(LEVELS)}, got {level!r}")
+    if missing not in MISSING:
+        raise InputError(f"--missing must be exclude or as-absent, got {missing!r}")
+    if bootstrap < 0:
+        raise InputError(f"--bootstrap must be >= 0, got {bootstrap}")
+    if codebook is not None:
+        raise InputError(
+            "--codebook is for coding files: a project is compared with its own codebook",
+            "drop --codebook (import another with `autocode codebook import FILE`)",
+        )
+    if single_label:
+        raise InputError(
+            "--single-label is for coding files: a project's codes are compared one by one",
+            "drop --single-label",
+        )
+    with open_store(project, create=False, readonly=True) as store:
+        if not names:
+            from ..project import codings as coding_rows
+
+            known = list(dict.fromkeys(c["coder"] for c in coding_rows.coders(store)))
+            if not known:
+                raise InputError(
+                    f"{project} has no codings yet",
+                    "import a coder's work (autocode codings import FILE --coder NAME) or run "
+                    "autocode code",
+                )
+            raise InputError(
+                "which coders? the project has: " + ", ".join([*known, "final"]),
+                "pass --coders NAME1,NAME2",
+            )
+        pa = agree_project(
+            store,
+            names,
+            questions=questions or None,
+            missing=missing,
+            bootstrap=bootstrap,
+            seed=seed if bootstrap else None,
+            level=level,
+        )
+    if disagreements is not None:
+        _write_rows(disagreements, pa.disagreements(), pa.disagreement_columns())
+    if out is not None:
+        rows = pa.result.to_rows()
+        cols = list(dict.fromkeys(k for r in rows for k in r))
+        _write_rows(out, rows, cols)
+    doc = pa.to_json()
+    if as_json:
+        print_json(doc)
+        return
+    con = console()
+    _render(doc, None, None)
+    for q in questions or ():
+        if q in doc["per_question"]:
+            con.print("")
+            _render({**doc, **doc["per_question"][q]}, None, None, title=f"Question {q}")
+    for line in project_lines(doc):
+        con.print(line)
+    for path, what in ((disagreements, "disagreements"), (out, "table")):
+        if path is not None:
+            con.print(f"wrote {what} to {path}")
+
+
+def project_lines(doc: dict[str, Any]) -> list[str]:
+    """What a project's agreement left out and how much of the machine's coding is flagged."""
+    lines = []
+    reasons = doc["excluded_units"].get("reasons", {})
+    trained = reasons.get("trained_on", 0)
+    if trained:
+        lines.append(
+            f"left out {trained} answers the machine trained on (it is compared only on "
+            "answers it did not learn from)"
+        )
+    f = doc.get("flagged")
+    if f:
+        who = "the machine's" if f["coder"] == "autocode" else "the final coding's machine"
+        sc = "" if f["share_cells"] is None else f" ({f['share_cells']:.1%})"
+        sa = "" if f["share_answers"] is None else f" ({f['share_answers']:.1%})"
+        lines.append(
+            f"flagged for review: {f['cells']} of {who} cells{sc} in {f['answers']} "
+            f"answers{sa}; flagged cells count as decided"
+        )
+    if doc.get("scope", {}).get("codebook"):
+        lines.append(
+            f"scope: each code only on answers to its questions ({doc['scope']['n_cells']} "
+            "answer-code cells pooled)"
+        )
+    return lines
+
+
 def _write_rows(path: Path, rows: list[dict[str, Any]], cols: list[str]) -> None:
     from ..tabular import write_table
 
@@ -188,15 +330,20 @@ def _fmt(c: dict[str, Any] | None) -> str:
     return "undefined¹" if v is None else _n(v)
 
 
-def _render(doc: dict[str, Any], dis: Path | None, out: Path | None) -> None:
+def _render(
+    doc: dict[str, Any], dis: Path | None, out: Path | None, title: str | None = None
+) -> None:
     from rich import box
     from rich.table import Table
 
     con = console()
     if not con.is_terminal:
         con.width = max(con.width, 110)
-    ex = doc["excluded_units"]["count"]
+    exc = doc["excluded_units"]
+    ex = exc.get("reasons", {}).get("coded_by_one_coder", exc["count"])
     head = f"Agreement: {' vs '.join(doc['coders'])} — {doc['design']}, {doc['n_units']} responses"
+    if title:
+        head = f"{title}. {head}"
     if ex:
         head += (
             f" ({ex} coded by one coder only: not in observed agreement, but their codes count"
