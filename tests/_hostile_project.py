@@ -59,4 +59,17 @@ def build(folder: Path, seeds: Path) -> dict[str, Path]:
     assert rc == 0
     rc = main(["codebook", "import", str(b_path), "-p", str(project), "--yes"])
     assert rc == 0
+    # the same coder then codes answers the machine did not learn from, so agreement of the
+    # machine with them can be measured (the hostile answers of the second question stay
+    # uncoded: `next` proposes them)
+    later = [f"{i}:what_could_we_do_better" for i in survey["record_id"][10 : 10 + len(HOSTILE)]]
+    full = pd.read_csv(seeds.parent / "all_codings.csv", dtype=str, keep_default_na=False)
+    full.loc[full["code"] == RENAMED, "code"] = CODE
+    rest = full[~full["id"].isin(set(sd["id"]))]
+    rest = rest[rest["id"].isin(sorted(set(rest["id"]))[:120])]
+    held = rest[~rest["id"].isin(later)]
+    h_path = folder / "held_out.csv"
+    held.to_csv(h_path, index=False)
+    rc = main(["codings", "import", str(h_path), "--coder", "human", "-p", str(project)])
+    assert rc == 0
     return {"survey": s_path, "codebook": b_path, "seeds": sd_path, "project": project}

@@ -45,9 +45,11 @@ def test_code_writes_csv_and_store(capsys, tmp_path, seeds):
     assert rc == 0, err
     res = json.loads(stdout)
     df = pd.read_csv(out)
-    assert list(df.columns) == ["id", "question", "code", "confidence", "status"]
+    assert list(df.columns) == [
+        "id", "question", "code", "present", "confidence", "flagged", "status"
+    ]  # fmt: skip
     assert df["confidence"].between(0, 1).all()
-    assert set(df["status"]) <= {"coded", "needs_review"}
+    assert set(df["status"]) <= {"coded", "needs_review", "absent", "no_code"}
     assert res["n_coded"] == df["id"].nunique() == res["n_responses"]  # every answer coded
     con = sqlite3.connect(tmp_path / "p.db")
     n_machine = con.execute(
@@ -160,7 +162,7 @@ def test_next_sheet_round_trip(capsys, tmp_path, seeds):
         assert not set(picked) & set(pd.read_csv(seeds)["id"])  # never an already coded one
         df = pd.read_csv(sheet) if ext == "csv" else pd.read_excel(sheet)
         assert list(df.columns[:3]) == ["id", "question", "text"]
-        assert len(df.columns) == 3 + len(pd.read_csv(BOOK))
+        assert len(df.columns) == 3 + len(pd.read_csv(BOOK)) + 1  # + no_code
     # fill in the csv sheet: two rows coded, the rest left blank (not yet coded)
     df = pd.read_csv(tmp_path / "sheet.csv", dtype=str, keep_default_na=False)
     df.loc[0, "Timeliness of care"] = "1"
@@ -200,7 +202,7 @@ def test_next_without_model_gives_diverse_first_sample(capsys, tmp_path):
         ("unknown", "not in the codebook"),
         ("empty", "has no rows"),
         ("one_class", "one class only"),
-        ("bad_id", "not among the responses"),
+        ("bad_id", "no answer '999999:nowhere' in the project"),
         ("none", "no seeds given"),
     ],
 )

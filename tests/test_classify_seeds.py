@@ -40,11 +40,21 @@ def test_digest_ignores_row_order(tmp_path):
     ("text", "match"),
     [
         ("x,y\n1,2\n", "no id column"),
-        ("id,A\nr1,maybe\n", "other than 0/1"),
-        ("id,A\nr1,1\nr1,0\n", "more than one row"),
+        ("id,A\nr1,maybe\n", "has 'maybe' in column 'A'"),
         ("id\nr1\n", "no codes"),
     ],
 )
 def test_bad_files(tmp_path, text, match):
     with pytest.raises(InputError, match=match):
         read_seeds(write(tmp_path, "bad.csv", text))
+
+
+def test_wide_answer_on_two_rows_is_refused_once_matched(tmp_path):
+    import pandas as pd
+
+    from autocode.codebook import load
+
+    book = load(write(tmp_path, "b.yaml", "codes:\n  - name: A\n"))
+    answers = pd.DataFrame({"id": ["r1"], "respondent": ["r1"], "question": ["q"]})
+    with pytest.raises(InputError, match="again"):
+        read_seeds(write(tmp_path, "w.csv", "id,A\nr1,1\nr1,0\n"), answers, codebook=book)

@@ -36,6 +36,7 @@ def seeds_module(tmp_path_factory):
     ids = sorted(d["id"].unique())[:240]
     p = tmp_path_factory.mktemp("seeds") / "seeds.csv"
     d[d["id"].isin(ids)].to_csv(p, index=False)
+    d.to_csv(p.parent / "all_codings.csv", index=False)  # the rest: coded later (held out)
     return p
 
 

@@ -46,11 +46,6 @@ def _texts(conn, ids):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="review/recluster.py:embedder_for_run compares the run's model id with the bare "
-    "DEFAULT_MODEL_ID; it needs autocode.embed.is_default_model_id (owner: review)",
-)
 def test_split_a_run_recorded_with_the_fingerprinted_id(tmp_path, monkeypatch):
     monkeypatch.setenv("AUTOCODE_USER", "ana")
     p = make_project(tmp_path / "p.db", model_id=get_embedder(None).model_id)

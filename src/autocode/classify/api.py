@@ -22,10 +22,42 @@ from ..errors import InputError, NotFoundError
 from ..tabular import check_table_output, write_frame
 from . import active
 from .pipeline import BookInfo, Corpus, apply, check_seeds, example_texts, train
-from .seeds import read_seeds
+from .seeds import Seeds, read_seeds
 
-#: who the seeds of a --seeds file are stored as (until they are named)
+#: who the seeds of a --seeds file are stored as when no --seeds-coder names them
 SEED_CODER = "human"
+
+
+def stored_seeds(store, coder: str | None) -> tuple[Seeds, str]:
+    """A human coder's stored coding as seeds (every answer they coded, those with no code
+    too) and the coder's name; ``coder`` None: the primary coder. :class:`NotFoundError`
+    when there is no such coder's work in the project."""
+    from ..project import codings
+
+    humans = codings.human_coders(store)
+    who = coder if coder is not None else codings.primary_coder(store)
+    if who is None or who not in humans:
+        known = ", ".join(h for h in humans if h != codings.RECONCILED) or "none yet"
+        if who is None:
+            raise NotFoundError(
+                "no seeds given and the project holds no human coding",
+                "pass --seeds FILE, or store a coder's work first: autocode codings import "
+                "FILE --coder NAME",
+            )
+        raise NotFoundError(
+            f"coder {who!r} has coded no answers in this project (coders: {known})",
+            f"import their work first: autocode codings import FILE --coder {who}",
+        )
+    units = codings.coded_units(store, [who])
+    coded: dict[str, list[str]] = {
+        str(i): [] for i in units.loc[units["source"] == "human", "response_id"]
+    }
+    rows = codings.codings(store, [who])
+    rows = rows[(rows["source"] == "human") & rows["present"]]
+    for i, c in zip(rows["response_id"].astype(str), rows["code"].astype(str), strict=True):
+        if i in coded and c not in coded[i]:
+            coded[i].append(c)
+    return Seeds.from_coded(coded, f"coder:{who}"), who
 
 
 def embedder_for(model: str | None):
@@ -38,24 +70,37 @@ def embedder_for(model: str | None):
     return get_embedder(model)
 
 
-def _responses(store, path, text, id_col, question) -> pd.DataFrame:
+def _responses(store, path, text, id_col, question):
+    """The answers to code (``id, respondent, question, text, non_answer``) and a function
+    that stores them (a survey file: called once the inputs are checked, so a refusal
+    stores nothing; the project's own: does nothing)."""
+    cols = ["id", "respondent", "question", "text", "non_answer"]
     if path is not None:
         from ..io import read_responses
         from ..project.responses import save_responses
 
         kw = {"text": text, "id": id_col, "question": question}
         rs = read_responses(path, **{k: v for k, v in kw.items() if v})
-        save_responses(store, rs)  # the one writer: sources and respondent attributes too
-        return rs.responses
+        df = rs.responses
+        df = df.assign(respondent=df["respondent"] if "respondent" in df else df["id"])
+        # the one writer: sources and respondent attributes too
+        return df[[c for c in cols if c in df]], lambda: save_responses(store, rs)
     from ..project import responses as response_rows
 
     df = response_rows.load(store)
     if df.empty:
         raise InputError(
             "the project has no responses",
-            "pass the survey file: autocode code RESPONSES --codebook ... --seeds ...",
+            "load the survey first (autocode import SURVEY), or pass it: autocode code SURVEY",
         )
-    return df[["id", "question", "text", "non_answer"]]
+    return df[cols], lambda: None
+
+
+def _seed_file(store, path, df: pd.DataFrame, cb) -> Seeds:
+    """A seeds file matched to the answers ``df`` and checked against the codebook."""
+    from ..project import responses as response_rows
+
+    return read_seeds(path, df, labels=response_rows.question_labels(store), codebook=cb)
 
 
 def _codebook(store, path):
@@ -136,6 +181,7 @@ def code(
     *,
     codebook: str | os.PathLike | None = None,
     seeds: str | os.PathLike | None = None,
+    seeds_coder: str | None = None,
     out: str | os.PathLike | None = None,
     evaluate: bool = False,
     seed: int = 0,
@@ -152,6 +198,11 @@ def code(
 ) -> dict:
     """Train on the seeds (or ``load`` a saved coder) and code every response.
 
+    Seeds: the file ``seeds`` (stored as coder ``seeds_coder``, default
+    :data:`SEED_CODER`), else ``seeds_coder``'s stored coding, else the primary coder's
+    (unless ``load`` applies a saved coder). The run records the answers it trained on, so
+    agreement with a human is measured on the others only.
+
     With ``evaluate`` nothing is applied or written except the run record: the result holds
     the cross-validated agreement with the human seeds instead. ``tune``: fine-tune a copy
     of the embedding model on the seeds first (:mod:`.tune`; with ``evaluate``, once per
@@ -165,8 +216,10 @@ def code(
 
     if not 0 <= band <= 10:
         raise InputError(f"--band must be between 0 and 10 (log-odds), got {band}")
-    if seeds is None and load is None:
-        raise InputError("no seeds given", "pass --seeds HUMAN_CODINGS (long id,code or wide 0/1)")
+    if seeds_coder is not None:
+        from ..project.codings import check_coder_name
+
+        seeds_coder = check_coder_name(seeds_coder)
     if out is not None:
         check_table_output(out)
     _check_save(save)
@@ -179,18 +232,25 @@ def code(
         )
     if load is not None and not evaluate:  # a damaged saved coder: one line, no run stored
         load_model(load)
-    seed_set = read_seeds(seeds) if seeds is not None else None
+    if seeds is not None:  # a damaged or unreadable seeds file: refused before any write
+        read_seeds(seeds)
     given = _codebook(None, codebook) if codebook is not None else None  # before any write
     t0 = time.perf_counter()
     with open_store(project) as store:
-        df = _responses(store, responses, text, id_col, question)
+        df, store_responses = _responses(store, responses, text, id_col, question)
         corpus = Corpus.from_frame(df)
         cb = given if given is not None else _codebook(store, None)
         book = BookInfo.from_codebook(cb)
+        seed_set = _seed_file(store, seeds, df, cb) if seeds is not None else None
+        from_store = seed_set is None and (load is None or evaluate)
+        seed_coder = seeds_coder or (SEED_CODER if seed_set is not None else None)
+        if from_store:
+            seed_set, seed_coder = stored_seeds(store, seeds_coder)
         chk = check_seeds(corpus, book, seed_set) if seed_set is not None else None
         embedder = embedder_for(model)
         if tprm is not None:
             check_tunable(embedder)
+        store_responses()
         E, D, Ex = _embed(corpus, book, embedder, store, progress)
 
         def tuned_on(rows, Y, cache, report=None):
@@ -207,6 +267,7 @@ def code(
             "codebook": str(Path(codebook).resolve()) if codebook else None,
             "responses": str(responses) if responses else None,
             "seeds": str(seeds) if seeds else None,
+            "seeds_coder": seed_coder,
             "load": str(load) if load else None,
             "tune": tprm,
         }
@@ -282,7 +343,9 @@ def code(
             coded = apply(cm, corpus, E)
             # one transaction: the run is 'done' with all its codings, or wrote none of them
             with store.transaction():
-                _write_codings(store, run_id, corpus, coded, chk, seed_set)
+                _write_codings(
+                    store, run_id, corpus, coded, chk, None if from_store else seed_set, seed_coder
+                )
                 store.update_run_params(
                     run_id,
                     {
@@ -296,13 +359,21 @@ def code(
             store.finish_run(run_id, "failed")
             raise
     if out is not None:
-        write_frame(out, coded)
+        write_frame(out, decisions_table(corpus, coded))
+    present = coded[coded["present"]]
+    applicable = int(cm.applicable(corpus).sum())
+    n_flagged = int(coded["flagged"].sum())
     result.update(
         {
             "n_seeds": len(chk.rows) if chk else cm.manifest.get("n_seeds"),
-            "n_coded": int(coded["id"].nunique()),
-            "n_needs_review": int(coded.loc[coded["status"] == "needs_review", "id"].nunique()),
-            "counts": coded.groupby("code").size().reindex(cm.codes, fill_value=0).to_dict(),
+            "seeds_coder": seed_coder,
+            "n_coded": int(present["id"].nunique()),
+            "n_no_code": len(corpus.ids) - int(present["id"].nunique()),
+            "n_needs_review": int(coded.loc[coded["flagged"], "id"].nunique()),
+            "n_cells": applicable,
+            "n_flagged_cells": n_flagged,
+            "flagged_share": round(n_flagged / applicable, 4) if applicable else None,
+            "counts": present.groupby("code").size().reindex(cm.codes, fill_value=0).to_dict(),
             "model_dir": str(saved),
             "out": str(out) if out else None,
             "seconds": round(time.perf_counter() - t0, 2),
@@ -311,20 +382,46 @@ def code(
     return result
 
 
-def _write_codings(store, run_id: str, corpus: Corpus, coded: pd.DataFrame, chk, seed_set):
-    """The seeds as the seed coder's codings, the machine's decisions of every response and
-    the answers the run trained on (:mod:`autocode.project.codings`)."""
+def decisions_table(corpus: Corpus, coded: pd.DataFrame) -> pd.DataFrame:
+    """What ``code --out`` writes: the machine's present and flagged cells (id, question,
+    code, present 1/0, confidence, flagged 1/0, status) and one row with an empty code for
+    each answer given no code, so every answer is in the file; in answer-id order."""
+    rows = coded.assign(present=coded["present"].astype(int), flagged=coded["flagged"].astype(int))
+    has = set(coded.loc[coded["present"], "id"])
+    none = [(i, q) for i, q in zip(corpus.ids, corpus.questions, strict=True) if i not in has]
+    blank = pd.DataFrame(
+        {
+            "id": [i for i, _ in none],
+            "question": [q for _, q in none],
+            "code": "",
+            "present": 0,
+            "confidence": np.nan,
+            "flagged": 0,
+            "status": "no_code",
+        }
+    )
+    out = pd.concat([rows, blank], ignore_index=True) if len(blank) else rows
+    order = {i: n for n, i in enumerate(corpus.ids)}
+    out = out.assign(_o=out["id"].map(order), _p=-out["present"])
+    out = out.sort_values(["_o", "_p", "code"], kind="stable").drop(columns=["_o", "_p"])
+    return out.reset_index(drop=True)
+
+
+def _write_codings(
+    store, run_id: str, corpus: Corpus, coded: pd.DataFrame, chk, seed_set, coder
+) -> None:
+    """The seeds of a file as ``coder``'s codings, the machine's decisions of every
+    response and the answers the run trained on (:mod:`autocode.project.codings`)."""
     from ..project import codings
 
     if seed_set is not None:  # the seeds are a human coder's work
         per: dict[str, list[str]] = {i: [] for i in seed_set.ids}
         for i, c in zip(seed_set.pairs["id"], seed_set.pairs["code"], strict=True):
             per.setdefault(i, []).append(c)
-        codings.replace_human(store, SEED_CODER, per)
+        codings.replace_human(store, coder or SEED_CODER, per)
     if chk is not None:
         codings.record_training(store, run_id, [corpus.ids[r] for r in chk.rows])
-    cells = coded.assign(present=True, flagged=coded["status"] == "needs_review")
-    codings.replace_machine(store, run_id, corpus.ids, cells)
+    codings.replace_machine(store, run_id, corpus.ids, coded)
 
 
 def _check_save(save: str | os.PathLike | None) -> None:
@@ -355,32 +452,53 @@ def next_batch(
     text: list[str] | None = None,
     id_col: str | None = None,
     question: str | None = None,
+    validation: int | None = None,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """The ``n`` uncoded responses whose human coding would help the coder most, as a sheet.
 
     The model is ``load`` or the latest ``autocode code`` run's saved coder; without one the
     batch is simply the most diverse sample. Already coded responses (the seeds, human
     codings in the project) are never proposed.
+
+    ``validation=N`` instead draws a validation sample: a simple random sample of ``N``
+    answers no human has coded (non-answers left out), stratified by question with
+    proportional allocation, drawn with ``seed`` and recorded as a ``validation`` run (the
+    report's methods paragraph names it). Active-learning picks are chosen for being hard,
+    so agreement measured on them is a biased estimate; a random sample is not.
+
+    The sheet has ``id, question, text``, one column per code that applies to some answer
+    in it (``n/a`` where the code does not apply to that row's question) and ``no_code``
+    (1 = none of the codes fit); `autocode codings import SHEET --coder NAME` reads it back.
     """
     from ..project import codings, open_store
     from .persist import load_model
 
+    if validation is not None:
+        if validation < 1:
+            raise InputError(f"--validation must be at least 1, got {validation}")
+        return _validation_sample(
+            project, responses, validation, seed, out, codebook, text, id_col, question
+        )
     if n < 1:
         raise InputError(f"--n must be at least 1, got {n}")
     if out is not None:
         check_table_output(out)
     if load is not None:
         load_model(load)
+    if seeds is not None:
+        read_seeds(seeds)
     given = _codebook(None, codebook) if codebook is not None else None  # before any write
     with open_store(project) as store:
-        df = _responses(store, responses, text, id_col, question)
+        df, store_responses = _responses(store, responses, text, id_col, question)
         corpus = Corpus.from_frame(df)
         cb = given if given is not None else _codebook(store, None)
         book = BookInfo.from_codebook(cb)
+        seed_set = _seed_file(store, seeds, df, cb) if seeds is not None else None
         embedder = embedder_for(model)
+        store_responses()
         E, D, Ex = _embed(corpus, book, embedder, store)
         done = codings.human_coded_ids(store)
-        seed_set = read_seeds(seeds) if seeds is not None else None
         if seed_set is not None:
             done |= set(seed_set.ids)
         if load is None:  # the latest `autocode code` run that saved a coder
@@ -400,18 +518,104 @@ def next_batch(
     todo = np.array([i for i, x in enumerate(corpus.ids) if x not in done], dtype=int)
     u = None
     if cm is not None and len(todo):
-        P = cm.proba(corpus.take(todo), E[todo])
+        part = corpus.take(todo)
+        P = np.where(cm.applicable(part), cm.proba(part, E[todo]), 0.0)  # only codable cells
         u = active.uncertainty(P, cm.estimator.thresholds_ if cm.multilabel else None)
     pick = todo[active.select(E[todo], u, n)] if len(todo) else todo
-    sheet = pd.DataFrame(
-        {
-            "id": [corpus.ids[i] for i in pick],
-            "question": [corpus.questions[i] for i in pick],
-            "text": [corpus.texts[i] for i in pick],
-        }
-    )
-    for name in book.names:
-        sheet[name] = ""
+    sheet = coding_sheet(corpus, [int(i) for i in pick], book)
     if out is not None:
         write_frame(out, sheet, sheet="coding sheet")
+    return sheet
+
+
+def coding_sheet(corpus: Corpus, rows: list[int], book: BookInfo) -> pd.DataFrame:
+    """A coding sheet of the answers ``rows`` (in that order, grouped by question): ``id,
+    question, text``, an empty column per code that applies to one of them (``n/a`` where
+    it does not apply to the row's question) and ``no_code``."""
+    qorder = {q: k for k, q in enumerate(dict.fromkeys(corpus.questions[i] for i in rows))}
+    rows = sorted(rows, key=lambda i: qorder[corpus.questions[i]])  # stable within question
+    qs = [corpus.questions[i] for i in rows]
+    M = book.applies(qs)
+    sheet = pd.DataFrame(
+        {
+            "id": [corpus.ids[i] for i in rows],
+            "question": qs,
+            "text": [corpus.texts[i] for i in rows],
+        }
+    )
+    for j, name in enumerate(book.names):
+        if len(rows) and not M[:, j].any():
+            continue  # applies to none of these questions
+        sheet[name] = np.where(M[:, j], "", "n/a") if len(rows) else ""
+    sheet["no_code"] = ""
+    return sheet
+
+
+def validation_allocation(sizes: dict[str, int], n: int) -> dict[str, int]:
+    """Proportional allocation of ``n`` draws over strata of ``sizes`` (largest remainder,
+    ties to the earlier stratum; never more than a stratum holds)."""
+    total = sum(sizes.values())
+    n = min(n, total)
+    if not total:
+        return dict.fromkeys(sizes, 0)
+    exact = {q: n * s / total for q, s in sizes.items()}
+    got = {q: min(int(x), sizes[q]) for q, x in exact.items()}
+    order = sorted(sizes, key=lambda q: -(exact[q] - int(exact[q])))
+    k = 0
+    while sum(got.values()) < n:
+        q = order[k % len(order)]
+        if got[q] < sizes[q]:
+            got[q] += 1
+        k += 1
+    return got
+
+
+def _validation_sample(
+    project, responses, n: int, seed: int, out, codebook, text, id_col, question
+) -> pd.DataFrame:
+    from ..project import codings, open_store
+
+    if out is not None:
+        check_table_output(out)
+    given = _codebook(None, codebook) if codebook is not None else None
+    with open_store(project) as store:
+        df, store_responses = _responses(store, responses, text, id_col, question)
+        corpus = Corpus.from_frame(df)
+        cb = given if given is not None else _codebook(store, None)
+        book = BookInfo.from_codebook(cb)
+        store_responses()
+        done = codings.human_coded_ids(store)
+        na = corpus.non_answer_mask()
+        strata: dict[str, list[int]] = {}
+        for i, (rid, q) in enumerate(zip(corpus.ids, corpus.questions, strict=True)):
+            if rid not in done and not na[i]:
+                strata.setdefault(q, []).append(i)
+        if not strata:
+            raise InputError(
+                "every answer is coded by a human already: there is nothing to sample",
+                "a validation sample is drawn from answers no human has coded",
+            )
+        alloc = validation_allocation({q: len(v) for q, v in strata.items()}, n)
+        rng = np.random.default_rng(seed)
+        picked: list[int] = []
+        for q, members in strata.items():  # question order of the survey
+            k = alloc[q]
+            if k:
+                picked += sorted(rng.choice(members, size=k, replace=False).tolist())
+        params = {
+            "n": len(picked),
+            "asked": n,
+            "method": "simple random sample of answers no human had coded (non-answers "
+            "left out), stratified by question, proportional allocation",
+            "per_question": alloc,
+            "population": {q: len(v) for q, v in strata.items()},
+            "ids": [corpus.ids[i] for i in picked],
+            "out": str(out) if out else None,
+        }
+        run_id = store.start_run("validation", params, seed)
+        store.finish_run(run_id)
+    sheet = coding_sheet(corpus, picked, book)
+    if out is not None:
+        write_frame(out, sheet, sheet="validation sample")
+    sheet.attrs["run_id"] = run_id
     return sheet

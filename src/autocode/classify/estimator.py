@@ -188,11 +188,18 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
             random_state=seed,
         )
 
-    def fit(self, X, y, X_unlabeled=None):
+    def fit(self, X, y, X_unlabeled=None, mask=None, mask_unlabeled=None):
         """Fit on features ``X`` and human codes ``y`` (1-D labels or a 0/1 indicator matrix).
 
         ``X_unlabeled``: features of responses no human has coded (multi-label: the source
-        of pseudo-labels; ignored for single-label codebooks)."""
+        of pseudo-labels; ignored for single-label codebooks).
+
+        ``mask`` (multi-label, ``(n, k)`` bool, default all True): ``mask[i, j]`` False means
+        row ``i`` is no training row of code ``j`` (e.g. an answer to a question the code
+        does not apply to): code ``j``'s model, its threshold-CV folds, threshold and
+        calibration use the other rows only. ``mask_unlabeled`` does the same for
+        ``X_unlabeled`` (no pseudo-label of code ``j`` is drawn from a False row). Each code
+        needs both classes among its rows. Ignored by a single-label fit."""
         self._check_params()
         X, y = validate_data(
             self, X, y, accept_sparse="csr", multi_output=True, dtype=np.float64, y_numeric=False
@@ -205,7 +212,11 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         target = type_of_target(y, raise_unknown=True)
         with threadpool_limits(1):
             if target == "multilabel-indicator":
-                self._fit_multilabel(X, np.asarray(y, dtype=int), seed, X_unlabeled)
+                Y = np.asarray(y, dtype=int)
+                M = _mask(mask, Y.shape, "mask")
+                nu = 0 if X_unlabeled is None else X_unlabeled.shape[0]
+                Mu = _mask(mask_unlabeled, (nu, Y.shape[1]), "mask_unlabeled")
+                self._fit_multilabel(X, Y, seed, X_unlabeled, M, Mu)
             elif target in ("binary", "multiclass"):
                 self._fit_single(X, np.asarray(y), seed)
             else:
@@ -224,22 +235,25 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         self.n_iter_ = np.asarray(m.n_iter_)
         self.thresholds_ = None
 
-    def _pseudo(self, X, Y, Xu, seed: int) -> tuple[list[np.ndarray], list]:
-        """Per code, the rows of ``Xu`` taken as pseudo-positives (the top-scored by a model
-        fitted on the seeds alone, ``pseudo_ratio`` per positive seed) and that model's
-        (coef, intercept), the starting point of the refit."""
+    def _pseudo(self, X, Y, Xu, seed: int, M, Mu) -> tuple[list[np.ndarray], list]:
+        """Per code, the rows of ``Xu`` taken as pseudo-positives (the top-scored among the
+        code's rows ``Mu[:, j]`` by a model fitted on its seeds ``M[:, j]`` alone,
+        ``pseudo_ratio`` per positive seed) and that model's (coef, intercept), the
+        starting point of the refit."""
         k = Y.shape[1]
         rows: list[np.ndarray] = [np.zeros(0, dtype=int)] * k
         inits: list = [None] * k
         if Xu is None or not self.pseudo_weight or not Xu.shape[0]:
             return rows, inits
         for j in range(k):
-            m = min(round(float(self.pseudo_ratio) * float(Y[:, j].sum())), Xu.shape[0])
+            r, cand = _rows(M[:, j]), _rows(Mu[:, j])
+            Xj, yj = _take(X, r), Y[r, j]
+            m = min(round(float(self.pseudo_ratio) * float(yj.sum())), len(cand))
             if m <= 0:
                 continue
-            lr = self._lr(seed, Y[:, j]).fit(X, Y[:, j])
-            z = lr.decision_function(Xu)
-            rows[j] = np.sort(np.argsort(-z, kind="stable")[:m])
+            lr = self._lr(seed, yj).fit(Xj, yj)
+            z = lr.decision_function(_take(Xu, cand))
+            rows[j] = np.sort(cand[np.argsort(-z, kind="stable")[:m]])
             inits[j] = (lr.coef_[0], float(lr.intercept_[0]))
         return rows, inits
 
@@ -259,11 +273,12 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
             m.intercept_ = np.array([float(init[1])])
         return m.fit(Xa, ya, sample_weight=w)
 
-    def _fit_multilabel(self, X, Y, seed: int, Xu=None) -> None:
+    def _fit_multilabel(self, X, Y, seed: int, Xu=None, M=None, Mu=None) -> None:
         self.multilabel_ = True
-        k = Y.shape[1]
+        n, k = Y.shape
+        M = np.ones((n, k), dtype=bool) if M is None else M
         self.classes_ = np.arange(k)
-        bad = [j for j in range(k) if Y[:, j].min() == Y[:, j].max()]
+        bad = [j for j in range(k) if not _two_classes(Y[M[:, j], j])]
         if bad:
             raise ValueError(
                 f"codes {bad[:5]} have a single class among the seeds (all 0 or all 1)"
@@ -273,48 +288,58 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         self.cv_kappa_ = np.full(k, np.nan)
         self.calib_ = np.tile([1.0, 0.0], (k, 1))  # p = sigmoid(a * z + b), z = logit score
         averaged = self.refit == "average" and self.threshold_cv
-        pseudo, inits = self._pseudo(X, Y, Xu, seed)
+        if Mu is None and Xu is not None:
+            Mu = np.ones((Xu.shape[0], k), dtype=bool)
+        pseudo, inits = self._pseudo(X, Y, Xu, seed, M, Mu)
         self.n_pseudo_ = np.array([len(r) for r in pseudo], dtype=int)
         if not averaged:
             coef = np.zeros((k, X.shape[1]))
             intercept = np.zeros(k)
             for j in range(k):
-                m = self._fit_code(X, Y[:, j], seed, Xu, pseudo[j], inits[j])
+                r = _rows(M[:, j])
+                m = self._fit_code(_take(X, r), Y[r, j], seed, Xu, pseudo[j], inits[j])
                 coef[j], intercept[j] = m.coef_[0], m.intercept_[0]
                 self.n_iter_[j] = int(np.max(m.n_iter_))
             self.coef_, self.intercept_ = coef, intercept
         if self.threshold_cv:
             warm = None if averaged else list(zip(self.coef_, self.intercept_, strict=True))
-            oof, coef, intercept = self._cross_fit(X, Y, seed, Xu, pseudo, warm)
+            oof, coef, intercept = self._cross_fit(X, Y, seed, Xu, pseudo, warm, M)
             if averaged:
                 self.coef_, self.intercept_ = coef, intercept
-            n = len(Y)
-            Yr = Y
-            for r in range(1, int(self.threshold_repeats)):  # other fold splits, stacked
-                oof = np.vstack([oof, self._cross_fit(X, Y, seed + r, Xu, pseudo, warm)[0]])
-                Yr = np.vstack([Yr, Y])
+            Yr, Mr = Y, M
+            for rep in range(1, int(self.threshold_repeats)):  # other fold splits, stacked
+                oof = np.vstack([oof, self._cross_fit(X, Y, seed + rep, Xu, pseudo, warm, M)[0]])
+                Yr, Mr = np.vstack([Yr, Y]), np.vstack([Mr, M])
             boot = np.random.default_rng(seed)
             for j in range(k):
-                t, kap = bagged_threshold(oof[:, j], Yr[:, j], int(self.threshold_bootstrap), boot)
+                rj = Mr[:, j]
+                t, kap = bagged_threshold(
+                    oof[rj, j], Yr[rj, j], int(self.threshold_bootstrap), boot
+                )
                 self.cv_kappa_[j] = kap
                 if not kap > 0:  # no cut beats chance: keep the neutral one
                     continue
-                npos = float(Y[:, j].sum())
+                npos = float(Y[M[:, j], j].sum())
                 w = npos / (npos + float(self.threshold_prior))
                 t = float(np.clip(t, 1e-4, 1 - 1e-4))
                 thresholds[j] = 1.0 / (1.0 + np.exp(-w * np.log(t / (1 - t))))
             if self.calibrate:
-                self._fit_calibration(oof, Yr)
-            self.oof_proba_ = self.oof_proba_[:n] if self.calibrate else oof[:n]
+                self._fit_calibration(oof, Yr, Mr)
+            out = self.oof_proba_ if self.calibrate else oof
+            # rows outside a code's mask have no out-of-fold estimate of it
+            self.oof_proba_ = np.where(M, out[:n], np.nan)
 
-    def _fit_calibration(self, oof: np.ndarray, Y: np.ndarray) -> None:
-        """Platt scaling per code on out-of-fold logits; thresholds mapped through it."""
+    def _fit_calibration(self, oof: np.ndarray, Y: np.ndarray, M: np.ndarray) -> None:
+        """Platt scaling per code on out-of-fold logits (rows of its mask ``M``); thresholds
+        mapped through it."""
+        oof = np.where(M, oof, 0.5)
         z = np.log(np.clip(oof, 1e-6, 1 - 1e-6) / (1 - np.clip(oof, 1e-6, 1 - 1e-6)))
         thresholds = self._thresholds()
         for j in range(Y.shape[1]):
-            if Y[:, j].sum() < 3:
+            rj = M[:, j]
+            if Y[rj, j].sum() < 3 or not _two_classes(Y[rj, j]):
                 continue
-            m = LogisticRegression(C=1e4, max_iter=200).fit(z[:, [j]], Y[:, j])
+            m = LogisticRegression(C=1e4, max_iter=200).fit(z[rj][:, [j]], Y[rj, j])
             a, b = float(m.coef_[0, 0]), float(m.intercept_[0])
             if a <= 0:  # uninformative scores: keep the raw probability
                 continue
@@ -342,32 +367,36 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         return StratifiedKFold(n_splits=nf, shuffle=True, random_state=seed).split(Y, strat)
 
     def _cross_fit(
-        self, X, Y, seed: int, Xu=None, pseudo=None, warm=None
+        self, X, Y, seed: int, Xu=None, pseudo=None, warm=None, M=None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Out-of-fold probabilities of every code (``threshold_cv`` folds, shuffled by
-        seed; each fold's model also sees the code's pseudo-positives) and the fold models'
-        mean coefficients and intercepts."""
+        seed; each fold's model also sees the code's pseudo-positives, and code ``j`` only
+        the rows of its mask ``M[:, j]``) and the fold models' mean coefficients and
+        intercepts."""
         n, k = Y.shape
+        M = np.ones((n, k), dtype=bool) if M is None else M
         oof = np.zeros((n, k))
         coef = np.zeros((k, X.shape[1]))
         intercept = np.zeros(k)
         nf = min(self.threshold_cv, n)
-        for tr, te in self._folds(Y, nf, seed):
+        for tr_all, te_all in self._folds(Y, nf, seed):
             for j in range(k):
+                tr, te = tr_all[M[tr_all, j]], te_all[M[te_all, j]]
                 yj = Y[tr, j]
-                if yj.min() == yj.max():
-                    oof[te, j] = float(yj[0])
-                    intercept[j] += (10.0 if yj[0] else -10.0) / nf
+                if not len(yj) or yj.min() == yj.max():
+                    oof[te, j] = float(yj[0]) if len(yj) else 0.5
+                    intercept[j] += (10.0 if len(yj) and yj[0] else -10.0) / nf
                     continue
                 m = self._fit_code(
-                    X[tr],
+                    _take(X, tr),
                     yj,
                     seed,
                     Xu,
                     None if pseudo is None else pseudo[j],
                     None if warm is None else warm[j],
                 )
-                oof[te, j] = m.predict_proba(X[te])[:, 1]
+                if len(te):
+                    oof[te, j] = m.predict_proba(_take(X, te))[:, 1]
                 coef[j] += m.coef_[0] / nf
                 intercept[j] += m.intercept_[0] / nf
                 self.n_iter_[j] = max(self.n_iter_[j], int(np.max(m.n_iter_)))
@@ -415,12 +444,19 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
             return self.classes_[np.argmax(P, axis=1)]
         return self.decide(P)
 
-    def decide(self, P: np.ndarray) -> np.ndarray:
-        """Apply the per-code thresholds (and ``min_codes``) to a probability matrix."""
+    def decide(self, P: np.ndarray, mask=None, force=None) -> np.ndarray:
+        """Apply the per-code thresholds (and ``min_codes``) to a probability matrix.
+
+        ``mask`` (``(n, k)`` bool): cells that may be coded at all (False: never, e.g. a code
+        outside the answer's question); ``force`` (``(n,)`` bool, default all True): rows
+        ``min_codes`` applies to (it never picks a masked cell)."""
         thresholds = self._thresholds()
-        out = (P >= thresholds).astype(int)
+        M = np.ones(P.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+        P = np.where(M, P, 0.0)
+        out = ((P >= thresholds) & M).astype(int)
         if self.min_codes and len(out):
-            empty = out.sum(axis=1) == 0
+            F = np.ones(len(out), dtype=bool) if force is None else np.asarray(force, dtype=bool)
+            empty = (out.sum(axis=1) == 0) & F & M.any(axis=1)
             if empty.any():
                 ratio = P[empty] / np.maximum(thresholds, 1e-9)
                 out[np.nonzero(empty)[0], np.argmax(ratio, axis=1)] = 1
@@ -431,6 +467,31 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
         return tags
+
+
+def _mask(mask, shape: tuple[int, int], name: str) -> np.ndarray:
+    """A boolean ``(n, k)`` mask (default all True), checked against ``shape``."""
+    if mask is None:
+        return np.ones(shape, dtype=bool)
+    m = np.asarray(mask, dtype=bool)
+    if m.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {m.shape}")
+    return m
+
+
+def _rows(col: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(col)
+
+
+def _take(X, rows: np.ndarray):
+    """Rows of a dense or sparse matrix (all of them, uncopied, when ``rows`` is every row)."""
+    if len(rows) == X.shape[0] and (len(rows) == 0 or rows[-1] == len(rows) - 1):
+        return X
+    return X[rows]
+
+
+def _two_classes(y: np.ndarray) -> bool:
+    return len(y) > 0 and y.min() != y.max()
 
 
 def hstack_features(blocks: list) -> sparse.csr_matrix:

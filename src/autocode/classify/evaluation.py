@@ -66,14 +66,17 @@ def evaluate(
         Ef, Df, Exf = refresh(sub.rows, sub.Y) if refresh else (E, D, E_examples)
         model = train(corpus, Ef, book, sub, Df, seed=seed, params=params, E_examples=Exf)
         part = corpus.take(chk.rows[te])
-        A[te] = model.decide(model.proba(part, Ef[chk.rows[te]]))[0]
+        A[te] = model.decide(model.proba(part, Ef[chk.rows[te]]), part)[0]
         if progress:
             progress(f + 1, folds)
     ids = [corpus.ids[r] for r in chk.rows]
-    res = agree_matrices([chk.Y, A], codes=book.names, coders=["human", "autocode"], ids=ids)
+    Ms = book.applies([corpus.questions[r] for r in chk.rows])  # cells where a code applies
+    res = agree_matrices(
+        [chk.Y, A], codes=book.names, coders=["human", "autocode"], ids=ids, applies=Ms
+    )
     per_code: list[dict[str, Any]] = []
     for j, name in enumerate(book.names):
-        y, a = chk.Y[:, j], A[:, j]
+        y, a = chk.Y[Ms[:, j], j], A[Ms[:, j], j]
         tp = int((y & a).sum())
         prec = wilson(tp, int(a.sum()))
         rec = wilson(tp, int(y.sum()))
@@ -103,7 +106,8 @@ def evaluate(
         lab = np.column_stack([chk.Y.argmax(1), A.argmax(1)]).astype(object)
         single = agree_labels(lab, coders=["human", "autocode"], ids=ids)
         overall["kappa"] = _coef(single.overall["cohen_kappa"])
-    tp, npred, npos = int((chk.Y & A).sum()), int(A.sum()), int(chk.Y.sum())
+    Yc, Ac = chk.Y * Ms, A * Ms
+    tp, npred, npos = int((Yc & Ac).sum()), int(Ac.sum()), int(Yc.sum())
     overall["micro_f1"] = 2 * tp / (npred + npos) if npred + npos else None
     return {
         "folds": folds,

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..embed import same_model
 from ..errors import ModelError
 from .estimator import SeededCoder
 from .features import ResponseFeaturizer
@@ -170,7 +171,9 @@ def load_model(
             f"(version {m.get('codebook_version', '?')})",
             "retrain it with `autocode code --seeds ...` for the current codebook",
         )
-    if embedding_model_id is not None and m.get("embedding_model_id") != embedding_model_id:
+    if embedding_model_id is not None and not same_model(
+        m.get("embedding_model_id"), embedding_model_id
+    ):
         raise ModelError(
             f"the saved coder in {d} uses the embedding model "
             f"{m.get('embedding_model_id')!r}, not {embedding_model_id!r}",

@@ -61,6 +61,13 @@ class BookInfo:
     examples: list[list[tuple[str, str]]]  # per code: (response id, text)
     exclusive: bool
     digest: str
+    #: per code, the questions it applies to (None: every question; the codebook's scope)
+    scopes: list[list[str] | None] = field(default_factory=list)
+
+    def applies(self, questions: list[str]) -> np.ndarray:
+        """``(len(questions), k)`` bool: whether each code may code an answer to each
+        question (:func:`scope_mask`)."""
+        return scope_mask(self.scopes or [None] * len(self.names), questions)
 
     @classmethod
     def from_codebook(cls, cb) -> BookInfo:
@@ -68,6 +75,8 @@ class BookInfo:
         if not codes:
             raise InputError("the codebook has no codes", "add codes to the codebook first")
         names, texts, examples, doc = [], [], [], []
+        of = getattr(cb, "questions_of", None)
+        scopes = [(of(c.name) if of else None) for c in codes]
         for c in codes:
             definition = getattr(c, "description", "") or getattr(c, "definition", "") or ""
             names.append(c.name)
@@ -81,8 +90,22 @@ class BookInfo:
                 f"the codebook has the code {dup!r} twice", "give every code a unique name"
             )
         exclusive = bool(getattr(cb, "exclusive", False))
-        digest = hashlib.sha256(json.dumps([doc, exclusive]).encode()).hexdigest()
-        return cls(names, texts, examples, exclusive, digest)
+        doc_all: list = [doc, exclusive]
+        if any(scopes):  # an unscoped codebook keeps the digest it always had
+            doc_all.append([sorted(q) if q else None for q in scopes])
+        digest = hashlib.sha256(json.dumps(doc_all).encode()).hexdigest()
+        return cls(names, texts, examples, exclusive, digest, scopes)
+
+
+def scope_mask(scopes: list[list[str] | None], questions: list[str]) -> np.ndarray:
+    """``(len(questions), len(scopes))`` bool: code ``j`` applies to an answer to question
+    ``q`` when its scope is None (every question) or lists ``q``."""
+    M = np.ones((len(questions), len(scopes)), dtype=bool)
+    q = np.asarray(questions, dtype=object)
+    for j, qs in enumerate(scopes):
+        if qs:
+            M[:, j] = np.isin(q, list(qs))
+    return M
 
 
 @dataclass
@@ -92,6 +115,13 @@ class Corpus:
     ids: list[str]
     texts: list[str]
     questions: list[str]
+    #: answers flagged as non-answers ("N/A", "-", ...) when the responses were read
+    non_answers: list[bool] = field(default_factory=list)
+
+    def non_answer_mask(self) -> np.ndarray:
+        if not self.non_answers:
+            return np.zeros(len(self.ids), dtype=bool)
+        return np.asarray(self.non_answers, dtype=bool)
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame) -> Corpus:
@@ -107,13 +137,21 @@ class Corpus:
             )
         d = d.iloc[sorted(range(len(d)), key=lambda i: natural_key(d["id"].iloc[i]))]
         q = d["question"].astype(str) if "question" in d else pd.Series([""] * len(d))
-        return cls(d["id"].tolist(), d["text"].astype(str).tolist(), q.tolist())
+        na = (
+            d["non_answer"].fillna(False).astype(bool).tolist()
+            if "non_answer" in d
+            else [False] * len(d)
+        )
+        return cls(d["id"].tolist(), d["text"].astype(str).tolist(), q.tolist(), na)
 
     def take(self, idx) -> Corpus:
+        idx = list(idx)
+        na = self.non_answer_mask()
         return Corpus(
             [self.ids[i] for i in idx],
             [self.texts[i] for i in idx],
             [self.questions[i] for i in idx],
+            [bool(na[i]) for i in idx],
         )
 
 
@@ -124,6 +162,23 @@ class SeedCheck:
     rows: np.ndarray
     Y: np.ndarray
     warnings: list[str] = field(default_factory=list)
+
+
+def coding_rules(corpus: Corpus, chk: SeedCheck) -> dict:
+    """What the seeds say about answers that get no code, recorded with the model:
+
+    - ``code_non_answers``: a non-answer ("N/A", "-") gets codes only when some seed
+      non-answer was given a code; otherwise non-answers are never coded;
+    - ``no_code_questions``: questions where a seed answer was coded with no code ("none of
+      the codes fit"): there an answer may end with no code; elsewhere every answer gets
+      at least one (the estimator's ``min_codes``)."""
+    na = corpus.non_answer_mask()[chk.rows]
+    coded = chk.Y.sum(1) > 0
+    qs = np.asarray([corpus.questions[r] for r in chk.rows], dtype=object)
+    return {
+        "code_non_answers": bool((na & coded).any()),
+        "no_code_questions": sorted({str(q) for q in qs[~na & ~coded]}),
+    }
 
 
 def check_seeds(corpus: Corpus, book: BookInfo, seeds: Seeds) -> SeedCheck:
@@ -149,6 +204,15 @@ def check_seeds(corpus: Corpus, book: BookInfo, seeds: Seeds) -> SeedCheck:
         )
     rows = np.array(sorted(pos[i] for i in seeds.ids))
     Y = seeds.matrix([corpus.ids[r] for r in rows], book.names)
+    M = book.applies([corpus.questions[r] for r in rows])
+    outside = Y.astype(bool) & ~M
+    if outside.any():
+        r, j = (int(v[0]) for v in np.nonzero(outside))
+        raise InputError(
+            f"seed answer {corpus.ids[rows[r]]!r} (question {corpus.questions[rows[r]]!r}) has "
+            f"the code {book.names[j]!r}, which the codebook does not apply to that question",
+            "fix the coding, or add the question to the code's questions in the codebook",
+        )
     warnings = []
     npos = Y.sum(0)
     if book.exclusive:
@@ -172,21 +236,45 @@ def check_seeds(corpus: Corpus, book: BookInfo, seeds: Seeds) -> SeedCheck:
                 "the seeds use fewer than two codes",
                 "code responses with at least two different codes",
             )
+    none_def: list[str] = []
+    none_name: list[str] = []
+    few: list[str] = []
     for j, name in enumerate(book.names):
         has_prior = bool(book.texts[j].strip(". ") != name or book.examples[j])
-        if not book.exclusive and npos[j] == len(rows):
+        if not book.exclusive and npos[j] == int(M[:, j].sum()) and npos[j] > 0:
             raise InputError(
                 f"every seed response has the code {name!r} (one class only)",
                 "add seed responses without it",
             )
         if npos[j] == 0:
-            what = "its definition" if has_prior else "its name (it has no definition)"
-            warnings.append(f"code {name!r} has no seeds: coded from {what} only")
+            (none_def if has_prior else none_name).append(name)
         elif npos[j] < MIN_SEEDS_WARN:
-            warnings.append(
-                f"code {name!r} has only {int(npos[j])} seed(s): too few to estimate its agreement"
-            )
+            few.append(f"{name} ({int(npos[j])})")
+    if none_def:
+        warnings.append(
+            f"{_some(len(none_def))} no seeds and are coded from their definition only: "
+            + _names(none_def)
+        )
+    if none_name:
+        warnings.append(
+            f"{_some(len(none_name))} no seeds and no definition (coded from the name only): "
+            + _names(none_name)
+        )
+    if few:
+        warnings.append(
+            f"{_some(len(few))} fewer than {MIN_SEEDS_WARN} seeds, too few to estimate their "
+            "agreement: " + _names(few)
+        )
     return SeedCheck(rows, Y, warnings)
+
+
+def _some(n: int) -> str:
+    return "1 code has" if n == 1 else f"{n} codes have"
+
+
+def _names(names: list[str], most: int = 8) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 # -- the model ---------------------------------------------------------------------------------
@@ -216,32 +304,53 @@ class CodingModel:
         out[:, self.estimator.classes_.astype(int)] = P
         return out
 
-    def decide(self, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """0/1 decisions and a per-response ``needs_review`` flag (inside the uncertain band).
+    def applicable(self, corpus: Corpus) -> np.ndarray:
+        """``(n, k)`` bool: the cells the model may code — the code applies to the answer's
+        question (the codebook's scope, recorded with the model) and, for a non-answer,
+        only when the seeds coded non-answers (:func:`coding_rules`)."""
+        scopes = self.manifest.get("scopes") or [None] * len(self.codes)
+        M = scope_mask(scopes, corpus.questions)
+        if not self.manifest.get("code_non_answers", True):
+            M[corpus.non_answer_mask()] = False
+        return M
 
-        The band is in log-odds. Multi-label: a response needs review when some code's
-        log-odds lie within ``band`` of that code's threshold. Single-label: when the two most
-        probable codes are within ``band`` of each other (``log(p1 / p2) < band``).
-        Measured on nhs_fft_qdc_v6 (20% seeds, band 0.5): 35% of responses flagged, micro F1
-        0.58 on them vs 0.80 on the rest; nhs_phase1_subcategory: 22% flagged, accuracy 0.33
-        vs 0.69.
+    def decide(self, P: np.ndarray, corpus: Corpus | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """0/1 decisions and a per-cell ``flagged`` matrix (the cell is near its threshold:
+        it needs review; a flag never changes the decision). Cells outside
+        :meth:`applicable` (given ``corpus``) are 0 and never flagged.
+
+        The band is in log-odds. Multi-label: a cell is flagged when its code's log-odds lie
+        within ``band`` of that code's threshold (only codes whose probability is calibrated
+        and informative: >= 3 seeds, Platt slope >= 0.3 — an uninformative code sits near
+        its cut for every answer). An answer is given at least one code unless it is a
+        question where the seeds left answers with no code. Single-label: the chosen code's
+        cell is flagged when the two most probable codes are within ``band`` of each other
+        (``log(p1 / p2) < band``).
         """
+        n, k = P.shape
+        M = np.ones((n, k), dtype=bool) if corpus is None else self.applicable(corpus)
         if self.multilabel:
             est = self.estimator
-            A = est.decide(P)
+            free = set(self.manifest.get("no_code_questions") or [])
+            force = None if corpus is None else np.array([q not in free for q in corpus.questions])
+            A = est.decide(P, mask=M, force=force)
             gap = np.abs(_logit(P) - _logit(est.thresholds_))
-            # only codes whose probability is calibrated and informative (>= 3 seeds, Platt
-            # slope >= 0.3): an uninformative code sits near its cut for every response
             honest = (est.calib_ != (1.0, 0.0)).any(axis=1) & (est.calib_[:, 0] >= 0.3)
-            return A, (gap[:, honest] < self.band).any(axis=1)
+            return A, (gap < self.band) & honest[None, :] & M
+        Pm = np.where(M, P, -1.0)
         A = np.zeros(P.shape, dtype=int)
-        top = np.argsort(-P, axis=1, kind="stable")
-        rows = np.arange(len(P))
-        A[rows, top[:, 0]] = 1
-        if P.shape[1] < 2:
-            return A, np.zeros(len(P), dtype=bool)
+        F = np.zeros(P.shape, dtype=bool)
+        rows = np.arange(n)
+        ok = M.any(axis=1)
+        top = np.argsort(-Pm, axis=1, kind="stable")
+        A[rows[ok], top[ok, 0]] = 1
+        if k < 2:
+            return A, F
+        two = ok & (M.sum(axis=1) >= 2)
         p1, p2 = P[rows, top[:, 0]], P[rows, top[:, 1]]
-        return A, np.log(np.maximum(p1, 1e-12) / np.maximum(p2, 1e-12)) < self.band
+        close = np.log(np.maximum(p1, 1e-12) / np.maximum(p2, 1e-12)) < self.band
+        F[rows[two & close], top[two & close, 0]] = True
+        return A, F
 
 
 def _logit(p) -> np.ndarray:
@@ -298,6 +407,10 @@ def train(
     texts, questions, Es, Y = _design(
         corpus, E, book, chk, widen(D, E), int(prm["definition_seeds"]), widen(E_examples, E)
     )
+    rules = coding_rules(corpus, chk)
+    # code j learns only from answers to questions it applies to (codebook rows: all codes)
+    M = np.ones(Y.shape, dtype=bool)
+    M[: len(chk.rows)] = book.applies([corpus.questions[r] for r in chk.rows])
     fz = ResponseFeaturizer(
         question_emb=float(prm.get("question_emb", 0.0)),
         whiten=float(prm["whiten"]),
@@ -305,14 +418,17 @@ def train(
     ).fit(texts, questions, Es, D, E_pool=E, dim=D.shape[1])
     X = fz.transform(texts, questions, Es)
     multilabel = not book.exclusive
-    Xu = None
+    Xu = Mu = None
     if multilabel and prm["pseudo_weight"]:  # uncoded responses teach by pseudo-labels
         pool = np.setdiff1d(np.arange(len(corpus.ids)), chk.rows)
+        if not rules["code_non_answers"]:  # a non-answer never teaches a code
+            pool = pool[~corpus.non_answer_mask()[pool]]
         if len(pool) > PSEUDO_POOL_MAX:  # evenly spaced in id order: deterministic
             pool = pool[np.linspace(0, len(pool) - 1, PSEUDO_POOL_MAX).astype(int)]
         if len(pool):
             part = corpus.take(pool)
             Xu = fz.transform(part.texts, part.questions, E[pool])
+            Mu = book.applies(part.questions)
     est = SeededCoder(
         C=prm["C"],
         tol=prm["tol"],
@@ -328,7 +444,7 @@ def train(
         random_state=seed,
     )
     if multilabel:
-        est.fit(X, Y, X_unlabeled=Xu)
+        est.fit(X, Y, X_unlabeled=Xu, mask=M, mask_unlabeled=Mu if Xu is not None else None)
     else:
         est.fit(X, Y.argmax(1))
     return CodingModel(
@@ -337,21 +453,36 @@ def train(
         list(book.names),
         multilabel,
         float(prm["band"]),
-        {"params": prm, "seed": seed, "codebook_digest": book.digest, "n_seeds": len(chk.rows)},
+        {
+            "params": prm,
+            "seed": seed,
+            "codebook_digest": book.digest,
+            "n_seeds": len(chk.rows),
+            "scopes": [list(q) if q else None for q in book.scopes] or None,
+            **rules,
+        },
     )
 
 
 def apply(model: CodingModel, corpus: Corpus, E: np.ndarray) -> pd.DataFrame:
-    """One row per (response, assigned code): id, question, code, confidence, status."""
+    """The machine's decisions: one row per (answer, code) cell that is present or flagged —
+    id, question, code, present, confidence (the code's probability), flagged, status
+    (``coded``, ``needs_review``: present and flagged, ``absent``: flagged and decided
+    absent). Answers with no row got no code; cells outside a code's questions are never
+    present or flagged."""
     P = model.proba(corpus, E)
-    A, review = model.decide(P)
-    r, c = np.nonzero(A)
+    A, F = model.decide(P, corpus)
+    r, c = np.nonzero(A.astype(bool) | F)
+    present = A[r, c].astype(bool)
+    flagged = F[r, c]
     return pd.DataFrame(
         {
             "id": [corpus.ids[i] for i in r],
             "question": [corpus.questions[i] for i in r],
             "code": [model.codes[j] for j in c],
+            "present": present,
             "confidence": np.round(P[r, c], 4),
-            "status": np.where(review[r], "needs_review", "coded"),
+            "flagged": flagged,
+            "status": np.select([~present, flagged], ["absent", "needs_review"], default="coded"),
         }
     )

@@ -40,8 +40,17 @@ def code_cmd(
         typer.Option(
             "--seeds",
             "-s",
-            help="Human codings to learn from: long (id,code) or wide "
-            "(id + one 0/1 column per code, e.g. a sheet from `autocode next`).",
+            help="Human codings to learn from: long (id[,question],code) or wide "
+            "(id + one 0/1 column per code, e.g. a sheet from `autocode next`); stored as "
+            "--seeds-coder's work.",
+        ),
+    ] = None,
+    seeds_coder: Annotated[
+        str | None,
+        typer.Option(
+            "--seeds-coder",
+            help="The human coder whose stored codings are the seeds (default: the primary "
+            "coder); with --seeds, the name the file's codings are stored under.",
         ),
     ] = None,
     project: ProjectOpt = DEFAULT_PROJECT,
@@ -50,8 +59,9 @@ def code_cmd(
         typer.Option(
             "--out",
             "-o",
-            help="Write the machine codings (id, question, code, confidence, "
-            "status) as CSV or XLSX.",
+            help="Write the machine's decisions as CSV or XLSX: id, question, code, present, "
+            "confidence, flagged, status (one row per present or flagged cell; an empty code "
+            "for an answer given no code).",
         ),
     ] = None,
     evaluate: Annotated[
@@ -67,9 +77,9 @@ def code_cmd(
         float,
         typer.Option(
             "--band",
-            help="Uncertain band in log-odds: a response with a code this close to its "
-            "threshold (or, single-label, two codes this close) is marked needs_review; 0 = "
-            "never.",
+            help="Uncertain band in log-odds: an (answer, code) cell this close to its "
+            "threshold (or, single-label, two codes this close) is flagged for review; the "
+            "decision stands. 0 = never.",
         ),
     ] = 0.5,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (recorded).")] = 0,
@@ -105,12 +115,16 @@ def code_cmd(
 ) -> int:
     """Apply the codebook to every response with a classifier trained on human seeds.
 
-    Multi-label unless the codebook's codes are mutually exclusive. Each (response, code) gets
-    a calibrated confidence; responses near a decision threshold are marked needs_review.
-    Machine codings are stored as coder `autocode`; human codings are never overwritten.
+    Multi-label unless the codebook's codes are mutually exclusive. A code is only ever
+    applied to answers of the questions it belongs to; non-answers get a code only when the
+    seeds code non-answers. Each (answer, code) cell is decided present or absent with a
+    calibrated confidence, and cells near their threshold are flagged for review (never
+    removed). The decisions are stored as coder `autocode`, with the answers the run trained
+    on (agreement with a human leaves them out); human codings are never overwritten.
 
-    Examples: `autocode code survey.csv -c codebook.yaml -s seeds.csv --evaluate`,
-    `autocode code survey.csv -c codebook.yaml -s seeds.csv --out machine.csv`.
+    Examples: `autocode code --seeds-coder primary --evaluate`, `autocode code
+    --seeds-coder primary --out machine.csv`, `autocode code survey.csv -c codebook.yaml -s
+    seeds.csv`.
     """
     from ..classify.api import code
 
@@ -125,6 +139,7 @@ def code_cmd(
             responses,
             codebook=codebook,
             seeds=seeds,
+            seeds_coder=seeds_coder,
             out=out,
             evaluate=evaluate,
             seed=seed,
@@ -211,10 +226,14 @@ def _render_evaluation(res: dict) -> None:
 
 def _render_coding(res: dict) -> None:
     out = console()
+    share = res.get("flagged_share")
     out.print(
-        f"coded {res['n_coded']} of {res['n_responses']} responses from {res['n_seeds']} "
-        f"seeds (run {res['run_id']}, {res['seconds']} s); "
-        f"{res['n_needs_review']} need review"
+        f"coded {res['n_responses']} answers from {res['n_seeds']} seeds of "
+        f"{res.get('seeds_coder') or 'the seeds file'} (run {res['run_id']}, "
+        f"{res['seconds']} s): {res['n_coded']} with a code, {res['n_no_code']} with none; "
+        f"{res['n_flagged_cells']} of {res['n_cells']} decisions flagged for review"
+        + (f" ({100 * share:.1f}%)" if share is not None else "")
+        + f" in {res['n_needs_review']} answers"
     )
     top = sorted(res["counts"].items(), key=lambda kv: -kv[1])
     for name, n in top[:15]:
@@ -255,6 +274,16 @@ def next_cmd(
             "--load", help="Saved coder to rank by (default: the latest `autocode code` run's)."
         ),
     ] = None,
+    validation: Annotated[
+        int | None,
+        typer.Option(
+            "--validation",
+            help="Instead, draw N answers no human has coded as a validation sample: simple "
+            "random, stratified by question (recorded as a run; agreement on it is an "
+            "unbiased estimate, unlike on active-learning picks).",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of --validation.")] = 0,
     project: ProjectOpt = DEFAULT_PROJECT,
     model: ModelOpt = None,
     text: _Text = None,
@@ -266,8 +295,11 @@ def next_cmd(
 
     Picks the responses the coder is least sure about, spread out so a batch covers
     different answers (uncertainty + diversity). With no coder yet, a diverse first sample.
+    The sheet shows only the codes of each answer's question (`n/a` elsewhere) and a
+    `no_code` column; read it back with `autocode codings import SHEET --coder NAME`.
 
-    Example: `autocode next --n 20 --out sheet.xlsx`.
+    Examples: `autocode next --n 20 --out sheet.xlsx`, `autocode next --validation 30
+    --out validation.csv`.
     """
     from ..classify.api import next_batch
 
@@ -283,13 +315,16 @@ def next_cmd(
         text=text,
         id_col=id_col,
         question=question,
+        validation=validation,
+        seed=seed,
     )
     if as_json:
         print_json(sheet[["id", "question", "text"]].to_dict(orient="records"))
         return 0
     from rich.table import Table
 
-    t = Table(title=f"Code these {len(sheet)} responses next")
+    what = "validation sample" if validation is not None else "responses next"
+    t = Table(title=f"Code these {len(sheet)} {what}")
     for col in ("id", "question", "text"):
         t.add_column(col, overflow="fold")
     for r in sheet.itertuples(index=False):
@@ -297,8 +332,8 @@ def next_cmd(
     console().print(t)
     if out:
         console().print(
-            f"coding sheet written to {out}: fill in 0/1 per code, then "
-            f"`autocode code --seeds {out} ...`"
+            f"coding sheet written to {out}: fill in 1/0 per code (or 1 in no_code), then "
+            f"`autocode codings import {out} --coder NAME`"
         )
     return 0
 

@@ -89,6 +89,10 @@ def record(
         _save_version(store, state, d)
         if action != "skip":
             _sync_codings(store, state)
+        if action == "undo":  # an undone reconcile decision changes the reconciled coding
+            from ..reconcile import sync
+
+            sync(store)
     return d
 
 

@@ -39,12 +39,12 @@ def part_ids(sid: str, n: int) -> list[str]:
 
 def embedder_for_run(run: dict, model: str | None = None) -> Embedder:
     """The embedder a suggest run used (its ``model_id``), or ``model`` when given."""
-    from ..embed import DEFAULT_MODEL_ID, HashEmbedder, get_embedder
+    from ..embed import HashEmbedder, get_embedder, is_default_model_id
 
     if model:
         return get_embedder(model)
     mid = run.get("model_id")
-    if not mid or mid == DEFAULT_MODEL_ID:
+    if not mid or is_default_model_id(mid):
         return get_embedder(None)
     m = re.fullmatch(r"hash-embedder-v1-(\d+)", mid)
     if m:
