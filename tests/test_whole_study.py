@@ -54,7 +54,7 @@ def scope() -> dict[str, set[str]]:
 
 
 def answers() -> pd.DataFrame:
-    raw = pd.read_csv(DATA / "faculty_survey_raw.csv")
+    raw = pd.read_csv(DATA / "faculty_survey_raw.csv", dtype=str, keep_default_na=False)
     rows = [
         (str(r), q, t)
         for q in QUESTIONS

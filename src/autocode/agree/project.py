@@ -286,7 +286,13 @@ def _agree_store(
     if keep_q is not None:
         all_ids = {i for i in all_ids if question_of.get(i) in keep_q}
     trained &= all_ids
-    ids = _sort_ids(all_ids - trained)
+    # the machine is measured on the answers a human coded: its coding of the rest (it codes
+    # every answer) is neither agreement nor chance agreement with anyone
+    machine_only: set[str] = set()
+    if rows.MACHINE in coders and len(coders) > 1:
+        others = [c for c in coders if c != rows.MACHINE]
+        machine_only = {i for i in all_ids - trained if not any(i in sets[c] for c in others)}
+    ids = _sort_ids(all_ids - trained - machine_only)
     m, n = len(coders), len(ids)
     coded = np.array([[i in sets[c] for i in ids] for c in coders], bool).reshape(m, n)
     if missing == "as-absent":
@@ -360,11 +366,15 @@ def _agree_store(
             )
 
     flagged = _flag_shares(store, coders, ids, two, coded, codes, applies, sets, level)
-    excluded_ids = _sort_ids(trained | set(one_coder))
+    excluded_ids = _sort_ids(trained | machine_only | set(one_coder))
     excluded = {
         "count": len(excluded_ids),
         "ids": excluded_ids,
-        "reasons": {"trained_on": len(trained), "coded_by_one_coder": len(one_coder)},
+        "reasons": {
+            "trained_on": len(trained),
+            "coded_by_the_machine_only": len(machine_only),
+            "coded_by_one_coder": len(one_coder),
+        },
     }
     texts = response_rows.texts(store, ids)
     return ProjectAgreement(

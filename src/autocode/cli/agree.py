@@ -300,6 +300,9 @@ def project_lines(doc: dict[str, Any]) -> list[str]:
             f"left out {trained} answers the machine trained on (it is compared only on "
             "answers it did not learn from)"
         )
+    alone = reasons.get("coded_by_the_machine_only", 0)
+    if alone:
+        lines.append(f"left out {alone} answers only the machine coded (no human coded them)")
     f = doc.get("flagged")
     if f:
         who = "the machine's" if f["coder"] == "autocode" else "the final coding's machine"
