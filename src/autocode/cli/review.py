@@ -74,6 +74,13 @@ def accept_cmd(
     theme: ThemeOpt = None,
     run: RunOpt = None,
     user: UserOpt = None,
+    matched: Annotated[
+        bool,
+        typer.Option(
+            "--matched",
+            help="Join the existing code each suggestion matched (see `autocode review --list`).",
+        ),
+    ] = False,
     project: ProjectOpt = DEFAULT_PROJECT,
     json_: JsonOpt = False,
 ) -> None:
@@ -85,8 +92,14 @@ def accept_cmd(
         raise InputError("--as names one code; accept one suggestion at a time with --as")
     with _store(project) as store:
         review.check_pending(store, ids, run)
+        if matched:  # every one must match a code still in the codebook, before any is written
+            rid = review.resolve_run(store, run)["id"]
+            for sid in ids:
+                review.matched_code(store, sid, rid)
         for sid in ids:
-            d = review.accept(store, sid, name=as_, theme=theme, run_id=run, user=user)
+            d = review.accept(
+                store, sid, name=as_, theme=theme, run_id=run, user=user, matched=matched
+            )
             _say(d, json_, _decided(d))
 
 
@@ -242,6 +255,10 @@ def _show(s, position: str, members: int) -> None:
         body.append(f" · split from {s.parent}")
     if s.status == "skipped":
         body.append(" · skipped before")
+    if s.matches:
+        from ..suggest.match import describe
+
+        body.append(f"\n{describe(s.matches)}: (a)ccept joins it", style="bold cyan")
     if s.keywords:
         body.append("\nkeywords: " + ", ".join(s.keywords), style="dim")
     for e in s.exemplars[:3]:
@@ -252,15 +269,54 @@ def _show(s, position: str, members: int) -> None:
     console().print(Panel(body, title=f"{s.id} · {position}", title_align="left"))
 
 
+def _list(project: Path, run: str | None, json_: bool) -> None:
+    from rich.table import Table
+
+    from .. import review
+    from ..suggest.match import describe
+
+    with _store(project, readonly=True) as store:
+        run_id = review.resolve_run(store, run)["id"]
+        rows = review.listing(store, run_id)
+    if json_:
+        print_json({"run": run_id, "suggestions": rows})
+        return
+    t = Table(show_edge=False, pad_edge=False, title=f"{run_id}: {len(rows)} suggestions")
+    for col in ("id", "suggestion", "n", "status", "code", "matches"):
+        t.add_column(col, overflow="fold", no_wrap=col in ("id", "n"))
+    for r in rows:
+        t.add_row(
+            r["id"],
+            r["label"],
+            str(r["size"]),
+            r["status"],
+            r["code"] or "",
+            describe(r["matches"]).removeprefix("matches "),
+        )
+    console().print(t)
+
+
 def review_cmd(
     run: RunOpt = None,
     user: UserOpt = None,
+    list_: Annotated[
+        bool,
+        typer.Option(
+            "--list", help="List the run's suggestions, their status and matched codes; no review."
+        ),
+    ] = False,
     project: ProjectOpt = DEFAULT_PROJECT,
+    json_: Annotated[
+        bool, typer.Option("--json", help="With --list: print JSON (implies --list).")
+    ] = False,
 ) -> None:
     """Review the latest run's suggestions one by one (quit any time; it resumes)."""
     from .. import review
     from ..errors import AutocodeError
 
+    if list_ or json_:
+        _list(project, run, json_)
+        return
     store = _store(project)
     try:
         run_id = review.resolve_run(store, run)["id"]
@@ -286,9 +342,15 @@ def review_cmd(
             try:
                 d = None
                 if key == "a":
-                    name = _ask("code name", s.label)
-                    answer = _ask("theme (- for none)", s.theme or "")
-                    theme = None if answer == (s.theme or "") else ("" if answer == "-" else answer)
+                    known = state.codebook.code(str(s.matches["code"])) if s.matches else None
+                    name = _ask("code name", known.name if known else s.label)
+                    if known is not None and name == known.name:  # joins it, in its theme
+                        theme = None
+                    else:
+                        answer = _ask("theme (- for none)", s.theme or "")
+                        theme = (
+                            None if answer == (s.theme or "") else ("" if answer == "-" else answer)
+                        )
                     d = review.accept(store, s.id, name=name, theme=theme, run_id=run_id, user=who)
                 elif key == "r":
                     d = review.reject(store, s.id, run_id=run_id, user=who)

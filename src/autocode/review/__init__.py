@@ -47,7 +47,9 @@ __all__ = [
     "accept",
     "check_pending",
     "import_codebook",
+    "listing",
     "load_state",
+    "matched_code",
     "members_of",
     "merge",
     "natural_key",
@@ -165,14 +167,62 @@ def _sync_codings(store: Store, state: ReviewState) -> None:
 
 
 # -- the actions --------------------------------------------------------------------------
-def accept(store, sid, *, name=None, theme=None, run_id=None, user=None) -> Decision:
+def accept(store, sid, *, name=None, theme=None, run_id=None, user=None, matched=False) -> Decision:
     """Accept suggestion ``sid`` as a code (``name`` or its label) under ``theme``.
 
     ``theme=None`` uses the suggestion's candidate theme; ``theme=""`` means no theme.
+    ``matched=True``: its members join the existing code the suggestion matched when
+    suggest ran (:mod:`autocode.suggest.match`), the same as naming that code.
     """
     run = resolve_run(store, run_id)["id"]
     payload = {"suggestion": sid, "name": name, "theme": theme}
+    if matched:
+        if name is not None or theme is not None:
+            raise InputError(
+                "--matched joins the code the suggestion matched; it takes no --as or --theme",
+                "leave out --as/--theme, or leave out --matched",
+            )
+        payload.update(name=matched_code(store, sid, run), matched=True)
     return record(store, "accept", payload, run, user)
+
+
+def matched_code(store: Store, sid: str, run_id: str) -> str:
+    """The name of the existing code suggestion ``sid`` matched (still in the codebook)."""
+    state = load_state(store, run_id)
+    s = _pending(state, store, run_id, sid)
+    if not s.matches:
+        raise InputError(
+            f"{sid} matches no existing code",
+            f"accept it as a new code (`autocode accept {sid}`), or name one with --as",
+        )
+    code = state.codebook.code(str(s.matches["code"]))
+    if code is None:
+        raise InputError(
+            f"{sid} matched code {s.matches['code']!r}, which is no longer in the codebook",
+            f"name the code with `autocode accept {sid} --as NAME`",
+        )
+    return code.name
+
+
+def listing(store: Store, run_id: str) -> list[dict]:
+    """The run's suggestions in review order: id, label, question, size, status, code
+    (once accepted or merged), the decision, and ``matches`` (the existing code it matched
+    when suggest ran, or None)."""
+    state = load_state(store, run_id)
+    return [
+        {
+            "id": s.id,
+            "label": s.label,
+            "question": s.question,
+            "size": len(members_of(state, s)),
+            "status": s.status,
+            "code": state.code_name(s.code),
+            "decision": s.decision,
+            "parent": s.parent,
+            "matches": s.matches,
+        }
+        for s in state.queue(run_id)
+    ]
 
 
 def reject(store: Store, sid: str, *, run_id=None, user=None) -> Decision:

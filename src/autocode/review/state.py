@@ -18,6 +18,7 @@ that no longer applies after an earlier one was undone is kept in the log and ma
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ class Suggestion:
     status: str = "pending"  # pending, skipped, accepted, rejected, merged, split
     code: str | None = None  # GUID of its code once accepted or merged
     decision: int | None = None  # the decision that set the status
+    matches: dict | None = None  # the existing code it matched when suggest ran
 
 
 @dataclass
@@ -197,6 +199,8 @@ def _load_run(state: ReviewState, store: Store, run_id: str) -> None:
     if run_id in state._runs:
         return
     themes = {t["id"]: t["label"] for t in rows.themes(store, run_id)}
+    run = store.get_run(run_id)
+    matched = (json.loads(run["params"] or "{}").get("matches") if run else None) or {}
     for r in rows.suggestions(store, run_id):
         state.suggestions[(run_id, r["id"])] = Suggestion(
             run_id=run_id,
@@ -207,6 +211,7 @@ def _load_run(state: ReviewState, store: Store, run_id: str) -> None:
             theme=themes.get(r["theme_id"]) if r["theme_id"] else None,
             question=r["question"],
             exemplars=list(r["exemplars"]),
+            matches=matched.get(r["id"]),
         )
     for sid, rid, _ in sorted(rows.members(store, run_id)):
         state._base_members.setdefault((run_id, sid), []).append(rid)

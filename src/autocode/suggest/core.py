@@ -189,6 +189,8 @@ class Suggestion:
     exemplars: list[dict]
     members: list[str]
     assigned_outliers: list[str] = field(default_factory=list)
+    #: the existing code it matches (:mod:`autocode.suggest.match`), or None
+    matches: dict | None = None
 
 
 @dataclass

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..tabular import write_table
 from .core import SuggestResult
+from .match import describe
 
 
 def _clip(text: str, n: int) -> str:
@@ -15,6 +16,7 @@ def _clip(text: str, n: int) -> str:
 
 def render_result(con, run_id, result: SuggestResult, rs, info, quotes=2, out=None, project=None):
     from rich.table import Table
+    from rich.text import Text
 
     labels = getattr(rs, "question_labels", {}) or {}
     con.print(
@@ -42,9 +44,10 @@ def render_result(con, run_id, result: SuggestResult, rs, info, quotes=2, out=No
             t.add_column("keywords", min_width=10, max_width=26)
             t.add_column("representative quotes", min_width=16, max_width=70)
             for s in sugg:
+                seen = describe(s.matches)
                 t.add_row(
                     s.id,
-                    s.label,
+                    Text(s.label).append(f"\n{seen}" if seen else "", style="dim"),
                     f"{s.size} ({100 * s.share:.0f}%)",
                     ", ".join(s.keywords[:4]),
                     "\n".join(f"“{_clip(e['text'], 100)}”" for e in s.exemplars[:quotes]),
@@ -59,6 +62,15 @@ def render_result(con, run_id, result: SuggestResult, rs, info, quotes=2, out=No
             parts = ", ".join(f"{g.id} {g.label} {len(g.members)}" for g in groups)
             con.print(f"  non-answers (kept out of clustering): {parts}")
     con.print()
+    matched = [s for s in result.suggestions if s.matches]
+    if matched:
+        con.print(
+            f"{len(matched)} of {len(result.suggestions)} suggestions match existing codes "
+            "(earlier decisions are kept; `autocode accept ID --matched` joins one to its code):"
+        )
+        for s in matched:
+            con.print(f"  {s.id} {s.label!r} {describe(s.matches)}", markup=False)
+        con.print()
     hint = f"Review them: autocode review --project {project}" if project else ""
     if out:
         con.print(f"Wrote one row per response to {out}.")

@@ -15,6 +15,7 @@ from ..project import Store
 from ..project import suggestions as suggestion_rows
 from ..project.responses import save_responses
 from .core import SuggestResult, check_params, suggest
+from .match import find_matches
 
 
 def select_question(rs, question: str | None) -> list[str]:
@@ -127,12 +128,17 @@ def run_suggest(
             clusterer=stages["clusterer"],
             labeler=stages["labeler"],
         )
+        # a project that already has codes: say which suggestions match one of them
+        matches = find_matches(store, result.suggestions, df["id"].tolist(), X, embedder)
+        for s in result.suggestions:
+            s.matches = matches.get(s.id)
         # one transaction: a run is 'done' with all its suggestions, or has none of them
         # (Ctrl-C or a crash in between leaves a failed run and no partial suggestions)
         with store.transaction():
             suggestion_rows.save(store, run_id, result)
             p = dict(params)
             p["cluster"] = {s.question: s.params for s in result.questions}
+            p["matches"] = {s.id: s.matches for s in result.suggestions}
             store.update_run_params(run_id, p)
             store.finish_run(run_id)
     except BaseException:
@@ -191,6 +197,7 @@ def result_to_json(run_id: str, result: SuggestResult, model_id: str | None = No
             "exemplars": s.exemplars,
             "members": s.members,
             "assigned_outliers": s.assigned_outliers,
+            "matches": s.matches,
         }
         if several:
             d["question"] = s.question
@@ -289,6 +296,7 @@ def load_suggest_result(
         else:
             k["clustered"] += 1
     cluster = params.get("cluster") or {}
+    matched = params.get("matches") or {}
     summaries = [
         QuestionSummary(
             question=q,
@@ -313,6 +321,7 @@ def load_suggest_result(
             exemplars=r["exemplars"],
             members=members.get(r["id"], []),
             assigned_outliers=assigned.get(r["id"], []),
+            matches=matched.get(r["id"]),
         )
         for r in suggestion_rows.suggestions(store, rid)
     ]
