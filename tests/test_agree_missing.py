@@ -250,6 +250,6 @@ def test_report_says_how_responses_coded_by_one_coder_were_used(tmp_path):
     assert "Gwet 2014" in doc["overall"]["pooled"]["cohen_kappa"]["note"]
     assert main(["report", "-p", str(p), "--format", "md", "-o", str(tmp_path / "r.md")]) == 0
     md = (tmp_path / "r.md").read_text(encoding="utf-8")
-    assert f"On the {doc['n_units']} responses both coded" in md
-    assert f"{n_single} responses coded by one of them only count toward chance agreement" in md
+    assert f"on the {doc['n_units']} answers both coded" in md
+    assert f"{n_single} answers coded by one of them only count toward chance agreement" in md
     assert "CI: κ ± 1.96 SE (Gwet's linearisation)" in md

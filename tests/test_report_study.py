@@ -316,14 +316,11 @@ def test_agreement_human_human_and_machine_human(project):
     held = sorted((set(a) & set(b)) - set(seeds))
     assert mh["n_units"] == len(held)
     assert mh["excluded"]["reasons"]["trained_on"] == len(seeds)
-    # answers only the machine coded (non-answers here) count toward chance agreement only
-    # (missing="exclude", Gwet 2014): p_e from each coder's prevalence over all it coded
-    universe = (set(a) | set(b)) - set(seeds)
-    po = _cells(a, b, held)
-    pa = _prevalence(a, sorted(universe & set(a)))
-    pb = _prevalence(b, sorted(universe & set(b)))
-    pe = pa * pb + (1 - pa) * (1 - pb)
-    assert mh["kappa"]["value"] == pytest.approx((po - pe) / (1 - pe), abs=1e-9)
+    # answers only the machine coded (non-answers here) are left out: the machine is
+    # measured on the held-out answers the human coded, plain pooled Cohen's kappa
+    machine_only = (set(b) - set(a)) - set(seeds)
+    assert mh["excluded"]["reasons"]["coded_by_the_machine_only"] == len(machine_only)
+    assert mh["kappa"]["value"] == pytest.approx(pooled_kappa(a, b, held), abs=1e-9)
     md = (project / "report.md").read_text()
     assert f"| primary vs autocode | machine-human | {len(held)} |" in md
 

@@ -19,14 +19,18 @@ the report call it). The rules it follows (docs/study-model.md):
   (that question's answers and the codes that apply to it).
 - **Honest validation**: when ``autocode`` is compared, every answer that the run which made
   the machine's decision trained on is left out (``run_training``). When no answer remains,
-  :class:`~autocode.errors.InputError` says how to get some (a validation sample).
-- **Units** are the answers coded by two or more of the coders; answers coded by one coder
-  only are listed as excluded (``coded_by_one_coder``) but their codes still count toward
+  :class:`~autocode.errors.InputError` says how to get some (a validation sample). The
+  machine is measured like a classifier on a test set: only answers every compared coder
+  coded count, so answers only the machine coded (``coded_by_the_machine_only``) and answers
+  it did not code are left out of chance agreement too.
+- **Units** (human coders) are the answers coded by two or more of the coders; answers
+  coded by one coder only are listed as excluded (``coded_by_one_coder``) but their codes still count toward
   chance agreement (Gwet 2014), as in :func:`autocode.agree.agree`; ``missing="as-absent"``
   counts them as coded with no code by the others instead.
 
 JSON (:meth:`ProjectAgreement.to_json`) is the document of :meth:`AgreementResult.to_json`
-with ``excluded_units`` = ``{"count", "ids", "reasons": {"trained_on", "coded_by_one_coder"}}``,
+with ``excluded_units`` = ``{"count", "ids", "reasons": {"trained_on",
+"coded_by_the_machine_only", "coded_by_one_coder"}}``,
 ``flagged`` = ``{"coder", "cells", "share_cells", "answers", "share_answers"}`` (null when
 no machine decision is compared), ``scope`` = ``{"codebook": bool, "n_cells": int}`` and
 ``per_question`` = ``{QUESTION: {"n_units", "codes", "overall", "per_code",
@@ -286,13 +290,17 @@ def _agree_store(
     if keep_q is not None:
         all_ids = {i for i in all_ids if question_of.get(i) in keep_q}
     trained &= all_ids
-    # the machine is measured on the answers a human coded: its coding of the rest (it codes
-    # every answer) is neither agreement nor chance agreement with anyone
+    # the machine is measured like any classifier, on the answers every compared coder coded
+    # (held out): its coding of the rest (it codes every answer) and a human's answers it
+    # did not code are neither agreement nor chance agreement
     machine_only: set[str] = set()
+    partial: set[str] = set()
     if rows.MACHINE in coders and len(coders) > 1:
         others = [c for c in coders if c != rows.MACHINE]
-        machine_only = {i for i in all_ids - trained if not any(i in sets[c] for c in others)}
-    ids = _sort_ids(all_ids - trained - machine_only)
+        rest = all_ids - trained
+        machine_only = {i for i in rest if not any(i in sets[c] for c in others)}
+        partial = {i for i in rest - machine_only if not all(i in sets[c] for c in coders)}
+    ids = _sort_ids(all_ids - trained - machine_only - partial)
     m, n = len(coders), len(ids)
     coded = np.array([[i in sets[c] for i in ids] for c in coders], bool).reshape(m, n)
     if missing == "as-absent":
@@ -366,14 +374,14 @@ def _agree_store(
             )
 
     flagged = _flag_shares(store, coders, ids, two, coded, codes, applies, sets, level)
-    excluded_ids = _sort_ids(trained | machine_only | set(one_coder))
+    excluded_ids = _sort_ids(trained | machine_only | partial | set(one_coder))
     excluded = {
         "count": len(excluded_ids),
         "ids": excluded_ids,
         "reasons": {
             "trained_on": len(trained),
             "coded_by_the_machine_only": len(machine_only),
-            "coded_by_one_coder": len(one_coder),
+            "coded_by_one_coder": len(one_coder) + len(partial),
         },
     }
     texts = response_rows.texts(store, ids)

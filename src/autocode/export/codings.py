@@ -59,7 +59,7 @@ def long_frame(store: Store, study: Study, final: bool = True) -> pd.DataFrame:
         info[c].applies(qof[r]) if c in info else True
         for r, c in zip(cods["response_id"], cods["code"].astype(str), strict=True)
     ]
-    cods = cods[ok]
+    cods = cods[pd.Series(ok, index=cods.index, dtype=bool)]  # [] would select no column
     cods["status"] = rows.status_words(cods)
     cods["present"] = cods["present"].astype(int)
     cods["flagged"] = cods["flagged"].astype(int)
@@ -114,9 +114,10 @@ def long_frame(store: Store, study: Study, final: bool = True) -> pd.DataFrame:
                     }
                 )
         parts.append(pd.DataFrame(recs))
-    df = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    if df.empty:
+    kept = [p for p in parts if len(p)]
+    if not kept:  # nobody coded anything yet (e.g. only review suggestions)
         return pd.DataFrame(columns=LONG_COLUMNS)
+    df = pd.concat(kept, ignore_index=True)
     for col in ("present", "flagged"):
         df[col] = df[col].astype("Int64")
     df["respondent"] = df["id"].map(resp["respondent"])

@@ -23,7 +23,10 @@ if TYPE_CHECKING:  # pragma: no cover
 def _coef(c: Any) -> dict[str, Any]:
     if c is None:
         return {"value": None, "ci_low": None, "ci_high": None, "reason": "not computed"}
-    return {"value": c.value, "ci_low": c.ci_low, "ci_high": c.ci_high, "reason": c.reason}
+    out = {"value": c.value, "ci_low": c.ci_low, "ci_high": c.ci_high, "reason": c.reason}
+    if getattr(c, "note", None):
+        out["note"] = c.note
+    return out
 
 
 def fmt_kappa(k: dict[str, Any]) -> str:

@@ -483,10 +483,26 @@ def _agreement_blocks(rows: list[dict[str, Any]]) -> list[Any]:
                 "(De Vries et al. 2008), 95% CI \u03ba \u00b1 1.96 SE. The machine (autocode) is "
                 "compared with the primary coder only on answers its coding run did not train "
                 "on; flagged cells (needing review) count as decided. Computed with "
-                "autocode.agree.",
+                "autocode.agree." + _missing_note(rows),
             ),
         )
     return blocks
+
+
+def _missing_note(rows: list[dict[str, Any]]) -> str:
+    """How answers coded by one of two human coders were used (Gwet 2014), per pair."""
+    out = []
+    for r in rows:
+        one = (r.get("excluded") or {}).get("reasons", {}).get("coded_by_one_coder", 0)
+        if "error" in r or not one or r.get("kind") != "human-human":
+            continue
+        a, b = r["coders"]
+        out.append(
+            f" {a} vs {b}: on the {r['n_units']} answers both coded; {one} answers coded by "
+            "one of them only count toward chance agreement (Gwet 2014); CI: \u03ba \u00b1 "
+            "1.96 SE (Gwet's linearisation)."
+        )
+    return "".join(out)
 
 
 def _codebook_table(study: Study, book: list[dict[str, Any]]) -> Table:
