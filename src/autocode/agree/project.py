@@ -24,9 +24,9 @@ the report call it). The rules it follows (docs/study-model.md):
   coded count, so answers only the machine coded (``coded_by_the_machine_only``) and answers
   it did not code are left out of chance agreement too.
 - **Units** (human coders) are the answers coded by two or more of the coders; answers
-  coded by one coder only are listed as excluded (``coded_by_one_coder``) but their codes still count toward
-  chance agreement (Gwet 2014), as in :func:`autocode.agree.agree`; ``missing="as-absent"``
-  counts them as coded with no code by the others instead.
+  coded by one coder only are listed as excluded (``coded_by_one_coder``) but their codes
+  still count toward chance agreement (Gwet 2014), as in :func:`autocode.agree.agree`;
+  ``missing="as-absent"`` counts them as coded with no code by the others instead.
 
 JSON (:meth:`ProjectAgreement.to_json`) is the document of :meth:`AgreementResult.to_json`
 with ``excluded_units`` = ``{"count", "ids", "reasons": {"trained_on",
