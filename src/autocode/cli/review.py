@@ -306,11 +306,12 @@ def review_cmd(
         ),
     ] = False,
     project: ProjectOpt = DEFAULT_PROJECT,
-    json_: Annotated[
-        bool, typer.Option("--json", help="With --list: print JSON (implies --list).")
-    ] = False,
+    json_: JsonOpt = False,
 ) -> None:
-    """Review the latest run's suggestions one by one (quit any time; it resumes)."""
+    """Review the latest run's suggestions one by one (quit any time; it resumes).
+
+    ``--list`` (or ``--json``) lists them instead, with their status and the existing code
+    each matched when suggest ran."""
     from .. import review
     from ..errors import AutocodeError
 
