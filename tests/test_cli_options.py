@@ -22,8 +22,8 @@ from autocode.cli.common import JsonOpt, ProjectOpt
 
 # the root only has --version; `export` only dispatches to its subcommands
 NO_PROJECT = {"autocode", "export"}
-# and `review` is interactive; `codebook export` prints the codebook document itself
-NO_JSON = NO_PROJECT | {"review", "codebook export"}
+# and `codebook export` prints the codebook document itself (`review --json` lists)
+NO_JSON = NO_PROJECT | {"codebook export"}
 WRITES_A_FILE = {
     "suggest",
     "code",
