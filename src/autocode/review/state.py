@@ -280,8 +280,23 @@ def _apply_accept(state: ReviewState, store: Store, d: Decision) -> None:
     _set_status(state, [s], "accepted", code.guid, d.id)
 
 
+def _widen_scope(state: ReviewState, target: Code, sources: list[Suggestion]) -> None:
+    """A code given answers of a question outside its scope now applies to that question
+    too (accepting or merging into it says so): its members never carry a code outside its
+    questions. A code of every question stays so."""
+    cb = state.codebook
+    have = cb.questions_of(target.name) if target.name else None
+    if have is None:
+        return
+    add = [str(x.question) for x in sources if x.question and str(x.question) not in have]
+    if add:
+        target.questions = sorted({*have, *add})
+
+
 def _join(state: ReviewState, target: Code, sources: list[Suggestion]) -> None:
-    """Add the members, exemplars and provenance of ``sources`` to an existing code."""
+    """Add the members, exemplars and provenance of ``sources`` to an existing code (whose
+    scope takes in their questions: :func:`_widen_scope`)."""
+    _widen_scope(state, target, sources)
     mem = state.members.setdefault(target.guid or "", {})
     have_ex = {e.id for e in target.examples}
     for s in sources:
@@ -484,6 +499,7 @@ def _new_code(state: ReviewState, name: str, theme: str | None, sources: list[Su
             **({"question": sources[0].question} if sources[0].question else {}),
         },
     )
+    code.questions = sorted({str(x.question) for x in sources if x.question})
     (_theme(cb, theme).codes if theme else cb.loose).append(code)
     mem = state.members.setdefault(guid, {})
     for s in sources:
