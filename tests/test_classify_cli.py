@@ -46,7 +46,8 @@ def test_code_writes_csv_and_store(capsys, tmp_path, seeds):
     res = json.loads(stdout)
     df = pd.read_csv(out)
     assert list(df.columns) == [
-        "id", "question", "code", "present", "confidence", "flagged", "status"
+        "id", "question", "code", "present", "confidence", "flagged", "status",
+        "answer_confidence", "answer_status",
     ]  # fmt: skip
     assert df["confidence"].between(0, 1).all()
     assert set(df["status"]) <= {"coded", "needs_review", "absent", "no_code"}

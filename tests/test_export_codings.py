@@ -98,8 +98,15 @@ def test_wide_round_trips_through_agree(project, tmp_path, capsys):
     assert wide[code_cols].isin(["0", "1"]).all().all()
     assert len(wide) == 407 * 4  # every response x every coder (coder_a, coder_b, autocode, final)
     files = []
+    coded_by = {
+        c: set(wide.loc[(wide["coder"] == c) & (wide["coded"] == "1"), "response_id"])
+        for c in ("coder_a", "autocode")
+    }
+    both = coded_by["coder_a"] & coded_by["autocode"]
     for coder in ("coder_a", "autocode"):
         part = wide[(wide["coder"] == coder) & (wide["coded"] == "1")][["response_id", *code_cols]]
+        # the machine is measured on the answers both coded (its test set)
+        part = part[part["response_id"].isin(both)]
         part = part.rename(columns=dict(zip(key["variable"], key["code"], strict=True)))
         f = tmp_path / f"{coder}.csv"
         part.to_csv(f, index=False)

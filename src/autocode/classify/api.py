@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import InputError, NotFoundError
 from ..tabular import check_table_output, write_frame
 from . import active
-from .pipeline import BookInfo, Corpus, apply, check_seeds, example_texts, train
+from .pipeline import BookInfo, Corpus, check_seeds, example_texts, train
 from .seeds import Seeds, read_seeds
 
 #: who the seeds of a --seeds file are stored as when no --seeds-coder names them
@@ -195,6 +195,7 @@ def code(
     id_col: str | None = None,
     question: str | None = None,
     progress=None,
+    target_kappa: float | None = None,
 ) -> dict:
     """Train on the seeds (or ``load`` a saved coder) and code every response.
 
@@ -216,6 +217,11 @@ def code(
 
     if not 0 <= band <= 10:
         raise InputError(f"--band must be between 0 and 10 (log-odds), got {band}")
+    if target_kappa is not None and not 0 < target_kappa < 1:
+        raise InputError(
+            f"--target-kappa must be between 0 and 1, got {target_kappa}",
+            "e.g. --target-kappa 0.85 (the agreement the answers coded alone must reach)",
+        )
     if seeds_coder is not None:
         from ..project.codings import check_coder_name
 
@@ -270,6 +276,7 @@ def code(
             "seeds_coder": seed_coder,
             "load": str(load) if load else None,
             "tune": tprm,
+            "target_kappa": target_kappa,
         }
         run_id = store.start_run(
             "code",
@@ -307,6 +314,7 @@ def code(
                     if progress
                     else None,
                     refresh=refresh,
+                    target_kappa=target_kappa,
                 )
                 result["n_seeds"] = len(chk.rows)
                 store.finish_run(run_id)
@@ -340,7 +348,21 @@ def code(
                         **info,
                     },
                 )
-            coded = apply(cm, corpus, E)
+            sel = None
+            if target_kappa is not None:
+                if chk is None:
+                    raise InputError(
+                        "--target-kappa estimates what the machine can code alone from the "
+                        "seeds, and --load without seeds has none",
+                        "pass the seeds too (--seeds-coder NAME or --seeds FILE)",
+                    )
+                sel = _selection(
+                    corpus, E, book, chk, D, Ex, seed, folds, band, target_kappa, progress,
+                    (lambda rows, Y: tuned_on(rows, Y, None)[1]) if tprm is not None else None,
+                )  # fmt: skip
+                params["selective"] = sel.to_json()  # stored before any coding is written
+                store.update_run_params(run_id, params)
+            coded, answers = _decide(cm, corpus, E, sel)
             # one transaction: the run is 'done' with all its codings, or wrote none of them
             with store.transaction():
                 _write_codings(
@@ -359,7 +381,7 @@ def code(
             store.finish_run(run_id, "failed")
             raise
     if out is not None:
-        write_frame(out, decisions_table(corpus, coded))
+        write_frame(out, decisions_table(corpus, coded, answers))
     present = coded[coded["present"]]
     applicable = int(cm.applicable(corpus).sum())
     n_flagged = int(coded["flagged"].sum())
@@ -379,13 +401,68 @@ def code(
             "seconds": round(time.perf_counter() - t0, 2),
         }
     )
+    if sel is not None:
+        alone = answers["answer_status"].eq("coded").to_numpy()
+        new = ~np.isin(np.arange(len(corpus.ids)), chk.rows if chk is not None else [])
+        result["selective"] = {
+            **sel.to_json(),
+            "coverage": round(float(alone.mean()), 4),
+            "coverage_uncoded": round(float(alone[new].mean()), 4) if new.any() else None,
+            "n_coded_alone": int(alone.sum()),
+            "n_review": int((~alone).sum()),
+            "curve": sel.curve,
+        }
     return result
 
 
-def decisions_table(corpus: Corpus, coded: pd.DataFrame) -> pd.DataFrame:
+def _selection(corpus, E, book, chk, D, Ex, seed, folds, band, target, progress, refresh):
+    """The threshold for ``target`` from k-fold cross-validation on the seeds."""
+    from .evaluation import out_of_fold, selection
+
+    oof = out_of_fold(
+        corpus, E, book, chk, D, seed=seed, folds=folds, params={"band": band}, E_examples=Ex,
+        progress=(lambda d, t: progress("estimating coverage", d, t)) if progress else None,
+        refresh=refresh,
+    )  # fmt: skip
+    return selection(oof, corpus, chk, book, target, seed)
+
+
+def _decide(cm, corpus: Corpus, E, sel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The machine's cells (:func:`~.pipeline.cells_frame`) and one row per answer: id,
+    answer_confidence (probability that all its decisions are right) and answer_status
+    (``coded``: coded alone; ``needs_review``). With a selection (``--target-kappa``) an
+    answer below its threshold needs review and its least sure cells are flagged; without
+    one, an answer needs review when one of its cells is within the band."""
+    from .pipeline import cells_frame
+    from .selective import answer_scores, apply_threshold, cell_confidence
+
+    P = cm.proba(corpus, E)
+    A, F = cm.decide(P, corpus)
+    M = cm.applicable(corpus)
+    C = cell_confidence(P, A, cm.multilabel)
+    score = answer_scores(C, M)
+    if sel is not None:
+        alone, F = apply_threshold(score, C, M, sel.threshold)
+    else:
+        alone = ~F.any(axis=1)
+    answers = pd.DataFrame(
+        {
+            "id": corpus.ids,
+            "answer_confidence": np.round(score, 4),
+            "answer_status": np.where(alone, "coded", "needs_review"),
+        }
+    )
+    return cells_frame(cm, corpus, P, A, F), answers
+
+
+def decisions_table(
+    corpus: Corpus, coded: pd.DataFrame, answers: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """What ``code --out`` writes: the machine's present and flagged cells (id, question,
     code, present 1/0, confidence, flagged 1/0, status) and one row with an empty code for
-    each answer given no code, so every answer is in the file; in answer-id order."""
+    each answer given no code, so every answer is in the file; in answer-id order. With
+    ``answers`` (:func:`_decide`), each row also carries its answer's ``answer_status``
+    (``coded`` alone / ``needs_review``) and ``answer_confidence``."""
     rows = coded.assign(present=coded["present"].astype(int), flagged=coded["flagged"].astype(int))
     has = set(coded.loc[coded["present"], "id"])
     none = [(i, q) for i, q in zip(corpus.ids, corpus.questions, strict=True) if i not in has]
@@ -404,7 +481,10 @@ def decisions_table(corpus: Corpus, coded: pd.DataFrame) -> pd.DataFrame:
     order = {i: n for n, i in enumerate(corpus.ids)}
     out = out.assign(_o=out["id"].map(order), _p=-out["present"])
     out = out.sort_values(["_o", "_p", "code"], kind="stable").drop(columns=["_o", "_p"])
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    if answers is not None:
+        out = out.merge(answers, on="id", how="left", validate="many_to_one")
+    return out
 
 
 def _write_codings(

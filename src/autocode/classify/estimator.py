@@ -87,7 +87,11 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         vectors): weight 0.3 with as many pseudo-positives as seeds raised macro kappa by
         +.009 (20% seeds) and +.006 (10 seeds per code), pooled kappa by +.008 / +.006.
     pseudo_ratio : float
-        Pseudo-positives per positive seed of the code.
+        Pseudo-positives per positive seed of the code (at most its candidate pool). A code
+        draws none when its candidate pool (the unlabeled rows of its mask) holds fewer than
+        ``PSEUDO_MIN_POOL`` rows: taking most of a handful of answers as positives only adds
+        noise (measured: cross-validating a 111-answer survey whose answers were all coded,
+        each fold's pool being the other fold's few answers, pooled kappa fell from .6 to .18).
     threshold_stratify : bool
         Multi-label: stratify the threshold-CV folds by each seed's rarest code, so a code
         with 3 seeds keeps 2 in every fold's training part (benchmarked on nhs_fft_qdc_v6:
@@ -249,7 +253,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
             r, cand = _rows(M[:, j]), _rows(Mu[:, j])
             Xj, yj = _take(X, r), Y[r, j]
             m = min(round(float(self.pseudo_ratio) * float(yj.sum())), len(cand))
-            if m <= 0:
+            if m <= 0 or len(cand) < PSEUDO_MIN_POOL:
                 continue
             lr = self._lr(seed, yj).fit(Xj, yj)
             z = lr.decision_function(_take(Xu, cand))
@@ -467,6 +471,10 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
         return tags
+
+
+#: the fewest unlabeled candidates a code draws pseudo-positives from
+PSEUDO_MIN_POOL = 50
 
 
 def _mask(mask, shape: tuple[int, int], name: str) -> np.ndarray:

@@ -11,6 +11,7 @@ their estimates are too noisy to trust.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,77 @@ def _coef(c) -> dict:
     return d
 
 
+@dataclass
+class OutOfFold:
+    """Each seed coded by a model that did not learn from it: probabilities ``P`` and
+    decisions ``A`` (``(n_seeds, k)``, seed order of ``chk.rows``), the cells the model may
+    code (``M``), which seeds were predicted (``done``: a fold that could not be fitted leaves
+    its seeds out) and the number of folds."""
+
+    P: np.ndarray
+    A: np.ndarray
+    M: np.ndarray
+    done: np.ndarray
+    folds: int
+
+
+def out_of_fold(
+    corpus: Corpus,
+    E: np.ndarray,
+    book: BookInfo,
+    chk: SeedCheck,
+    D: np.ndarray,
+    seed: int = 0,
+    folds: int = 5,
+    params: dict | None = None,
+    E_examples: np.ndarray | None = None,
+    progress=None,
+    refresh=None,
+) -> OutOfFold:
+    """k-fold cross-validation over the seeds, the whole pipeline refitted in each fold
+    (thresholds, calibration and the coding rules included): the one home of the folds of
+    ``--evaluate`` and of ``--target-kappa``."""
+    n = len(chk.rows)
+    folds = max(2, min(folds, n))
+    k = len(book.names)
+    P = np.zeros((n, k))
+    A = np.zeros_like(chk.Y)
+    M = np.zeros((n, k), dtype=bool)
+    done = np.zeros(n, dtype=bool)
+    for f, (tr, te) in enumerate(KFold(folds, shuffle=True, random_state=seed).split(chk.rows)):
+        sub = SeedCheck(chk.rows[tr], chk.Y[tr])
+        if not book.exclusive and (sub.Y.sum(0) == len(tr)).any():
+            continue  # a code on every training seed: this fold cannot be fitted
+        Ef, Df, Exf = refresh(sub.rows, sub.Y) if refresh else (E, D, E_examples)
+        model = train(corpus, Ef, book, sub, Df, seed=seed, params=params, E_examples=Exf)
+        part = corpus.take(chk.rows[te])
+        P[te] = model.proba(part, Ef[chk.rows[te]])
+        A[te] = model.decide(P[te], part)[0]
+        M[te] = model.applicable(part)
+        done[te] = True
+        if progress:
+            progress(f + 1, folds)
+    return OutOfFold(P, A, M, done, folds)
+
+
+def selection(
+    oof: OutOfFold, corpus: Corpus, chk: SeedCheck, book: BookInfo, target: float, seed: int = 0
+):
+    """The answer-score threshold for ``target`` pooled kappa from out-of-fold predictions
+    (:func:`autocode.classify.selective.choose_threshold`): what the machine can code alone."""
+    from .selective import answer_scores, cell_confidence, choose_threshold
+
+    d = oof.done
+    C = cell_confidence(oof.P[d], oof.A[d], not book.exclusive)
+    scores = answer_scores(C, oof.M[d])  # over the cells the model may code
+    # kappa over the cells where a code applies, as `autocode agree` measures it
+    rows = chk.rows[d]
+    return choose_threshold(
+        scores, chk.Y[d], oof.A[d], book.applies([corpus.questions[r] for r in rows]), target,
+        seed=seed,
+    )  # fmt: skip
+
+
 def evaluate(
     corpus: Corpus,
     E: np.ndarray,
@@ -49,26 +121,19 @@ def evaluate(
     E_examples: np.ndarray | None = None,
     progress=None,
     refresh=None,
+    target_kappa: float | None = None,
 ) -> dict:
-    """Cross-validated per-code kappa, precision, recall (with CIs) and overall agreement.
+    """Cross-validated per-code kappa, precision, recall (with CIs) and overall agreement,
+    the coverage-kappa curve (answers coded alone, surest first) and, with
+    ``target_kappa``, the selection it gives (:func:`selection`).
 
     ``refresh(rows, Y) -> (E, D, E_examples)``: vectors that depend on the training seeds
     (``--tune``), recomputed inside each fold from that fold's training seeds only."""
     from ..agree import agree_labels, agree_matrices
 
     n = len(chk.rows)
-    folds = max(2, min(folds, n))
-    A = np.zeros_like(chk.Y)
-    for f, (tr, te) in enumerate(KFold(folds, shuffle=True, random_state=seed).split(chk.rows)):
-        sub = SeedCheck(chk.rows[tr], chk.Y[tr])
-        if not book.exclusive and (sub.Y.sum(0) == len(tr)).any():
-            continue  # a code on every training seed: this fold cannot be fitted
-        Ef, Df, Exf = refresh(sub.rows, sub.Y) if refresh else (E, D, E_examples)
-        model = train(corpus, Ef, book, sub, Df, seed=seed, params=params, E_examples=Exf)
-        part = corpus.take(chk.rows[te])
-        A[te] = model.decide(model.proba(part, Ef[chk.rows[te]]), part)[0]
-        if progress:
-            progress(f + 1, folds)
+    oof = out_of_fold(corpus, E, book, chk, D, seed, folds, params, E_examples, progress, refresh)
+    folds, A = oof.folds, oof.A
     ids = [corpus.ids[r] for r in chk.rows]
     Ms = book.applies([corpus.questions[r] for r in chk.rows])  # cells where a code applies
     res = agree_matrices(
@@ -109,7 +174,12 @@ def evaluate(
     Yc, Ac = chk.Y * Ms, A * Ms
     tp, npred, npos = int((Yc & Ac).sum()), int(Ac.sum()), int(Yc.sum())
     overall["micro_f1"] = 2 * tp / (npred + npos) if npred + npos else None
+    sel = selection(oof, corpus, chk, book, target_kappa if target_kappa is not None else 1.0, seed)
+    extra: dict[str, Any] = {"curve": sel.curve}
+    if target_kappa is not None:
+        extra["selective"] = sel.to_json()
     return {
+        **extra,
         "folds": folds,
         "n_seeds": n,
         "overall": overall,

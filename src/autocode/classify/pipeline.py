@@ -472,6 +472,14 @@ def apply(model: CodingModel, corpus: Corpus, E: np.ndarray) -> pd.DataFrame:
     present or flagged."""
     P = model.proba(corpus, E)
     A, F = model.decide(P, corpus)
+    return cells_frame(model, corpus, P, A, F)
+
+
+def cells_frame(
+    model: CodingModel, corpus: Corpus, P: np.ndarray, A: np.ndarray, F: np.ndarray
+) -> pd.DataFrame:
+    """The rows :func:`apply` returns, from probabilities ``P``, decisions ``A`` and flags
+    ``F`` (``(n, k)`` each)."""
     r, c = np.nonzero(A.astype(bool) | F)
     present = A[r, c].astype(bool)
     flagged = F[r, c]

@@ -146,14 +146,7 @@ def choose_threshold(
     ci = lambda v: (  # noqa: E731
         (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))) if len(v) else (None, None)
     )
-    order = np.argsort(-s, kind="stable")
-    prefix = _prefix_kappas(Y, A, M, order)
-    curve = []
-    for c in np.linspace(1 / curve_points, 1.0, curve_points):
-        j = max(round(c * n) - 1, 0)
-        kv = prefix[j] if n else np.nan
-        curve.append({"coverage": round(float((j + 1) / n), 4) if n else 0.0,
-                      "kappa": None if np.isnan(kv) else round(float(kv), 4)})  # fmt: skip
+    curve = coverage_curve(s, Y, A, M, curve_points)
     return Selection(
         target_kappa=float(target),
         threshold=tau,
@@ -164,6 +157,28 @@ def choose_threshold(
         n_seeds=n,
         curve=curve,
     )
+
+
+def coverage_curve(
+    scores: np.ndarray, Y: np.ndarray, A: np.ndarray, applies: np.ndarray | None, points: int = 20
+) -> list[dict]:
+    """Pooled kappa of the surest answers at ``points`` evenly spaced coverages (the share
+    of answers coded alone, surest first): the trade-off ``--evaluate`` shows."""
+    s = np.asarray(scores, float)
+    Y, A = np.asarray(Y).astype(bool), np.asarray(A).astype(bool)
+    M = np.ones(Y.shape, bool) if applies is None else np.asarray(applies, bool)
+    n = len(s)
+    if not n:
+        return []
+    order = np.argsort(-s, kind="stable")
+    prefix = _prefix_kappas(Y, A, M, order)
+    curve = []
+    for c in np.linspace(1 / points, 1.0, points):
+        j = max(round(c * n) - 1, 0)
+        kv = prefix[j]
+        curve.append({"coverage": round(float((j + 1) / n), 4),
+                      "kappa": None if np.isnan(kv) else round(float(kv), 4)})  # fmt: skip
+    return curve
 
 
 def apply_threshold(

@@ -60,8 +60,9 @@ def code_cmd(
             "--out",
             "-o",
             help="Write the machine's decisions as CSV or XLSX: id, question, code, present, "
-            "confidence, flagged, status (one row per present or flagged cell; an empty code "
-            "for an answer given no code).",
+            "confidence, flagged, status, answer_confidence, answer_status (coded alone or "
+            "needs_review); one row per present or flagged cell, an empty code for an answer "
+            "given no code.",
         ),
     ] = None,
     evaluate: Annotated[
@@ -82,6 +83,15 @@ def code_cmd(
             "decision stands. 0 = never.",
         ),
     ] = 0.5,
+    target_kappa: Annotated[
+        float | None,
+        typer.Option(
+            "--target-kappa",
+            help="Code alone only the answers the machine can code at this agreement (e.g. "
+            "0.85, pooled kappa; estimated by cross-validation on the seeds, printed and "
+            "stored first); every other answer is flagged needs_review for a human.",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (recorded).")] = 0,
     model: ModelOpt = None,
     tune: Annotated[
@@ -153,6 +163,7 @@ def code_cmd(
             id_col=id_col,
             question=question,
             progress=None if as_json else progress,
+            target_kappa=target_kappa,
         )
     if as_json:
         print_json(res)
@@ -216,6 +227,7 @@ def _render_evaluation(res: dict) -> None:
     if o.get("kappa"):
         line += f"; kappa (one code per response) {_fmt(o['kappa'])}"
     out.print(line)
+    _render_curve(ev.get("curve") or [], ev.get("selective"))
     few = sum(r["too_few_seeds"] for r in ev["per_code"])
     if few:
         out.print(
@@ -224,8 +236,54 @@ def _render_evaluation(res: dict) -> None:
         )
 
 
+def _fmt_share(v: float | None) -> str:
+    return "?" if v is None else f"{100 * v:.0f}%"
+
+
+def _selective_line(sel: dict) -> str:
+    """What the machine promises for a target kappa (estimated on the seeds)."""
+    cl, ch = sel.get("expected_coverage_ci") or (None, None)
+    kl, kh = sel.get("expected_kappa_ci") or (None, None)
+    if sel.get("threshold") is None:
+        return (
+            f"target kappa {sel['target_kappa']:.2f}: no share of the seeds reaches it out of "
+            "fold, so every answer goes to a human — code more seeds or lower the target"
+        )
+    k = sel.get("expected_kappa")
+    kci = f" [{kl:.2f}, {kh:.2f}]" if kl is not None and kh is not None else ""
+    cci = f" [{_fmt_share(cl)}, {_fmt_share(ch)}]" if cl is not None else ""
+    return (
+        f"target kappa {sel['target_kappa']:.2f}: expected {_fmt_share(sel['expected_coverage'])}"
+        f"{cci} of answers coded alone at kappa {'?' if k is None else f'{k:.2f}'}{kci} "
+        f"(cross-validated on {sel['n_seeds']} seeds)"
+    )
+
+
+def _render_curve(curve: list[dict], sel: dict | None) -> None:
+    if not curve:
+        return
+    out = console()
+    pts = [c for c in curve if round(100 * c["coverage"]) % 10 == 0] or curve
+    shown = ", ".join(
+        f"{_fmt_share(c['coverage'])}: " + ("-" if c["kappa"] is None else f"{c['kappa']:.2f}")
+        for c in pts
+    )
+    out.print(f"coverage -> kappa of the surest answers coded alone: {shown}")
+    if sel:
+        out.print(_selective_line(sel))
+
+
 def _render_coding(res: dict) -> None:
     out = console()
+    if res.get("selective"):
+        sel = res["selective"]
+        out.print(_selective_line(sel))
+        out.print(
+            f"coded alone: {sel['n_coded_alone']} of {res['n_responses']} answers "
+            f"({_fmt_share(sel['coverage'])}; of the answers no human coded: "
+            f"{_fmt_share(sel['coverage_uncoded'])}); {sel['n_review']} to review "
+            "(`autocode reconcile`, `autocode next`)"
+        )
     share = res.get("flagged_share")
     out.print(
         f"coded {res['n_responses']} answers from {res['n_seeds']} seeds of "

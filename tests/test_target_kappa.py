@@ -1,0 +1,97 @@
+"""``autocode code --target-kappa K`` (issue 13): the machine codes alone only the answers
+it can code at K, says so first (estimated out of fold on the seeds) and flags the rest.
+Through the real entry point on the faculty survey; checked with pandas and sqlite3."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pandas as pd
+import pytest
+from _study_project import DATA, run, study, table_counts
+
+
+@pytest.fixture(scope="module")
+def coded(tmp_path_factory):
+    import contextlib
+    import io
+
+    d = tmp_path_factory.mktemp("target")
+    proj = study(d)
+    assert run("codings", "import", DATA / "primary.csv", "--coder", "primary", "-p", proj) == 0
+    docs = {}
+    for name, extra in (
+        ("code", ["--out", str(d / "m.csv")]),
+        ("evaluate", ["--evaluate"]),
+    ):
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            rc = run("code", "--seeds-coder", "primary", "--model", "hash", "--target-kappa",
+                     "0.8", "--json", "-p", proj, *extra)  # fmt: skip
+        assert rc == 0
+        docs[name] = json.loads(buf.getvalue())
+    return proj, docs, d / "m.csv"
+
+
+def test_the_estimate_is_stated_and_stored_before_the_codings(coded):
+    proj, docs, _ = coded
+    sel = docs["code"]["selective"]
+    for key in ("target_kappa", "expected_coverage", "expected_kappa", "coverage", "threshold"):
+        assert key in sel
+    assert sel["target_kappa"] == 0.8
+    # --evaluate with the same seed and folds states the same promise
+    ev = docs["evaluate"]["evaluation"]["selective"]
+    for key in ("threshold", "expected_coverage", "expected_kappa"):
+        assert ev[key] == sel[key]
+    assert docs["evaluate"]["evaluation"]["curve"]
+    con = sqlite3.connect(proj)
+    params = json.loads(
+        con.execute("SELECT params FROM runs WHERE id = ?", (docs["code"]["run_id"],)).fetchone()[0]
+    )
+    con.close()
+    assert params["target_kappa"] == 0.8
+    assert params["selective"]["expected_coverage"] == sel["expected_coverage"]
+
+
+def test_every_answer_has_a_status_and_coverage_is_the_share_coded_alone(coded):
+    proj, docs, out = coded
+    sel = docs["code"]["selective"]
+    m = pd.read_csv(out, dtype=str, keep_default_na=False)
+    status = m.groupby("id")["answer_status"].agg(set)
+    assert all(len(s) == 1 for s in status)  # one status per answer, on each of its rows
+    status = status.map(lambda s: next(iter(s)))
+    con = sqlite3.connect(proj)
+    n = con.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+    flagged = {
+        r
+        for (r,) in con.execute(
+            "SELECT DISTINCT response_id FROM codings WHERE coder = 'autocode' AND flagged = 1"
+        )
+    }
+    con.close()
+    assert len(status) == n
+    assert set(status) <= {"coded", "needs_review"}
+    alone = status[status == "coded"].index
+    assert sel["n_coded_alone"] == len(alone)
+    assert sel["coverage"] == pytest.approx(len(alone) / n, abs=1e-4)
+    # an answer for review has a flagged cell in the store; one coded alone has none
+    assert set(status[status == "needs_review"].index) == flagged
+    # answers with no code carry a status too
+    none = m[m["code"] == ""]
+    assert len(none)
+    assert set(none["answer_status"]) <= {"coded", "needs_review"}
+
+
+@pytest.mark.parametrize("bad", ["0", "1", "1.5", "-0.2"])
+def test_a_target_outside_0_1_is_one_line_and_stores_nothing(tmp_path, capsys, bad):
+    proj = study(tmp_path)
+    assert run("codings", "import", DATA / "primary.csv", "--coder", "primary", "-p", proj) == 0
+    before = table_counts(proj)
+    capsys.readouterr()
+    assert run("code", "--seeds-coder", "primary", "--model", "hash", "--target-kappa", bad,
+               "-p", proj) == 2  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "--target-kappa" in err[0]
+    assert table_counts(proj) == before
