@@ -297,12 +297,16 @@ def test_log_holds_reconcile_rows_and_review_replay_keeps_working(two):
     rec = [d for d in decs if d["action"] == "reconcile"]
     assert [d["active"] for d in rec] == [False, True]
     assert all(d["void"] is None for d in decs)
-    # `autocode undo` (the review's) reverses it in the log; reconcile sees it at once and the
-    # stored coding follows on its next write
+    # `autocode undo` (the review's) reverses it in the log; reconcile sees it at once
     ok("undo", "-p", two)
     assert DISAGREE[0] in {i["id"] for i in open_items(two)}
+    # ... and the stored reconciled coding (so the final coding) follows at once
+    assert stored(two, "reconciled") == {}
     ok("reconcile", "--answer", DISAGREE[1], "--codes", "", "-p", two)
     assert stored(two, "reconciled") == {DISAGREE[1]: set()}
+    summaries = [d["summary"] for d in json.loads(ok("decisions", "--json", "-p", two).stdout)]
+    assert f"{DISAGREE[1]} → no code" in summaries
+    assert any(s.startswith("15 answers") for s in summaries)
 
 
 # -- the machine's flagged cells ------------------------------------------------------------

@@ -529,4 +529,14 @@ def summary(d: Decision) -> str:
         return f"reverses #{d.reverses}"
     if d.action == "import":
         return f"codebook from {p.get('source')}"
+    if d.action == "reconcile":
+        if p.get("kind") == "cell":
+            state = "present" if p.get("present") else "absent"
+            return f"{p.get('answer')}: {p.get('code')!r} {state}"
+        answers = p.get("answers") or {}
+        if len(answers) == 1:
+            rid, codes = next(iter(answers.items()))
+            return f"{rid} → " + ("; ".join(codes) if codes else "no code")
+        via = f" ({p['via']})" if p.get("via") else ""
+        return f"{len(answers)} answers{via}"
     return ""
