@@ -22,10 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score
-from sklearn.model_selection import KFold
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -33,52 +31,38 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench_code import DATASETS, context, splits
 
+from autocode.classify.evaluation import out_of_fold, selection
 from autocode.classify.pipeline import BookInfo, Corpus, SeedCheck, train
-from autocode.classify.selective import (
-    answer_scores,
-    apply_threshold,
-    cell_confidence,
-    choose_threshold,
-)
+from autocode.classify.selective import answer_scores, apply_threshold, cell_confidence
 from autocode.project import open_store
 
 
-def fit(ctx, rows, seed):
-    multilabel = ctx["multilabel"]
+def run_split(ctx, split: int, targets, folds: int = 5) -> list[dict]:
+    """The CLI's own steps (``autocode code --target-kappa``): :func:`out_of_fold` and
+    :func:`selection` on the seeds, then the coder trained on every seed codes the held-out
+    answers and :func:`apply_threshold` picks those it codes alone."""
+    Y, multilabel = ctx["Y"], ctx["multilabel"]
+    tr, te = splits(Y, "20pct", split)
+    t0 = time.perf_counter()
     book = BookInfo(
         ctx["codes"], ctx["descriptions"], [[] for _ in ctx["codes"]], not multilabel, "bench"
     )
     corpus = Corpus([str(i) for i in range(len(ctx["texts"]))], ctx["texts"], ctx["questions"])
-    model = train(corpus, ctx["V"], book, SeedCheck(rows, ctx["Y"][rows]), ctx["D"], seed=seed)
-    return model, corpus
-
-
-def predict(model, corpus, ctx, rows):
-    P = model.proba(corpus.take(rows), ctx["V"][rows])
-    A, _ = model.decide(P)
-    return P, A
-
-
-def run_split(ctx, split: int, targets, folds: int = 5) -> list[dict]:
-    Y, multilabel = ctx["Y"], ctx["multilabel"]
-    tr, te = splits(Y, "20pct", split)
-    t0 = time.perf_counter()
-    P_oof = np.zeros(Y[tr].shape)
-    A_oof = np.zeros(Y[tr].shape, dtype=int)
-    for f_tr, f_te in KFold(folds, shuffle=True, random_state=split).split(tr):
-        model, corpus = fit(ctx, tr[f_tr], split)
-        P_oof[f_te], A_oof[f_te] = predict(model, corpus, ctx, tr[f_te])
-    model, corpus = fit(ctx, tr, split)
-    P_te, A_te = predict(model, corpus, ctx, te)
+    chk = SeedCheck(tr, Y[tr])
+    oof = out_of_fold(corpus, ctx["V"], book, chk, ctx["D"], seed=split, folds=folds)
+    model = train(corpus, ctx["V"], book, chk, ctx["D"], seed=split)
+    part = corpus.take(te)
+    P_te = model.proba(part, ctx["V"][te])
+    A_te, _ = model.decide(P_te, part)
+    M_te = model.applicable(part)
     seconds = time.perf_counter() - t0
-    C_oof = cell_confidence(P_oof, A_oof, multilabel)
     C_te = cell_confidence(P_te, A_te, multilabel)
-    s_oof, s_te = answer_scores(C_oof), answer_scores(C_te)
+    s_te = answer_scores(C_te, M_te)
     out = []
     full = float(cohen_kappa_score(Y[te].ravel(), A_te.ravel()))
     for target in targets:
-        sel = choose_threshold(s_oof, Y[tr], A_oof, None, target, bootstrap=200, seed=split)
-        alone, _ = apply_threshold(s_te, C_te, None, sel.threshold)
+        sel = selection(oof, corpus, chk, book, target, seed=split)
+        alone, _ = apply_threshold(s_te, C_te, M_te, sel.threshold)
         k = (
             float(cohen_kappa_score(Y[te][alone].ravel(), A_te[alone].ravel()))
             if alone.sum() > 1
@@ -127,7 +111,11 @@ def main() -> None:
     ].mean()
     g["coverage_gap"] = g["coverage"] - g["expected_coverage"]
     g["kappa_gap"] = g["kappa"] - g["expected_kappa"]
-    print(g.round(3).to_markdown())
+    g = g.round(3).reset_index()
+    print("| " + " | ".join(g.columns) + " |")
+    print("|" + "---|" * len(g.columns))
+    for row in g.itertuples(index=False):
+        print("| " + " | ".join(str(v) for v in row) + " |")
 
 
 if __name__ == "__main__":
