@@ -255,3 +255,14 @@ def test_a_code_learns_only_from_the_rows_of_its_mask():
     P = np.array([[0.01, 0.9], [0.6, 0.7]])
     D = a.decide(P, mask=np.array([[True, False], [True, True]]))
     assert D[0].tolist() == [1, 0]
+
+
+def test_next_never_offers_non_answers(tmp_path):
+    proj = study(tmp_path)
+    na = set(non_answer_ids(proj))
+    assert na
+    out = tmp_path / "first.csv"
+    assert run("next", "--n", "200", "--model", "hash", "-p", proj, "--out", out) == 0
+    sheet = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(sheet)
+    assert not set(sheet["id"]) & na

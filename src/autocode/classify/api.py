@@ -539,7 +539,7 @@ def next_batch(
 
     The model is ``load`` or the latest ``autocode code`` run's saved coder; without one the
     batch is simply the most diverse sample. Already coded responses (the seeds, human
-    codings in the project) are never proposed.
+    codings in the project) and non-answers are never proposed.
 
     ``validation=N`` instead draws a validation sample: a simple random sample of ``N``
     answers no human has coded (non-answers left out), stratified by question with
@@ -595,7 +595,10 @@ def next_batch(
         if cm is None and seed_set is not None:
             chk = check_seeds(corpus, book, seed_set)
             cm = train(corpus, E, book, chk, D, E_examples=Ex)
-    todo = np.array([i for i, x in enumerate(corpus.ids) if x not in done], dtype=int)
+    na = corpus.non_answer_mask()  # "N/A", "-": nothing to learn from, never offered
+    todo = np.array(
+        [i for i, x in enumerate(corpus.ids) if x not in done and not na[i]], dtype=int
+    )
     u = None
     if cm is not None and len(todo):
         part = corpus.take(todo)
