@@ -596,9 +596,7 @@ def next_batch(
             chk = check_seeds(corpus, book, seed_set)
             cm = train(corpus, E, book, chk, D, E_examples=Ex)
     na = corpus.non_answer_mask()  # "N/A", "-": nothing to learn from, never offered
-    todo = np.array(
-        [i for i, x in enumerate(corpus.ids) if x not in done and not na[i]], dtype=int
-    )
+    todo = np.array([i for i, x in enumerate(corpus.ids) if x not in done and not na[i]], dtype=int)
     u = None
     if cm is not None and len(todo):
         part = corpus.take(todo)
