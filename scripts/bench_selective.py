@@ -31,13 +31,13 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench_code import DATASETS, context, splits
 
-from autocode.classify.evaluation import out_of_fold, selection
+from autocode.classify.evaluation import fitted_out_of_fold, out_of_fold, selection
 from autocode.classify.pipeline import BookInfo, Corpus, SeedCheck, train
 from autocode.classify.selective import answer_scores, apply_threshold, cell_confidence
 from autocode.project import open_store
 
 
-def run_split(ctx, split: int, targets, folds: int = 5) -> list[dict]:
+def run_split(ctx, split: int, targets, folds: int = 5, estimate: str = "cv") -> list[dict]:
     """The CLI's own steps (``autocode code --target-kappa``): :func:`out_of_fold` and
     :func:`selection` on the seeds, then the coder trained on every seed codes the held-out
     answers and :func:`apply_threshold` picks those it codes alone."""
@@ -49,8 +49,14 @@ def run_split(ctx, split: int, targets, folds: int = 5) -> list[dict]:
     )
     corpus = Corpus([str(i) for i in range(len(ctx["texts"]))], ctx["texts"], ctx["questions"])
     chk = SeedCheck(tr, Y[tr])
-    oof = out_of_fold(corpus, ctx["V"], book, chk, ctx["D"], seed=split, folds=folds)
+    if estimate == "cv":
+        oof = out_of_fold(corpus, ctx["V"], book, chk, ctx["D"], seed=split, folds=folds)
     model = train(corpus, ctx["V"], book, chk, ctx["D"], seed=split)
+    if estimate == "fitted":  # the coder's own threshold-CV predictions: no extra fit
+        got = fitted_out_of_fold(model, corpus, chk)
+        if got is None:
+            raise SystemExit(f"{ctx['name']}: --estimate fitted needs a multi-label coder")
+        oof = got
     part = corpus.take(te)
     P_te = model.proba(part, ctx["V"][te])
     A_te, _ = model.decide(P_te, part)
@@ -71,6 +77,7 @@ def run_split(ctx, split: int, targets, folds: int = 5) -> list[dict]:
         out.append(
             {
                 "data": ctx["name"],
+                "estimate": estimate,
                 "split": split,
                 "target": target,
                 "expected_coverage": round(sel.expected_coverage, 4),
@@ -95,6 +102,13 @@ def main() -> None:
     ap.add_argument("--targets", type=float, nargs="+", default=[0.8, 0.85, 0.9])
     ap.add_argument("--sets", nargs="+", default=list(DATASETS))
     ap.add_argument("--out", type=Path, default=ROOT / "bench-out" / "selective")
+    ap.add_argument(
+        "--estimate",
+        choices=["cv", "fitted"],
+        default="cv",
+        help="cv: 5-fold CV on the seeds (what the CLI does); fitted: the coder's own "
+        "threshold-CV predictions (no extra fit)",
+    )
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     store = open_store(ROOT / "bench-out" / "embeddings.db")
@@ -102,10 +116,10 @@ def main() -> None:
     for name in args.sets:
         ctx = context(args.data, name, store)
         for split in args.splits:
-            rows += run_split(ctx, split, args.targets)
+            rows += run_split(ctx, split, args.targets, estimate=args.estimate)
             print(json.dumps(rows[-len(args.targets) :]), flush=True)
     df = pd.DataFrame(rows)
-    df.to_csv(args.out / "selective.csv", index=False)
+    df.to_csv(args.out / f"selective-{args.estimate}.csv", index=False)
     g = df.groupby(["data", "target"])[
         ["expected_coverage", "coverage", "expected_kappa", "kappa", "pooled_kappa_all"]
     ].mean()

@@ -95,3 +95,15 @@ def test_a_target_outside_0_1_is_one_line_and_stores_nothing(tmp_path, capsys, b
     assert len(err) == 1
     assert "--target-kappa" in err[0]
     assert table_counts(proj) == before
+
+
+def test_the_report_methods_state_the_promise(coded, tmp_path):
+    proj, docs, _ = coded
+    out = tmp_path / "r.json"
+    assert run("report", "--format", "json", "-p", proj, "-o", out) == 0
+    methods = json.loads(out.read_text(encoding="utf-8"))["methods"]
+    sel = docs["code"]["selective"]
+    assert methods["selective"]["expected_coverage"] == sel["expected_coverage"]
+    para = methods["paragraph"]
+    assert "pooled κ ≥ 0.80" in para
+    assert f"expected {100 * sel['expected_coverage']:.0f}% of answers" in para

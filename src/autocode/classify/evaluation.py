@@ -91,6 +91,24 @@ def out_of_fold(
     return OutOfFold(P, A, M, done, folds)
 
 
+def fitted_out_of_fold(model, corpus: Corpus, chk: SeedCheck) -> OutOfFold | None:
+    """The out-of-fold predictions the fitted multi-label coder already made of its seeds
+    (its threshold cross-validation: ``SeededCoder.oof_proba_``, calibrated), decided with
+    its final thresholds — no extra fit; None for a single-label coder or one fitted without
+    threshold cross-validation. Cheaper than :func:`out_of_fold` but the thresholds were
+    chosen on these same predictions (see ``scripts/bench_selective.py --estimate``)."""
+    est = model.estimator
+    oof = getattr(est, "oof_proba_", None)
+    if not model.multilabel or oof is None:
+        return None
+    n = len(chk.rows)
+    part = corpus.take(chk.rows)
+    M = model.applicable(part)
+    P = np.nan_to_num(np.asarray(oof[:n], dtype=float), nan=0.0)
+    A, _ = model.decide(P, part)
+    return OutOfFold(P, A, M, np.ones(n, dtype=bool), int(est.threshold_cv))
+
+
 def selection(
     oof: OutOfFold, corpus: Corpus, chk: SeedCheck, book: BookInfo, target: float, seed: int = 0
 ):

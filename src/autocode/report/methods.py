@@ -40,7 +40,13 @@ def methods_facts(store: Store, study: Study) -> dict[str, Any]:
                 "method": p.get("method")
                 or "simple random sample, stratified by question (proportional allocation)",
             }
+    selective = None
+    for run in study.runs:  # the latest coding run that coded at a target kappa
+        p = run.get("params") or {}
+        if run.get("stage") == "code" and run.get("status") == "done" and not p.get("evaluate"):
+            selective = p.get("selective")
     return {
+        "selective": selective,
         "answers": len(ids),
         "questions": list(study.questions),
         "coders": [{"coder": c, "answers": n} for c, n in coded.items()],
@@ -78,6 +84,18 @@ def methods_paragraph(facts: dict[str, Any]) -> str:
             f"autocode coded {_plural(mach['answers'], 'answer')}, trained on "
             f"{_plural(facts['seeds'], 'seed answer')} coded by a human; its agreement with "
             "the primary coder is measured on the answers it did not train on."
+        )
+    sel = facts.get("selective")
+    if mach and sel:
+        lo, hi = sel.get("expected_kappa_ci") or (None, None)
+        ci = f" [{lo:.2f}, {hi:.2f}]" if lo is not None and hi is not None else ""
+        k = sel.get("expected_kappa")
+        parts.append(
+            f"It coded alone only the answers it could code at pooled \u03ba \u2265 "
+            f"{sel['target_kappa']:.2f}: cross-validation on its seeds expected "
+            f"{100 * sel['expected_coverage']:.0f}% of answers"
+            + (f" at \u03ba {k:.2f}{ci}" if k is not None else "")
+            + "; the others were flagged for human review."
         )
     v = facts.get("validation")
     if v:
