@@ -107,3 +107,21 @@ def test_the_report_methods_state_the_promise(coded, tmp_path):
     para = methods["paragraph"]
     assert "pooled κ ≥ 0.80" in para
     assert f"expected {100 * sel['expected_coverage']:.0f}% of answers" in para
+
+
+def test_the_estimate_says_how_it_was_made(coded, tmp_path):
+    import contextlib
+    import io
+
+    proj, docs, _ = coded
+    assert docs["code"]["selective"]["estimate"] == "fitted"  # multi-label: no extra fit
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = run("code", "--seeds-coder", "primary", "--model", "hash", "--target-kappa", "0.8",
+                 "--estimate", "cv", "--evaluate", "--json", "-p", proj)  # fmt: skip
+    assert rc == 0
+    sel = json.loads(buf.getvalue())["evaluation"]["selective"]
+    assert sel["estimate"] == "cv"
+    assert 0 <= sel["expected_coverage"] <= 1
+    assert run("code", "--seeds-coder", "primary", "--model", "hash", "--target-kappa", "0.8",
+               "--estimate", "guess", "-p", proj) == 2  # fmt: skip

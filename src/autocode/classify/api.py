@@ -196,6 +196,7 @@ def code(
     question: str | None = None,
     progress=None,
     target_kappa: float | None = None,
+    estimate: str = "auto",
 ) -> dict:
     """Train on the seeds (or ``load`` a saved coder) and code every response.
 
@@ -217,6 +218,8 @@ def code(
 
     if not 0 <= band <= 10:
         raise InputError(f"--band must be between 0 and 10 (log-odds), got {band}")
+    if estimate not in ("auto", "fitted", "cv"):
+        raise InputError(f"--estimate must be auto, fitted or cv, got {estimate!r}")
     if target_kappa is not None and not 0 < target_kappa < 1:
         raise InputError(
             f"--target-kappa must be between 0 and 1, got {target_kappa}",
@@ -277,6 +280,7 @@ def code(
             "load": str(load) if load else None,
             "tune": tprm,
             "target_kappa": target_kappa,
+            "estimate": estimate if target_kappa is not None else None,
         }
         run_id = store.start_run(
             "code",
@@ -314,8 +318,19 @@ def code(
                     if progress
                     else None,
                     refresh=refresh,
-                    target_kappa=target_kappa,
                 )
+                if target_kappa is not None:  # the same promise `code --target-kappa` makes
+                    fit = None
+                    if estimate != "cv" and refresh is None and not book.exclusive:
+                        fit = train(
+                            corpus, E, book, chk, D, seed=seed, params={"band": band},
+                            E_examples=Ex,
+                        )  # fmt: skip
+                    sel = _selection(
+                        corpus, E, book, chk, D, Ex, seed, folds, band, target_kappa,
+                        progress, refresh, cm=fit, estimate=estimate,
+                    )  # fmt: skip
+                    result["evaluation"]["selective"] = sel.to_json()
                 result["n_seeds"] = len(chk.rows)
                 store.finish_run(run_id)
                 return result
@@ -359,6 +374,7 @@ def code(
                 sel = _selection(
                     corpus, E, book, chk, D, Ex, seed, folds, band, target_kappa, progress,
                     (lambda rows, Y: tuned_on(rows, Y, None)[1]) if tprm is not None else None,
+                    cm=None if load is not None else cm, estimate=estimate,
                 )  # fmt: skip
                 params["selective"] = sel.to_json()  # stored before any coding is written
                 store.update_run_params(run_id, params)
@@ -415,16 +431,42 @@ def code(
     return result
 
 
-def _selection(corpus, E, book, chk, D, Ex, seed, folds, band, target, progress, refresh):
-    """The threshold for ``target`` from k-fold cross-validation on the seeds."""
-    from .evaluation import out_of_fold, selection
+def _selection(
+    corpus, E, book, chk, D, Ex, seed, folds, band, target, progress, refresh, cm=None,
+    estimate: str = "auto",
+):  # fmt: skip
+    """The threshold for ``target``, from out-of-fold codings of the seeds.
 
-    oof = out_of_fold(
-        corpus, E, book, chk, D, seed=seed, folds=folds, params={"band": band}, E_examples=Ex,
-        progress=(lambda d, t: progress("estimating coverage", d, t)) if progress else None,
-        refresh=refresh,
-    )  # fmt: skip
-    return selection(oof, corpus, chk, book, target, seed)
+    ``estimate``: ``fitted`` — the predictions the multi-label coder ``cm`` (trained here, on
+    exactly these seeds, with untuned vectors) made of its seeds in its own threshold
+    cross-validation: no extra fit; ``cv`` — k-fold cross-validation, the whole pipeline
+    refitted per fold (``folds`` more fits); ``auto`` — fitted where possible, else cv.
+    Both are measured in ``scripts/bench_selective.py`` (README: selective coding)."""
+    from .evaluation import fitted_out_of_fold, out_of_fold, selection
+
+    oof = None
+    kind = "cv"
+    if estimate in ("auto", "fitted") and cm is not None and refresh is None:
+        oof = fitted_out_of_fold(cm, corpus, chk)
+        kind = "fitted"
+    if oof is None:
+        if estimate == "fitted":
+            raise InputError(
+                "--estimate fitted needs a multi-label coder trained in this run on "
+                "untuned vectors",
+                "use --estimate cv (cross-validation) for a single-label codebook, --load "
+                "or --tune",
+            )
+        kind = "cv"
+        oof = out_of_fold(
+            corpus, E, book, chk, D, seed=seed, folds=folds, params={"band": band},
+            E_examples=Ex,
+            progress=(lambda d, t: progress("estimating coverage", d, t)) if progress else None,
+            refresh=refresh,
+        )  # fmt: skip
+    sel = selection(oof, corpus, chk, book, target, seed)
+    sel.estimate = kind
+    return sel
 
 
 def _decide(cm, corpus: Corpus, E, sel) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -87,6 +87,7 @@ class Selection:
     kappa_ci: tuple[float | None, float | None] = (None, None)
     n_seeds: int = 0
     curve: list[dict] = field(default_factory=list)  # coverage -> kappa, for --evaluate
+    estimate: str = "cv"  # how the out-of-fold codings were made (cv | fitted)
 
     def to_json(self) -> dict:
         return {
@@ -97,6 +98,7 @@ class Selection:
             "expected_kappa": self.expected_kappa,
             "expected_kappa_ci": list(self.kappa_ci),
             "n_seeds": self.n_seeds,
+            "estimate": self.estimate,
         }
 
 

@@ -92,6 +92,15 @@ def code_cmd(
             "stored first); every other answer is flagged needs_review for a human.",
         ),
     ] = None,
+    estimate: Annotated[
+        str,
+        typer.Option(
+            "--estimate",
+            help="How --target-kappa estimates: fitted (the coder's own cross-validation, no "
+            "extra fit; multi-label), cv (5-fold cross-validation, 5 more fits), auto "
+            "(fitted where possible).",
+        ),
+    ] = "auto",
     seed: Annotated[int, typer.Option("--seed", help="Random seed (recorded).")] = 0,
     model: ModelOpt = None,
     tune: Annotated[
@@ -164,6 +173,7 @@ def code_cmd(
             question=question,
             progress=None if as_json else progress,
             target_kappa=target_kappa,
+            estimate=estimate,
         )
     if as_json:
         print_json(res)
@@ -255,7 +265,12 @@ def _selective_line(sel: dict) -> str:
     return (
         f"target kappa {sel['target_kappa']:.2f}: expected {_fmt_share(sel['expected_coverage'])}"
         f"{cci} of answers coded alone at kappa {'?' if k is None else f'{k:.2f}'}{kci} "
-        f"(cross-validated on {sel['n_seeds']} seeds)"
+        f"(out of fold on {sel['n_seeds']} seeds: "
+        + (
+            "the coder's own cross-validation)"
+            if sel.get("estimate") == "fitted"
+            else "5-fold cross-validation)"
+        )
     )
 
 
