@@ -9,14 +9,32 @@ batch does not spend twenty codings on twenty copies of "Nothing". Uncertainty o
   its threshold ``t_j``;
 - single-label: ``1 - (p_top1 - p_top2)``.
 
+Rare codes: a code with few positive seeds is learnt worst and its agreement is the least
+certain, and uncertainty sampling alone rarely finds its positives (they are not near a
+threshold, they are absent from the model's view). So the priority of a response mixes in a
+rarity term, the probability that it carries a code weighted by how few positives that code
+has among the human codings so far: ``rarity_i = max_j P_ij / sqrt(1 + n_j)`` (an unseen code
+weighs 1, one with 3 positives 1/2, one with 99 positives 1/10) — the "search for rare
+classes" of active learning (He & Carbonell 2007 use density; here the coder's own
+probability stands in for it). The documented weights (:data:`RARITY`, :data:`LAM`)::
+
+    priority = (1 - RARITY) * uncertainty + RARITY * rarity          RARITY = 0.3
+    pick     = argmax  LAM * priority - (1 - LAM) * max cos(picked)    LAM = 0.7
+
 Without a model (no seeds yet) every response is equally uncertain and the batch is the most
 diverse one (farthest-first traversal, Gonzalez 1985), starting from the response closest to
-the mean — a representative first sample to code by hand.
+the mean — a representative first sample to code by hand. Every step is deterministic: ties
+are broken by position (the corpus is in natural id order).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+#: share of the rarity term in a response's priority (the rest is its uncertainty)
+RARITY = 0.3
+#: MMR weight of the priority against the similarity to what is already picked
+LAM = 0.7
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -33,8 +51,37 @@ def uncertainty(P: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
     return 1.0 - (s[:, 0] - second)
 
 
+def rarity(P: np.ndarray, positives: np.ndarray) -> np.ndarray:
+    """Per-response rarity in [0, 1]: ``max_j P_ij / sqrt(1 + n_j)``, ``n_j`` the positive
+    human codings of code ``j`` so far (see the module docstring)."""
+    n = np.asarray(positives, dtype=float)
+    if n.shape != (P.shape[1],):
+        raise ValueError(f"positives must have one count per code ({P.shape[1]}), got {n.shape}")
+    if not P.shape[1]:
+        return np.zeros(len(P))
+    w = 1.0 / np.sqrt(1.0 + np.maximum(n, 0.0))
+    return (np.clip(P, 0.0, 1.0) * w[None, :]).max(axis=1)
+
+
+def priority(
+    P: np.ndarray,
+    thresholds: np.ndarray | None,
+    positives: np.ndarray | None = None,
+    rarity_weight: float = RARITY,
+) -> np.ndarray:
+    """``(1 - rarity_weight) * uncertainty + rarity_weight * rarity`` per response, in
+    [0, 1]; without ``positives`` (or with ``rarity_weight=0``) plain :func:`uncertainty`.
+    ``P`` should be 0 on the cells a response cannot carry (outside a code's questions)."""
+    if not 0.0 <= rarity_weight <= 1.0:
+        raise ValueError(f"rarity_weight must be in [0, 1], got {rarity_weight}")
+    u = uncertainty(P, thresholds)
+    if positives is None or rarity_weight == 0.0:
+        return u
+    return (1.0 - rarity_weight) * u + rarity_weight * rarity(P, positives)
+
+
 def select(
-    E: np.ndarray, u: np.ndarray | None, n: int, lam: float = 0.7, pool_factor: int = 10
+    E: np.ndarray, u: np.ndarray | None, n: int, lam: float = LAM, pool_factor: int = 10
 ) -> list[int]:
     """Indices of ``n`` rows of ``E`` (unit vectors) to code next; deterministic."""
     m = len(E)

@@ -643,7 +643,14 @@ def next_batch(
     if cm is not None and len(todo):
         part = corpus.take(todo)
         P = np.where(cm.applicable(part), cm.proba(part, E[todo]), 0.0)  # only codable cells
-        u = active.uncertainty(P, cm.estimator.thresholds_ if cm.multilabel else None)
+        with open_store(project, readonly=True) as store:  # positives so far, for rare codes
+            human, in_project = codings.code_counts(store), codings.human_coded_ids(store)
+        npos = np.array([human.get(c, {}).get("human", 0) for c in cm.codes], dtype=float)
+        if seed_set is not None:  # a seed file's answers not (yet) in the project count too
+            extra = [i for i in seed_set.ids if i not in in_project]
+            npos += seed_set.matrix(extra, cm.codes).sum(axis=0)
+        thresholds = cm.estimator.thresholds_ if cm.multilabel else None
+        u = active.priority(P, thresholds, npos)
     pick = todo[active.select(E[todo], u, n)] if len(todo) else todo
     sheet = coding_sheet(corpus, [int(i) for i in pick], book)
     if out is not None:
