@@ -142,3 +142,23 @@ def test_next_offers_every_uncoded_answer_at_most_once(coded_study, tmp_path):
     sheet = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert not sheet["id"].duplicated().any()
     assert set(sheet["id"]) == everyone - human - na
+
+
+def test_next_with_a_seed_file_not_in_the_project(tmp_path, capsys):
+    """Seeds from a file (no stored coder, no saved model): trained on the spot, the seed
+    file's answers never offered, and its positives count for the rare-code term."""
+    proj = study(tmp_path)
+    p = pd.read_csv(DATA / "primary.csv", dtype=str, keep_default_na=False)
+    keys = p[["record_id", "question"]].drop_duplicates().reset_index(drop=True)
+    keys = keys[keys.groupby("question").cumcount() % 2 == 0]
+    s = p.merge(keys, on=["record_id", "question"])
+    s.to_csv(tmp_path / "seeds.csv", index=False)
+    seeded = {f"{r}:{q}" for r, q in zip(s["record_id"], s["question"], strict=True)}
+    na = _ids(proj, "SELECT id FROM responses WHERE non_answer = 1")
+    out = tmp_path / "s.csv"
+    rc = run("next", "--n", "15", "--model", "hash", "-s", tmp_path / "seeds.csv", "-p", proj,
+             "--out", out)  # fmt: skip
+    assert rc == 0, capsys.readouterr().err
+    sheet = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(sheet) == 15
+    assert not set(sheet["id"]) & (seeded | na)
