@@ -79,14 +79,16 @@ def _kappa(Y: np.ndarray, A: np.ndarray, multilabel: bool) -> float:
     return float(cohen_kappa_score(Y.argmax(1), A.argmax(1)))
 
 
-def pick(strategy: str, model, part: Corpus, P, V_rest, coded_Y, n: int, rng) -> np.ndarray:
+def pick(
+    strategy: str, model, part: Corpus, P, V_rest, coded_Y, n: int, rng, rarity_weight: float
+) -> np.ndarray:
     """Indices (into the uncoded answers ``part``, probabilities ``P``) of the next batch."""
     if strategy == "random":
         return np.sort(rng.choice(len(P), min(n, len(P)), replace=False))
     P = np.where(model.applicable(part), P, 0.0)  # only codable cells, as `autocode next`
     thr = model.estimator.thresholds_ if model.multilabel else None
     npos = coded_Y.sum(axis=0) if strategy == "next" else None
-    u = active.priority(P, thr, npos)
+    u = active.priority(P, thr, npos, rarity_weight=rarity_weight)
     return np.asarray(active.select(V_rest, u, n), dtype=int)
 
 
@@ -117,6 +119,7 @@ def replay(ctx: dict, strategy: str, args, seed: int = 0) -> list[dict]:
         row = {
             "data": ctx["name"],
             "strategy": strategy,
+            "rarity": args.rarity if strategy == "next" else None,
             "step": step,
             "answers": n,
             "coded": len(coded),
@@ -158,7 +161,17 @@ def replay(ctx: dict, strategy: str, args, seed: int = 0) -> list[dict]:
         if room <= 0 or not len(rest):
             return rows
         with threadpool_limits(1):
-            got = pick(strategy, model, part, P, V[rest], Y[coded], min(args.batch, room), pick_rng)
+            got = pick(
+                strategy,
+                model,
+                part,
+                P,
+                V[rest],
+                Y[coded],
+                min(args.batch, room),
+                pick_rng,
+                args.rarity,
+            )
         coded = np.sort(np.concatenate([coded, rest[got]]))
         step += 1
 
@@ -176,7 +189,9 @@ def headline(df: pd.DataFrame, target: float) -> pd.DataFrame:
                 f"min touched for whole kappa >= {target}": "-"
                 if best is None
                 else f"{best['touched_share']:.1%} (coded {best['coded_share']:.1%})",
+                "touched at end": f"{last['touched_share']:.1%}",
                 "kappa_uncoded at end": last["kappa_uncoded"],
+                "whole kappa, no review, at end": last["whole_kappa_no_review"],
                 "coverage at end": last.get("coverage"),
                 "whole kappa at end": last["whole_kappa"],
                 "coded at end": f"{last['coded_share']:.1%}",
@@ -203,6 +218,9 @@ def main() -> None:
     ap.add_argument("--max-share", type=float, default=0.4)
     ap.add_argument("--target", type=float, default=0.85)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--rarity", type=float, default=active.RARITY, help="weight of the rare-code term (next)"
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "bench-out" / "loop")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -213,7 +231,7 @@ def main() -> None:
         for strategy in args.strategies:
             rows += replay(ctx, strategy, args, args.seed)
     df = pd.DataFrame(rows)
-    tag = f"n{args.subsample or 'all'}-b{args.batch}-s{args.seed}"
+    tag = f"n{args.subsample or 'all'}-b{args.batch}-s{args.seed}-r{args.rarity}"
     df.to_csv(args.out / f"loop-{tag}.csv", index=False)
     cols = ["data", "strategy", "coded_share", "kappa_uncoded", "coverage", "touched_share",
             "whole_kappa"]  # fmt: skip
