@@ -581,8 +581,9 @@ def next_batch(
 
     The model is ``load`` or the latest ``autocode code`` run's saved coder; without one the
     batch is simply the most diverse sample. With one, the pick mixes uncertainty, the
-    search for rare codes (:func:`autocode.classify.active.priority`) and diversity. Already coded responses (the seeds, human
-    codings in the project) and non-answers are never proposed.
+    search for rare codes (:func:`autocode.classify.active.priority`) and diversity.
+    Already coded responses (the seeds, human codings in the project) and non-answers are
+    never proposed.
 
     ``validation=N`` instead draws a validation sample: a simple random sample of ``N``
     answers no human has coded (non-answers left out), stratified by question with
