@@ -312,7 +312,7 @@ def _agree_store(
 
     cb = _codebook(store)
     used = sorted({code for s in sets.values() for i in ids for code in s.get(i, ())})
-    book = [c.name for c in cb.codes] if cb is not None else []
+    book = list(dict.fromkeys(c.name for c in cb.codes)) if cb is not None else []
     codes = book + [c for c in used if c not in set(book)]
     scope = _scope_of(cb, codes)
     qs = [question_of.get(i, "") for i in ids]

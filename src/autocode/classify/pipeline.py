@@ -72,6 +72,12 @@ class BookInfo:
     @classmethod
     def from_codebook(cls, cb) -> BookInfo:
         codes = [c for c in cb.codes if getattr(c, "codable", True)]
+        if hasattr(cb, "node_scopes"):  # one classifier column per code name: codes of one
+            # name in other questions (an "Other" per question) share it, masked by question
+            first: dict[str, object] = {}
+            for c in codes:
+                first.setdefault(" ".join(str(c.name).split()).casefold(), c)
+            codes = list(first.values())
         if not codes:
             raise InputError("the codebook has no codes", "add codes to the codebook first")
         names, texts, examples, doc = [], [], [], []

@@ -172,30 +172,54 @@ def _unique(recs: list[dict], what: str, where: str) -> dict[str, dict]:
 
 
 def _explicit(cb: Codebook, recs: list[dict], where: str) -> dict[str, Code]:
-    """Rows with a ``kind``: themes by the ``theme`` column, sub-codes by ``parent``."""
+    """Rows with a ``kind``: themes by the ``theme`` column, sub-codes by ``parent``. A code
+    name may repeat in other themes (an "Other" per question's theme; the codebook's
+    :meth:`~autocode.codebook.model.Codebook.validate` checks their questions differ); a
+    parent is then the code of that name in the row's theme."""
     theme_rows = _unique([r for r in recs if r["kind"] == "theme"], "theme", where)
-    code_rows = _unique([r for r in recs if r["kind"] == "code"], "code", where)
+    code_list = [r for r in recs if r["kind"] == "code"]
+    seen: dict[tuple[str, str], dict] = {}
+    for r in code_list:
+        k2 = (name_key(r["name"]), name_key(r["theme"]))
+        if k2 in seen:
+            raise InputError(
+                f"{where} has a duplicate code name {r['name']!r} (rows {seen[k2]['row']} "
+                f"and {r['row']})",
+                "code names must be unique within a theme; rename one",
+            )
+        seen[k2] = r
     theme = _theme_maker(cb, theme_rows)
 
     for tr in theme_rows.values():
         theme(tr["name"])
-    codes = {k: _new_code(r) for k, r in code_rows.items()}
-    for k, r in code_rows.items():
-        c, p = codes[k], r["parent"]
+    codes = {k2: _new_code(r) for k2, r in seen.items()}
+    named: dict[str, list[tuple[str, str]]] = {}
+    for k2 in codes:
+        named.setdefault(k2[0], []).append(k2)
+    for k2, r in seen.items():
+        c, p = codes[k2], r["parent"]
         if p:
-            if name_key(p) not in codes:
+            cands = named.get(name_key(p), [])
+            same = [k for k in cands if k[1] == k2[1]]
+            if not cands:
                 raise InputError(
                     f"{where}: row {r['row']}: parent {p!r} is not a code of the file",
                     "put a theme in the theme column; parent names a code",
                 )
-            if name_key(p) == k:
+            if len(same) != 1 and len(cands) != 1:
+                raise InputError(
+                    f"{where}: row {r['row']}: parent {p!r} names several codes",
+                    "give the sub-code its parent's theme in the theme column",
+                )
+            pk = same[0] if len(same) == 1 else cands[0]
+            if pk == k2:
                 raise InputError(f"{where}: code {r['name']!r} is its own parent")
-            codes[name_key(p)].codes.append(c)
+            codes[pk].codes.append(c)
         elif r["theme"]:
             theme(r["theme"]).codes.append(c)
         else:
             cb.loose.append(c)
-    return codes
+    return {f"{a}\x1f{b}": c for (a, b), c in codes.items()}
 
 
 def _inferred(cb: Codebook, recs: list[dict], where: str) -> dict[str, Code]:

@@ -169,21 +169,39 @@ class Codebook:
         return next((t for t in self.themes if name_key(t.name) == key), None)
 
     # -- question scope (the one rule: docs/study-model.md) -----------------------------
-    def scopes(self) -> dict[str, list[str]]:
-        """Every code's questions (by :func:`name_key`): its own list, else its parent
-        code's, else its theme's; an empty list = every question."""
-        out: dict[str, list[str]] = {}
+    def node_scopes(self) -> list[tuple[Code, list[str]]]:
+        """Every code node with its effective questions (its own list, else its parent
+        code's, else its theme's; an empty list = every question), in document order."""
+        out: list[tuple[Code, list[str]]] = []
 
         def rec(codes: list[Code], inherited: list[str]) -> None:
             for c in codes:
                 own = c.questions or inherited
-                out[name_key(c.name)] = list(own)
+                out.append((c, list(own)))
                 rec(c.codes, own)
 
         for t in self.themes:
             rec(t.codes, t.questions)
         rec(self.loose, [])
         return out
+
+    def scopes(self) -> dict[str, list[str]]:
+        """Every code name's questions (by :func:`name_key`). A name may belong to several
+        codes only when each is scoped to other questions (e.g. an "Other" per question:
+        :meth:`validate`); the name's questions are then all of theirs. An empty list =
+        every question."""
+        out: dict[str, list[str]] = {}
+        for c, qs in self.node_scopes():
+            key = name_key(c.name)
+            if key in out and out[key] and qs:
+                out[key] = list(dict.fromkeys([*out[key], *qs]))
+            else:
+                out[key] = [] if key in out else list(qs)
+        return out
+
+    def node_questions(self, code: Code) -> list[str] | None:
+        """The questions this code node applies to (None = every question)."""
+        return next((qs or None for c, qs in self.node_scopes() if c is code), None)
 
     def questions_of(self, name: str) -> list[str] | None:
         """The questions code ``name`` applies to; None = every question (also for a name
@@ -196,11 +214,8 @@ class Codebook:
         return qs is None or str(question) in qs
 
     def codes_for(self, question: str) -> list[Code]:
-        """The codable codes that apply to ``question``, in document order."""
-        sc = self.scopes()
-        return [
-            c for c in self.codes if not sc[name_key(c.name)] or question in sc[name_key(c.name)]
-        ]
+        """The codable code nodes that apply to ``question``, in document order."""
+        return [c for c, qs in self.node_scopes() if c.codable and (not qs or question in qs)]
 
     def scoped_questions(self) -> list[str]:
         """Every question named in a scope anywhere in the codebook (sorted)."""
@@ -249,15 +264,23 @@ class Codebook:
                     f"{where} has two themes named {t.name!r}", "give each theme its own name"
                 )
             themes.add(name_key(t.name))
-        for _path, c in self.walk():
+        scoped: dict[str, list[list[str]]] = {}
+        for c, qs in self.node_scopes():
             _check_node(c.name, c.guid, c.colour, "code", where)
             key = name_key(c.name)
-            if key in seen:
+            # one name for several codes only when each belongs to other questions (an
+            # "Other" per question): an answer's question then says which code it is
+            if key in seen and (
+                not qs or any(not o or set(o) & set(qs) for o in scoped.get(key, []))
+            ):
                 raise InputError(
                     f"{where} has a duplicate code name {c.name!r}",
-                    "code names must be unique (codings refer to codes by name); rename one",
+                    "code names must be unique (codings refer to codes by name), unless each "
+                    "code of that name belongs to other questions (questions: [...]); rename "
+                    "one or scope them",
                 )
             seen[key] = c.name
+            scoped.setdefault(key, []).append(qs)
         for g in [t.guid for t in self.themes] + [c.guid for _, c in self.walk()]:
             if g is None:
                 continue

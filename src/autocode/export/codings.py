@@ -52,11 +52,14 @@ def long_frame(store: Store, study: Study, final: bool = True) -> pd.DataFrame:
 
     resp = study.responses.set_index("id")
     qof = study.question_of
-    info = {c.name: c for c in study.codes}
+    info = {c.name: c for c in reversed(study.codes)}  # a name's first code
+    nodes: dict[str, list] = {}
+    for c in study.codes:  # codes of one name in other questions (an "Other" per question)
+        nodes.setdefault(c.name, []).append(c)
     cods = rows.codings(store)
     cods = cods[cods["response_id"].isin(qof)].copy()
     ok = [
-        info[c].applies(qof[r]) if c in info else True
+        any(n.applies(qof[r]) for n in nodes[c]) if c in nodes else True
         for r, c in zip(cods["response_id"], cods["code"].astype(str), strict=True)
     ]
     cods = cods[pd.Series(ok, index=cods.index, dtype=bool)]  # [] would select no column
@@ -124,7 +127,12 @@ def long_frame(store: Store, study: Study, final: bool = True) -> pd.DataFrame:
     df["respondent_label"] = df["respondent"].map(study.labels)
     df["question"] = df["id"].map(resp["question"])
     df["text"] = df["id"].map(resp["text"])
-    df["theme"] = df["code"].map(lambda x: info[x].theme if x in info else "")
+    df["theme"] = [
+        next((n.theme for n in nodes.get(c, []) if n.applies(q)), info[c].theme)
+        if c in info
+        else ""
+        for c, q in zip(df["code"], df["question"], strict=True)
+    ]
     for col in LONG_COLUMNS:
         if col not in df:
             df[col] = None

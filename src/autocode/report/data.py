@@ -224,7 +224,9 @@ def _codebook(store: Store, coded: list[str]) -> tuple[list[CodeInfo], str]:
                     colour=getattr(c, "colour", None) or getattr(c, "color", None),
                     parent=getattr(c, "parent", None),
                     theme_guid=theme_guids.get(theme) if theme else None,
-                    questions=cb.questions_of(str(c.name)),
+                    questions=cb.node_questions(c)
+                    if hasattr(cb, "node_questions")
+                    else cb.questions_of(str(c.name)),
                 )
             )
     else:

@@ -96,11 +96,13 @@ def load_study(store: Store, question: str | None = None) -> Study:
     cods = rows.codings(store)
     used = list(dict.fromkeys(cods["code"].astype(str)))
     codes, _ = _codebook(store, used)
-    info = {c.name: c for c in codes}
+    nodes: dict[str, list[CodeInfo]] = {}
+    for c in codes:  # codes of one name in other questions (an "Other" per question)
+        nodes.setdefault(c.name, []).append(c)
 
     def applicable(rid: str, code: str) -> bool:
-        c = info.get(code)
-        return c is None or c.applies(question_of[rid])
+        mine = nodes.get(code)
+        return mine is None or any(c.applies(question_of[rid]) for c in mine)
 
     humans = [c for c in rows.human_coders(store) if c != rows.RECONCILED]
     coders: list[str] = list(humans)
