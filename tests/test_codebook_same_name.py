@@ -75,3 +75,14 @@ def test_the_codebook_round_trips_with_its_scopes(tmp_path, fmt):
     out = tmp_path / f"again.{fmt}"
     assert run("codebook", "export", "--format", fmt, "-p", proj, "-o", out) == 0
     assert run("codebook", "import", out, "--yes", "-p", proj) == 0
+    final = tmp_path / "final.yaml"
+    assert run("codebook", "export", "--format", "yaml", "-p", proj, "-o", final) == 0
+    doc = yaml.safe_load(final.read_text(encoding="utf-8"))
+    scopes = sorted(
+        q
+        for t in doc["themes"]
+        for c in t["codes"]
+        if c["name"] == "Other"
+        for q in (c.get("questions") or t.get("questions") or [])
+    )
+    assert scopes == sorted(other_qs)
