@@ -191,8 +191,8 @@ def fit_predict(method: str, ctx: dict, tr: np.ndarray, te: np.ndarray, seed: in
         params=kw.get("params"),
         E_examples=ctx["S"] if sent else None,
     )
-    Yp, review = model.decide(model.proba(corpus.take(te), V[te]))
-    ctx["last_review"] = review
+    Yp, flags = model.decide(model.proba(corpus.take(te), V[te]))
+    ctx["last_review"] = flags.any(axis=1)  # an answer needs review when a cell is flagged
     return Yp
 
 
