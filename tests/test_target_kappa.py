@@ -125,3 +125,28 @@ def test_the_estimate_says_how_it_was_made(coded, tmp_path):
     assert 0 <= sel["expected_coverage"] <= 1
     assert run("code", "--seeds-coder", "primary", "--model", "hash", "--target-kappa", "0.8",
                "--estimate", "guess", "-p", proj) == 2  # fmt: skip
+
+
+def test_seeds_picked_by_next_are_named_in_a_warning(tmp_path):
+    import contextlib
+    import io
+
+    proj = study(tmp_path)
+    prim = pd.read_csv(DATA / "primary.csv", dtype=str, keep_default_na=False)
+    assert run("next", "--n", "40", "--model", "hash", "-p", proj, "--out", tmp_path / "s.csv") == 0
+    offered = set(pd.read_csv(tmp_path / "s.csv", dtype=str)["id"])
+    keys = prim["record_id"] + ":" + prim["question"]
+    prim[keys.isin(offered)].to_csv(tmp_path / "seeds.csv", index=False)
+    assert run("codings", "import", tmp_path / "seeds.csv", "--coder", "primary", "-p", proj) == 0
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = run("code", "--seeds-coder", "primary", "--model", "hash", "--target-kappa", "0.8",
+                 "--json", "-p", proj)  # fmt: skip
+    assert rc == 0
+    doc = json.loads(buf.getvalue())
+    n = len(offered & set(keys))
+    assert n
+    assert doc["selective"]["seeds_picked_by_next"] == n
+    assert any(
+        w.startswith(f"{n} of the {doc['n_seeds']} seeds were picked by") for w in doc["warnings"]
+    )

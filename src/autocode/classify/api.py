@@ -364,6 +364,7 @@ def code(
                     },
                 )
             sel = None
+            promise: dict = {}
             if target_kappa is not None:
                 if chk is None:
                     raise InputError(
@@ -376,7 +377,16 @@ def code(
                     (lambda rows, Y: tuned_on(rows, Y, None)[1]) if tprm is not None else None,
                     cm=None if load is not None else cm, estimate=estimate,
                 )  # fmt: skip
-                params["selective"] = sel.to_json()  # stored before any coding is written
+                picked = picked_by_next(store, [corpus.ids[r] for r in chk.rows])
+                if picked:
+                    result["warnings"].append(
+                        f"{picked} of the {len(chk.rows)} seeds were picked by `autocode next` "
+                        "(the hard answers, on purpose): the promise assumes random seeds and "
+                        "is then too low in coverage and too high in kappa — check it on a "
+                        "random sample (`autocode next --validation N`)"
+                    )
+                promise = sel.to_json() | {"seeds_picked_by_next": picked}
+                params["selective"] = promise
                 store.update_run_params(run_id, params)
             coded, answers = _decide(cm, corpus, E, sel)
             # one transaction: the run is 'done' with all its codings, or wrote none of them
@@ -421,7 +431,7 @@ def code(
         alone = answers["answer_status"].eq("coded").to_numpy()
         new = ~np.isin(np.arange(len(corpus.ids)), chk.rows if chk is not None else [])
         result["selective"] = {
-            **sel.to_json(),
+            **promise,
             "coverage": round(float(alone.mean()), 4),
             "coverage_uncoded": round(float(alone[new].mean()), 4) if new.any() else None,
             "n_coded_alone": int(alone.sum()),
@@ -657,7 +667,29 @@ def next_batch(
     sheet = coding_sheet(corpus, [int(i) for i in pick], book)
     if out is not None:
         write_frame(out, sheet, sheet="coding sheet")
+    if len(sheet):  # what was offered, and how: a seed set of such picks is not random
+        with open_store(project) as store:
+            rid = store.start_run(
+                "next",
+                {
+                    "n": len(sheet),
+                    "method": "active" if u is not None else "diverse",
+                    "ids": sheet["id"].tolist(),
+                    "out": str(out) if out else None,
+                },
+            )
+            store.finish_run(rid)
     return sheet
+
+
+def picked_by_next(store, ids) -> int:
+    """How many of ``ids`` were offered by ``autocode next`` (active-learning or diversity
+    picks, recorded as ``next`` runs) rather than drawn at random."""
+    offered: set[str] = set()
+    for run in store.list_runs():
+        if run["stage"] == "next" and run["status"] == "done":
+            offered |= set((run.get("params") or {}).get("ids") or [])
+    return len(offered & {str(i) for i in ids})
 
 
 def coding_sheet(corpus: Corpus, rows: list[int], book: BookInfo) -> pd.DataFrame:
