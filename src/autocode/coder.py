@@ -109,7 +109,7 @@ class Coder:
         return Seeds.from_coded(coded, "<DataFrame>")
 
     def _vectors(self, corpus, book, embedder):
-        from .classify.api import _embed
+        from .classify.inputs import _embed
 
         return _embed(corpus, book, embedder, None)
 

@@ -9,10 +9,13 @@ Library API (plain values in and out; the CLI is a thin shell over :mod:`.api`):
                out="machine.csv")               # trains, saves models/<run>/, codes all
     sheet = next_batch("study.db", n=20, out="sheet.xlsx")
 
-Modules, by task: ``seeds`` (reading human codings), ``features`` (embeddings + TF-IDF +
+Modules, by task: ``api`` (``code``), ``sheets`` (``next``: coding sheets, the validation
+sample), ``inputs`` (answers, codebook, seeds, vectors, saved coders for both), ``seeds``
+(reading human codings), ``features (embeddings + TF-IDF +
 question + definition similarity), ``estimator`` (:class:`SeededCoder`, scikit-learn
 contract), ``thresholds`` (kappa-optimal cuts), ``pipeline`` (train / apply),
-``evaluation`` (``--evaluate``), ``active`` (``next``), ``persist`` (npz + JSON, no pickle).
+``evaluation`` (``--evaluate``, out-of-fold codings), ``selective`` (``--target-kappa``),
+``active`` (``next``'s pick), ``persist`` (npz + JSON, no pickle).
 """
 
 from __future__ import annotations

@@ -374,7 +374,7 @@ def next_cmd(
     Examples: `autocode next --n 20 --out sheet.xlsx`, `autocode next --validation 30
     --out validation.csv`.
     """
-    from ..classify.api import next_batch
+    from ..classify.sheets import next_batch
 
     sheet = next_batch(
         project,
