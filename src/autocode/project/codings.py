@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from .sql import chunks, now_iso
+from .sql import chunks, now_iso, placeholders
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -97,7 +97,7 @@ def clear_reconciled(store: Store, keep: Iterable[str]) -> None:
             if str(r[0]) not in keep_set
         ]
         for part in chunks(gone):
-            q = ",".join("?" * len(part))
+            q = placeholders(len(part))
             for table in ("codings", "coded_units"):
                 conn.execute(
                     f"DELETE FROM {table} WHERE coder = ? AND source = 'human' "
@@ -114,7 +114,7 @@ def _replace_human_units(
     with store.transaction() as conn:
         before = 0
         for part in chunks(ids):
-            q = ",".join("?" * len(part))
+            q = placeholders(len(part))
             before += conn.execute(
                 f"SELECT COUNT(*) FROM coded_units WHERE coder = ? AND source = 'human' "
                 f"AND response_id IN ({q})",
@@ -150,7 +150,7 @@ def replace_machine(store: Store, run_id: str, ids: Sequence[str], cells: pd.Dat
     keep = cells[(cells["present"].astype(bool)) | (cells["flagged"].astype(bool))]
     with store.transaction() as conn:
         for part in chunks(list(ids)):
-            q = ",".join("?" * len(part))
+            q = placeholders(len(part))
             for table in ("codings", "coded_units"):
                 conn.execute(
                     f"DELETE FROM {table} WHERE coder = ? AND source = 'machine' "
@@ -292,7 +292,7 @@ def coded_units(store: Store, coders: Sequence[str] | None = None) -> pd.DataFra
     sql = "SELECT response_id, coder, source, run_id FROM coded_units"
     args: list[str] = []
     if coders is not None:
-        sql += f" WHERE coder IN ({','.join('?' * len(coders))})"
+        sql += f" WHERE coder IN ({placeholders(len(coders))})"
         args = list(coders)
     df = pd.read_sql_query(sql + " ORDER BY rowid", store.conn, params=args)
     return df.astype({"response_id": str})
@@ -306,7 +306,7 @@ def codings(store: Store, coders: Sequence[str] | None = None, *, suggested: boo
     where = [] if suggested else ["source != 'suggested'"]
     args: list[str] = []
     if coders is not None:
-        where.append(f"coder IN ({','.join('?' * len(coders))})")
+        where.append(f"coder IN ({placeholders(len(coders))})")
         args = list(coders)
     sql = (
         "SELECT response_id, code, coder, source, present, flagged, confidence, run_id, "
@@ -322,7 +322,7 @@ def training_answers(store: Store, run_ids: Iterable[str]) -> dict[str, set[str]
     """Run id -> the answers that run trained on."""
     out: dict[str, set[str]] = {}
     for part in chunks(list(dict.fromkeys(run_ids))):
-        q = ",".join("?" * len(part))
+        q = placeholders(len(part))
         for run, rid in store.conn.execute(
             f"SELECT run_id, response_id FROM run_training WHERE run_id IN ({q})", part
         ):
