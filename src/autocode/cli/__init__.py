@@ -56,6 +56,7 @@ COMMAND_MODULES = [
     "report",
     "runs",
     "reconcile",
+    "workbench",  # `autocode app` (a module named app would shadow the typer `app` here)
 ]
 
 for _name in COMMAND_MODULES:

@@ -160,3 +160,37 @@ def set_primary(store: Store, coder: str) -> str:
         )
     codings.set_primary(store, match[0])
     return match[0]
+
+
+def save_answer(store: Store, coder: str, answer: str, codes: list[str]) -> dict[str, Any]:
+    """One answer's codes by a named coder (the workbench's coding screen; an empty list:
+    coded, no code applies). Checked exactly as a row of an imported file is
+    (:func:`.resolve.resolve`: the answer is the project's, each code is a codable code of
+    the codebook that applies to the answer's question) and stored by the same writer
+    (:func:`autocode.project.codings.replace_human`), replacing that coder's earlier coding
+    of the answer. Returns the answer id, the coder, the codes stored and whether it was
+    coded before."""
+    from .. import codebook as codebooks
+    from ..project import codings, responses
+    from .read import RawCodings, Row
+    from .resolve import resolve
+
+    who = codings.check_coder_name(coder)
+    rows = [Row(f"code {c!r}", str(answer), None, str(c)) for c in dict.fromkeys(codes)]
+    raw = RawCodings(
+        path="the coding screen",
+        sha256="",
+        format="long",
+        rows=rows or [Row("the answer", str(answer), None, None)],
+    )
+    res = resolve(
+        raw,
+        responses.load(store),
+        labels=responses.question_labels(store),
+        codebook=codebooks.current(store),
+        coder=who,
+    )
+    work = res.coded[who]
+    n = codings.replace_human(store, who, work)
+    rid = next(iter(work))
+    return {"answer": rid, "coder": who, "codes": list(work[rid]), "replaced": n["replaced"] > 0}

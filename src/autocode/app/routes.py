@@ -1,0 +1,199 @@
+"""The workbench's pages and actions. Each action is one library call, the same the CLI
+makes (:mod:`autocode.review` for decisions, :func:`autocode.codings.store.save_answer` for
+a coder's codes); a refusal (:class:`~autocode.errors.AutocodeError`) becomes a one-line
+message on the page it came from, and nothing is written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from ..errors import AutocodeError
+from . import views
+
+if TYPE_CHECKING:  # pragma: no cover
+    from starlette.templating import Jinja2Templates
+
+    from ..project import Store
+    from .security import Session
+
+
+class Pages:
+    """The handlers, bound to one project file and the app's templates."""
+
+    def __init__(self, project: Path, templates: Jinja2Templates, read_only: bool):
+        self.project = project
+        self.templates = templates
+        self.read_only = read_only
+
+    @contextmanager
+    def store(self, write: bool = False) -> Iterator[Store]:
+        from ..project import open_store
+
+        s = open_store(self.project, create=False, readonly=not write)
+        try:
+            yield s
+        finally:
+            s.close()
+
+    def render(self, request: Request, name: str, ctx: dict[str, Any], status: int = 200):
+        session = _session(request)
+        flash, session.flash = list(session.flash), []
+        return self.templates.TemplateResponse(
+            request,
+            name,
+            {
+                **ctx,
+                "csrf": session.csrf,
+                "coder": session.coder,
+                "read_only": self.read_only,
+                "flash": flash,
+                "project": self.project.name,
+            },
+            status_code=status,
+        )
+
+    def page(self, request: Request, name: str, build: Callable[[Store], dict[str, Any]]):
+        try:
+            with self.store() as s:
+                ctx = build(s)
+        except AutocodeError as e:
+            return self.render(request, "error.html", {"message": _line(e)}, status=404)
+        return self.render(request, name, ctx)
+
+    # -- pages -----------------------------------------------------------------------------
+    async def overview(self, request: Request) -> Response:
+        return self.page(request, "overview.html", views.overview)
+
+    async def board(self, request: Request) -> Response:
+        p = request.query_params
+        return self.page(
+            request,
+            "board.html",
+            lambda s: views.board(s, p.get("question"), p.get("find", ""), p.get("run")),
+        )
+
+    async def members(self, request: Request) -> Response:
+        p = request.query_params
+        sid = request.path_params["sid"]
+        page = int(p["page"]) if p.get("page", "").isdigit() else 1
+        return self.page(
+            request,
+            "members.html",
+            lambda s: views.members_page(s, sid, page, p.get("find", ""), p.get("run")),
+        )
+
+    async def code(self, request: Request) -> Response:
+        p = request.query_params
+        source = p.get("source", "next")
+        session = _session(request)
+        if not session.coder:
+            return self.render(request, "coder.html", {"source": source})
+        return self.page(
+            request,
+            "code.html",
+            lambda s: (
+                views.coding_item(s, str(session.coder), source, p.get("at"), p.get("after"))
+                | {
+                    "sources": views.SOURCES,
+                    "back": session.history[-1] if session.history else None,
+                }
+            ),
+        )
+
+    # -- actions ---------------------------------------------------------------------------
+    async def decide(self, request: Request) -> Response:
+        """accept / reject / merge / undo on the board, through :mod:`autocode.review`."""
+        from .. import review
+
+        form = await request.form()
+        action = str(form.get("action", ""))
+        run = str(form.get("run", "")) or None
+        who = _session(request).coder
+        back = "/board?" + urlencode({"question": str(form.get("question", "")), "run": run or ""})
+        name = " ".join(str(form.get("name", "")).split()) or None
+        try:
+            with self.store(write=True) as s:
+                if action == "accept":
+                    d = review.accept(s, str(form["sid"]), name=name, run_id=run, user=who)
+                elif action == "reject":
+                    d = review.reject(s, str(form["sid"]), run_id=run, user=who)
+                elif action == "merge":
+                    sids = [str(x) for x in form.getlist("sids")]
+                    d = review.merge(s, sids, name=name, run_id=run, user=who)
+                elif action == "undo":
+                    d = review.undo(s, int(str(form["decision"])), user=who)
+                else:
+                    raise AutocodeError(f"unknown action {action!r}")
+            _flash(request, f"decision #{d.id}: {d.action} {review.summary(d)}")
+        except AutocodeError as e:
+            _flash(request, "not done: " + _line(e))
+        except (KeyError, ValueError):
+            _flash(request, "not done: the form was incomplete")
+        return RedirectResponse(back, status_code=303)
+
+    async def set_coder(self, request: Request) -> Response:
+        from ..project.codings import check_coder_name
+
+        form = await request.form()
+        source = str(form.get("source", "next"))
+        try:
+            _session(request).coder = check_coder_name(str(form.get("coder", "")))
+            _session(request).history.clear()
+        except AutocodeError as e:
+            _flash(request, "not done: " + _line(e))
+        return RedirectResponse("/code?" + urlencode({"source": source}), status_code=303)
+
+    async def save(self, request: Request) -> Response:
+        """One answer's codes for the session's coder (:func:`save_answer`), then the next."""
+        from ..codings.store import save_answer
+
+        form = await request.form()
+        session = _session(request)
+        source = str(form.get("source", "next"))
+        rid = str(form.get("answer", ""))
+        if not session.coder:
+            return RedirectResponse("/code?" + urlencode({"source": source}), status_code=303)
+        try:
+            with self.store(write=True) as s:
+                got = save_answer(s, session.coder, rid, [str(c) for c in form.getlist("code")])
+            session.history.append(got["answer"])
+            codes = "; ".join(got["codes"]) or "no code"
+            _flash(request, f"saved {got['answer']}: {codes}")
+            q = {"source": source, "after": rid}
+        except AutocodeError as e:
+            _flash(request, "not saved: " + _line(e))
+            q = {"source": source, "at": rid}
+        return RedirectResponse("/code?" + urlencode(q), status_code=303)
+
+    async def back(self, request: Request) -> Response:
+        """`u`: the answer coded last, to change it (saving again replaces its coding)."""
+        form = await request.form()
+        session = _session(request)
+        source = str(form.get("source", "next"))
+        q = {"source": source}
+        if session.history:
+            q["at"] = session.history.pop()
+        return RedirectResponse("/code?" + urlencode(q), status_code=303)
+
+
+def _session(request: Request) -> Session:
+    return request.scope["state"]["session"]
+
+
+def _flash(request: Request, text: str) -> None:
+    _session(request).flash.append(text)
+
+
+def _line(e: AutocodeError) -> str:
+    return e.message + (f" — {e.hint}" if e.hint else "")
+
+
+def not_found(request: Request, exc: Exception) -> Response:
+    return HTMLResponse("not found", status_code=404)
