@@ -215,6 +215,36 @@ def test_coder_predicts_what_autocode_code_decides(fitted, tmp_path):
     assert coder.n_seeds_ == _seeds()["id"].nunique()
 
 
+def test_coder_with_a_target_kappa_promises_and_decides_what_the_command_does(tmp_path):
+    rs = autocode.read_responses(_survey(), text=TEXT, id="record_id")
+    coder = autocode.Coder(
+        str(EXAMPLE / "example_codebook.csv"), embedder="hash:32", target_kappa=0.8
+    ).fit(rs, _seeds())
+    sel = coder.selection_
+    answers = coder.predict_answers(rs)
+    r = _cli(
+        "code", EXAMPLE / "example_survey.csv", "-c", EXAMPLE / "example_codebook.csv",
+        "-s", EXAMPLE / "example_codings.csv", "--model", "hash:32", "--target-kappa", "0.8",
+        "-p", tmp_path / "p.db", "--out", tmp_path / "machine.csv", "--json", cwd=tmp_path,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    cli = json.loads(r.stdout)["selective"]
+    for key in ("threshold", "expected_coverage", "expected_kappa", "by_question"):
+        assert sel[key] == cli[key]
+    machine = pd.read_csv(tmp_path / "machine.csv", dtype=str, keep_default_na=False)
+    status = machine.groupby("id")["answer_status"].first()
+    assert dict(zip(answers["id"], answers["answer_status"], strict=True)) == status.to_dict()
+    # coded alone exactly where the answer's confidence reaches the threshold
+    t = sel["threshold"]
+    expect = answers["answer_confidence"] >= (t if t is not None else float("inf")) - 5e-5
+    assert ((answers["answer_status"] == "coded") == expect).all()
+    assert cli["coverage"] == pytest.approx((answers["answer_status"] == "coded").mean(), abs=1e-4)
+    with pytest.raises(InputError, match="target_kappa must be between 0 and 1"):
+        autocode.Coder(EXAMPLE / "example_codebook.csv", target_kappa=1.2).fit(rs, _seeds())
+    with pytest.raises(InputError, match="per_question needs target_kappa"):
+        autocode.Coder(EXAMPLE / "example_codebook.csv", per_question=True).fit(rs, _seeds())
+
+
 def test_coder_save_and_load_give_the_same_decisions(fitted, tmp_path):
     rs, coder = fitted
     coder.save(tmp_path / "coder")

@@ -77,3 +77,73 @@ def test_an_unreachable_target_codes_nothing_alone():
     alone, flagged = apply_threshold(np.ones(3), np.ones((3, 2)), None, None)
     assert not alone.any()
     assert flagged.any(axis=1).all()
+
+
+def _grouped(seed: int):
+    """Three questions: 'a' where the machine is good, 'b' where it is poor, 'c' too small
+    for a threshold of its own."""
+    P, Y, A = _data(1400, 5, seed)
+    rng = np.random.default_rng(seed + 100)
+    g = np.array(["a"] * 700 + ["b"] * 640 + ["c"] * 60, dtype=object)
+    flip = (g == "b")[:, None] & (rng.random(Y.shape) < 0.02)  # b: the human differs more
+    return P, Y ^ flip, A, g
+
+
+def test_the_promise_per_question_is_recomputed_from_the_answers_coded_alone():
+    P, Y, A, g = _grouped(5)
+    C = cell_confidence(P, A)
+    s = answer_scores(C)
+    sel = choose_threshold(s, Y, A, None, 0.85, groups=g, bootstrap=0)
+    assert not sel.per_question
+    assert sel.thresholds == {}
+    keep = s >= sel.threshold
+    assert [r["question"] for r in sel.by_question] == ["a", "b", "c"]
+    for r in sel.by_question:
+        m = g == r["question"]
+        assert r["n_seeds"] == m.sum()
+        assert r["threshold"] == sel.threshold
+        assert not r["own_threshold"]
+        assert r["expected_coverage"] == pytest.approx((keep & m).sum() / m.sum(), abs=1e-4)
+        km = keep & m
+        assert r["expected_kappa"] == pytest.approx(
+            cohen_kappa_score(Y[km].ravel(), A[km].ravel()), abs=1e-4
+        )
+
+
+def test_per_question_thresholds_meet_the_target_in_each_question_at_the_largest_coverage():
+    P, Y, A, g = _grouped(5)
+    C = cell_confidence(P, A)
+    s = answer_scores(C)
+    target = 0.85
+    sel = choose_threshold(s, Y, A, None, target, groups=g, per_question=True, bootstrap=20)
+    assert sel.per_question
+    assert set(sel.thresholds) == {"a", "b"}  # 'c' has fewer than MIN_QUESTION_SEEDS answers
+    cuts = sel.cuts(g, len(g))
+    assert (cuts[g == "c"] == sel.threshold).all()
+    for q in ("a", "b"):
+        m = g == q
+        t = sel.thresholds[q]
+        assert t is not None
+        assert (cuts[m] == t).all()
+        km = m & (s >= t)
+        assert cohen_kappa_score(Y[km].ravel(), A[km].ravel()) >= target
+        # no lower threshold (more answers coded alone) still meets the target
+        lower = np.unique(s[m & (s < t)])[::-1][:40]
+        for t2 in lower:
+            k2 = m & (s >= t2)
+            assert cohen_kappa_score(Y[k2].ravel(), A[k2].ravel()) < target
+    keep = s >= cuts
+    assert sel.expected_coverage == pytest.approx(keep.mean())
+    assert sel.expected_kappa == pytest.approx(
+        cohen_kappa_score(Y[keep].ravel(), A[keep].ravel()), abs=1e-9
+    )
+    # the poorer question gets the stricter threshold, so it codes less alone
+    by = {r["question"]: r for r in sel.by_question}
+    assert by["b"]["expected_coverage"] < by["a"]["expected_coverage"]
+    # applied to new answers: each answer is held to its own question's threshold
+    alone, flagged = apply_threshold(s, C, None, cuts)
+    assert (alone == (s >= cuts)).all()
+    assert flagged[~alone].any(axis=1).all()
+    assert not flagged[alone].any()
+    # a question the seeds never saw keeps the common threshold
+    assert sel.cuts(["z"], 1)[0] == sel.threshold

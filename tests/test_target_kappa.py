@@ -150,3 +150,58 @@ def test_seeds_picked_by_next_are_named_in_a_warning(tmp_path):
     assert any(
         w.startswith(f"{n} of the {doc['n_seeds']} seeds were picked by") for w in doc["warnings"]
     )
+
+
+def test_the_promise_is_stated_per_question_and_recomputed_from_the_seeds(coded):
+    proj, docs, _ = coded
+    sel = docs["code"]["selective"]
+    rows = sel["by_question"]
+    assert len(rows) > 1
+    con = sqlite3.connect(proj)
+    questions = dict(con.execute("SELECT id, question FROM responses"))
+    con.close()
+    seeds = pd.read_csv(DATA / "primary.csv", dtype=str, keep_default_na=False)
+    # seeds per question: the answers the primary coder coded (the coder's input)
+    assert sum(r["n_seeds"] for r in rows) == sel["n_seeds"]
+    assert [r["question"] for r in rows] == sorted(r["question"] for r in rows)
+    assert {r["question"] for r in rows} <= set(questions.values()) | set(seeds["question"])
+    for r in rows:  # no question has 100 seeds here: all keep the common threshold
+        assert not r["own_threshold"]
+        assert r["threshold"] == sel["threshold"]
+        assert 0 <= r["expected_coverage"] <= 1
+    # the overall share coded alone is the seeds-weighted mean of the questions' shares
+    pooled = sum(r["expected_coverage"] * r["n_seeds"] for r in rows) / sel["n_seeds"]
+    assert pooled == pytest.approx(sel["expected_coverage"], abs=1e-3)
+
+
+def test_per_question_without_a_target_is_one_line_and_stores_nothing(tmp_path, capsys):
+    proj = study(tmp_path)
+    assert run("codings", "import", DATA / "primary.csv", "--coder", "primary", "-p", proj) == 0
+    before = table_counts(proj)
+    capsys.readouterr()
+    assert run("code", "--seeds-coder", "primary", "--model", "hash", "--per-question",
+               "-p", proj) == 2  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "--per-question" in err[0]
+    assert "--target-kappa" in err[0]
+    assert table_counts(proj) == before
+
+
+def test_per_question_is_recorded_and_named_in_the_methods(tmp_path):
+    import contextlib
+    import io
+
+    proj = study(tmp_path)
+    assert run("codings", "import", DATA / "primary.csv", "--coder", "primary", "-p", proj) == 0
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = run("code", "--seeds-coder", "primary", "--model", "hash", "--target-kappa", "0.8",
+                 "--per-question", "--json", "-p", proj)  # fmt: skip
+    assert rc == 0
+    doc = json.loads(buf.getvalue())
+    assert doc["selective"]["per_question"] is True
+    out = tmp_path / "r.json"
+    assert run("report", "--format", "json", "-p", proj, "-o", out) == 0
+    para = json.loads(out.read_text(encoding="utf-8"))["methods"]["paragraph"]
+    assert "pooled κ ≥ 0.80 within each question" in para

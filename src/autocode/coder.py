@@ -33,17 +33,37 @@ class Coder:
     ``codebook``: a :class:`autocode.codebook.Codebook` or the path of a codebook file
     (YAML, CSV, ``.qdc``); ``embedder``: None (the bundled model), ``"hash"``,
     ``"plugin:NAME"``, a model folder, or an embedder object; ``seed``: the random seed;
-    ``band``: the confidence band (log-odds) within which a cell is flagged for review.
+    ``band``: the confidence band (log-odds) within which a cell is flagged for review;
+    ``target_kappa``: code alone only the answers the machine can code at this pooled kappa
+    (as ``autocode code --target-kappa``; ``estimate`` and ``per_question`` as there): ``fit``
+    then estimates the promise on the seeds (``selection_``) and ``predict`` /
+    ``predict_answers`` send every other answer to review.
     """
 
-    def __init__(self, codebook: Any, embedder: Any = None, *, seed: int = 0, band: float = 0.5):
+    def __init__(
+        self,
+        codebook: Any,
+        embedder: Any = None,
+        *,
+        seed: int = 0,
+        band: float = 0.5,
+        target_kappa: float | None = None,
+        estimate: str = "auto",
+        per_question: bool = False,
+        folds: int = 5,
+    ):
         self.codebook = codebook
         self.embedder = embedder
         self.seed = seed
         self.band = band
+        self.target_kappa = target_kappa
+        self.estimate = estimate
+        self.per_question = per_question
+        self.folds = folds
 
     def __repr__(self) -> str:
-        return f"Coder(embedder={self.embedder!r}, seed={self.seed!r}, band={self.band!r})"
+        extra = "" if self.target_kappa is None else f", target_kappa={self.target_kappa!r}"
+        return f"Coder(embedder={self.embedder!r}, seed={self.seed!r}, band={self.band!r}{extra})"
 
     # -- inputs ----------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -51,6 +71,18 @@ class Coder:
             raise InputError(f"seed must be a non-negative integer, got {self.seed!r}")
         if not isinstance(self.band, int | float) or not 0 <= self.band <= 10:
             raise InputError(f"band must be between 0 and 10 (log-odds), got {self.band!r}")
+        t = self.target_kappa
+        if t is not None and (
+            isinstance(t, bool) or not isinstance(t, int | float) or not 0 < t < 1
+        ):
+            raise InputError(f"target_kappa must be between 0 and 1 (or None), got {t!r}")
+        if self.estimate not in ("auto", "fitted", "cv"):
+            raise InputError(f"estimate must be auto, fitted or cv, got {self.estimate!r}")
+        if self.per_question and t is None:
+            raise InputError("per_question needs target_kappa", "pass target_kappa=0.85, say")
+        f = self.folds
+        if isinstance(f, bool) or not isinstance(f, int) or f < 2:
+            raise InputError(f"folds must be an integer of at least 2, got {f!r}")
 
     def _book(self):
         from .classify.pipeline import BookInfo
@@ -129,6 +161,18 @@ class Coder:
             corpus, E, book, chk, D, seed=self.seed, params={"band": self.band}, E_examples=Ex
         )
         self.model_ = model
+        self.selection_ = None
+        self._selection_ = None
+        if self.target_kappa is not None:
+            from .classify.api import selection_for
+
+            sel = selection_for(
+                corpus, E, book, chk, D, Ex, self.seed, self.folds, self.band,
+                float(self.target_kappa), None, None, cm=model, estimate=self.estimate,
+                per_question=self.per_question,
+            )  # fmt: skip
+            self._selection_ = sel
+            self.selection_ = sel.to_json()
         self.codes_ = list(model.codes)
         self.warnings_ = list(chk.warnings)
         self.n_seeds_ = len(chk.rows)
@@ -165,12 +209,24 @@ class Coder:
     def predict(self, responses: Any) -> pd.DataFrame:
         """The machine's decisions: one row per (answer, code) cell that is present or
         flagged — ``id, question, code, present, confidence, flagged, status``
-        (:func:`autocode.classify.pipeline.apply`). An answer with no row got no code."""
-        from .classify.pipeline import apply
+        (:func:`autocode.classify.pipeline.apply`). An answer with no row got no code.
+        With ``target_kappa``, the cells of an answer it may not code alone are flagged."""
+        return self._decisions(responses)[0]
+
+    def predict_answers(self, responses: Any) -> pd.DataFrame:
+        """One row per answer: ``id, answer_confidence`` (the probability that all its
+        decisions are right) and ``answer_status`` — ``coded`` (coded alone) or
+        ``needs_review`` (below the ``target_kappa`` threshold, or, without one, a cell
+        within the band), as ``autocode code --out`` writes them."""
+        return self._decisions(responses)[1]
+
+    def _decisions(self, responses: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+        from .classify.api import decide_answers
 
         model = self._fitted()
         corpus = self._corpus(responses)
-        return apply(model, corpus, self._embed_for_predict(corpus))
+        sel = getattr(self, "_selection_", None)
+        return decide_answers(model, corpus, self._embed_for_predict(corpus), sel)
 
     def evaluate(self, responses: Any, seeds: Any, folds: int = 5) -> dict:
         """k-fold cross-validated agreement with the human ``seeds`` (per-code kappa,
@@ -250,6 +306,8 @@ class Coder:
         model = load_model(path, digest, None)
         coder.band = float(model.band)
         coder.model_ = model
+        coder.selection_ = None  # a saved coder keeps no promise: refit with target_kappa
+        coder._selection_ = None
         coder.codes_ = list(model.codes)
         coder.warnings_ = []
         coder.n_seeds_ = int(model.manifest.get("n_seeds") or 0)

@@ -70,6 +70,7 @@ def code(
     progress=None,
     target_kappa: float | None = None,
     estimate: str = "auto",
+    per_question: bool = False,
 ) -> dict:
     """Train on the seeds (or ``load`` a saved coder) and code every response.
 
@@ -97,6 +98,12 @@ def code(
         raise InputError(
             f"--target-kappa must be between 0 and 1, got {target_kappa}",
             "e.g. --target-kappa 0.85 (the agreement the answers coded alone must reach)",
+        )
+    if per_question and target_kappa is None:
+        raise InputError(
+            "--per-question chooses a threshold per question for --target-kappa, and no "
+            "--target-kappa was given",
+            "add --target-kappa K (e.g. 0.85)",
         )
     if seeds_coder is not None:
         from ..project.codings import check_coder_name
@@ -154,6 +161,7 @@ def code(
             "tune": tprm,
             "target_kappa": target_kappa,
             "estimate": estimate if target_kappa is not None else None,
+            "per_question": per_question if target_kappa is not None else None,
         }
         run_id = store.start_run(
             "code",
@@ -199,9 +207,10 @@ def code(
                             corpus, E, book, chk, D, seed=seed, params={"band": band},
                             E_examples=Ex,
                         )  # fmt: skip
-                    sel = _selection(
+                    sel = selection_for(
                         corpus, E, book, chk, D, Ex, seed, folds, band, target_kappa,
                         progress, refresh, cm=fit, estimate=estimate,
+                        per_question=per_question,
                     )  # fmt: skip
                     result["evaluation"]["selective"] = sel.to_json()
                 result["n_seeds"] = len(chk.rows)
@@ -245,10 +254,11 @@ def code(
                         "seeds, and --load without seeds has none",
                         "pass the seeds too (--seeds-coder NAME or --seeds FILE)",
                     )
-                sel = _selection(
+                sel = selection_for(
                     corpus, E, book, chk, D, Ex, seed, folds, band, target_kappa, progress,
                     (lambda rows, Y: tuned_on(rows, Y, None)[1]) if tprm is not None else None,
                     cm=None if load is not None else cm, estimate=estimate,
+                    per_question=per_question,
                 )  # fmt: skip
                 picked = picked_by_next(store, [corpus.ids[r] for r in chk.rows])
                 if picked:
@@ -261,7 +271,7 @@ def code(
                 promise = sel.to_json() | {"seeds_picked_by_next": picked}
                 params["selective"] = promise
                 store.update_run_params(run_id, params)
-            coded, answers = _decide(cm, corpus, E, sel)
+            coded, answers = decide_answers(cm, corpus, E, sel)
             # one transaction: the run is 'done' with all its codings, or wrote none of them
             with store.transaction():
                 _write_codings(
@@ -314,9 +324,10 @@ def code(
     return result
 
 
-def _selection(
+def selection_for(
     corpus, E, book, chk, D, Ex, seed, folds, band, target, progress, refresh, cm=None,
     estimate: str = "auto",
+    per_question: bool = False,
 ):  # fmt: skip
     """The threshold for ``target``, from out-of-fold codings of the seeds.
 
@@ -347,12 +358,12 @@ def _selection(
             progress=(lambda d, t: progress("estimating coverage", d, t)) if progress else None,
             refresh=refresh,
         )  # fmt: skip
-    sel = selection(oof, corpus, chk, book, target, seed)
+    sel = selection(oof, corpus, chk, book, target, seed, per_question=per_question)
     sel.estimate = kind
     return sel
 
 
-def _decide(cm, corpus: Corpus, E, sel) -> tuple[pd.DataFrame, pd.DataFrame]:
+def decide_answers(cm, corpus: Corpus, E, sel) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The machine's cells (:func:`~.pipeline.cells_frame`) and one row per answer: id,
     answer_confidence (probability that all its decisions are right) and answer_status
     (``coded``: coded alone; ``needs_review``). With a selection (``--target-kappa``) an
@@ -367,7 +378,7 @@ def _decide(cm, corpus: Corpus, E, sel) -> tuple[pd.DataFrame, pd.DataFrame]:
     C = cell_confidence(P, A, cm.multilabel)
     score = answer_scores(C, M)
     if sel is not None:
-        alone, F = apply_threshold(score, C, M, sel.threshold)
+        alone, F = apply_threshold(score, C, M, sel.cuts(corpus.questions, len(corpus.ids)))
     else:
         alone = ~F.any(axis=1)
     answers = pd.DataFrame(

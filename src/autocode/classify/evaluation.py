@@ -110,10 +110,17 @@ def fitted_out_of_fold(model, corpus: Corpus, chk: SeedCheck) -> OutOfFold | Non
 
 
 def selection(
-    oof: OutOfFold, corpus: Corpus, chk: SeedCheck, book: BookInfo, target: float, seed: int = 0
+    oof: OutOfFold,
+    corpus: Corpus,
+    chk: SeedCheck,
+    book: BookInfo,
+    target: float,
+    seed: int = 0,
+    per_question: bool = False,
 ):
     """The answer-score threshold for ``target`` pooled kappa from out-of-fold predictions
-    (:func:`autocode.classify.selective.choose_threshold`): what the machine can code alone."""
+    (:func:`autocode.classify.selective.choose_threshold`): what the machine can code alone,
+    overall and per question (``per_question``: each question its own threshold)."""
     from .selective import answer_scores, cell_confidence, choose_threshold
 
     d = oof.done
@@ -121,9 +128,10 @@ def selection(
     scores = answer_scores(C, oof.M[d])  # over the cells the model may code
     # kappa over the cells where a code applies, as `autocode agree` measures it
     rows = chk.rows[d]
+    qs = [corpus.questions[r] for r in rows]
     return choose_threshold(
-        scores, chk.Y[d], oof.A[d], book.applies([corpus.questions[r] for r in rows]), target,
-        seed=seed,
+        scores, chk.Y[d], oof.A[d], book.applies(qs), target, seed=seed, groups=qs,
+        per_question=per_question,
     )  # fmt: skip
 
 

@@ -20,6 +20,7 @@ them uncertain flagged.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,6 +76,11 @@ def _prefix_kappas(Y, A, M, order) -> np.ndarray:
     return k
 
 
+#: a question gets its own threshold (``per_question``) only with this many out-of-fold seeds;
+#: below it, the question's kappa is too noisy to choose a cut on and the global one is used
+MIN_QUESTION_SEEDS = 100
+
+
 @dataclass
 class Selection:
     """The threshold chosen for a target kappa, and what it promises (out-of-fold)."""
@@ -88,6 +94,21 @@ class Selection:
     n_seeds: int = 0
     curve: list[dict] = field(default_factory=list)  # coverage -> kappa, for --evaluate
     estimate: str = "cv"  # how the out-of-fold codings were made (cv | fitted)
+    #: per question: its own threshold (``per_question``) or None where the global one holds
+    thresholds: dict[str, float | None] = field(default_factory=dict)
+    per_question: bool = False
+    #: the promise per question: n_seeds, threshold used, expected coverage and kappa
+    by_question: list[dict] = field(default_factory=list)
+
+    def cuts(self, groups: Sequence[str] | None, n: int) -> np.ndarray:
+        """The score each of ``n`` new answers must reach to be coded alone (inf: none)."""
+        glob = np.inf if self.threshold is None else self.threshold
+        out = np.full(n, glob, dtype=float)
+        if self.per_question and groups is not None:
+            g = np.asarray(list(groups), dtype=object)
+            for q, t in self.thresholds.items():
+                out[g == q] = np.inf if t is None else t
+        return out
 
     def to_json(self) -> dict:
         return {
@@ -99,6 +120,9 @@ class Selection:
             "expected_kappa_ci": list(self.kappa_ci),
             "n_seeds": self.n_seeds,
             "estimate": self.estimate,
+            "per_question": self.per_question,
+            "thresholds": dict(self.thresholds),
+            "by_question": list(self.by_question),
         }
 
 
@@ -114,6 +138,22 @@ def _choose(s, Y, A, M, target) -> tuple[float | None, int]:
     return tau, int((s >= tau).sum())
 
 
+def _cut_vector(s, Y, A, M, g, target, per_question) -> tuple[np.ndarray, float | None, dict]:
+    """Per answer, the score it must reach; the global threshold; per-question thresholds."""
+    tau, _ = _choose(s, Y, A, M, target)
+    cut = np.full(len(s), np.inf if tau is None else tau)
+    own: dict[str, float | None] = {}
+    if per_question and g is not None:
+        for q in sorted(set(g.tolist())):
+            m = g == q
+            if m.sum() < MIN_QUESTION_SEEDS:
+                continue
+            t, _ = _choose(s[m], Y[m], A[m], M[m], target)
+            own[str(q)] = t
+            cut[m] = np.inf if t is None else t
+    return cut, tau, own
+
+
 def choose_threshold(
     scores: np.ndarray,
     Y: np.ndarray,
@@ -121,43 +161,72 @@ def choose_threshold(
     applies: np.ndarray | None,
     target: float,
     *,
+    groups: Sequence[str] | None = None,
+    per_question: bool = False,
     bootstrap: int = 200,
     seed: int = 0,
     curve_points: int = 20,
 ) -> Selection:
     """The lowest score threshold whose answers meet ``target`` pooled kappa (out-of-fold
-    ``scores``, human ``Y``, machine ``A``, ``applies`` mask), with bootstrap intervals."""
+    ``scores``, human ``Y``, machine ``A``, ``applies`` mask), with bootstrap intervals.
+
+    ``groups`` (each answer's question) adds the promise per question; with
+    ``per_question`` each question with at least :data:`MIN_QUESTION_SEEDS` out-of-fold
+    answers gets its own threshold, chosen so that its own answers meet the target (the
+    others keep the global one)."""
     s = np.asarray(scores, float)
     Y, A = np.asarray(Y).astype(bool), np.asarray(A).astype(bool)
     M = np.ones(Y.shape, bool) if applies is None else np.asarray(applies, bool)
+    g = None if groups is None else np.asarray(list(groups), dtype=object)
     n = len(s)
-    tau, m = _choose(s, Y, A, M, target)
-    keep = s >= tau if tau is not None else np.zeros(n, bool)
+    cut, tau, own = _cut_vector(s, Y, A, M, g, target, per_question)
+    keep = s >= cut
     est_k = pooled_kappa(Y[keep], A[keep], M[keep]) if keep.any() else None
     rng = np.random.default_rng(seed)
     covs, kaps = [], []
     for _ in range(bootstrap):
         b = rng.integers(0, n, n)
-        t, mb = _choose(s[b], Y[b], A[b], M[b], target)
-        covs.append(mb / n)
-        if t is not None:
-            kb = s[b] >= t
+        cb, _, _ = _cut_vector(
+            s[b], Y[b], A[b], M[b], None if g is None else g[b], target, per_question
+        )
+        kb = s[b] >= cb
+        covs.append(float(kb.mean()))
+        if kb.any():
             kv = pooled_kappa(Y[b][kb], A[b][kb], M[b][kb])
             if kv is not None:
                 kaps.append(kv)
     ci = lambda v: (  # noqa: E731
         (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))) if len(v) else (None, None)
     )
-    curve = coverage_curve(s, Y, A, M, curve_points)
+    by_question = []
+    if g is not None:
+        for q in sorted(set(g.tolist())):
+            m = g == q
+            km = keep & m
+            kq = pooled_kappa(Y[km], A[km], M[km]) if km.any() else None
+            t = own.get(str(q), tau) if per_question else tau
+            by_question.append(
+                {
+                    "question": str(q),
+                    "n_seeds": int(m.sum()),
+                    "threshold": t,
+                    "own_threshold": str(q) in own,
+                    "expected_coverage": round(float(km.sum() / m.sum()), 4),
+                    "expected_kappa": None if kq is None else round(kq, 4),
+                }
+            )
     return Selection(
         target_kappa=float(target),
         threshold=tau,
-        expected_coverage=m / n if n else 0.0,
+        expected_coverage=float(keep.mean()) if n else 0.0,
         expected_kappa=est_k,
         coverage_ci=ci(covs),
         kappa_ci=ci(kaps),
         n_seeds=n,
-        curve=curve,
+        curve=coverage_curve(s, Y, A, M, curve_points),
+        thresholds=own,
+        per_question=per_question,
+        by_question=by_question,
     )
 
 
@@ -184,17 +253,21 @@ def coverage_curve(
 
 
 def apply_threshold(
-    scores: np.ndarray, C: np.ndarray, applies: np.ndarray | None, threshold: float | None
+    scores: np.ndarray,
+    C: np.ndarray,
+    applies: np.ndarray | None,
+    threshold: float | np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(answer coded alone?, flagged cells) for new answers: an answer below the threshold
-    needs review; its cells that are less sure than the threshold are flagged (at least its
-    least sure applicable cell)."""
+    """(answer coded alone?, flagged cells) for new answers: an answer below its threshold
+    (one for all, or one per answer: :meth:`Selection.cuts`) needs review; its cells that are
+    less sure than the threshold are flagged (at least its least sure applicable cell)."""
     s = np.asarray(scores, float)
     C = np.asarray(C, float)
     M = np.ones(C.shape, bool) if applies is None else np.asarray(applies, bool)
-    alone = s >= threshold if threshold is not None else np.zeros(len(s), bool)
-    cut = 0.0 if threshold is None else threshold
-    flagged = (C < max(cut, _EPS)) & M & ~alone[:, None]
+    t = np.full(len(s), np.inf) if threshold is None else np.broadcast_to(threshold, s.shape)
+    alone = s >= t
+    cut = np.where(np.isfinite(t), t, 0.0)
+    flagged = (C < np.maximum(cut, _EPS)[:, None]) & M & ~alone[:, None]
     weakest = np.where(M, C, np.inf).argmin(axis=1)
     rows = np.nonzero(~alone & ~flagged.any(axis=1) & M.any(axis=1))[0]
     flagged[rows, weakest[rows]] = True

@@ -101,6 +101,15 @@ def code_cmd(
             "(fitted where possible).",
         ),
     ] = "auto",
+    per_question: Annotated[
+        bool,
+        typer.Option(
+            "--per-question",
+            help="With --target-kappa: each question with at least 100 seeds gets its own "
+            "threshold, so that its own answers coded alone meet the target (not only all "
+            "questions pooled); the others keep the common one.",
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (recorded).")] = 0,
     model: ModelOpt = None,
     tune: Annotated[
@@ -174,6 +183,7 @@ def code_cmd(
             progress=None if as_json else progress,
             target_kappa=target_kappa,
             estimate=estimate,
+            per_question=per_question,
         )
     if as_json:
         print_json(res)
@@ -274,6 +284,21 @@ def _selective_line(sel: dict) -> str:
     )
 
 
+def _render_by_question(sel: dict) -> None:
+    """The promise per question, where there are several."""
+    rows = sel.get("by_question") or []
+    if len(rows) < 2:
+        return
+    out = console()
+    for r in rows:
+        k = r.get("expected_kappa")
+        own = " (its own threshold)" if r.get("own_threshold") else ""
+        out.print(
+            f"  {r['question']}: expected {_fmt_share(r['expected_coverage'])} coded alone at "
+            f"kappa {'?' if k is None else f'{k:.2f}'}{own} ({r['n_seeds']} seeds)"
+        )
+
+
 def _render_curve(curve: list[dict], sel: dict | None) -> None:
     if not curve:
         return
@@ -286,6 +311,7 @@ def _render_curve(curve: list[dict], sel: dict | None) -> None:
     out.print(f"coverage -> kappa of the surest answers coded alone: {shown}")
     if sel:
         out.print(_selective_line(sel))
+        _render_by_question(sel)
 
 
 def _render_coding(res: dict) -> None:
@@ -293,6 +319,7 @@ def _render_coding(res: dict) -> None:
     if res.get("selective"):
         sel = res["selective"]
         out.print(_selective_line(sel))
+        _render_by_question(sel)
         out.print(
             f"coded alone: {sel['n_coded_alone']} of {res['n_responses']} answers "
             f"({_fmt_share(sel['coverage'])}; of the answers no human coded: "

@@ -90,9 +90,10 @@ def methods_paragraph(facts: dict[str, Any]) -> str:
         lo, hi = sel.get("expected_kappa_ci") or (None, None)
         ci = f" [{lo:.2f}, {hi:.2f}]" if lo is not None and hi is not None else ""
         k = sel.get("expected_kappa")
+        each = " within each question" if sel.get("per_question") else ""
         parts.append(
             f"It coded alone only the answers it could code at pooled \u03ba \u2265 "
-            f"{sel['target_kappa']:.2f}: cross-validation on its seeds expected "
+            f"{sel['target_kappa']:.2f}{each}: cross-validation on its seeds expected "
             f"{100 * sel['expected_coverage']:.0f}% of answers"
             + (f" at \u03ba {k:.2f}{ci}" if k is not None else "")
             + "; the others were flagged for human review."

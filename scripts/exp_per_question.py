@@ -1,0 +1,141 @@
+"""One threshold for all questions, or one per question? (issue 13, selective coding)
+
+Usage:  nice python scripts/exp_per_question.py [--sets nhs_fft_qdc_v6] [--splits 0 1 2] \
+            [--estimate fitted|cv]
+
+Same splits and steps as ``scripts/bench_selective.py``. For each target kappa, two rules pick
+which held-out answers the machine codes alone: ``global`` (one answer-score threshold chosen
+on all out-of-fold seeds, what ships) and ``per_question`` (each question with at least
+``--min-seeds`` out-of-fold seeds gets its own threshold chosen on its own seeds; smaller
+questions use the global one). Printed per rule: overall coverage and pooled kappa on the
+held-out answers beside their promise, and the spread of the per-question kappas (the
+smallest, and how many questions fall more than .03 below the target).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import cohen_kappa_score
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_code import context, splits
+
+from autocode.classify.evaluation import fitted_out_of_fold, out_of_fold
+from autocode.classify.pipeline import BookInfo, Corpus, SeedCheck, train
+from autocode.classify.selective import (
+    answer_scores,
+    cell_confidence,
+    choose_threshold,
+)
+from autocode.project import open_store
+
+
+def _kappa(Y, A) -> float | None:
+    if len(Y) < 2:
+        return None
+    y, a = Y.ravel(), A.ravel()
+    if len(set(y)) < 2 and len(set(a)) < 2:
+        return None
+    return float(cohen_kappa_score(y, a))
+
+
+def run(ctx, split: int, targets, estimate: str, min_seeds: int) -> list[dict]:
+    Y, multilabel = ctx["Y"], ctx["multilabel"]
+    tr, te = splits(Y, "20pct", split)
+    book = BookInfo(
+        ctx["codes"], ctx["descriptions"], [[] for _ in ctx["codes"]], not multilabel, "bench"
+    )
+    corpus = Corpus([str(i) for i in range(len(ctx["texts"]))], ctx["texts"], ctx["questions"])
+    chk = SeedCheck(tr, Y[tr])
+    model = train(corpus, ctx["V"], book, chk, ctx["D"], seed=split)
+    if estimate == "fitted":
+        oof = fitted_out_of_fold(model, corpus, chk)
+    else:
+        oof = out_of_fold(corpus, ctx["V"], book, chk, ctx["D"], seed=split, folds=5)
+    assert oof is not None
+    q = np.asarray(ctx["questions"])
+    C_oof = cell_confidence(oof.P, oof.A, multilabel)
+    s_oof = answer_scores(C_oof, oof.M)
+    q_oof = q[tr]
+    part = corpus.take(te)
+    P_te = model.proba(part, ctx["V"][te])
+    A_te, _ = model.decide(P_te, part)
+    M_te = model.applicable(part)
+    s_te = answer_scores(cell_confidence(P_te, A_te, multilabel), M_te)
+    q_te = q[te]
+    out = []
+    for target in targets:
+        g = choose_threshold(s_oof, Y[tr], oof.A, oof.M, target, bootstrap=0)
+        tau_g = -np.inf if g.threshold is None else g.threshold
+        rules = {"global": np.full(len(te), tau_g)}
+        per = np.full(len(te), tau_g)
+        promise_alone = s_oof >= tau_g
+        per_promise = promise_alone.copy()
+        for qq in np.unique(q_oof):
+            m = q_oof == qq
+            if m.sum() < min_seeds:
+                continue
+            sq = choose_threshold(s_oof[m], Y[tr][m], oof.A[m], oof.M[m], target, bootstrap=0)
+            t = np.inf if sq.threshold is None else sq.threshold
+            per[q_te == qq] = t
+            per_promise[m] = s_oof[m] >= t
+        rules["per_question"] = per
+        promises = {"global": promise_alone, "per_question": per_promise}
+        for rule, tau in rules.items():
+            alone = s_te >= tau
+            pk = [
+                _kappa(Y[te][alone & (q_te == qq)], A_te[alone & (q_te == qq)])
+                for qq in np.unique(q_te)
+                if (alone & (q_te == qq)).sum() >= 30
+            ]
+            pk = [k for k in pk if k is not None]
+            pa = promises[rule]
+            out.append(
+                {
+                    "data": ctx["name"],
+                    "split": split,
+                    "target": target,
+                    "rule": rule,
+                    "expected_coverage": float(pa.mean()),
+                    "coverage": float(alone.mean()),
+                    "expected_kappa": _kappa(Y[tr][pa], oof.A[pa]),
+                    "kappa": _kappa(Y[te][alone], A_te[alone]),
+                    "min_question_kappa": min(pk) if pk else None,
+                    "questions_below": sum(k < target - 0.03 for k in pk),
+                    "questions_scored": len(pk),
+                }
+            )
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--sets", nargs="+", default=["nhs_fft_qdc_v6"])
+    ap.add_argument("--splits", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--targets", type=float, nargs="+", default=[0.8, 0.85, 0.9])
+    ap.add_argument("--estimate", choices=["cv", "fitted"], default="fitted")
+    ap.add_argument("--min-seeds", type=int, default=100)
+    args = ap.parse_args()
+    store = open_store(ROOT / "bench-out" / "embeddings.db")
+    rows = []
+    for name in args.sets:
+        ctx = context(args.data, name, store)
+        for split in args.splits:
+            rows += run(ctx, split, args.targets, args.estimate, args.min_seeds)
+            print(f"{name} split {split} done", flush=True)
+    df = pd.DataFrame(rows)
+    g = df.groupby(["data", "target", "rule"]).mean(numeric_only=True).drop(columns="split")
+    print(g.round(3).to_string())
+
+
+if __name__ == "__main__":
+    main()
