@@ -107,6 +107,47 @@ class Pages:
             ),
         )
 
+    async def agree(self, request: Request) -> Response:
+        p = request.query_params
+        return self.page(
+            request, "agree.html", lambda s: views.agreement(s, p.get("a"), p.get("b"))
+        )
+
+    async def report(self, request: Request) -> Response:
+        return self.render(request, "report.html", {"formats": REPORT_FORMATS})
+
+    async def report_view(self, request: Request) -> Response:
+        """The report itself, framed by /report: its own stylesheet, no script at all."""
+        try:
+            with self.store() as s:
+                text = views.report_html(s)
+        except AutocodeError as e:
+            text = f"<!doctype html><p>{_escape(_line(e))}</p>"
+        csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+        return HTMLResponse(text, headers={"content-security-policy": csp})
+
+    async def report_download(self, request: Request) -> Response:
+        """``autocode report --format F`` as a download (written to a temporary file)."""
+        import tempfile
+
+        from starlette.background import BackgroundTask
+        from starlette.responses import FileResponse
+
+        from ..report import build_report, write_report
+
+        fmt = request.path_params["fmt"]
+        if fmt not in REPORT_FORMATS:
+            return HTMLResponse("unknown format", status_code=404)
+        folder = Path(tempfile.mkdtemp(prefix="autocode-app-"))
+        path = folder / f"report.{fmt}"
+        try:
+            with self.store() as s:
+                write_report(build_report(s), path, fmt)
+        except AutocodeError as e:
+            _cleanup(folder)
+            return self.render(request, "error.html", {"message": _line(e)}, status=404)
+        return FileResponse(path, filename=path.name, background=BackgroundTask(_cleanup, folder))
+
     # -- actions ---------------------------------------------------------------------------
     async def decide(self, request: Request) -> Response:
         """accept / reject / merge / undo on the board, through :mod:`autocode.review`."""
@@ -172,6 +213,28 @@ class Pages:
             q = {"source": source, "at": rid}
         return RedirectResponse("/code?" + urlencode(q), status_code=303)
 
+    async def reconcile(self, request: Request) -> Response:
+        """Settle one disagreement with one coder's coding (:func:`autocode.reconcile.take`,
+        as ``autocode reconcile --take CODER --answer ID``)."""
+        from ..reconcile import take
+
+        form = await request.form()
+        a, b = str(form.get("a", "")), str(form.get("b", ""))
+        back = "/agree?" + urlencode({"a": a, "b": b})
+        try:
+            with self.store(write=True) as s:
+                got = take(
+                    s,
+                    str(form.get("coder", "")),
+                    answer=str(form.get("answer", "")),
+                    user=_session(request).coder,
+                )
+            for rid, codes in got["answers"].items():
+                _flash(request, f"reconciled {rid}: {'; '.join(codes) or 'no code'}")
+        except AutocodeError as e:
+            _flash(request, "not done: " + _line(e))
+        return RedirectResponse(back, status_code=303)
+
     async def back(self, request: Request) -> Response:
         """`u`: the answer coded last, to change it (saving again replaces its coding)."""
         form = await request.form()
@@ -181,6 +244,21 @@ class Pages:
         if session.history:
             q["at"] = session.history.pop()
         return RedirectResponse("/code?" + urlencode(q), status_code=303)
+
+
+REPORT_FORMATS = ("html", "md", "xlsx")
+
+
+def _cleanup(folder: Path) -> None:
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
 
 
 def _session(request: Request) -> Session:

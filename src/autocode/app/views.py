@@ -236,3 +236,53 @@ def coding_item(
         "position": ids.index(rid) + 1,
         "labels": responses.question_labels(store),
     }
+
+
+def coder_names(store: Store) -> list[str]:
+    """The coders agreement can compare: every coder with stored work, and ``final``."""
+    from ..codings.store import coder_table
+    from ..project.codings import FINAL
+
+    return [*dict.fromkeys(c["coder"] for c in coder_table(store)), FINAL]
+
+
+def agreement(store: Store, a: str | None, b: str | None) -> dict[str, Any]:
+    """Per-code Cohen's κ with its 95% CI for coders ``a`` and ``b``
+    (:func:`autocode.agree.agree_project`, as ``autocode agree --coders A,B``), the pooled
+    value, and the disagreements, each marked open when reconciliation has not settled it."""
+    from ..agree import agree_project
+    from ..reconcile.items import DISAGREEMENT, open_items
+
+    names = coder_names(store)
+    out: dict[str, Any] = {"names": names, "a": a, "b": b, "doc": None}
+    if not a or not b:
+        return out
+    pa = agree_project(store, [a, b])
+    doc = pa.to_json()
+    open_ids = {i.id for i in open_items(store) if i.kind == DISAGREEMENT}
+    answers: dict[str, dict[str, Any]] = {}
+    for row in pa.disagreements():
+        d = answers.setdefault(
+            str(row["id"]),
+            {"id": str(row["id"]), "question": row["question"], "text": row["text"], "codes": []},
+        )
+        d["codes"].append({"code": row["code"], "a": row.get(a), "b": row.get(b)})
+        d["open"] = str(row["id"]) in open_ids
+    codes = [
+        {"code": code, "n": v.get("n_units"), **(v.get("cohen_kappa") or {})}
+        for code, v in doc["per_code"].items()
+    ]
+    return out | {
+        "doc": doc,
+        "codes": codes,
+        "pooled": (doc["overall"].get("pooled") or {}).get("cohen_kappa") or {},
+        "disagreements": list(answers.values()),
+    }
+
+
+def report_html(store: Store) -> str:
+    """The study report as HTML (:func:`autocode.report.build_report`, as ``autocode report``)."""
+    from ..report import build_report
+    from ..report.html import render_html
+
+    return render_html(build_report(store))
