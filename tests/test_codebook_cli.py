@@ -83,7 +83,8 @@ def test_import_shows_diff_and_asks(proj, tmp_path, monkeypatch, capsys):
     assert main(["codebook", "import", str(y), "-p", str(proj)]) == 1
     out = capsys.readouterr().out
     assert "~ code 'Waiting': renamed to 'Waiting times ⏳'" in out
-    assert "~ code 'Waiting times ⏳': definition changed" in out
+    # editing autocode's draft definition makes it the researcher's: the draft mark goes
+    assert "~ code 'Waiting times ⏳': definition, draft changed" in out
     assert "not applied" in out
     assert snapshot(proj) == before
 

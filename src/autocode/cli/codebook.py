@@ -1,5 +1,6 @@
 """CLI commands for the codebook: ``codebook`` (show with counts), ``codebook export``,
-``codebook import`` (diff, then apply after confirmation) and ``codebook history``."""
+``codebook import`` (diff, then apply after confirmation), ``codebook history`` and
+``define`` (edit a code's definition)."""
 
 from __future__ import annotations
 
@@ -254,6 +255,41 @@ def history(ctx: typer.Context, project: MaybeProjectOpt = None, json_: JsonOpt 
     console().print(t)
 
 
+def define_cmd(
+    code: Annotated[str, typer.Argument(help="The code's name.", show_default=False)],
+    text: Annotated[
+        str | None,
+        typer.Argument(help="Its definition (left out: keep the current one).", show_default=False),
+    ] = None,
+    inclusion: Annotated[
+        str | None, typer.Option("--inclusion", help="What the code includes.")
+    ] = None,
+    exclusion: Annotated[
+        str | None, typer.Option("--exclusion", help="What the code excludes.")
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Who defines (default: $AUTOCODE_USER/OS).")
+    ] = None,
+    project: ProjectOpt = DEFAULT_PROJECT,
+    json_: JsonOpt = False,
+) -> None:
+    """Edit a code's definition (inclusion, exclusion) without a YAML round trip; it is no
+    longer a draft. Recorded in the decision log (`autocode undo` restores the old one)."""
+    from ..project import open_store
+    from ..review import define
+
+    with open_store(project, create=False) as store:
+        d = define(store, code, text, inclusion=inclusion, exclusion=exclusion, user=user)
+    if json_:
+        print_json(d.to_dict())
+    else:
+        typer.echo(
+            f"defined {d.payload['code']!r} (decision #{d.id}; `autocode undo {d.id}` "
+            "restores the previous definition)"
+        )
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
     app.add_typer(codebook_app, name="codebook")
+    app.command("define")(define_cmd)

@@ -1,11 +1,12 @@
 """Codebook CSV: one row per theme or code.
 
 Export (``autocode codebook export -f csv``) writes the columns ``name, kind, theme, parent,
-description, inclusion, exclusion, colour, guid, questions`` (``questions``: the question ids
+description, inclusion, exclusion, colour, guid, questions, draft`` (``questions``: the question ids
 a theme or code applies to, separated by ``;``; empty = every question): ``kind`` is
 ``theme`` or ``code``; a code's ``theme`` column names its theme and ``parent`` its parent
 code (sub-codes only), so a code may share its name with a theme and the file imports back
-as the same codebook. Cells are written by :mod:`autocode.tabular` (text a spreadsheet
+as the same codebook; ``draft`` is ``true`` for a definition autocode drafted and no one has
+edited yet. Cells are written by :mod:`autocode.tabular` (text a spreadsheet
 would run as a formula gets a leading ``'``, removed again on import).
 
 Import also reads simpler files without a ``kind`` column (e.g. ``name, description,
@@ -30,11 +31,11 @@ from .model import Code, Codebook, Theme, name_key
 
 COLUMNS = [
     "name", "kind", "theme", "parent", "description", "inclusion", "exclusion", "colour", "guid",
-    "questions",
+    "questions", "draft",
 ]  # fmt: skip
 _FIELDS = [
     "name", "description", "theme", "parent", "inclusion", "exclusion", "colour", "guid",
-    "questions",
+    "questions", "draft",
 ]  # fmt: skip
 _ALIASES = {
     "name": ("name", "code", "code name"),
@@ -47,6 +48,7 @@ _ALIASES = {
     "colour": ("colour", "color"),
     "guid": ("guid",),
     "questions": ("questions", "question"),
+    "draft": ("draft",),
 }
 _LEGACY_PARENT = ("parent", "theme", "category", "parent category")
 
@@ -54,7 +56,19 @@ _LEGACY_PARENT = ("parent", "theme", "category", "parent category")
 def dumps(codebook: Codebook) -> str:
     cb = codebook.finalize()
     rows = [
-        [t.name, "theme", "", "", t.description, "", "", t.colour or "", t.guid, _qs(t.questions)]
+        [
+            t.name,
+            "theme",
+            "",
+            "",
+            t.description,
+            "",
+            "",
+            t.colour or "",
+            t.guid,
+            _qs(t.questions),
+            "",
+        ]
         for t in cb.themes
     ]
 
@@ -63,7 +77,7 @@ def dumps(codebook: Codebook) -> str:
             rows.append(
                 [
                     c.name, "code", theme, parent, c.definition, c.inclusion, c.exclusion,
-                    c.colour or "", c.guid, _qs(c.questions),
+                    c.colour or "", c.guid, _qs(c.questions), "true" if c.draft else "",
                 ]
             )  # fmt: skip
             add(c.codes, theme, c.name)
@@ -132,6 +146,7 @@ def _new_code(r: dict) -> Code:
         exclusion=r["exclusion"],
         colour=r["colour"] or None,
         guid=r["guid"] or None,
+        draft=r["draft"].lower() in ("true", "yes", "1", "y"),
     )
 
 

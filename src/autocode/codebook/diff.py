@@ -14,7 +14,8 @@ from .model import Code, Codebook, Theme, name_key
 if TYPE_CHECKING:  # pragma: no cover
     from ..project import Store
 
-_CODE_FIELDS = ("definition", "inclusion", "exclusion", "colour", "codable", "questions")
+_CODE_FIELDS = ("definition", "inclusion", "exclusion", "colour", "codable", "questions", "draft")
+_TEXT = ("definition", "inclusion", "exclusion")
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,8 @@ def reconcile(
     edited YAML file without GUIDs does not churn them). With ``keep_extras`` (formats
     that cannot hold them: ``.qdc``, CSV), matched codes keep their examples and provenance;
     with ``fmt_lacks_scope`` (``.qdc``), codes and themes also keep their question scope.
+    A matched code stays a ``draft`` only while its definition, inclusion and exclusion are
+    unchanged (an edit makes them the researcher's; a file can clear the flag, never set it).
     """
     if current is None:
         return new.finalize()
@@ -150,6 +153,12 @@ def reconcile(
             continue
         if not c.guid:
             c.guid = old.guid
+        if any(getattr(c, f) != getattr(old, f) for f in _TEXT):
+            c.draft = False  # a researcher edited autocode's draft definition: theirs now
+        elif fmt_lacks_scope:  # .qdc holds no draft flag: the current one stays
+            c.draft = old.draft
+        else:  # a file may clear the flag, never set it on a researcher's definition
+            c.draft = c.draft and old.draft
         if keep_extras:
             c.examples = list(old.examples)
             c.provenance = old.provenance

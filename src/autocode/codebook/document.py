@@ -16,6 +16,8 @@ def _drop_empty(d: dict) -> dict:
 def _code_dict(c: Code) -> dict[str, Any]:
     d: dict[str, Any] = {"name": c.name, "definition": c.definition}
     d.update(_drop_empty({"inclusion": c.inclusion, "exclusion": c.exclusion}))
+    if c.draft:
+        d["draft"] = True
     if c.examples:
         d["examples"] = [{"id": e.id, "text": e.text} for e in c.examples]
     d.update(_drop_empty({"colour": c.colour, "guid": c.guid}))
@@ -91,6 +93,7 @@ def _code_from(d: Any, where: str) -> Code:
         codable=_bool(d.get("codable", True), "codable", where),
         codes=[_code_from(s, where) for s in _list(d, "codes", where)],
         questions=_questions(d, f"code {name!r}", where),
+        draft=_bool(d.get("draft", False), "draft", where),
     )
 
 

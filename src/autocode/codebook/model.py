@@ -82,6 +82,8 @@ class Code:
     questions: list[str] = field(default_factory=list)
     theme: str | None = None
     parent: str | None = None
+    #: the definition is autocode's draft (from a suggestion), not yet edited by a researcher
+    draft: bool = False
 
     @property
     def color(self) -> str | None:  # the spelling REFI-QDA uses

@@ -46,6 +46,7 @@ __all__ = [
     "Suggestion",
     "accept",
     "check_pending",
+    "define",
     "import_codebook",
     "listing",
     "load_state",
@@ -122,6 +123,9 @@ def _result(state: ReviewState, d: Decision) -> dict:
     if d.action == "import":
         cb = state.codebook
         return {"themes": len(cb.themes), "codes": len(cb.all_codes())}
+    if d.action == "define":
+        c = state.codebook.code(p["code"])
+        return {"code": p["code"], "definition": c.description if c else ""}
     return {}
 
 
@@ -287,3 +291,38 @@ def undo(store: Store, decision_id: int | None = None, user: str | None = None) 
             raise NotFoundError(f"nothing to undo for user {who!r}", "see `autocode decisions`")
         decision_id = mine[-1].id
     return record(store, "undo", {}, None, who, reverses=decision_id)
+
+
+def define(
+    store: Store,
+    code: str,
+    definition: str | None = None,
+    *,
+    inclusion: str | None = None,
+    exclusion: str | None = None,
+    user: str | None = None,
+) -> Decision:
+    """Set code ``code``'s definition (and/or inclusion, exclusion notes; None keeps one),
+    clearing its draft flag; recorded as a ``define`` decision (``undo`` restores the old)."""
+    from ..chars import xml_safe
+    from ..codebook import current
+    from .define import unknown_code
+
+    if definition is None and inclusion is None and exclusion is None:
+        raise InputError(
+            "nothing to define", "give the definition text, --inclusion or --exclusion"
+        )
+    cb = current(store)
+    if cb is None or cb.code(code) is None:
+        raise NotFoundError(unknown_code(cb or Codebook(), code))
+    # text a codebook file cannot hold (NUL, other control characters) never gets stored
+    definition, inclusion, exclusion = (
+        None if t is None else xml_safe(t) for t in (definition, inclusion, exclusion)
+    )
+    payload = {
+        "code": code,
+        "definition": definition,
+        "inclusion": inclusion,
+        "exclusion": exclusion,
+    }
+    return record(store, "define", payload, None, user)

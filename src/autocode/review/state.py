@@ -35,6 +35,7 @@ from ..codebook.model import (
     path_guid,
 )
 from ..errors import InputError, NotFoundError
+from .define import _apply_define
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..project import Store
@@ -61,6 +62,7 @@ class Suggestion:
     code: str | None = None  # GUID of its code once accepted or merged
     decision: int | None = None  # the decision that set the status
     matches: dict | None = None  # the existing code it matched when suggest ran
+    definition: dict | None = None  # its draft definition (suggest's :mod:`..suggest.define`)
 
 
 @dataclass
@@ -201,6 +203,7 @@ def _load_run(state: ReviewState, store: Store, run_id: str) -> None:
     themes = {t["id"]: t["label"] for t in rows.themes(store, run_id)}
     run = store.get_run(run_id)
     matched = (json.loads(run["params"] or "{}").get("matches") if run else None) or {}
+    drafts = (json.loads(run["params"] or "{}").get("definitions") if run else None) or {}
     for r in rows.suggestions(store, run_id):
         state.suggestions[(run_id, r["id"])] = Suggestion(
             run_id=run_id,
@@ -212,6 +215,7 @@ def _load_run(state: ReviewState, store: Store, run_id: str) -> None:
             question=r["question"],
             exemplars=list(r["exemplars"]),
             matches=matched.get(r["id"]),
+            definition=drafts.get(r["id"]),
         )
     for sid, rid, _ in sorted(rows.members(store, run_id)):
         state._base_members.setdefault((run_id, sid), []).append(rid)
@@ -430,6 +434,7 @@ def _apply_import(state: ReviewState, store: Store, d: Decision) -> None:
 
 
 _HANDLERS = {
+    "define": _apply_define,
     "accept": _apply_accept,
     "reject": _apply_reject,
     "skip": _apply_skip,
@@ -487,9 +492,14 @@ def _new_code(state: ReviewState, name: str, theme: str | None, sources: list[Su
     ][:MAX_EXAMPLES]
     path = [theme, name] if theme else [name]
     guid = _unique_guid(cb, path)
+    draft = next((s.definition for s in sources if s.definition), None) or {}
     code = Code(
         name=name,
-        definition=("Responses about " + ", ".join(keywords) + ".") if keywords else "",
+        definition=str(draft.get("definition") or "")
+        or (("Responses about " + ", ".join(keywords) + ".") if keywords else ""),
+        inclusion=str(draft.get("inclusion") or ""),
+        exclusion=str(draft.get("exclusion") or ""),
+        draft=True,  # autocode wrote it: a draft until a researcher edits it
         examples=examples,
         colour=palette_colour(guid),
         guid=guid,
@@ -529,6 +539,8 @@ def summary(d: Decision) -> str:
         return f"reverses #{d.reverses}"
     if d.action == "import":
         return f"codebook from {p.get('source')}"
+    if d.action == "define":
+        return f"definition of {p.get('code')!r}"
     if d.action == "reconcile":
         if p.get("kind") == "cell":
             state = "present" if p.get("present") else "absent"

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, ModelError
+from .define import finish
 from .cluster import _renumber, adapt_params, cluster, group_centroids
 from .exemplars import pick_exemplars
 from .label import GroupTerms, PhraseIndex
@@ -191,6 +192,8 @@ class Suggestion:
     assigned_outliers: list[str] = field(default_factory=list)
     #: the existing code it matches (:mod:`autocode.suggest.match`), or None
     matches: dict | None = None
+    #: draft definition {definition, inclusion, exclusion, draft} (:mod:`.define`)
+    definition: dict | None = None
 
 
 @dataclass
@@ -363,7 +366,9 @@ def suggest(
                 params=stage_params(cl, len(ans)),
             )
         )
-    return SuggestResult(suggestions, themes, unassigned, non_answers, summaries, seed, groups)
+    result = SuggestResult(suggestions, themes, unassigned, non_answers, summaries, seed, groups)
+    finish(result, df, X)  # distinct names per question, draft definitions (:mod:`.define`)
+    return result
 
 
 def _one_question(

@@ -59,6 +59,25 @@ _EXTRA_STOP = {
     "yes",
     "ok",
     "okay",
+    # verbs and fillers that name no topic ("Able", "Think")
+    "able",
+    "think",
+    "know",
+    "want",
+    "feel",
+    "felt",
+    "way",
+    "come",
+    "came",
+    "go",
+    "went",
+    "going",
+    "like",
+    "need",
+    "needs",
+    "needed",
+    "maybe",
+    "overall",
 }
 _MAX_N = 3
 _REDACTED = re.compile(r"^(x{2,}|\[?name\]?|redacted)$")
@@ -231,9 +250,8 @@ class PhraseIndex:
     ) -> GroupTerms:
         """Label and keywords for the documents at positions ``members``.
 
-        With ``centrality`` (similarity of each member to the group's centroid), the label
-        may be the most central short answer (2–6 words) that uses one of the top
-        keyphrases — "More staff on the ward" reads better than any keyword list.
+        The label is a code name built from the keyphrases (:func:`code_name`), never one
+        member's whole answer. ``centrality`` is accepted for labelers that use it.
         """
         n_c = len(members)
         df_c: Counter = Counter()
@@ -243,7 +261,9 @@ class PhraseIndex:
                 df_c[key] += 1
                 surfaces[key][surf] += 1
         if not df_c:
-            return GroupTerms(label="(no words)", keywords=[])
+            texts = [self.texts[i] for i in members]
+            label = NOTHING_NAME if nothing_share(texts) >= 0.5 else "(no words)"
+            return GroupTerms(label=label, keywords=[])
         min_df = 1 if n_c < 6 else 2
         scored = []
         for key, c in df_c.items():
@@ -267,29 +287,8 @@ class PhraseIndex:
                 continue  # "waiting" after "waiting times"
             keywords.append(_best_surface(surfaces[key]))
             used.append(key)
-        label = None
-        if centrality is not None and used:
-            label = self._short_answer_label(members, centrality, used[:3])
-        if label is None:
-            label = _make_label(scored, used, surfaces)
+        label = code_name(scored, used, surfaces, [self.texts[i] for i in members])
         return GroupTerms(label=label, keywords=keywords)
-
-    def _short_answer_label(self, members, centrality, top_keys) -> str | None:
-        best = None
-        for i, c in zip(members, centrality, strict=True):
-            words = self.texts[i].split()
-            if not 2 <= len(words) <= 6 or not self.doc_phrases[i]:
-                continue
-            if re.search(r"[.!?;]\s+\S", self.texts[i].strip()):
-                continue  # two sentences make a poor code name
-            if not any(k in self.doc_phrases[i] for k in top_keys):
-                continue
-            key = (-round(float(c), 6), len(words), self.texts[i])
-            if best is None or key < best[0]:
-                best = (key, self.texts[i])
-        if best is None:
-            return None
-        return tidy_label(best[1])
 
 
 def _contains(big: tuple[str, ...], small: tuple[str, ...]) -> bool:
@@ -311,15 +310,139 @@ def tidy_label(text: str) -> str:
     return t[:1].upper() + t[1:]
 
 
-def _make_label(scored, used, surfaces) -> str:
-    """The top keyphrase; a strong phrase containing a top single word reads better."""
+# -- code names ---------------------------------------------------------------------------
+#: words that only judge ("good", "excellent"): a name of these alone says how, not what
+_PRAISE = {
+    "good", "great", "excellent", "brilliant", "fantastic", "amazing", "lovely", "nice",
+    "fine", "perfect", "wonderful", "superb", "outstanding", "best", "happy", "pleased",
+    "satisfied", "fab", "fabulous", "marvellous", "spot", "well", "thank", "thanks", "ok",
+}  # fmt: skip
+_BLAME = {"bad", "poor", "terrible", "awful", "rubbish", "worst", "disappointed", "unhappy"}
+#: how people are described ("friendly", "caring"): named with the people they describe
+_MANNER = {
+    "friendly", "helpful", "kind", "caring", "polite", "pleasant", "professional",
+    "attentive", "courteous", "supportive", "respectful", "compassionate", "understanding",
+    "reassuring", "approachable", "considerate", "efficient", "rude", "calm",
+    "knowledgeable", "informative", "welcoming", "cheerful", "sympathetic", "empathetic",
+}  # fmt: skip
+_PEOPLE = {
+    "staff", "nurse", "doctor", "crew", "driver", "paramedic", "team", "receptionist",
+    "people", "everyone", "consultant", "carer", "mentor", "faculty", "resident", "teacher",
+    "colleague", "supervisor", "physician", "student", "therapist", "worker",
+}  # fmt: skip
+_NOTHING = re.compile(
+    r"^(?:absolutely |honestly |really |just |no[,.]? )?(?:nothing|none|no improvements?|"
+    r"not really|no changes?|can'?t think|cannot think|keep (?:it )?up|keep doing|carry on|"
+    r"(?:just )?continue)\b|(?:could ?n'?o?t|can'?t|cannot) (?:be )?(?:improved?|fault|better)"
+)
+NOTHING_NAME = "Nothing to improve"
+#: describing words that make a poor second half of "X and Y"
+_ADJECTIVES = {
+    "long", "short", "quick", "slow", "easy", "hard", "clean", "dirty", "busy", "late",
+    "early", "better", "worse", "quicker", "faster", "sooner", "prompt", "clear", "new",
+    "old", "big", "small", "high", "low", "free", "open", "full", "available", "different",
+}  # fmt: skip
+
+
+def _noun_like(key: tuple[str, ...], surface: str) -> bool:
+    """A phrase that can head a name: not a judgement, manner or describing word, an adverb
+    or a past-tense verb (without a tagger, by word lists and endings)."""
+    if len(key) > 1:
+        return True
+    w = key[0]
+    if w in _PRAISE or w in _BLAME or w in _MANNER or w in _ADJECTIVES:
+        return False
+    return not (surface.endswith("ly") or (surface.endswith("ed") and w != surface))
+
+
+def _gerund(lemma: str) -> str:
+    """ "listen" → "listening", "explain" → "explaining", "care" → "caring" (a verb as a name)."""
+    if lemma.endswith("e") and not lemma.endswith(("ee", "ye", "oe")):
+        return lemma[:-1] + "ing"
+    return lemma + "ing"
+
+
+def _norm(text: str) -> str:
+    """A text as names are compared: lower case, single spaces, no end punctuation."""
+    return " ".join(text.lower().replace("’", "'").split()).strip(" .,;:!?-–—\"'")
+
+
+def nothing_share(texts: Sequence[str]) -> float:
+    """Share of ``texts`` that say there is nothing to improve ("Nothing, all good")."""
+    if not texts:
+        return 0.0
+    return sum(bool(_NOTHING.search(_norm(t))) for t in texts) / len(texts)
+
+
+def code_name(scored, used, surfaces, member_texts: Sequence[str]) -> str:
+    """A short noun phrase (1–6 words, sentence case) naming a group, never one of its
+    answers' whole text: its best keyphrase (a longer phrase holding a top single word,
+    "waiting times" over "waiting"), the two best joined when one word says too little
+    ("Food and parking"), manner words with the people they describe ("Friendly and
+    helpful staff"), judgements alone as "Positive experience"; groups that mostly say there
+    is nothing to improve are named so."""
+    taken = {_norm(t) for t in member_texts}
+    for name in _name_candidates(scored, used, surfaces, member_texts):
+        name = tidy_label(name)
+        if name and 1 <= len(name.split()) <= 6 and _norm(name) not in taken:
+            return name
     if not used:
         return "(no words)"
-    first = used[0]
-    s_first = next(s for s, _, k in scored if k == first)
+    return tidy_label("Mentions of " + _best_surface(surfaces[used[0]]))
+
+
+def _name_candidates(scored, used, surfaces, member_texts):
+    """Names in order of preference (the first that is no member's text wins)."""
+    if nothing_share(member_texts) >= 0.5:
+        yield NOTHING_NAME
+    if not used:
+        return
+    score = {k: sc for sc, _, k in scored}
+    cov = {k: c for _, c, k in scored}
+    top = used[:6]
+
+    def words(k) -> str:
+        return _best_surface(surfaces[k])
+
+    first = top[0]
     if len(first) == 1:  # "waiting times" rather than "waiting"
         first = next(
-            (k for sc, _, k in scored if len(k) > 1 and first[0] in k and sc >= 0.5 * s_first),
+            (
+                k
+                for sc, _, k in scored
+                if len(k) > 1 and first[0] in k and sc >= 0.5 * score[top[0]]
+            ),
             first,
         )
-    return tidy_label(_best_surface(surfaces[first]))
+    lemmas = set(first)
+    if lemmas <= _PRAISE | _BLAME:  # "good", "very good": say what was good if a phrase does
+        better = next((k for k in top[1:4] if set(k) - _PRAISE - _BLAME - _MANNER), None)
+        if better is not None and cov[better] >= 0.4 * cov[top[0]]:
+            first, lemmas = better, set(better)
+        else:
+            yield "Negative experience" if lemmas & _BLAME else "Positive experience"
+    if lemmas <= _MANNER:  # "friendly" → "Friendly and helpful staff"
+        manner = [k for k in top if len(k) == 1 and k[0] in _MANNER][:2] or [first]
+        people = next((k for k in top if len(k) == 1 and k[0] in _PEOPLE), None)
+        text = " and ".join(words(k) for k in manner)
+        if people is not None:
+            yield f"{text} {words(people)}"
+        yield text + " staff" if any(t.lower().find("staff") >= 0 for t in member_texts) else text
+    second = next((k for k in top[1:] if not _contains(k, first) and _noun_like(k, words(k))), None)
+    one = len(first) == 1
+    if one and words(first).endswith("ed") and first[0] != words(first):
+        yield _gerund(first[0])  # "listened" → "Listening"
+    if (
+        one
+        and second is not None
+        and cov[second] >= 0.5 * cov[first]
+        and _noun_like(first, words(first))
+    ):
+        yield f"{words(first)} and {words(second)}"  # one word says too little
+    yield words(first)
+    yield from sorted(surfaces[first], key=lambda s: (-surfaces[first][s], s))  # "waiting time"
+    if second is not None:
+        yield f"{words(first)} and {words(second)}"
+        third = next((k for k in top[2:] if k != second and not _contains(k, first)), None)
+        if third is not None:
+            yield f"{words(first)}, {words(second)} and {words(third)}"

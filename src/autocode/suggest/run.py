@@ -139,6 +139,7 @@ def run_suggest(
             p = dict(params)
             p["cluster"] = {s.question: s.params for s in result.questions}
             p["matches"] = {s.id: s.matches for s in result.suggestions}
+            p["definitions"] = {s.id: s.definition for s in result.suggestions}
             store.update_run_params(run_id, p)
             store.finish_run(run_id)
     except BaseException:
@@ -198,6 +199,7 @@ def result_to_json(run_id: str, result: SuggestResult, model_id: str | None = No
             "members": s.members,
             "assigned_outliers": s.assigned_outliers,
             "matches": s.matches,
+            "definition": s.definition,
         }
         if several:
             d["question"] = s.question
@@ -297,6 +299,7 @@ def load_suggest_result(
             k["clustered"] += 1
     cluster = params.get("cluster") or {}
     matched = params.get("matches") or {}
+    drafts = params.get("definitions") or {}
     summaries = [
         QuestionSummary(
             question=q,
@@ -322,6 +325,7 @@ def load_suggest_result(
             members=members.get(r["id"], []),
             assigned_outliers=assigned.get(r["id"], []),
             matches=matched.get(r["id"]),
+            definition=drafts.get(r["id"]),
         )
         for r in suggestion_rows.suggestions(store, rid)
     ]

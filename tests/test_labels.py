@@ -1,0 +1,208 @@
+"""Code names and draft definitions of suggestions (:mod:`autocode.suggest.label`,
+:mod:`autocode.suggest.define`): short noun phrases, never an answer's whole text, distinct
+within a question, the same whatever the row order."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+import autocode
+from autocode.api import response_frame
+from autocode.suggest.core import Suggestion
+from autocode.suggest.define import distinct_names, draft_definition
+from autocode.suggest.label import PhraseIndex
+
+
+def norm(t: str) -> str:
+    return " ".join(t.lower().split()).strip(" .,;:!?-–—\"'")
+
+
+@pytest.fixture(scope="module")
+def example():
+    """The bundled example survey (407 answers to two questions), suggested with the
+    deterministic hash embedder, in file order and shuffled."""
+    from importlib.resources import files
+
+    from autocode.embed import get_embedder
+
+    rs = autocode.read_responses(str(files("autocode") / "data" / "example_survey.csv"))
+    df = response_frame(rs)
+    emb = get_embedder("hash")
+    res = autocode.suggest(df, embedder=emb)
+    shuffled = df.sample(frac=1.0, random_state=7).reset_index(drop=True)
+    res2 = autocode.suggest(shuffled, embedder=emb)
+    return df, res, res2
+
+
+def test_names_are_short_and_never_an_answer(example):
+    df, res, _ = example
+    text = dict(zip(df["id"], df["text"], strict=True))
+    assert len(res.suggestions) >= 5
+    for s in res.suggestions:
+        words = s.label.split()
+        assert 1 <= len(words) <= 6, s.label
+        assert s.label[0].isupper(), s.label
+        assert norm(s.label) not in {norm(text[m]) for m in s.members}, s.label
+    sugg = {s.id: s for s in res.suggestions}
+    for t in res.themes:
+        members = {m for sid in t.suggestions for m in sugg[sid].members}
+        assert norm(t.label) not in {norm(text[m]) for m in members}, t.label
+        assert 1 <= len(t.label.split()) <= 6 + 2, t.label
+
+
+def test_names_are_distinct_within_a_question(example):
+    _, res, _ = example
+    by_q: dict[str, list[str]] = {}
+    for s in res.suggestions:
+        by_q.setdefault(s.question, []).append(norm(s.label))
+    for q, names in by_q.items():
+        assert len(names) == len(set(names)), (q, names)
+    for q in by_q:
+        themes = [norm(t.label) for t in res.themes if t.question == q]
+        assert len(themes) == len(set(themes)), themes
+
+
+def test_names_and_definitions_ignore_row_order(example):
+    _, res, res2 = example
+
+    def key(r):
+        return {(s.question, frozenset(s.members)): (s.label, s.definition) for s in r.suggestions}
+
+    assert key(res) == key(res2)
+    assert [t.label for t in res.themes] == [t.label for t in res2.themes]
+
+
+def test_every_suggestion_has_a_draft_definition(example):
+    _, res, _ = example
+    labels = {s.label for s in res.suggestions}
+    for s in res.suggestions:
+        d = s.definition
+        assert d is not None
+        assert d["draft"] is True
+        assert d["definition"].startswith("Answers ")
+        assert s.label[:1].lower() + s.label[1:] in d["definition"] or s.label in d["definition"]
+        assert "“" in d["definition"]  # a quote says what the keyphrases mean
+        assert d["inclusion"].startswith("Answers that mention")
+        # the exclusion names the nearest other suggestions of the question, by name
+        named = re.findall(r"code them as '([^']+)'", d["exclusion"])
+        assert named
+        assert set(named) <= labels - {s.label}
+
+
+def test_single_words_that_name_nothing_are_not_labels():
+    texts = [
+        "Able to see the doctor quickly",
+        "Not able to get an appointment",
+        "I was able to talk about my worries",
+        "Waiting times were long",
+        "Long waiting times",
+        "Parking was hard",
+    ]
+    g = PhraseIndex(texts).describe([0, 1, 2])
+    assert g.label.lower() != "able"
+
+
+def test_label_is_never_a_member_answer():
+    texts = ["Waiting times", "waiting times.", "The waiting times were long", "parking"]
+    g = PhraseIndex(texts).describe([0, 1, 2])
+    assert norm(g.label) not in {"waiting times"}
+    assert "waiting" in g.label.lower()
+
+
+def test_manner_words_name_the_people_they_describe():
+    texts = [
+        "Staff were friendly and helpful",
+        "very friendly staff",
+        "helpful and friendly nurses, staff lovely",
+        "the food was cold",
+        "parking is hard",
+    ]
+    g = PhraseIndex(texts).describe([0, 1, 2])
+    assert g.label == "Friendly and helpful staff"
+
+
+def test_past_tense_verbs_become_activities():
+    texts = ["They listened to me", "listened well", "staff listened", "the food", "parking"]
+    assert PhraseIndex(texts).describe([0, 1, 2]).label == "Listening"
+
+
+def _s(sid: str, label: str, size: int, keywords: list[str], members: list[str]) -> Suggestion:
+    return Suggestion(sid, "q", label, keywords, None, size, 0.1, [], members)
+
+
+def test_shared_names_are_disambiguated_by_the_next_phrase():
+    a = _s("S1", "Staff", 10, ["staff", "attitude", "rude"], ["a"])
+    b = _s("S2", "Staff", 5, ["staff", "shortage", "more staff"], ["b"])
+    c = _s("S3", "Staff and shortage", 3, ["shortage"], ["c"])
+    distinct_names([b, a, c], {"a": "x", "b": "y", "c": "Staff and shortage"})
+    assert a.label == "Staff"  # the larger keeps it
+    assert b.label == "Staff and shortage"  # the next distinctive phrase
+    assert c.label != "Staff and shortage"  # taken, and c's own answer's text
+    assert len({a.label, b.label, c.label}) == 3
+
+
+def test_definition_is_written_not_a_keyword_dump():
+    s = _s("S1", "Waiting times", 10, ["waiting times", "phone", "appointment"], ["a"])
+    s.exemplars = [{"id": "a", "text": "=cmd <script>x</script> long wait on the phone"}]
+    n = _s("S2", "Staff attitude", 8, ["staff"], ["b"])
+    d = draft_definition(s, [n])
+    assert d == {
+        "definition": "Answers about waiting times, e.g. “=cmd <script>x</script> long wait on "
+        "the phone”.",
+        "inclusion": "Answers that mention waiting times, phone or appointment, in any words.",
+        "exclusion": "Answers mainly about staff attitude (code them as 'Staff attitude').",
+        "draft": True,
+    }
+
+
+def test_suggest_json_and_stored_run_carry_the_definition(example_survey):
+    """Through the console script: the JSON document has each suggestion's definition, and
+    the stored run gives it back (what review copies into the codebook on accept)."""
+    import json
+    import subprocess
+    import sys
+
+    survey = example_survey
+    env_cmd = [sys.executable, "-m", "autocode"]
+    r = subprocess.run(
+        [*env_cmd, "suggest", str(survey), "--model", "hash", "-p", "p.db", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["suggestions"]
+    for s in doc["suggestions"]:
+        assert s["definition"]["draft"] is True
+        assert s["definition"]["definition"].startswith("Answers ")
+    r = subprocess.run(
+        [*env_cmd, "accept", doc["suggestions"][0]["id"], "-p", "p.db"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    y = subprocess.run(
+        [*env_cmd, "codebook", "export", "-f", "yaml", "-p", "p.db"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout
+    assert doc["suggestions"][0]["definition"]["definition"].split("“")[0] in y
+    assert "draft: true" in y
+
+
+def test_frame_order_does_not_matter_for_names():
+    df = pd.DataFrame(
+        {
+            "id": [str(i) for i in range(6)],
+            "text": ["Waiting times long", "long waiting times", "waiting times", "a", "b", "c"],
+        }
+    )
+    ix1 = PhraseIndex(df["text"].tolist())
+    ix2 = PhraseIndex(df["text"].tolist()[::-1])
+    assert ix1.describe([0, 1, 2]).label == ix2.describe([5, 4, 3]).label
