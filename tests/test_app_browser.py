@@ -1,7 +1,8 @@
 """The workbench in a real browser (Selenium, Debian's headless Chromium and chromedriver,
 uvicorn serving the app on a free port in a thread): a review (accept with a new name,
 reject, merge) by clicks, then answers coded by keys (number keys, Enter, s, u), then the
-store is checked through the library and ``autocode decisions`` through the console script.
+store is checked through the library and ``autocode decisions`` through the console script;
+then agreement with a second coder and the report, with no error in the browser's console.
 
 Screenshots of each screen go to ``$AUTOCODE_APP_SCREENSHOTS`` (docs/ when refreshing the
 README's pictures), else to the test's temporary folder."""
@@ -176,5 +177,30 @@ def test_a_review_and_a_coding_session_in_the_browser(served, browser, tmp_path)
     assert skipped not in got
     r = cli("coders", "--json", "-p", project)
     assert next(c for c in json.loads(r.stdout) if c["coder"] == "alice")["answers"] == 3
-    for name in ("app-overview.png", "app-board.png", "app-coding.png"):
+
+    # -- agreement with a second coder (imported through the CLI) and the report ---------------
+    sheet = tmp_path / "ann.csv"
+    first = sorted(want)
+    code = next(iter(want[last]))
+    sheet.write_text("id,code\n" + "".join(f"{rid},{code}\n" for rid in first), "utf-8")
+    r = cli("codings", "import", sheet, "--coder", "ann", "-p", project)
+    assert r.returncode == 0, r.stderr
+    drv.get(f"http://127.0.0.1:{guard.port}/agree")
+    from selenium.webdriver.support.ui import Select
+
+    Select(drv.find_element(By.ID, "coder-a")).select_by_visible_text("alice")
+    Select(drv.find_element(By.ID, "coder-b")).select_by_visible_text("ann")
+    drv.find_element(By.ID, "compare").click()
+    _wait(drv, lambda d: "answers coded by both" in d.find_element(By.ID, "pooled").text)
+    assert drv.find_element(By.ID, "pooled").text.startswith(f"{len(first)} answers")
+    drv.save_screenshot(str(shots / "app-agreement.png"))
+    drv.get(f"http://127.0.0.1:{guard.port}/report")
+    drv.switch_to.frame(drv.find_element(By.CSS_SELECTOR, "iframe.report"))
+    _wait(drv, lambda d: "alice" in d.find_element(By.TAG_NAME, "body").text)
+    drv.switch_to.default_content()
+    drv.save_screenshot(str(shots / "app-report.png"))
+    logs = [e for e in drv.get_log("browser") if e.get("level") == "SEVERE"]
+    assert logs == []  # no script error, no blocked resource (CSP), nothing fetched outside
+    for name in ("app-overview.png", "app-board.png", "app-coding.png", "app-agreement.png",
+                 "app-report.png"):  # fmt: skip
         assert (shots / name).stat().st_size > 5000
