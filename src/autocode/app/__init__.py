@@ -74,8 +74,10 @@ def serve(
     read_only: bool = False,
     open_browser: bool = True,
     say=print,
+    started=None,
 ) -> None:
-    """Serve the workbench on 127.0.0.1 until Ctrl-C; prints the URL with its token."""
+    """Serve the workbench on 127.0.0.1 until Ctrl-C; prints the URL with its token
+    (``started``: called with ``{"url", "port", "project", "read_only"}`` instead)."""
     import uvicorn
 
     from ..project import open_store
@@ -91,8 +93,18 @@ def serve(
     )
     server = uvicorn.Server(config)
     mode = " (read-only)" if read_only else ""
-    say(f"autocode workbench for {project}{mode}: open {guard.url()}")
-    say("the link works once, in one browser; Ctrl-C stops the server")
+    if started is not None:
+        started(
+            {
+                "url": guard.url(),
+                "port": guard.port,
+                "project": str(project),
+                "read_only": read_only,
+            }
+        )
+    else:
+        say(f"autocode workbench for {project}{mode}: open {guard.url()}")
+        say("the link works once, in one browser; Ctrl-C stops the server")
     if open_browser:
         import threading
         import webbrowser

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
 
-from .common import DEFAULT_PROJECT, ProjectOpt
+from .common import DEFAULT_PROJECT, JsonOpt, ProjectOpt
 
 
 def app_cmd(
@@ -21,12 +22,23 @@ def app_cmd(
         bool, typer.Option("--read-only", help="Show everything, change nothing.")
     ] = False,
     project: ProjectOpt = DEFAULT_PROJECT,
+    json_: JsonOpt = False,
 ) -> None:
     """Open the study in a local browser workbench (127.0.0.1 only, one-time token):
-    overview, suggestions board, coding screen. Ctrl-C stops it."""
+    overview, suggestions board, coding, agreement, report. Ctrl-C stops it.
+
+    --json prints {"url", "port", "project", "read_only"} as one line instead of the
+    sentences (for scripts that start it)."""
     from ..app import serve
 
-    serve(project, port=port, read_only=read_only, open_browser=not no_browser, say=typer.echo)
+    serve(
+        project,
+        port=port,
+        read_only=read_only,
+        open_browser=not no_browser,
+        say=typer.echo,
+        started=(lambda doc: typer.echo(json.dumps(doc))) if json_ else None,
+    )
 
 
 def register(app: typer.Typer) -> None:
