@@ -125,3 +125,52 @@ def test_the_report_is_framed_without_scripts_and_downloads(project):
     sheets = pd.read_excel(io.BytesIO(xlsx.content), sheet_name=None)
     assert sheets
     assert c.get("/report/download/pdf").status_code == 404
+
+
+def test_the_codebook_is_edited_in_place_exported_and_imported(project, tmp_path):
+    import yaml
+
+    c, g = client(project)
+    page = c.get("/codebook").text
+    assert "Feeling safe" in page
+    hostile = "<script>alert(1)</script> =cmd"
+    r = c.post(
+        "/define",
+        data={"csrf": csrf(g), "code": "Feeling safe", "definition": hostile,
+              "inclusion": "feels safe on the ward", "exclusion": ""},
+    )  # fmt: skip
+    assert "defined Feeling safe" in r.text
+    assert hostile not in r.text
+    assert html.escape(hostile, quote=False) in r.text
+    out = cli("codebook", "export", "--format", "yaml", "-p", project)
+    assert out.returncode == 0, out.stderr
+    doc = yaml.safe_load(out.stdout)
+    found = [x for t in doc["themes"] for x in t["codes"] if x["name"] == "Feeling safe"]
+    assert found[0]["definition"] == hostile
+    assert found[0]["inclusion"] == "feels safe on the ward"
+    assert json.loads(cli("decisions", "--json", "-p", project).stdout)[-1]["action"] == "define"
+    # the downloads are the CLI's exports
+    got = c.get("/codebook/download/yaml")
+    assert got.status_code == 200
+    assert 'filename="codebook.yaml"' in got.headers["content-disposition"]
+    assert yaml.safe_load(got.text) == doc
+    qdc = c.get("/codebook/download/qdc")
+    from lxml import etree
+
+    root = etree.fromstring(qdc.content)
+    assert root.tag.endswith("CodeBook")
+    assert c.get("/codebook/download/pdf").status_code == 404
+    # an uploaded codebook replaces it (one decision, undoable); the token rides in the action
+    doc["themes"][0]["codes"][0]["name"] = "Renamed by upload"
+    up = yaml.safe_dump(doc, allow_unicode=True).encode()
+    files = {"file": ("new.yaml", up, "application/yaml")}
+    assert c.post("/codebook/import", files=files).status_code == 403  # no CSRF token
+    r = c.post("/codebook/import", params={"csrf": csrf(g)}, files=files)
+    assert "imported new.yaml" in r.text
+    assert "Renamed by upload" in c.get("/codebook").text
+    last = json.loads(cli("decisions", "--json", "-p", project).stdout)[-1]
+    assert last["action"] == "import"
+    bad = {"file": ("bad.yaml", b"themes: [", "application/yaml")}
+    r = c.post("/codebook/import", params={"csrf": csrf(g)}, files=bad)
+    assert "not done" in r.text
+    assert json.loads(cli("decisions", "--json", "-p", project).stdout)[-1]["id"] == last["id"]

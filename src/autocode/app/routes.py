@@ -113,6 +113,26 @@ class Pages:
             request, "agree.html", lambda s: views.agreement(s, p.get("a"), p.get("b"))
         )
 
+    async def codebook(self, request: Request) -> Response:
+        return self.page(request, "codebook.html", views.codebook_view)
+
+    async def codebook_download(self, request: Request) -> Response:
+        """``autocode codebook export --format F`` as a download."""
+        from ..codebook import dumps, load
+
+        fmt = request.path_params["fmt"]
+        if fmt not in CODEBOOK_FORMATS:
+            return HTMLResponse("unknown format", status_code=404)
+        try:
+            with self.store() as s:
+                data = dumps(load(s), fmt)
+        except AutocodeError as e:
+            return self.render(request, "error.html", {"message": _line(e)}, status=404)
+        raw = data if isinstance(data, bytes) else data.encode("utf-8")
+        kind = {"yaml": "application/yaml", "qdc": "application/xml", "csv": "text/csv"}[fmt]
+        head = {"content-disposition": f'attachment; filename="codebook.{fmt}"'}
+        return Response(raw, media_type=kind, headers=head)
+
     async def report(self, request: Request) -> Response:
         return self.render(request, "report.html", {"formats": REPORT_FORMATS})
 
@@ -213,6 +233,63 @@ class Pages:
             q = {"source": source, "at": rid}
         return RedirectResponse("/code?" + urlencode(q), status_code=303)
 
+    async def define(self, request: Request) -> Response:
+        """A code's definition, inclusion and exclusion (:func:`autocode.review.define`, as
+        ``autocode define``): an undoable decision."""
+        from .. import review
+
+        form = await request.form()
+        code = str(form.get("code", ""))
+        texts = {k: str(form.get(k, "")).strip() for k in ("definition", "inclusion", "exclusion")}
+        try:
+            with self.store(write=True) as s:
+                d = review.define(
+                    s,
+                    code,
+                    texts["definition"] or None,
+                    inclusion=texts["inclusion"],
+                    exclusion=texts["exclusion"],
+                    user=_session(request).coder,
+                )
+            _flash(request, f"decision #{d.id}: defined {code} (undo on the board's log)")
+        except AutocodeError as e:
+            _flash(request, "not done: " + _line(e))
+        return RedirectResponse("/codebook", status_code=303)
+
+    async def codebook_import(self, request: Request) -> Response:
+        """Replace the codebook with an uploaded YAML/.qdc/CSV file
+        (:func:`autocode.review.import_codebook`, as ``autocode codebook import --yes``)."""
+        import tempfile
+
+        from starlette.datastructures import UploadFile
+
+        from ..codebook import format_of, read_file
+        from ..review import import_codebook
+
+        form = await request.form()
+        up = form.get("file")
+        if not isinstance(up, UploadFile) or not up.filename:
+            _flash(request, "not done: choose a codebook file (.yaml, .qdc or .csv)")
+            return RedirectResponse("/codebook", status_code=303)
+        name = Path(up.filename).name
+        folder = Path(tempfile.mkdtemp(prefix="autocode-app-"))
+        try:
+            path = folder / ("upload" + Path(name).suffix.lower())
+            path.write_bytes(await up.read())
+            new = read_file(path, format_of(path))
+            with self.store(write=True) as s:
+                d = import_codebook(s, new, source=name, user=_session(request).coder)
+            _flash(
+                request,
+                f"imported {name}: {d.result['themes']} themes, {d.result['codes']} codes "
+                f"(decision #{d.id}; undo restores the previous codebook)",
+            )
+        except AutocodeError as e:
+            _flash(request, "not done: " + _line(e))
+        finally:
+            _cleanup(folder)
+        return RedirectResponse("/codebook", status_code=303)
+
     async def reconcile(self, request: Request) -> Response:
         """Settle one disagreement with one coder's coding (:func:`autocode.reconcile.take`,
         as ``autocode reconcile --take CODER --answer ID``)."""
@@ -247,6 +324,7 @@ class Pages:
 
 
 REPORT_FORMATS = ("html", "md", "xlsx")
+CODEBOOK_FORMATS = ("yaml", "qdc", "csv")
 
 
 def _cleanup(folder: Path) -> None:

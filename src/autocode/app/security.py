@@ -11,7 +11,8 @@ these checks (an ASGI middleware in front of every route, static files included)
   without the token; the token is then spent. Every other request needs that cookie — else
   403.
 - **CSRF**: every POST carries the session's CSRF token in the ``X-CSRF-Token`` header
-  (htmx sends it from ``hx-headers``) or a ``csrf`` form field — else 403.
+  (htmx sends it from ``hx-headers``) or a ``csrf`` form field (a file upload: ``?csrf=``
+  in the form's action) — else 403.
 - **Read-only** (``--read-only``): every POST is refused (403).
 
 Responses never carry CORS headers; they forbid framing by other pages, caching, and any
@@ -213,7 +214,12 @@ async def _check_csrf(
             await _plain(send, 413, "request too large")
             return None
     body = b"".join(chunks)
-    if given is None and h.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+    kind = h.get("content-type", "")
+    if given is None and kind.startswith("multipart/form-data"):
+        # a file upload without JS: the token rides in the form's action (?csrf=)
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        given = (query.get(CSRF_FIELD) or [None])[0]
+    if given is None and kind.startswith("application/x-www-form-urlencoded"):
         fields = parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD) or []
         given = fields[0] if fields else None
     if not given or not hmac.compare_digest(given, session.csrf):

@@ -286,3 +286,39 @@ def report_html(store: Store) -> str:
     from ..report.html import render_html
 
     return render_html(build_report(store))
+
+
+def codebook_view(store: Store) -> dict[str, Any]:
+    """The current codebook: themes with their codes (definition, inclusion, exclusion,
+    the questions each applies to, whether the definition is still autocode's draft)."""
+    from .. import codebook as codebooks
+
+    cb = codebooks.current(store)
+    if cb is None:
+        return {"groups": [], "empty": True}
+
+    def row(c) -> dict[str, Any]:
+        return {
+            "name": c.name,
+            "definition": c.definition,
+            "inclusion": c.inclusion,
+            "exclusion": c.exclusion,
+            "questions": cb.questions_of(c.name),
+            "draft": c.draft,
+            "codable": c.codable,
+        }
+
+    groups: list[dict[str, Any]] = [
+        {"theme": t.name, "codes": [row(c) for _, c in _walk(t.codes)]} for t in cb.themes
+    ]
+    if cb.loose:
+        groups.append({"theme": None, "codes": [row(c) for _, c in _walk(cb.loose)]})
+    return {"groups": groups, "empty": False}
+
+
+def _walk(codes: list) -> list:
+    out = []
+    for c in codes:
+        out.append((c.name, c))
+        out += _walk(c.codes)
+    return out
