@@ -199,8 +199,11 @@ def test_a_review_and_a_coding_session_in_the_browser(served, browser, tmp_path)
     _wait(drv, lambda d: "alice" in d.find_element(By.TAG_NAME, "body").text)
     drv.switch_to.default_content()
     drv.save_screenshot(str(shots / "app-report.png"))
+    drv.get(f"http://127.0.0.1:{guard.port}/codebook")
+    _wait(drv, lambda d: "Being listened to" in d.find_element(By.TAG_NAME, "main").text)
+    drv.save_screenshot(str(shots / "app-codebook.png"))
     logs = [e for e in drv.get_log("browser") if e.get("level") == "SEVERE"]
     assert logs == []  # no script error, no blocked resource (CSP), nothing fetched outside
     for name in ("app-overview.png", "app-board.png", "app-coding.png", "app-agreement.png",
-                 "app-report.png"):  # fmt: skip
+                 "app-report.png", "app-codebook.png"):  # fmt: skip
         assert (shots / name).stat().st_size > 5000
