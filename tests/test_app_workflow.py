@@ -124,14 +124,19 @@ def test_every_member_of_a_suggestion_is_shown_and_searchable(project):
     while page <= pages:
         text = c.get(f"/suggestion/{sid}", params={"page": page}).text
         pages = int(re.search(r"page \d+ of (\d+)", text).group(1))
-        for rid, t in re.findall(r'<li><span class="dim">([^<]*)</span> ([^<]*)</li>', text):
+        for rid, t in re.findall(
+            r'<span class="dim">([^<]*)</span> ([^<]*)(?:</label>)?</li>', text
+        ):
             seen[html.unescape(rid)] = html.unescape(t)
         page += 1
     assert seen == want
     word = next(iter(want.values())).split()[0]
     hits = {r for r, t in want.items() if word.casefold() in t.casefold()}
     text = c.get(f"/suggestion/{sid}", params={"find": word}).text
-    shown = {html.unescape(r) for r in re.findall(r'<li><span class="dim">([^<]*)</span>', text)}
+    shown = {
+        html.unescape(r)
+        for r in re.findall(r'<span class="dim">([^<]*)</span> [^<]*(?:</label>)?</li>', text)
+    }
     assert shown == hits
 
 

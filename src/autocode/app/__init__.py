@@ -57,6 +57,7 @@ def create_app(project: str | Path, guard: Guard) -> Starlette:
         Route("/report/download/{fmt}", pages.report_download),
         Route("/reconcile", pages.reconcile, methods=["POST"]),
         Route("/decide", pages.decide, methods=["POST"]),
+        Route("/move", pages.move, methods=["POST"]),
         Route("/coder", pages.set_coder, methods=["POST"]),
         Route("/code/save", pages.save, methods=["POST"]),
         Route("/code/back", pages.back, methods=["POST"]),

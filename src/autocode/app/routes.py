@@ -199,6 +199,28 @@ class Pages:
             _flash(request, "not done: the form was incomplete")
         return RedirectResponse(back, status_code=303)
 
+    async def move(self, request: Request) -> Response:
+        """Ticked answers of one suggestion to another (:func:`autocode.review.move`)."""
+        from .. import review
+
+        form = await request.form()
+        source, run = str(form.get("from", "")), str(form.get("run", "")) or None
+        try:
+            with self.store(write=True) as s:
+                d = review.move(
+                    s,
+                    [str(a) for a in form.getlist("answer")],
+                    source,
+                    str(form.get("to", "")),
+                    run_id=run,
+                    user=_session(request).coder,
+                )
+            _flash(request, f"decision #{d.id}: move {review.summary(d)}")
+        except AutocodeError as e:
+            _flash(request, "not done: " + _line(e))
+        back = f"/suggestion/{source}?" + urlencode({"run": run or ""})
+        return RedirectResponse(back, status_code=303)
+
     async def set_coder(self, request: Request) -> Response:
         from ..project.codings import check_coder_name
 

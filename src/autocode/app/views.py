@@ -157,9 +157,16 @@ def members_page(
         mem = [(rid, t) for rid, t in mem if key in t.casefold()]
     pages = max(1, -(-len(mem) // PAGE))
     page = min(max(1, page), pages)
+    targets = [
+        {"id": x.id, "label": x.label}
+        for x in state.queue(run["id"])
+        if x.id != s.id and x.status in review.PENDING and (x.question or "") == (s.question or "")
+    ]
     return {
         "run": run["id"],
         "s": s,
+        "pending": s.status in review.PENDING,
+        "targets": targets,
         "code": state.code_name(s.code),
         "members": mem[(page - 1) * PAGE : page * PAGE],
         "matched": len(mem),

@@ -1,6 +1,6 @@
 """Review decisions: the append-only log and the codebook derived from it.
 
-Every decision (accept, reject, merge, split, skip, import, undo) is one row of the
+Every decision (accept, reject, merge, split, skip, move, import, undo) is one row of the
 ``decisions`` table, written in one ``BEGIN IMMEDIATE`` transaction together with what it
 changes: the new codebook version (only when it changed) and the suggested codings of
 accepted suggestions (source ``suggested``, never a coder's work; human codings are never
@@ -53,6 +53,7 @@ __all__ = [
     "matched_code",
     "members_of",
     "merge",
+    "move",
     "natural_key",
     "record",
     "reject",
@@ -269,6 +270,22 @@ def split(
     return record(
         store, "split", {"suggestion": sid, "k": len(parts), "parts": parts}, run["id"], user
     )
+
+
+def move(
+    store: Store,
+    answers: list[str],
+    source: str,
+    target: str,
+    *,
+    run_id: str | None = None,
+    user: str | None = None,
+) -> Decision:
+    """Move ``answers`` from undecided suggestion ``source`` to undecided suggestion
+    ``target`` of the same question (one decision; ``undo`` moves them back)."""
+    run = resolve_run(store, run_id)["id"]
+    payload = {"answers": [str(a) for a in answers], "from": source, "to": target}
+    return record(store, "move", payload, run, user)
 
 
 def import_codebook(store: Store, codebook: Codebook, source: str, user=None) -> Decision:

@@ -433,6 +433,12 @@ def _apply_import(state: ReviewState, store: Store, d: Decision) -> None:
     state.codebook = cb
 
 
+def _apply_move(state: ReviewState, store: Store, d: Decision) -> None:
+    from .moving import apply_move
+
+    apply_move(state, store, d)
+
+
 _HANDLERS = {
     "define": _apply_define,
     "accept": _apply_accept,
@@ -441,6 +447,7 @@ _HANDLERS = {
     "merge": _apply_merge,
     "split": _apply_split,
     "import": _apply_import,
+    "move": _apply_move,
 }
 
 
@@ -535,6 +542,10 @@ def summary(d: Decision) -> str:
         return "+".join(p["suggestions"]) + (f" → code {p['name']!r}" if p.get("name") else "")
     if d.action == "split":
         return f"{p['suggestion']} → " + ", ".join(x["id"] for x in p["parts"])
+    if d.action == "move":
+        from .moving import summary_of
+
+        return summary_of(p)
     if d.action == "undo":
         return f"reverses #{d.reverses}"
     if d.action == "import":
