@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .label import _norm, tidy_label
+from .label import _norm, noun_like_phrase, tidy_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -91,9 +91,11 @@ def distinct_names(group: Sequence[Suggestion], text: dict[str, str]) -> None:
 
 def _candidates(s: Suggestion) -> Iterable[str]:
     yield s.label
-    others = [k for k in s.keywords if not _overlaps(k, s.label)]
-    for k in others:
-        yield f"{s.label} and {k}"
+    # the next distinctive phrases that can name something ("shortage", not "good")
+    others = [k for k in s.keywords if not _overlaps(k, s.label) and noun_like_phrase(k)]
+    if " and " not in s.label:  # never "Ward and staff and good"
+        for k in others:
+            yield f"{s.label} and {k}"
     for k in others:
         yield k
     for a, b in itertools.pairwise(others):

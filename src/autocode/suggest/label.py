@@ -78,6 +78,17 @@ _EXTRA_STOP = {
     "needed",
     "maybe",
     "overall",
+    "there's",
+    "that's",
+    "they're",
+    "we're",
+    "you're",
+    "sure",
+    "true",
+    "improve",
+    "improved",
+    "improvement",
+    "improvements",
 }
 _MAX_N = 3
 _REDACTED = re.compile(r"^(x{2,}|\[?name\]?|redacted)$")
@@ -349,10 +360,20 @@ def _noun_like(key: tuple[str, ...], surface: str) -> bool:
     or a past-tense verb (without a tagger, by word lists and endings)."""
     if len(key) > 1:
         return True
+    judging = _PRAISE | _BLAME | _MANNER | _ADJECTIVES
     w = key[0]
-    if w in _PRAISE or w in _BLAME or w in _MANNER or w in _ADJECTIVES:
+    if w in judging or surface in judging:  # by lemma or as written ("amazing" → "amaze")
         return False
     return not (surface.endswith("ly") or (surface.endswith("ed") and w != surface))
+
+
+def noun_like_phrase(phrase: str) -> bool:
+    """:func:`_noun_like` for a shown phrase (its words looked up as they are)."""
+    words = phrase.lower().split()
+    if len(words) != 1:
+        return True
+    w = _lemma_table().get(words[0], words[0]).lower()
+    return _noun_like((w,), words[0])
 
 
 def _gerund(lemma: str) -> str:
@@ -402,7 +423,18 @@ def _name_candidates(scored, used, surfaces, member_texts):
     top = used[:6]
 
     def words(k) -> str:
-        return _best_surface(surfaces[k])
+        """How a phrase is shown: one word as its lemma when members use it ("food" over
+        "foods"), a verb as its activity ("listens", "listened" → "listening")."""
+        seen = surfaces[k]
+        if len(k) == 1:
+            ing = [w for w in seen if w.endswith("ing")]
+            if ing:
+                return _best_surface(Counter({w: seen[w] for w in ing}))
+            if any(w.endswith("ed") and w != k[0] for w in seen) and k[0] not in _PEOPLE:
+                return _gerund(k[0])
+            if k[0] in seen:
+                return k[0]
+        return _best_surface(seen)
 
     first = top[0]
     if len(first) == 1:  # "waiting times" rather than "waiting"
@@ -430,8 +462,6 @@ def _name_candidates(scored, used, surfaces, member_texts):
         yield text + " staff" if any(t.lower().find("staff") >= 0 for t in member_texts) else text
     second = next((k for k in top[1:] if not _contains(k, first) and _noun_like(k, words(k))), None)
     one = len(first) == 1
-    if one and words(first).endswith("ed") and first[0] != words(first):
-        yield _gerund(first[0])  # "listened" → "Listening"
     if (
         one
         and second is not None
@@ -440,9 +470,10 @@ def _name_candidates(scored, used, surfaces, member_texts):
     ):
         yield f"{words(first)} and {words(second)}"  # one word says too little
     yield words(first)
+    if second is not None:  # the name is an answer's text ("Listening."): say more
+        yield f"{words(first)} and {words(second)}"
     yield from sorted(surfaces[first], key=lambda s: (-surfaces[first][s], s))  # "waiting time"
     if second is not None:
-        yield f"{words(first)} and {words(second)}"
         third = next((k for k in top[2:] if k != second and not _contains(k, first)), None)
         if third is not None:
             yield f"{words(first)}, {words(second)} and {words(third)}"
