@@ -12,6 +12,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from ..project import Store
 
 #: members shown with each suggestion on the board; the rest on its own page
@@ -177,7 +179,7 @@ def members_page(
     }
 
 
-def source_ids(store: Store, source: str) -> list[str]:
+def source_ids(store: Store, source: str, answers: pd.DataFrame | None = None) -> list[str]:
     """The answers a coding source offers, in order: ``next`` the latest `next` batch (else
     every answer that is not a non-answer), ``validation`` the latest validation sample,
     ``review`` the answers with open items to reconcile (disagreements, flagged cells)."""
@@ -193,7 +195,7 @@ def source_ids(store: Store, source: str) -> list[str]:
                 "the project has no validation sample",
                 "draw one: autocode next --validation 30",
             )
-        df = responses.load(store)
+        df = responses.load(store) if answers is None else answers
         return df.loc[~df["non_answer"], "id"].tolist()
     if source == "review":
         from ..reconcile.items import open_items
@@ -211,7 +213,8 @@ def coding_item(
     from .. import codebook as codebooks
     from ..project import codings, responses
 
-    ids = source_ids(store, source)
+    df = responses.load(store)
+    ids = source_ids(store, source, df)
     done_df = codings.coded_units(store, [coder])
     done = set(done_df.loc[done_df["source"] == codings.HUMAN, "response_id"])
     coded = sum(1 for i in ids if i in done)
@@ -226,7 +229,6 @@ def coding_item(
     base |= {"coded": coded, "coder": coder}
     if rid is None:
         return base | {"answer": None}
-    df = responses.load(store)
     row = df[df["id"] == rid].iloc[0]
     cb = codebooks.current(store)
     codes = cb.codes_for(str(row["question"])) if cb is not None else []
