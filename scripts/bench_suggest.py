@@ -7,6 +7,9 @@ codes: ARI and NMI over responses with exactly one human code (unclustered respo
 one more cluster, as does autocode's non-answer group), and code recovery — the share of
 human codes with >= 10 responses that some cluster matches with F1 >= 0.5.
 
+An answer whose segments joined several suggestions is in each of them for code recovery
+(the `also` column of `--out`); ARI and NMI take its first suggestion.
+
 Usage: python scripts/bench_suggest.py [--data ../shared/data] [--only NAME] [--skip-bertopic]
 Needs the bench extra (pip install -e ".[bench]") for BERTopic.
 """
@@ -78,8 +81,12 @@ def load_dataset(data: Path, name: str, sample: int | None = None):
     return u.reset_index(drop=True), codes
 
 
-def agreement(ids, labels, codes) -> dict:
-    """ARI/NMI on single-coded responses; code recovery over codes with >= 10 responses."""
+def agreement(ids, labels, codes, also=None) -> dict:
+    """ARI/NMI on single-coded responses; code recovery over codes with >= 10 responses.
+
+    ``labels``: each response's (first) cluster; ``also``: per response, the other clusters
+    it is in (autocode's segments put an answer in each suggestion one of its segments
+    joined): they count in recovery (clusters as sets of answers), not in ARI/NMI."""
     lab = dict(zip(ids, labels, strict=True))
     single = [i for i in ids if len(codes[i]) == 1]
     y = [codes[i][0] for i in single]
@@ -91,6 +98,9 @@ def agreement(ids, labels, codes) -> dict:
     clusters: dict[object, set] = {}
     for i, cluster in lab.items():
         if cluster not in ("-1", -1):
+            clusters.setdefault(cluster, set()).add(i)
+    for i, more in zip(ids, also or [[] for _ in ids], strict=True):
+        for cluster in more:
             clusters.setdefault(cluster, set()).add(i)
     big = {k: v for k, v in members.items() if len(v) >= 10}
     recovered = 0
@@ -134,7 +144,8 @@ def bench_autocode(src: Path, work: Path, codes, ids) -> dict:
     lab = []
     for sid in a.suggestion_id:
         lab.append(sid if sid else "-1")  # non-answer groups (N1..) count as clusters
-    res = agreement(a.id.tolist(), lab, codes)
+    also = [[x for x in v.split(";") if x] for v in a.get("also", pd.Series([""] * len(a)))]
+    res = agreement(a.id.tolist(), lab, codes, also)
     # the non-answer group is a suggestion the researcher sees; count it as a cluster
     return {"cold": cold, "warm": warm, **res}
 

@@ -34,11 +34,14 @@ def test_json_document_has_the_documented_shape(capsys, tmp_path):
     assert {"id", "label", "keywords", "theme", "size", "exemplars", "members", "question"} <= set(
         s
     )
-    assert {"id", "text"} == set(s["exemplars"][0])
+    assert {"id", "text", "segment"} == set(s["exemplars"][0])
+    assert s["exemplars"][0]["segment"] in s["exemplars"][0]["text"]
     t = doc["themes"][0]
     assert {"id", "label", "suggestions", "question"} <= set(t)
-    n = sum(len(x["members"]) for x in doc["suggestions"])
-    assert n + len(doc["unassigned"]) + len(doc["non_answers"]) == doc["n_responses"]
+    # an answer whose segments joined several suggestions is in each of them: count it once
+    joined = {m for x in doc["suggestions"] for m in x["members"]}
+    assert len(joined) + len(doc["unassigned"]) + len(doc["non_answers"]) == doc["n_responses"]
+    assert not joined & set(doc["unassigned"])
     groups = doc["non_answer_groups"]
     assert sorted(m for g in groups for m in g["members"]) == sorted(doc["non_answers"])
     assert {g["kind"] for g in groups} <= {"no answer", "nothing", "don't know"}

@@ -217,10 +217,16 @@ def suggest(
     assign_outliers: bool = False,
     outlier_threshold: float = 0.55,
     questions: list[str] | None = None,
+    segments: bool = True,
+    across_questions: bool = False,
 ) -> SuggestResult:
     """Candidate codes for ``responses`` (a ResponseSet or a DataFrame, see
     :func:`response_frame`), in memory: nothing is stored.
 
+    ``segments``: answers are split into idea units, embedded with ``embedder``, and an
+    answer joins every suggestion a unit of it joins (only when this call embeds: with ``X``
+    given, whole answers are clustered). ``across_questions``: one clustering of all
+    questions (:func:`autocode.suggest.core.suggest`).
     ``X``: one embedding per row of the response frame (L2-normalised); None embeds the
     answers with ``embedder`` (see :func:`embedder_of`; non-answers are not embedded).
     ``clusterer`` and ``labeler``: stage objects, or names registered in the
@@ -232,8 +238,12 @@ def suggest(
     from .suggest.run import embed_answers
 
     df = response_frame(responses)
+    embed_segments = None
     if X is None:
-        X, _ = embed_answers(df, embedder_of(embedder))
+        emb = embedder_of(embedder)
+        X, _ = embed_answers(df, emb)
+        if segments:
+            embed_segments = emb.encode
     elif embedder is not None:
         raise InputError("give X or embedder, not both", "leave out embedder= when passing X")
     X = np.asarray(X, dtype=np.float32)
@@ -252,6 +262,8 @@ def suggest(
         questions=questions,
         clusterer=clusterer,
         labeler=labeler,
+        embed_segments=embed_segments,
+        across_questions=across_questions,
     )
 
 

@@ -14,20 +14,14 @@ sentence costs nothing extra and a second run embeds nothing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import overload
 
 import numpy as np
 
-_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
+from ..suggest.segments import split_sentences
 
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of ``text``: split after . ! ? ; and at line breaks (the text itself if
-    that leaves nothing)."""
-    parts = [s.strip() for s in _SPLIT.split(text.strip()) if s.strip()]
-    return parts or [text.strip()]
+__all__ = ["response_vectors", "split_sentences", "widen"]
 
 
 def response_vectors(

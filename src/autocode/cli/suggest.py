@@ -106,6 +106,14 @@ def suggest_cmd(
             "(default: ctfidf).",
         ),
     ] = None,
+    across_questions: Annotated[
+        bool,
+        typer.Option(
+            "--across-questions",
+            help="Cluster all questions' answers together; each suggestion shows its "
+            "answers per question.",
+        ),
+    ] = False,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write one row per response (.csv or .xlsx).")
     ] = None,
@@ -179,6 +187,7 @@ def suggest_cmd(
             save=not stored,
             clusterer=clusterer,
             labeler=labeler,
+            across_questions=across_questions,
         )
     if out is not None:
         write_assignments(out, rs, result)

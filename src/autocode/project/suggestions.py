@@ -37,12 +37,18 @@ def save(store: Store, run_id: str, result: Any) -> None:
             ],
         )
         rows = []
-        status: list[tuple[str, str, str, str | None, str | None]] = []
+        # one status per response: an answer in several suggestions (its segments joined
+        # several) is 'clustered' when it is a core member of one, else 'assigned'
+        joined: dict[str, str] = {}
         for s in result.suggestions:
             extra = set(s.assigned_outliers)
             for m in s.members:
                 rows.append((run_id, s.id, m, None, int(m in extra)))
-                status.append((run_id, m, "assigned" if m in extra else "clustered", None, None))
+                if joined.get(m) != "clustered":
+                    joined[m] = "assigned" if m in extra else "clustered"
+        status: list[tuple[str, str, str, str | None, str | None]] = [
+            (run_id, m, st, None, None) for m, st in joined.items()
+        ]
         c.executemany(
             "INSERT INTO suggestion_members(run_id, suggestion_id, response_id, score, "
             "assigned_outlier) VALUES (?,?,?,?,?)",

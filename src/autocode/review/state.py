@@ -56,6 +56,8 @@ class Suggestion:
     size: int
     theme: str | None = None  # the run's candidate theme label
     question: str | None = None
+    #: the questions its answers come from (suggest --across-questions: question is None)
+    questions: list[str] = field(default_factory=list)
     exemplars: list[dict] = field(default_factory=list)  # [{"id", "text"}]
     parent: str | None = None  # the split suggestion this part came from
     status: str = "pending"  # pending, skipped, accepted, rejected, merged, split
@@ -204,6 +206,11 @@ def _load_run(state: ReviewState, store: Store, run_id: str) -> None:
     run = store.get_run(run_id)
     matched = (json.loads(run["params"] or "{}").get("matches") if run else None) or {}
     drafts = (json.loads(run["params"] or "{}").get("definitions") if run else None) or {}
+    q_of = {resp: q for resp, *_, q in rows.statuses(store, run_id)}
+    found: dict[str, set[str]] = {}
+    for sid, rid, _ in rows.members(store, run_id):
+        if q_of.get(rid):
+            found.setdefault(sid, set()).add(str(q_of[rid]))
     for r in rows.suggestions(store, run_id):
         state.suggestions[(run_id, r["id"])] = Suggestion(
             run_id=run_id,
@@ -213,6 +220,7 @@ def _load_run(state: ReviewState, store: Store, run_id: str) -> None:
             size=int(r["size"]),
             theme=themes.get(r["theme_id"]) if r["theme_id"] else None,
             question=r["question"],
+            questions=[r["question"]] if r["question"] else sorted(found.get(r["id"], ())),
             exemplars=list(r["exemplars"]),
             matches=matched.get(r["id"]),
             definition=drafts.get(r["id"]),
@@ -292,9 +300,15 @@ def _widen_scope(state: ReviewState, target: Code, sources: list[Suggestion]) ->
     have = cb.questions_of(target.name) if target.name else None
     if have is None:
         return
-    add = [str(x.question) for x in sources if x.question and str(x.question) not in have]
+    add = [q for x in sources for q in _scope(x) if q not in have]
     if add:
         target.questions = sorted({*have, *add})
+
+
+def _scope(s: Suggestion) -> list[str]:
+    """The questions a suggestion's code applies to: its question, or (a suggestion of all
+    questions) the questions its answers come from."""
+    return [str(s.question)] if s.question else list(s.questions)
 
 
 def _join(state: ReviewState, target: Code, sources: list[Suggestion]) -> None:
@@ -401,6 +415,7 @@ def _apply_split(state: ReviewState, store: Store, d: Decision) -> None:
             size=len(p["members"]),
             theme=s.theme,
             question=s.question,
+            questions=list(s.questions),
             exemplars=list(p["exemplars"]),
             parent=s.id,
         )
@@ -516,7 +531,7 @@ def _new_code(state: ReviewState, name: str, theme: str | None, sources: list[Su
             **({"question": sources[0].question} if sources[0].question else {}),
         },
     )
-    code.questions = sorted({str(x.question) for x in sources if x.question})
+    code.questions = sorted({q for x in sources for q in _scope(x)})
     (_theme(cb, theme).codes if theme else cb.loose).append(code)
     mem = state.members.setdefault(guid, {})
     for s in sources:

@@ -11,7 +11,7 @@ DataFrame and a matrix, returns dataclasses. Other clusterers and labelers are p
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -19,10 +19,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, ModelError
+from .cluster import _normalise, _renumber, adapt_params, cluster, group_centroids
 from .define import finish
-from .cluster import _renumber, adapt_params, cluster, group_centroids
 from .exemplars import pick_exemplars
 from .label import GroupTerms, PhraseIndex
+from .merge import KIND_NOTHING, merge_near, nothing_label, says_nothing
+from .segments import units_of
+
+#: centroid cosine at or above which two suggestions of a question are one idea (measured
+#: on the NHS sets against the human codes: scripts/bench_suggest_results.md)
+MERGE_THRESHOLD = 0.9
 
 
 # -- the replaceable stages ------------------------------------------------------------------
@@ -194,6 +200,10 @@ class Suggestion:
     matches: dict | None = None
     #: draft definition {definition, inclusion, exclusion, draft} (:mod:`.define`)
     definition: dict | None = None
+    #: None, or "nothing to improve" (:mod:`.merge`): the answers that say so, one suggestion
+    kind: str | None = None
+    #: answers per question (suggest --across-questions; else just its own question)
+    spread: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -273,6 +283,16 @@ class SuggestResult:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class _Options:
+    """How one question's answers are cut and merged (see :func:`suggest`)."""
+
+    embed: Callable[[list[str]], np.ndarray] | None = None
+    clauses: bool = True
+    merge_threshold: float = MERGE_THRESHOLD
+    nothing: bool = True
+
+
 def canonical_order(responses: pd.DataFrame) -> pd.DataFrame:
     """Rows sorted by (question, text, id): the order every step below works in."""
     return responses.sort_values(["question", "text", "id"], kind="mergesort").reset_index(
@@ -292,11 +312,27 @@ def suggest(
     questions: list[str] | None = None,
     clusterer: Clusterer | str | None = None,
     labeler: Labeler | str | None = None,
+    embed_segments: Callable[[list[str]], np.ndarray] | None = None,
+    clauses: bool = True,
+    merge_threshold: float = MERGE_THRESHOLD,
+    gather_nothing: bool = True,
+    across_questions: bool = False,
 ) -> SuggestResult:
     """Candidate codes for ``responses`` (columns id, question, text, non_answer).
 
     ``X`` holds one L2-normalised embedding per row of ``responses`` (same order).
-    Suggestions are made per question. Result ids (S1.., T1..) depend only on the data.
+    Suggestions are made per question (``across_questions``: one clustering of every
+    question's answers, each suggestion's ``spread`` saying how many answers of each
+    question it holds; its ``question`` is then None). Result ids (S1.., T1..) depend only
+    on the data.
+
+    ``embed_segments`` (texts → L2-normalised vectors, e.g. the embedder through its cache):
+    answers are split into idea units (:mod:`.segments`, at clause boundaries too when
+    ``clauses``) and the units are clustered; an answer belongs to every suggestion one of
+    its units joins (members and sizes count answers; quotes carry their ``segment``).
+    None: whole answers. Suggestions whose centroids have cosine ≥ ``merge_threshold`` are
+    merged, and answers that say there is nothing to improve become one suggestion of kind
+    "nothing to improve" (``gather_nothing``; :mod:`.merge`).
     ``clusterer`` (default :class:`HDBSCANClusterer` with ``min_cluster_size``) and
     ``labeler`` (default :class:`CTfidfLabeler`) are the replaceable stages: objects, or
     names registered in the ``autocode.clusterers`` / ``autocode.labelers`` entry-point
@@ -314,6 +350,11 @@ def suggest(
             "pass X in the order of the responses",
         )
     check_params(min_cluster_size, outlier_threshold, n_exemplars)
+    if not 0 < float(merge_threshold) <= 1.0:
+        raise InputError(
+            f"merge_threshold must be in (0, 1], got {merge_threshold!r}", "1 merges nothing"
+        )
+    opts = _Options(embed_segments, clauses, float(merge_threshold), gather_nothing)
     if clusterer is not None and min_cluster_size is not None:
         raise InputError(
             "min_cluster_size belongs to the default clusterer and a clusterer was given",
@@ -330,6 +371,7 @@ def suggest(
     non_answers: dict[str, list[str]] = {}
     summaries: list[QuestionSummary] = []
     groups: list[NonAnswerGroup] = []
+    pooled: list[pd.DataFrame] = []
     for q in qs:
         part = canonical_order(df[df["question"] == q])
         na = part["non_answer"].to_numpy(dtype=bool)
@@ -340,11 +382,14 @@ def suggest(
             if m:
                 groups.append(NonAnswerGroup(f"N{len(groups) + 1}", q, kind, _KIND_LABELS[kind], m))
         ans = part[~na].reset_index(drop=True)
-        Xq = X[ans["_row"].to_numpy()] if len(ans) else np.zeros((0, X.shape[1]), np.float32)
+        if across_questions:
+            pooled.append(ans)
+            summaries.append(QuestionSummary(q, len(part), int(na.sum()), len(ans), 0, {}))
+            continue
         sugg, th, unas = _one_question(
             q,
             ans,
-            Xq,
+            _rows(X, ans),
             cl,
             lab,
             len(suggestions),
@@ -352,7 +397,10 @@ def suggest(
             assign_outliers,
             outlier_threshold,
             n_exemplars,
+            opts,
         )
+        for s in sugg:
+            s.spread = {q: s.size}
         suggestions += sugg
         themes += th
         unassigned[q] = unas
@@ -366,9 +414,61 @@ def suggest(
                 params=stage_params(cl, len(ans)),
             )
         )
+    if across_questions:
+        _across(pooled, X, cl, lab, assign_outliers, outlier_threshold, n_exemplars, opts,
+                suggestions, themes, unassigned, summaries)  # fmt: skip
     result = SuggestResult(suggestions, themes, unassigned, non_answers, summaries, seed, groups)
-    finish(result, df, X)  # distinct names per question, draft definitions (:mod:`.define`)
+    # distinct names per question (the default labeler's), draft definitions (:mod:`.define`)
+    finish(result, df, X, names=isinstance(lab, CTfidfLabeler))
     return result
+
+
+def _rows(X: np.ndarray, ans: pd.DataFrame) -> np.ndarray:
+    return X[ans["_row"].to_numpy()] if len(ans) else np.zeros((0, X.shape[1]), np.float32)
+
+
+def _across(
+    pooled: list[pd.DataFrame],
+    X: np.ndarray,
+    cl: Clusterer,
+    lab: Labeler,
+    assign_outliers: bool,
+    outlier_threshold: float,
+    n_exemplars: int,
+    opts: _Options,
+    suggestions: list[Suggestion],
+    themes: list[Theme],
+    unassigned: dict[str, list[str]],
+    summaries: list[QuestionSummary],
+) -> None:
+    """``suggest(across_questions=True)``: one clustering of every question's answers (in
+    canonical order: by question, text, id); suggestions and themes have question None and
+    each suggestion's ``spread`` counts its answers per question."""
+    ans = pd.concat(pooled, ignore_index=True) if pooled else pd.DataFrame()
+    sugg, th, unas = _one_question(
+        "", ans, _rows(X, ans) if len(ans) else X[:0], cl, lab, 0, 0,
+        assign_outliers, outlier_threshold, n_exemplars, opts,
+    )  # fmt: skip
+    q_of = dict(zip(ans["id"], ans["question"], strict=True)) if len(ans) else {}
+    order = {q.question: i for i, q in enumerate(summaries)}
+    for s in sugg:
+        s.question = None  # type: ignore[assignment]
+        counts: dict[str, int] = {}
+        for m in s.members:
+            counts[q_of[m]] = counts.get(q_of[m], 0) + 1
+        s.spread = dict(sorted(counts.items(), key=lambda kv: order[kv[0]]))
+        s.share = share(s.size, len(ans))
+    for t in th:
+        t.question = None  # type: ignore[assignment]
+    suggestions += sugg
+    themes += th
+    gone = set(unas)
+    params = stage_params(cl, len(ans))
+    for qs in summaries:
+        unassigned[qs.question] = [i for i in ans["id"] if i in gone and q_of[i] == qs.question]
+        qs.n_unassigned = len(unassigned[qs.question])
+        qs.n_clustered -= qs.n_unassigned
+        qs.params = params
 
 
 def _one_question(
@@ -382,68 +482,101 @@ def _one_question(
     assign_outliers: bool,
     outlier_threshold: float,
     n_exemplars: int,
+    opts: _Options | None = None,
 ) -> tuple[list[Suggestion], list[Theme], list[str]]:
+    """Suggestions of one question's answers ``ans`` (canonical order; ``X`` their vectors).
+
+    Clustering works on idea units (:mod:`.segments`: the answers themselves, or their
+    segments when ``opts.embed`` is given); members, sizes and shares count answers."""
+    opts = opts or _Options()
     n = len(ans)
     if n == 0:
         return [], [], []
-    labels = _labels_of(clusterer, X)
-    k = int(labels.max()) + 1 if n else 0
     ids = ans["id"].tolist()
     texts = ans["text"].tolist()
-    if k == 0:
-        return [], [], ids
-    centroids = np.vstack([X[labels == c].mean(axis=0) for c in range(k)])
-    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
-    assigned = np.zeros(n, dtype=bool)
-    if assign_outliers:
-        out = np.where(labels == -1)[0]
+    owner, utexts, U = units_of(texts, X, opts.embed, opts.clauses)
+    nothing = (
+        np.array([says_nothing(t) for t in utexts], dtype=bool)
+        if opts.nothing
+        else np.zeros(len(utexts), dtype=bool)
+    )
+    rest = np.flatnonzero(~nothing)
+    labels = np.full(len(utexts), -1)
+    if len(rest):
+        labels[rest] = _labels_of(clusterer, U[rest])
+    labels = merge_near(labels, U, opts.merge_threshold)
+    k = int(labels.max()) + 1 if len(labels) else 0
+    assigned = np.zeros(len(utexts), dtype=bool)
+    if k and assign_outliers:
+        centroids = _normalise(np.vstack([U[labels == c].mean(axis=0) for c in range(k)]))
+        out = np.flatnonzero((labels == -1) & ~nothing)
         if len(out):
-            sims = X[out] @ centroids.T
+            sims = U[out] @ centroids.T
             best = sims.argmax(axis=1)
             ok = sims[np.arange(len(out)), best] >= outlier_threshold
-            labels = labels.copy()
             labels[out[ok]] = best[ok]
             assigned[out[ok]] = True
-    members = [np.where(labels == c)[0] for c in range(k)]
+    kinds: list[str | None] = [None] * k
+    if nothing.any():  # the answers that say "nothing": one suggestion, after the others
+        labels[nothing] = k
+        kinds.append(KIND_NOTHING)
+        k += 1
+    if k == 0:
+        return [], [], ids
+    members = [np.flatnonzero(labels == c) for c in range(k)]
+    centroids = _normalise(np.vstack([U[m].mean(axis=0) for m in members]))
     n_themes = _n_themes(k)
     theme_of = group_centroids(centroids, n_themes)
     theme_ids = [f"T{t_offset + t + 1}" for t in range(int(theme_of.max()) + 1)]
     in_theme = [[c for c in range(k) if theme_of[c] == t] for t in range(len(theme_ids))]
     # one call labels the clusters and the themes of several clusters (one index of the
-    # question's answers, so a theme's label is scored against the same corpus)
+    # question's units, so a theme's label is scored against the same corpus)
     groups = list(members)
-    central = [X[m] @ centroids[c] for c, m in enumerate(members)]
+    central = [U[m] @ centroids[c] for c, m in enumerate(members)]
     for cs in in_theme:
         if len(cs) > 1:
             rows = np.concatenate([members[c] for c in cs])
             groups.append(rows)
-            central.append(X[rows] @ X[rows].mean(axis=0))
-    named = _terms_of(labeler, texts, groups, central)
+            central.append(U[rows] @ _normalise(U[rows].mean(axis=0, keepdims=True))[0])
+    named = _terms_of(labeler, utexts, groups, central)
     terms, theme_terms = named[:k], iter(named[k:])
     sugg: list[Suggestion] = []
     for c in range(k):
         m = members[c]
         core = m[~assigned[m]]
-        ex = pick_exemplars(X[core], [texts[i] for i in core], k=n_exemplars)
+        ex = pick_exemplars(U[core], [utexts[i] for i in core], k=n_exemplars, owner=owner[core])
+        answers = np.unique(owner[m])
+        extra = set(np.unique(owner[m[assigned[m]]])) - set(np.unique(owner[core]))
+        label = nothing_label(q) if kinds[c] == KIND_NOTHING else terms[c].label
         sugg.append(
             Suggestion(
                 id=f"S{s_offset + c + 1}",
                 question=q,
-                label=terms[c].label,
+                label=label,
                 keywords=terms[c].keywords,
                 theme=theme_ids[int(theme_of[c])],
-                size=len(m),
-                share=share(len(m), n),
-                exemplars=[{"id": ids[core[i]], "text": texts[core[i]]} for i in ex],
-                members=[ids[i] for i in m],
-                assigned_outliers=[ids[i] for i in m if assigned[i]],
+                size=len(answers),
+                share=share(len(answers), n),
+                exemplars=[
+                    {
+                        "id": ids[owner[core[i]]],
+                        "text": texts[owner[core[i]]],
+                        "segment": utexts[core[i]],
+                    }
+                    for i in ex
+                ],
+                members=[ids[i] for i in answers],
+                assigned_outliers=[ids[i] for i in answers if i in extra],
+                kind=kinds[c],
             )
         )
     themes = []
     for tid, cs in zip(theme_ids, in_theme, strict=True):
-        label = next(theme_terms).label if len(cs) > 1 else terms[cs[0]].label
+        label = next(theme_terms).label if len(cs) > 1 else sugg[cs[0]].label
         themes.append(Theme(tid, q, label, [sugg[c].id for c in cs]))
-    unas = [ids[i] for i in np.where(labels == -1)[0]]
+    joined = np.zeros(n, dtype=bool)
+    joined[owner[labels >= 0]] = True
+    unas = [ids[i] for i in np.flatnonzero(~joined)]
     return sugg, themes, unas
 
 

@@ -18,8 +18,10 @@ def pick_exemplars(
     k: int = 5,
     lam: float = 0.7,
     pool: int = 60,
+    owner: np.ndarray | None = None,
 ) -> list[int]:
-    """Positions (into X/texts) of up to ``k`` quotes, most central first."""
+    """Positions (into X/texts) of up to ``k`` quotes, most central first; ``owner[i]``
+    (segments of answers): at most one quote per answer."""
     n = len(texts)
     if n == 0:
         return []
@@ -29,9 +31,14 @@ def pick_exemplars(
     sim_c = X @ centroid
     # one candidate per distinct (normalised) text; prefer answers with 3+ words
     seen: dict[str, int] = {}
+    taken: set[int] = set()
     for i in np.lexsort((np.arange(n), -sim_c)):
         key = " ".join(texts[i].lower().split())
-        seen.setdefault(key, int(i))
+        if key in seen or (owner is not None and int(owner[i]) in taken):
+            continue
+        seen[key] = int(i)
+        if owner is not None:
+            taken.add(int(owner[i]))
     cand = list(seen.values())
     longish = [i for i in cand if len(texts[i].split()) >= 3]
     if len(longish) >= min(k, len(cand)):

@@ -14,6 +14,41 @@ def _clip(text: str, n: int) -> str:
     return t if len(t) <= n else t[: n - 1] + "…"
 
 
+def _quotes(s, quotes: int) -> str:
+    """The quotes of a suggestion: the segment that joined it, in its answer when the
+    answer says more (``… segment …``)."""
+    out = []
+    for e in s.exemplars[:quotes]:
+        seg = e.get("segment") or e["text"]
+        more = " ".join(seg.split()) != " ".join(e["text"].split())
+        out.append(f"“{_clip(seg, 100)}”" + (" (part of a longer answer)" if more else ""))
+    return "\n".join(out)
+
+
+def _across_table(con, result: SuggestResult, sugg, labels: dict, quotes: int) -> None:
+    """Suggestions of all questions (suggest --across-questions): n per question."""
+    from rich.table import Table
+
+    n = sum(q.n_responses - q.n_non_answers for q in result.questions)
+    con.print()
+    con.print(f"[bold]All questions together[/bold] — {n} answers clustered as one set")
+    t = Table(show_lines=True, expand=False)
+    t.add_column("id", no_wrap=True)
+    t.add_column("suggested code", min_width=10, max_width=28)
+    t.add_column("n (%)", justify="right", no_wrap=True)
+    t.add_column("n per question", min_width=12, max_width=36)
+    t.add_column("representative quotes", min_width=16, max_width=60)
+    for s in sugg:
+        spread = "\n".join(f"{_clip(labels.get(q) or q, 24)}: {k}" for q, k in s.spread.items())
+        t.add_row(s.id, s.label, f"{s.size} ({100 * s.share:.0f}%)", spread, _quotes(s, quotes))
+    con.print(t)
+    themes = [th for th in result.themes if th.question is None]
+    if themes:
+        con.print("  candidate themes:")
+        for th in themes:
+            con.print(f"    {th.id} {th.label}: {', '.join(th.suggestions)}")
+
+
 def render_result(con, run_id, result: SuggestResult, rs, info, quotes=2, out=None, project=None):
     from rich.table import Table
     from rich.text import Text
@@ -24,6 +59,9 @@ def render_result(con, run_id, result: SuggestResult, rs, info, quotes=2, out=No
         f"{len(result.suggestions)} suggestions in {len(result.themes)} candidate themes "
         f"(embedded {info['embedded']}, from cache {info['cached']})"
     )
+    across = [s for s in result.suggestions if s.question is None]
+    if across:
+        _across_table(con, result, across, labels, quotes)
     for q in result.questions:
         title = labels.get(q.question) or q.question
         blanks = rs.blanks.get(q.question, 0)
@@ -34,7 +72,9 @@ def render_result(con, run_id, result: SuggestResult, rs, info, quotes=2, out=No
             f"{q.n_clustered} in suggestions, {q.n_unassigned} unassigned"
         )
         sugg = [s for s in result.suggestions if s.question == q.question]
-        if not sugg:
+        if across:
+            pass
+        elif not sugg:
             con.print("  no suggestions: too few or too varied answers for clusters")
         else:
             t = Table(show_lines=True, expand=False)
@@ -50,7 +90,7 @@ def render_result(con, run_id, result: SuggestResult, rs, info, quotes=2, out=No
                     Text(s.label).append(f"\n{seen}" if seen else "", style="dim"),
                     f"{s.size} ({100 * s.share:.0f}%)",
                     ", ".join(s.keywords[:4]),
-                    "\n".join(f"“{_clip(e['text'], 100)}”" for e in s.exemplars[:quotes]),
+                    _quotes(s, quotes),
                 )
             con.print(t)
             con.print("  candidate themes:")
@@ -79,14 +119,19 @@ def render_result(con, run_id, result: SuggestResult, rs, info, quotes=2, out=No
 
 
 def write_assignments(path: Path, rs, result: SuggestResult) -> None:
-    """One row per response: id, respondent, question, status, suggestion, label, theme, text
-    (CSV or XLSX by the extension, through :mod:`autocode.tabular`)."""
+    """One row per response: id, respondent, question, status, suggestion, label, theme,
+    ``also`` (the other suggestions its segments joined, ";"-separated), text (CSV or XLSX
+    by the extension, through :mod:`autocode.tabular`)."""
     by_id: dict[str, tuple] = {}
+    also: dict[str, list[str]] = {}
     themes = {t.id: t for t in result.themes}
-    for s in result.suggestions:
+    for s in result.suggestions:  # an answer in several suggestions: the first one's row
         extra = set(s.assigned_outliers)
         th = themes.get(s.theme) if s.theme is not None else None
         for m in s.members:
+            if m in by_id:
+                also.setdefault(m, []).append(s.id)
+                continue
             by_id[m] = (
                 "assigned" if m in extra else "clustered",
                 s.id,
@@ -103,10 +148,10 @@ def write_assignments(path: Path, rs, result: SuggestResult) -> None:
     df = rs.responses
     header = [
         "id", "respondent", "question", "status", "suggestion_id", "label", "theme_id", "theme",
-        "text",
+        "also", "text",
     ]  # fmt: skip
     rows = (
-        [rid, resp, q, *by_id[rid], text]
+        [rid, resp, q, *by_id[rid], ";".join(also.get(rid, [])), text]
         for rid, resp, q, text in zip(
             df["id"], df["respondent"], df["question"], df["text"], strict=True
         )

@@ -81,8 +81,14 @@ def run_suggest(
     save: bool = True,
     clusterer: Any = None,
     labeler: Any = None,
+    segments: bool = True,
+    across_questions: bool = False,
 ) -> tuple[str, SuggestResult, dict]:
     """Store the responses, embed (cached), cluster, label and record the run.
+
+    ``segments``: answers are split into idea units (embedded through the same cache) and
+    an answer joins every suggestion one of its units joins (:func:`.core.suggest`).
+    ``across_questions``: one clustering of all the questions' answers.
 
     ``clusterer``/``labeler``: stage objects or plug-in names (default HDBSCAN and
     c-TF-IDF; a plug-in's name and class are recorded with the run).
@@ -106,6 +112,8 @@ def run_suggest(
         "min_cluster_size": min_cluster_size,
         "assign_outliers": assign_outliers,
         "outlier_threshold": outlier_threshold,
+        "segments": segments,
+        "across_questions": across_questions,
         "blanks": {q: int(rs.blanks.get(q, 0)) for q in qs},
         "stages": {k: _stage_name(v) for k, v in stages.items() if v is not None},
         "source": {"path": str(rs.path), "sha256": rs.sha256, "format": rs.format},
@@ -117,6 +125,15 @@ def run_suggest(
     try:
         answers = df[~df["non_answer"].astype(bool)]
         X, n_new = embed_answers(df, embedder, store, progress)
+        n_seg = [0]  # segments newly embedded
+        asked: set[str] = set()  # the segments asked for (all questions)
+
+        def embed_segments(texts: list[str]) -> np.ndarray:
+            E, k = embed_texts(texts, embedder, store, progress)
+            n_seg[0] += k
+            asked.update(texts)
+            return E
+
         result = suggest(
             df,
             X,
@@ -127,7 +144,10 @@ def run_suggest(
             questions=qs,
             clusterer=stages["clusterer"],
             labeler=stages["labeler"],
+            embed_segments=embed_segments if segments else None,
+            across_questions=across_questions,
         )
+        n_new += n_seg[0]
         # a project that already has codes: say which suggestions match one of them
         matches = find_matches(store, result.suggestions, df["id"].tolist(), X, embedder)
         for s in result.suggestions:
@@ -140,12 +160,14 @@ def run_suggest(
             p["cluster"] = {s.question: s.params for s in result.questions}
             p["matches"] = {s.id: s.matches for s in result.suggestions}
             p["definitions"] = {s.id: s.definition for s in result.suggestions}
+            p["kinds"] = {s.id: s.kind for s in result.suggestions if s.kind}
             store.update_run_params(run_id, p)
             store.finish_run(run_id)
     except BaseException:
         store.finish_run(run_id, status="failed")
         raise
-    n_unique = len(set(answers["text"]))
+    # texts embedded: the distinct answers, then their segments (asked for per question)
+    n_unique = len(set(answers["text"]) | asked)
     return run_id, result, {"embedded": n_new, "cached": n_unique - n_new}
 
 
@@ -186,6 +208,7 @@ def stored_responses(store: Store):
 def result_to_json(run_id: str, result: SuggestResult, model_id: str | None = None) -> dict:
     """The documented JSON document of a suggest run (scripts rely on its shape)."""
     several = len(result.questions) > 1
+    across = any(s.question is None for s in result.suggestions)
     sugg = []
     for s in result.suggestions:
         d = {
@@ -200,9 +223,12 @@ def result_to_json(run_id: str, result: SuggestResult, model_id: str | None = No
             "assigned_outliers": s.assigned_outliers,
             "matches": s.matches,
             "definition": s.definition,
+            "kind": s.kind,
         }
         if several:
             d["question"] = s.question
+        if across:
+            d["spread"] = s.spread
         sugg.append(d)
     themes = []
     for t in result.themes:
@@ -212,6 +238,7 @@ def result_to_json(run_id: str, result: SuggestResult, model_id: str | None = No
         themes.append(d)
     return {
         "run_id": run_id,
+        "across_questions": across,
         "n_responses": result.n_responses,
         "seed": result.seed,
         "model_id": model_id,
@@ -311,24 +338,37 @@ def load_suggest_result(
         )
         for q in qs
     ]
-    n_answers = {s.question: s.n_responses - s.n_non_answers for s in summaries}
-    sugg = [
-        Suggestion(
-            id=r["id"],
-            question=r["question"],
-            label=r["label"],
-            keywords=r["keywords"],
-            theme=r["theme_id"],
-            size=r["size"],
-            share=share(r["size"], n_answers.get(r["question"], 0)),
-            exemplars=r["exemplars"],
-            members=members.get(r["id"], []),
-            assigned_outliers=assigned.get(r["id"], []),
-            matches=matched.get(r["id"]),
-            definition=drafts.get(r["id"]),
+    n_answers: dict[str | None, int] = {
+        s.question: s.n_responses - s.n_non_answers for s in summaries
+    }
+    n_answers[None] = sum(n_answers.values())  # suggestions of all questions (--across)
+    kinds = params.get("kinds") or {}
+    q_of = {resp: q for resp, *_, q in status}
+    sugg = []
+    for r in suggestion_rows.suggestions(store, rid):
+        mem = members.get(r["id"], [])
+        spread = dict.fromkeys(qs, 0)
+        for m in mem:
+            q = q_of.get(m, r["question"])
+            spread[q] = spread.get(q, 0) + 1
+        sugg.append(
+            Suggestion(
+                id=r["id"],
+                question=r["question"],
+                label=r["label"],
+                keywords=r["keywords"],
+                theme=r["theme_id"],
+                size=r["size"],
+                share=share(r["size"], n_answers.get(r["question"], 0)),
+                exemplars=r["exemplars"],
+                members=mem,
+                assigned_outliers=assigned.get(r["id"], []),
+                matches=matched.get(r["id"]),
+                definition=drafts.get(r["id"]),
+                kind=kinds.get(r["id"]),
+                spread={q: k for q, k in spread.items() if k},
+            )
         )
-        for r in suggestion_rows.suggestions(store, rid)
-    ]
     themes = [
         Theme(t["id"], t["question"], t["label"], [s.id for s in sugg if s.theme == t["id"]])
         for t in suggestion_rows.themes(store, rid)
