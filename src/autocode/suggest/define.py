@@ -36,8 +36,11 @@ MAX_WORDS = 6
 _QUOTE_CHARS = 80
 
 
-def finish(result: SuggestResult, responses: pd.DataFrame, X: np.ndarray) -> None:
-    """Distinct names and draft definitions for ``result`` (changed in place).
+def finish(
+    result: SuggestResult, responses: pd.DataFrame, X: np.ndarray, names: bool = True
+) -> None:
+    """Distinct names (with ``names``: the default labeler's; a plug-in labeler's labels are
+    left as it gave them) and draft definitions for ``result`` (changed in place).
 
     ``responses`` and ``X`` are what :func:`~.core.suggest` was given (one vector per row)."""
     text = dict(zip(responses["id"].astype(str), responses["text"].astype(str), strict=True))
@@ -47,8 +50,11 @@ def finish(result: SuggestResult, responses: pd.DataFrame, X: np.ndarray) -> Non
         by_q.setdefault(s.question, []).append(s)
     old = {s.id: s.label for s in result.suggestions}
     for group in by_q.values():
-        distinct_names(group, text)
+        if names:
+            distinct_names(group, text)
         _define(group, row, X)
+    if not names:
+        return
     new = {s.id: s.label for s in result.suggestions}
     themes_by_q: dict[str | None, list] = {}
     for t in result.themes:
