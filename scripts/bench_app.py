@@ -6,7 +6,9 @@ The project is synthetic: 10,000 answers to two questions, written around 200 to
 through the console script (``autocode suggest --model hash``), so it builds in a minute
 without the model. Each page is requested in-process through Starlette's TestClient (the
 app's own time: routing, guard, library calls, template; no network), after one warm-up,
-``--repeats`` times; the median and the maximum are printed as a Markdown table.
+``--repeats`` times; the median and the maximum are printed as a Markdown table. Pages
+reuse the replayed review state while the decision log is unchanged; the first page after
+a decision replays it (timed separately).
 
     nice python scripts/bench_app.py [--repeats 7] [--keep DIR]
 """
@@ -135,7 +137,7 @@ def main() -> None:
     from starlette.testclient import TestClient
 
     from autocode import review
-    from autocode.app import create_app
+    from autocode.app import create_app, views
     from autocode.app.security import COOKIE, Guard
     from autocode.project import open_store, responses
 
@@ -179,6 +181,10 @@ def main() -> None:
         timed(
             f"board, {per_q[big]} suggestions",
             lambda: c.get("/board", params={"question": big}),
+        ),
+        timed(
+            "board, right after a decision (the log replayed)",
+            lambda: (views._CACHE.clear(), c.get("/board", params={"question": big}))[1],
         ),
         timed(
             "board, find a word", lambda: c.get("/board", params={"question": big, "find": "staff"})

@@ -9,12 +9,14 @@ who coded what) are the library's: :mod:`autocode.review`, :mod:`autocode.codebo
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from ..project import Store
+    from ..review import ReviewState
 
 #: members shown with each suggestion on the board; the rest on its own page
 BOARD_MEMBERS = 12
@@ -26,6 +28,25 @@ SOURCES = {
     "validation": "validation sample",
     "review": "machine's review queue",
 }
+
+
+_CACHE: dict[str, Any] = {}
+
+
+def review_state(store: Store, run_id: str) -> ReviewState:
+    """:func:`autocode.review.load_state` for ``run_id``, replayed again only when the
+    decision log changed (a suggest run's suggestions never change once written). Pages
+    only read it; every decision replays the log itself inside its own transaction."""
+    from .. import review
+    from ..project import decisions
+
+    key = (str(Path(store.path).resolve()), run_id, decisions.version(store))
+    hit = _CACHE.get("state")
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    state = review.load_state(store, run_id)
+    _CACHE["state"] = (key, state)
+    return state
 
 
 def overview(store: Store) -> dict[str, Any]:
@@ -46,10 +67,10 @@ def overview(store: Store) -> dict[str, Any]:
     run = store.latest_run("suggest")
     per_q: dict[str, dict[str, int]] = {}
     if run is not None:
-        for s in review.listing(store, run["id"]):
-            d = per_q.setdefault(str(s["question"] or ""), {"all": 0, "pending": 0})
+        for x in review_state(store, run["id"]).queue(run["id"]):
+            d = per_q.setdefault(str(x.question or ""), {"all": 0, "pending": 0})
             d["all"] += 1
-            d["pending"] += s["status"] in review.PENDING
+            d["pending"] += x.status in review.PENDING
     for q in qs:
         q["suggestions"] = per_q.get(q["question"], {"all": 0, "pending": 0})
     cb = codebooks.current(store)
@@ -96,7 +117,7 @@ def board(
     from ..project import responses
 
     run = review.resolve_run(store, run_id)
-    state = review.load_state(store, run["id"])
+    state = review_state(store, run["id"])
     queue = state.queue(run["id"])
     questions = list(dict.fromkeys(str(s.question or "") for s in queue))
     q = question if question in questions else (questions[0] if questions else "")
@@ -147,7 +168,7 @@ def members_page(
     from ..project import responses
 
     run = review.resolve_run(store, run_id)
-    state = review.load_state(store, run["id"])
+    state = review_state(store, run["id"])
     s = state.suggestions.get((run["id"], sid))
     if s is None:
         raise NotFoundError(f"no suggestion {sid!r} in run {run['id']}")

@@ -44,3 +44,10 @@ def all_rows(store: Store) -> list[dict]:
         dict(r) | {"payload": json.loads(r["payload"])}
         for r in store.conn.execute("SELECT * FROM decisions ORDER BY id")
     ]
+
+
+def version(store: Store) -> tuple[int, int]:
+    """(decisions, highest id): changes whenever a decision is appended (by any process), so
+    a state replayed from the log can be reused while it stays the same."""
+    n, top = store.conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM decisions").fetchone()
+    return int(n), int(top)
