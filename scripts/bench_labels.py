@@ -157,6 +157,15 @@ def run_bertopic(u: pd.DataFrame, store, embedder):
     return default, keybert, dt
 
 
+def _version(pkg: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(pkg)
+    except PackageNotFoundError:
+        return "not installed"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
@@ -204,6 +213,8 @@ def main() -> None:
     lines = [
         "# Label quality: autocode suggest vs BERTopic (default and KeyBERTInspired labels)",
         "",
+        f"Measured {time.strftime('%Y-%m-%d', time.gmtime())} on {os.cpu_count()} CPU cores "
+        f"(BERTopic {_version('bertopic')}). "
         "Made by `python scripts/bench_labels.py` (see its docstring for the method). "
         "name-like: share of labels of 1–6 words that are no member answer's whole text. "
         "similarity: cosine (all-MiniLM-L6-v2) between the label of the cluster that best "
