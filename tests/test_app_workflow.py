@@ -209,3 +209,22 @@ def test_coding_sources_validation_and_review_queue(project):
     assert "Nothing left to code" in page
     page = c.get("/code", params={"source": "bogus"}).text
     assert "unknown coding source" in page
+
+
+def test_a_suggestion_is_split_on_the_board_into_parts_reviewed_one_by_one(project):
+    c, g = client(project)
+    sid, q = _q(project, "SELECT id, question FROM suggestions ORDER BY size DESC LIMIT 1")[0]
+    page = _post(c, g, action="split", sid=sid, question=q)
+    assert f"split {sid} →" in html.unescape(page)
+    (d,) = _cli_decisions(project)
+    assert d["action"] == "split"
+    parts = [p["id"] for p in d["payload"]["parts"]]
+    assert 2 <= len(parts) <= 4
+    members = {m for (m,) in _q(project, "SELECT response_id FROM suggestion_members "
+                                          "WHERE suggestion_id=?", (sid,))}  # fmt: skip
+    assert set().union(*(p["members"] for p in d["payload"]["parts"])) == members
+    for part in parts:  # each part is a card of its own, with its own buttons
+        assert f'id="accept-{part}"' in page
+    card = page.split(f'id="card-{sid}"', 1)[1].split("</section>", 1)[0]
+    assert "split" in card
+    assert f'id="accept-{sid}"' not in card

@@ -170,7 +170,7 @@ class Pages:
 
     # -- actions ---------------------------------------------------------------------------
     async def decide(self, request: Request) -> Response:
-        """accept / reject / merge / undo on the board, through :mod:`autocode.review`."""
+        """accept / reject / split / merge / undo on the board, through :mod:`autocode.review`."""
         from .. import review
 
         form = await request.form()
@@ -185,6 +185,8 @@ class Pages:
                     d = review.accept(s, str(form["sid"]), name=name, run_id=run, user=who)
                 elif action == "reject":
                     d = review.reject(s, str(form["sid"]), run_id=run, user=who)
+                elif action == "split":  # re-clusters its members: 2-4 parts by silhouette
+                    d = review.split(s, str(form["sid"]), run_id=run, user=who)
                 elif action == "merge":
                     sids = [str(x) for x in form.getlist("sids")]
                     d = review.merge(s, sids, name=name, run_id=run, user=who)
