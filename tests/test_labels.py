@@ -44,6 +44,7 @@ def test_names_are_short_and_never_an_answer(example):
     for s in res.suggestions:
         words = s.label.split()
         assert 1 <= len(words) <= 6, s.label
+        assert s.label.count(" and ") <= 1, s.label  # never "Ward and staff and good"
         assert s.label[0].isupper(), s.label
         assert norm(s.label) not in {norm(text[m]) for m in s.members}, s.label
     sugg = {s.id: s for s in res.suggestions}

@@ -67,7 +67,8 @@ def finish(
             label = t.label
             extra = [new[s] for s in t.suggestions if _norm(new[s]) != _norm(label)]
             for cand in [label, *(f"{label} and {_lower(e)}" for e in extra)]:
-                if _norm(cand) not in seen and len(cand.split()) <= MAX_WORDS:
+                short = len(cand.split()) <= MAX_WORDS and cand.count(" and ") <= 1
+                if _norm(cand) not in seen and short:
                     label = cand
                     break
             else:
@@ -86,7 +87,8 @@ def distinct_names(group: Sequence[Suggestion], text: dict[str, str]) -> None:
         for cand in _candidates(s):
             name = tidy_label(cand)
             key = _norm(name)
-            if name and len(name.split()) <= MAX_WORDS and key not in used and key not in taken:
+            short = len(name.split()) <= MAX_WORDS and name.count(" and ") <= 1
+            if name and short and key not in used and key not in taken:
                 break
         else:
             name = f"{tidy_label(s.label)} ({s.id})"

@@ -370,8 +370,9 @@ def _noun_like(key: tuple[str, ...], surface: str) -> bool:
 def noun_like_phrase(phrase: str) -> bool:
     """:func:`_noun_like` for a shown phrase (its words looked up as they are)."""
     words = phrase.lower().split()
-    if len(words) != 1:
-        return True
+    if len(words) != 1:  # "absolutely brilliant" judges, "waiting times" names
+        judging = _PRAISE | _BLAME | _MANNER | _ADJECTIVES
+        return any(w not in judging and not w.endswith("ly") for w in words)
     w = _lemma_table().get(words[0], words[0]).lower()
     return _noun_like((w,), words[0])
 
@@ -405,7 +406,8 @@ def code_name(scored, used, surfaces, member_texts: Sequence[str]) -> str:
     taken = {_norm(t) for t in member_texts}
     for name in _name_candidates(scored, used, surfaces, member_texts):
         name = tidy_label(name)
-        if name and 1 <= len(name.split()) <= 6 and _norm(name) not in taken:
+        short = 1 <= len(name.split()) <= 6 and name.count(" and ") <= 1  # one "and" at most
+        if name and short and _norm(name) not in taken:
             return name
     if not used:
         return "(no words)"
