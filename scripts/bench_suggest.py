@@ -118,7 +118,7 @@ def agreement(ids, labels, codes, also=None) -> dict:
     }
 
 
-def bench_autocode(src: Path, work: Path, codes, ids) -> dict:
+def bench_autocode(src: Path, work: Path, codes, ids, segments: str | None = None) -> dict:
     proj = work / "autocode.db"
     out = work / "assign.csv"
     exe = [
@@ -136,6 +136,7 @@ def bench_autocode(src: Path, work: Path, codes, ids) -> dict:
         "--out",
         str(out),
         "--json",
+        *(["--segments", segments] if segments else []),
     ]
     env = dict(os.environ, AUTOCODE_BENCH="1")
     cold = run_child(exe, env)
@@ -179,6 +180,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--only", action="append")
     ap.add_argument("--skip-bertopic", action="store_true")
+    ap.add_argument("--segments", help="autocode's --segments (default: its default)")
     args = ap.parse_args()
     sets = {
         "nhs_phase1_subcategory": None,
@@ -200,7 +202,7 @@ def main() -> None:
             work = Path(tmp)
             src = work / "responses.csv"
             u.to_csv(src, index=False)
-            r_ac = bench_autocode(src, work, codes, u.id.tolist())
+            r_ac = bench_autocode(src, work, codes, u.id.tolist(), args.segments)
             rows.append(fmt(f"{name} (n={len(u)})", "autocode", r_ac))
             print(rows[-1], flush=True)
             results[name] = {"autocode": r_ac}
@@ -213,7 +215,8 @@ def main() -> None:
     print("\n".join(rows))
     out = ROOT / "bench-out"
     out.mkdir(exist_ok=True)
-    (out / "bench_suggest.json").write_text(json.dumps(results, indent=2, default=str))
+    tag = f"_{args.segments}" if args.segments else ""
+    (out / f"bench_suggest{tag}.json").write_text(json.dumps(results, indent=2, default=str))
 
 
 if __name__ == "__main__":

@@ -32,11 +32,14 @@ def test_answers_split_into_idea_units():
     parts = split_segments(hostile)  # text, never acted on: each unit is a piece of it
     assert parts == ["=cmd|' /C calc'!A0.", "<script>x</script> \x00"]
     assert split_segments("Friendly staff, clean ward, good food") == [
+        "Friendly staff, clean ward, good food"
+    ]
+    assert split_segments("Friendly staff, clean ward, good food", clauses=True) == [
         "Friendly staff",
         "clean ward",
         "good food",
     ]
-    assert split_segments("Fish and chips") == ["Fish and chips"]
+    assert split_segments("Fish and chips", clauses=True) == ["Fish and chips"]
     assert split_segments("Staff were lovely.", clauses=False) == ["Staff were lovely."]
     # the coder's sentence rule lives here too (one home)
     from autocode.classify import vectors
@@ -134,13 +137,18 @@ def test_units_keep_a_one_segment_answer_its_own_vector():
         return _embed(ts)
 
     owner, _texts, U = units_of(TEXTS, X, embed)
-    assert owner.tolist() == [0, 0, 1, 2, 3, 3, 4, 4, 5, 6, 7, 8]
-    segs = ["Food is nice.", "Staff are good.", "Good food", "a nice menu", "Food was tasty.",
-            "Meals on time."]  # fmt: skip
+    assert owner.tolist() == [0, 0, 1, 2, 3, 4, 4, 5, 6, 7, 8]
+    segs = ["Food is nice.", "Staff are good.", "Food was tasty.", "Meals on time."]
     assert calls == [sorted(segs)]  # once, sorted: what the answers' order cannot change
     np.testing.assert_array_equal(U[2], X[1])  # one segment: the answer's own vector
     np.testing.assert_allclose(U[0], _vec("Food is nice."), atol=1e-6)
     assert units_of(TEXTS, X, None)[1] == TEXTS
+    # the clause level: commas and "and" too, and each split answer is a unit of its own
+    owner, texts, U = units_of(TEXTS, X, _embed, clauses=True, whole=True)
+    assert texts[:3] == ["Food is nice. Staff are good.", "Food is nice.", "Staff are good."]
+    assert texts[5:8] == ["Good food and a nice menu", "Good food", "a nice menu"]
+    np.testing.assert_array_equal(U[0], X[0])
+    assert owner.tolist()[:8] == [0, 0, 0, 1, 2, 3, 3, 3]
 
 
 def test_near_duplicate_clusters_are_merged():

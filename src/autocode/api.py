@@ -217,15 +217,16 @@ def suggest(
     assign_outliers: bool = False,
     outlier_threshold: float = 0.55,
     questions: list[str] | None = None,
-    segments: bool = True,
+    segments: str = "sentences",
     across_questions: bool = False,
 ) -> SuggestResult:
     """Candidate codes for ``responses`` (a ResponseSet or a DataFrame, see
     :func:`response_frame`), in memory: nothing is stored.
 
-    ``segments``: answers are split into idea units, embedded with ``embedder``, and an
-    answer joins every suggestion a unit of it joins (only when this call embeds: with ``X``
-    given, whole answers are clustered). ``across_questions``: one clustering of all
+    ``segments``: "sentences" (default) or "clauses": answers are split into idea units,
+    embedded with ``embedder``, and an answer joins every suggestion a unit of it joins
+    (only when this call embeds: with ``X`` given, whole answers are clustered); "off":
+    whole answers. ``across_questions``: one clustering of all
     questions (:func:`autocode.suggest.core.suggest`).
     ``X``: one embedding per row of the response frame (L2-normalised); None embeds the
     answers with ``embedder`` (see :func:`embedder_of`; non-answers are not embedded).
@@ -242,7 +243,7 @@ def suggest(
     if X is None:
         emb = embedder_of(embedder)
         X, _ = embed_answers(df, emb)
-        if segments:
+        if segments != "off":
             embed_segments = emb.encode
     elif embedder is not None:
         raise InputError("give X or embedder, not both", "leave out embedder= when passing X")
@@ -263,6 +264,7 @@ def suggest(
         clusterer=clusterer,
         labeler=labeler,
         embed_segments=embed_segments,
+        clauses=segments == "clauses",
         across_questions=across_questions,
     )
 

@@ -106,6 +106,14 @@ def suggest_cmd(
             "(default: ctfidf).",
         ),
     ] = None,
+    segments: Annotated[
+        str,
+        typer.Option(
+            "--segments",
+            help="Cut answers into idea units before clustering: sentences (default), "
+            "clauses (also at commas and 'and'; finer) or off (whole answers).",
+        ),
+    ] = "sentences",
     across_questions: Annotated[
         bool,
         typer.Option(
@@ -157,6 +165,13 @@ def suggest_cmd(
             "--min-cluster-size is an option of the default clusterer, not of --clusterer",
             "leave out one of them",
         )
+    from ..suggest.run import SEGMENTS
+
+    if segments not in SEGMENTS:
+        raise InputError(
+            f"--segments must be one of {', '.join(SEGMENTS)}, got {segments!r}",
+            "e.g. --segments clauses",
+        )
     if not 0 < outlier_threshold <= 1:
         raise InputError(
             f"--outlier-threshold must be in (0, 1], got {outlier_threshold}", "e.g. 0.55"
@@ -187,6 +202,7 @@ def suggest_cmd(
             save=not stored,
             clusterer=clusterer,
             labeler=labeler,
+            segments=segments,
             across_questions=across_questions,
         )
     if out is not None:

@@ -17,6 +17,9 @@ from ..project.responses import save_responses
 from .core import SuggestResult, check_params, suggest
 from .match import find_matches
 
+#: how answers are cut before clustering (``suggest --segments``)
+SEGMENTS = ("sentences", "clauses", "off")
+
 
 def select_question(rs, question: str | None) -> list[str]:
     """The questions to work on: all, or the one named by ``--question`` (key or label)."""
@@ -81,13 +84,14 @@ def run_suggest(
     save: bool = True,
     clusterer: Any = None,
     labeler: Any = None,
-    segments: bool = True,
+    segments: str = "sentences",
     across_questions: bool = False,
 ) -> tuple[str, SuggestResult, dict]:
     """Store the responses, embed (cached), cluster, label and record the run.
 
-    ``segments``: answers are split into idea units (embedded through the same cache) and
-    an answer joins every suggestion one of its units joins (:func:`.core.suggest`).
+    ``segments`` (:data:`SEGMENTS`): "sentences" (default) or "clauses": answers are split
+    into idea units (embedded through the same cache) and an answer joins every suggestion
+    one of its units joins (:func:`.core.suggest`); "off": whole answers.
     ``across_questions``: one clustering of all the questions' answers.
 
     ``clusterer``/``labeler``: stage objects or plug-in names (default HDBSCAN and
@@ -103,6 +107,11 @@ def run_suggest(
     if df.empty:
         raise InputError("no answers to work on (every answer is blank)", "check the file")
     check_params(min_cluster_size, outlier_threshold)
+    if segments not in SEGMENTS:
+        raise InputError(
+            f"segments must be one of {', '.join(SEGMENTS)}, got {segments!r}",
+            "sentences (the default), clauses (finer) or off (whole answers)",
+        )
     stages = resolve_stages(clusterer, labeler)
     if save:
         save_responses(store, rs)
@@ -144,7 +153,8 @@ def run_suggest(
             questions=qs,
             clusterer=stages["clusterer"],
             labeler=stages["labeler"],
-            embed_segments=embed_segments if segments else None,
+            embed_segments=embed_segments if segments != "off" else None,
+            clauses=segments == "clauses",
             across_questions=across_questions,
         )
         n_new += n_seg[0]

@@ -2,10 +2,11 @@
 
 One home for the splitting rule: the seeded coder's sentence vectors
 (:mod:`autocode.classify.vectors`) use :func:`split_sentences`; ``suggest`` clusters
-:func:`split_segments`, which splits sentences further at clause boundaries that usually
-start a second idea (" but ", " however ", " and also ", commas, " and " before a clause).
-Measured on the NHS sets (``scripts/bench_suggest_results.md``): sentences and connectives
-alone recovered 4/42 fft codes; with commas and "and" and units of 2+ words, 6/42.
+:func:`split_segments`, which splits sentences further where a connective starts a second idea
+(" but ", " however ", " and also "), and at the ``clauses`` level at commas and " and "
+before a clause too. Measured on the NHS sets (``scripts/bench_suggest_results.md``): the
+two sets disagree on the finer level (fft recovers 7/42 codes with it, phase 1 falls from
+3/39 to 1/39), so ``suggest --segments`` chooses; the default is sentences.
 
 Pure string work, no model: the same text always gives the same segments.
 """
@@ -39,9 +40,10 @@ def split_sentences(text: str) -> list[str]:
     return parts or [text.strip()]
 
 
-def _clauses(sentence: str) -> list[str]:
+def _clauses(sentence: str, commas: bool) -> list[str]:
     parts = [p.strip(" ,") for p in _CLAUSE.split(sentence)]
-    parts = [q.strip(" ,") for p in parts for q in _COMMA.split(p)]
+    if commas:
+        parts = [q.strip(" ,") for p in parts for q in _COMMA.split(p)]
     parts = [p for p in parts if p]
     return parts or [sentence]
 
@@ -57,22 +59,23 @@ def _glue(parts: list[str], min_words: int) -> list[str]:
     return out
 
 
-def split_segments(text: str, clauses: bool = True, min_words: int | None = None) -> list[str]:
-    """Idea units of ``text``: its sentences, each split at clause boundaries when
-    ``clauses``; a unit of fewer than ``min_words`` (default :data:`MIN_WORDS`) words stays
+def split_segments(text: str, clauses: bool = False, min_words: int | None = None) -> list[str]:
+    """Idea units of ``text``: its sentences, split where a connective starts another idea
+    (" but ", " however ", " and also " ...) and, when ``clauses``, at commas and at " and "
+    before a clause too; a unit of fewer than ``min_words`` (default :data:`MIN_WORDS`) words stays
     with its neighbour, so "Very good. Thanks." is one unit. An answer of one idea is one
     segment: itself."""
     t = str(text).strip()
     parts: list[str] = []
     for s in split_sentences(t):
-        parts += _clauses(s) if clauses else [s]
+        parts += _clauses(s, clauses)
     parts = _glue(parts, MIN_WORDS if min_words is None else min_words)
     if len(parts) <= 1:
         return [t]
     return parts
 
 
-def segment_table(ans: pd.DataFrame, clauses: bool = True) -> pd.DataFrame:
+def segment_table(ans: pd.DataFrame, clauses: bool = False) -> pd.DataFrame:
     """One row per segment of each answer in ``ans`` (columns id, text, ...): ``answer``
     (the position of its answer in ``ans``), ``text`` (the segment) and ``whole`` (True when
     the segment is the whole answer). Rows follow ``ans``; segments in text order."""
@@ -83,7 +86,7 @@ def segment_table(ans: pd.DataFrame, clauses: bool = True) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["answer", "text", "whole"])
 
 
-def segment_texts(texts: Sequence[str], clauses: bool = True) -> list[str]:
+def segment_texts(texts: Sequence[str], clauses: bool = False) -> list[str]:
     """The distinct segments (of answers of several), sorted: what must be embedded beyond
     the answers themselves."""
     out: set[str] = set()
@@ -104,7 +107,8 @@ def units_of(
     texts: Sequence[str],
     X: np.ndarray,
     embed: Callable[[list[str]], np.ndarray] | None,
-    clauses: bool = True,
+    clauses: bool = False,
+    whole: bool = False,
 ) -> tuple[np.ndarray, list[str], np.ndarray]:
     """The units one question is clustered in: ``(owner, unit texts, unit vectors)``, where
     ``owner[u]`` is the position in ``texts`` of unit ``u``'s answer.
@@ -119,12 +123,17 @@ def units_of(
     owner: list[int] = []
     utexts: list[str] = []
     split: set[str] = set()
+    mine: list[bool] = []  # the unit is the answer itself: its own row of X
     for i, t in enumerate(texts):
         segs = split_segments(t, clauses)
-        owner += [i] * len(segs)
-        utexts += segs
+        flags = [len(segs) == 1] * len(segs)
         if len(segs) > 1:
             split.update(segs)
+            if whole:  # the answer as a unit too, beside its segments
+                segs, flags = [t, *segs], [True, *flags]
+        mine += flags
+        owner += [i] * len(segs)
+        utexts += segs
     if not split:
         return np.arange(n), list(texts), X
     todo = sorted(split)
@@ -133,8 +142,7 @@ def units_of(
     E = (E / np.where(norms == 0, 1, norms)).astype(np.float32)
     row = {s: j for j, s in enumerate(todo)}
     own = np.array(owner)
-    whole = np.bincount(own, minlength=n) == 1
     U = np.empty((len(utexts), X.shape[1]), dtype=np.float32)
     for u, (i, s) in enumerate(zip(own.tolist(), utexts, strict=True)):
-        U[u] = X[i] if whole[i] else E[row[s]]
+        U[u] = X[i] if mine[u] else E[row[s]]
     return own, utexts, U
