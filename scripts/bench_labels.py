@@ -11,7 +11,8 @@ are in each set's codebook.csv / the code column), for each method:
     and the human code's name, averaged over codes.
 
 autocode: the library call `autocode.suggest` on the answers' embeddings (the shared cache
-bench-out/embeddings.db), clusters = suggestions plus the non-answer groups (both are what a
+bench-out/embeddings.db; whole answers, or with --segments their sentences or clauses, as
+`autocode suggest --segments`), clusters = suggestions plus the non-answer groups (both are what a
 researcher sees; the benchmark of clusters, bench_suggest.py, counts them the same way),
 and again without the non-answer groups (their labels are fixed: "No answer given",
 "Nothing / none", "Don't know / not sure").
@@ -98,17 +99,28 @@ def score(clusters: dict[str, tuple[str, set[str]]], text: dict[str, str], codes
     }
 
 
-def run_autocode(u: pd.DataFrame, store, embedder):
+def run_autocode(u: pd.DataFrame, store, embedder, segments: str = "off"):
     import autocode
     from autocode.api import response_frame
     from autocode.suggest.core import suggest
     from autocode.suggest.run import embed_answers
 
     df = response_frame(autocode.read_responses(u, text="text", id="id"))
+    from autocode.embed import embed_texts
+
     X, _ = embed_answers(df, embedder, store)
+
+    def embed_segments(texts: list[str]) -> np.ndarray:
+        return np.asarray(embed_texts(texts, embedder, store)[0])
+
     t = time.perf_counter()
     with threadpool_limits(1):
-        res = suggest(df, X)
+        res = suggest(
+            df,
+            X,
+            embed_segments=embed_segments if segments != "off" else None,
+            clauses=segments == "clauses",
+        )
     dt = time.perf_counter() - t
     clusters = {s.id: (s.label, set(s.members)) for s in res.suggestions}
     for g in res.non_answer_groups:
@@ -173,6 +185,12 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "scripts" / "bench_labels_results.md"))
     ap.add_argument("--json", default=str(ROOT / "bench-out" / "labels.json"))
     ap.add_argument("--skip-bertopic", action="store_true")
+    ap.add_argument(
+        "--segments",
+        default="off",
+        choices=["off", "sentences", "clauses"],
+        help="how autocode cuts answers before clustering (the CLI's default is sentences)",
+    )
     a = ap.parse_args()
     from autocode.embed import embed_texts, get_embedder
     from autocode.project import open_store
@@ -191,7 +209,7 @@ def main() -> None:
     for name in [a.only] if a.only else DATASETS:
         u, codes = load(Path(a.data), name)
         text = dict(zip(u["id"], u["text"], strict=True))
-        clusters, themes, dt, _ = run_autocode(u, store, embedder)
+        clusters, themes, dt, _ = run_autocode(u, store, embedder, a.segments)
         r = {"autocode": score(clusters, text, codes, sim) | {"seconds": dt}}
         only = {k: v for k, v in clusters.items() if not k.startswith("N")}
         r["autocode, suggestions only"] = score(only, text, codes, sim)
