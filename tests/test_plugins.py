@@ -141,12 +141,31 @@ def test_a_plugin_embedder_through_the_command(plugin_dir, tmp_path):
     doc = json.loads(r.stdout)
     assert doc["model_id"] == "fakeplug/first-letter@1"
     assert doc["suggestions"]
-    assert all(s["label"] == f"group of {s['size']}" for s in doc["suggestions"])
-    # each suggestion holds answers that start with one letter (the fake stages' rule)
+    # the plug-in labeler names every cluster; the one suggestion of the answers that say
+    # there is nothing to improve is gathered before clustering, by autocode's own rule
+    clustered = [s for s in doc["suggestions"] if s.get("kind") is None]
+    assert clustered
+    # (it is given the idea units it clusters: at least one per member answer)
+    for s in clustered:
+        assert s["label"].startswith("group of ")
+        assert int(s["label"].split()[-1]) >= s["size"]
+    assert {s["label"] for s in doc["suggestions"] if s.get("kind")} <= {
+        "Nothing to improve",
+        "Nothing in particular",
+    }
+    # each cluster holds answers with a segment (an idea unit: autocode.suggest.segments)
+    # that starts with its letter (the fake stages' rule; not a letter counts as "a")
+    from autocode.suggest.segments import split_segments
+
+    def first(t: str) -> str:
+        c = (t.strip().lower() or "a")[0]
+        return c if c.isalpha() else "a"
+
     con = sqlite3.connect(tmp_path / "p.db")
     text = dict(con.execute("SELECT id, text FROM responses").fetchall())
-    for s in doc["suggestions"]:
-        assert len({text[m].strip().lower()[0] for m in s["members"]}) == 1
+    for s in clustered:
+        starts = [{first(p) for p in split_segments(text[m])} for m in s["members"]]
+        assert set.intersection(*starts)
     # the cache and the run are keyed by the plug-in's model id
     (mid,) = con.execute("SELECT DISTINCT model_id FROM embeddings").fetchone()
     assert mid == "fakeplug/first-letter@1"
