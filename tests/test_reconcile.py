@@ -389,3 +389,16 @@ def test_flagged_cell_refusals(machine):
         "reconcile", "--answer", A, "--present", "Burnout", "--absent", "Burnout", "-p", machine
     )
     assert table_counts(machine) == before
+
+
+def test_undoing_the_undo_of_a_reconcile_brings_the_reconciled_coding_back(two):
+    rid = DISAGREE[0]
+    ok("reconcile", "--answer", rid, "--take", "secondary", "-p", two)
+    assert stored(two, "reconciled") == {rid: SECONDARY[rid]}
+    # `autocode undo` (the general one) reverses the reconcile decision, then its own undo
+    first = json.loads(ok("undo", "--json", "-p", two).stdout)
+    assert stored(two, "reconciled") == {}
+    assert final(two)[rid] == ("primary", PRIMARY[rid])
+    ok("undo", str(first["id"]), "--json", "-p", two)
+    assert stored(two, "reconciled") == {rid: SECONDARY[rid]}
+    assert final(two)[rid] == ("reconciled", SECONDARY[rid])

@@ -95,8 +95,14 @@ def record(
             _sync_codings(store, state)
         if action == "undo":  # an undone reconcile decision changes the reconciled coding
             from ..reconcile import sync
+            from ..reconcile.log import ACTION as RECONCILE
 
-            sync(store)
+            by_id = {x.id: x for x in state.decisions}
+            t = by_id[reverses]
+            while t.action == "undo" and t.reverses in by_id:  # undoing an undo: its target
+                t = by_id[t.reverses]
+            if t.action == RECONCILE:
+                sync(store)
     return d
 
 

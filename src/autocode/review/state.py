@@ -206,12 +206,15 @@ def _load_run(state: ReviewState, store: Store, run_id: str) -> None:
     run = store.get_run(run_id)
     matched = (json.loads(run["params"] or "{}").get("matches") if run else None) or {}
     drafts = (json.loads(run["params"] or "{}").get("definitions") if run else None) or {}
-    q_of = {resp: q for resp, *_, q in rows.statuses(store, run_id)}
+    listed = rows.suggestions(store, run_id)
+    members = rows.members(store, run_id)  # read once: the board replays on every decision
     found: dict[str, set[str]] = {}
-    for sid, rid, _ in rows.members(store, run_id):
-        if q_of.get(rid):
-            found.setdefault(sid, set()).add(str(q_of[rid]))
-    for r in rows.suggestions(store, run_id):
+    if any(not r["question"] for r in listed):  # across questions: scope from the members
+        q_of = {resp: q for resp, *_, q in rows.statuses(store, run_id)}
+        for sid, rid, _ in members:
+            if q_of.get(rid):
+                found.setdefault(sid, set()).add(str(q_of[rid]))
+    for r in listed:
         state.suggestions[(run_id, r["id"])] = Suggestion(
             run_id=run_id,
             id=r["id"],
@@ -225,7 +228,7 @@ def _load_run(state: ReviewState, store: Store, run_id: str) -> None:
             matches=matched.get(r["id"]),
             definition=drafts.get(r["id"]),
         )
-    for sid, rid, _ in sorted(rows.members(store, run_id)):
+    for sid, rid, _ in sorted(members):
         state._base_members.setdefault((run_id, sid), []).append(rid)
     state._runs.add(run_id)
 
