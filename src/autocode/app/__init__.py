@@ -50,6 +50,7 @@ def create_app(project: str | Path, guard: Guard) -> Starlette:
         Route("/codebook", pages.codebook),
         Route("/codebook/download/{fmt}", pages.codebook_download),
         Route("/define", pages.define, methods=["POST"]),
+        Route("/scope", pages.scope, methods=["POST"]),
         Route("/codebook/import", pages.codebook_import, methods=["POST"]),
         Route("/agree", pages.agree),
         Route("/report", pages.report),

@@ -280,6 +280,26 @@ class Pages:
             _flash(request, "not done: " + _line(e))
         return RedirectResponse("/codebook", status_code=303)
 
+    async def scope(self, request: Request) -> Response:
+        """The questions a code applies to, from its checkboxes (:func:`autocode.review.scope`,
+        as ``autocode scope``): an undoable decision; none ticked = every question."""
+        from .. import review
+
+        form = await request.form()
+        code = str(form.get("code", ""))
+        try:
+            with self.store(write=True) as s:
+                d = review.scope(
+                    s,
+                    code,
+                    [str(q) for q in form.getlist("question")],
+                    user=_session(request).coder,
+                )
+            _flash(request, f"decision #{d.id}: {review.summary(d)} (undo on the board's log)")
+        except AutocodeError as e:
+            _flash(request, "not done: " + _line(e))
+        return RedirectResponse("/codebook", status_code=303)
+
     async def codebook_import(self, request: Request) -> Response:
         """Replace the codebook with an uploaded YAML/.qdc/CSV file
         (:func:`autocode.review.import_codebook`, as ``autocode codebook import --yes``)."""

@@ -322,6 +322,7 @@ def codebook_view(store: Store) -> dict[str, Any]:
     """The current codebook: themes with their codes (definition, inclusion, exclusion,
     the questions each applies to, whether the definition is still autocode's draft)."""
     from .. import codebook as codebooks
+    from ..project.responses import questions as project_questions
 
     cb = codebooks.current(store)
     if cb is None:
@@ -330,6 +331,7 @@ def codebook_view(store: Store) -> dict[str, Any]:
     def row(c) -> dict[str, Any]:
         return {
             "name": c.name,
+            "own_questions": list(c.questions),
             "definition": c.definition,
             "inclusion": c.inclusion,
             "exclusion": c.exclusion,
@@ -343,7 +345,7 @@ def codebook_view(store: Store) -> dict[str, Any]:
     ]
     if cb.loose:
         groups.append({"theme": None, "codes": [row(c) for _, c in _walk(cb.loose)]})
-    return {"groups": groups, "empty": False}
+    return {"groups": groups, "empty": False, "all_questions": project_questions(store)}
 
 
 def _walk(codes: list) -> list:

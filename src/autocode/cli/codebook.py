@@ -1,6 +1,6 @@
 """CLI commands for the codebook: ``codebook`` (show with counts), ``codebook export``,
-``codebook import`` (diff, then apply after confirmation), ``codebook history`` and
-``define`` (edit a code's definition)."""
+``codebook import`` (diff, then apply after confirmation), ``codebook history``,
+``define`` (edit a code's definition) and ``scope`` (the questions a code applies to)."""
 
 from __future__ import annotations
 
@@ -289,7 +289,47 @@ def define_cmd(
         )
 
 
+def scope_cmd(
+    code: Annotated[str, typer.Argument(help="The code's name.", show_default=False)],
+    questions: Annotated[
+        list[str] | None,
+        typer.Argument(help="The questions it applies to (ids).", show_default=False),
+    ] = None,
+    all_: Annotated[
+        bool,
+        typer.Option("--all", help="Every question (its theme's scope, when the theme has one)."),
+    ] = False,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Who decides (default: $AUTOCODE_USER/OS).")
+    ] = None,
+    project: ProjectOpt = DEFAULT_PROJECT,
+    json_: JsonOpt = False,
+) -> None:
+    """Set the questions a code applies to (its question scope), without a YAML round trip.
+    Recorded in the decision log (`autocode undo` restores the old scope)."""
+    from ..errors import InputError
+    from ..project import open_store
+    from ..review import scope
+
+    if bool(questions) == all_:
+        raise InputError(
+            "name the questions, or pass --all (not both)",
+            "e.g. `autocode scope Parking what_was_good`",
+        )
+    with open_store(project, create=False) as store:
+        d = scope(store, code, list(questions or []), user=user)
+    if json_:
+        print_json(d.to_dict())
+    else:
+        qs = d.result.get("applies_to")
+        typer.echo(
+            f"{d.payload['code']!r} applies to {', '.join(qs) if qs else 'every question'} "
+            f"(decision #{d.id}; `autocode undo {d.id}` restores the previous scope)"
+        )
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
     app.add_typer(codebook_app, name="codebook")
     app.command("define")(define_cmd)
+    app.command("scope")(scope_cmd)

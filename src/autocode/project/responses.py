@@ -134,6 +134,17 @@ def questions(store: Store) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def question_of(store: Store, ids: Iterable[str]) -> dict[str, str]:
+    """``{response id: its question}`` for the ids that are stored."""
+    out: dict[str, str] = {}
+    for part in chunks(list(dict.fromkeys(str(i) for i in ids))):
+        for rid, q in store.conn.execute(
+            f"SELECT id, question FROM responses WHERE id IN ({placeholders(len(part))})", part
+        ):
+            out[str(rid)] = str(q)
+    return out
+
+
 def texts(store: Store, ids: Iterable[str]) -> dict[str, str]:
     """``{response id: text}`` for the ids that are stored."""
     out: dict[str, str] = {}

@@ -60,6 +60,7 @@ __all__ = [
     "replay",
     "resolve_run",
     "resolve_user",
+    "scope",
     "skip",
     "split",
     "summary",
@@ -133,6 +134,10 @@ def _result(state: ReviewState, d: Decision) -> dict:
     if d.action == "define":
         c = state.codebook.code(p["code"])
         return {"code": p["code"], "definition": c.description if c else ""}
+    if d.action == "scope":
+        c = state.codebook.code(p["code"])
+        qs = state.codebook.node_questions(c) if c else None
+        return {"code": p["code"], "questions": list(p["questions"]), "applies_to": qs}
     return {}
 
 
@@ -349,3 +354,33 @@ def define(
         "exclusion": exclusion,
     }
     return record(store, "define", payload, None, user)
+
+
+def scope(
+    store: Store,
+    code: str,
+    questions: list[str],
+    *,
+    user: str | None = None,
+) -> Decision:
+    """Set the questions code ``code`` applies to (a subset of the project's questions;
+    empty: its theme's or parent's scope, else every question); recorded as a ``scope``
+    decision (``undo`` restores the old one). An unknown question is refused, nothing
+    stored."""
+    from ..codebook import current
+    from ..project.responses import questions as project_questions
+    from .define import unknown_code
+
+    cb = current(store)
+    if cb is None or cb.code(code) is None:
+        raise NotFoundError(unknown_code(cb or Codebook(), code))
+    known = project_questions(store)
+    wanted = list(dict.fromkeys(str(q) for q in questions))
+    unknown = [q for q in wanted if q not in known]
+    if unknown:
+        raise InputError(
+            f"no question {unknown[0]!r} in the project",
+            "its questions: "
+            + (", ".join(known[:10]) + (" …" if len(known) > 10 else "") or "none yet"),
+        )
+    return record(store, "scope", {"code": code, "questions": wanted}, None, user)

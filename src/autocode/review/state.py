@@ -35,7 +35,7 @@ from ..codebook.model import (
     path_guid,
 )
 from ..errors import InputError, NotFoundError
-from .define import _apply_define
+from .define import _apply_define, _apply_scope, scope_summary
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..project import Store
@@ -459,6 +459,7 @@ def _apply_move(state: ReviewState, store: Store, d: Decision) -> None:
 
 _HANDLERS = {
     "define": _apply_define,
+    "scope": _apply_scope,
     "accept": _apply_accept,
     "reject": _apply_reject,
     "skip": _apply_skip,
@@ -570,6 +571,8 @@ def summary(d: Decision) -> str:
         return f"codebook from {p.get('source')}"
     if d.action == "define":
         return f"definition of {p.get('code')!r}"
+    if d.action == "scope":
+        return scope_summary(p)
     if d.action == "reconcile":
         if p.get("kind") == "cell":
             state = "present" if p.get("present") else "absent"
