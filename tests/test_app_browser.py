@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from _app_project import build, cli
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -201,6 +202,16 @@ def test_a_review_and_a_coding_session_in_the_browser(served, browser, tmp_path)
     drv.save_screenshot(str(shots / "app-report.png"))
     drv.get(f"http://127.0.0.1:{guard.port}/codebook")
     _wait(drv, lambda d: "Being listened to" in d.find_element(By.TAG_NAME, "main").text)
+    # the question scope, edited in place: tick one more question, save
+    form = 'form.scope:has(input[name="code"][value="Being listened to"])'
+    box = drv.find_element(By.CSS_SELECTOR, f'{form} input[name="question"]:not(:checked)')
+    extra = box.get_attribute("value")
+    box.click()
+    drv.find_element(By.CSS_SELECTOR, f"{form} button").click()
+    _wait(drv, lambda d: "scope of 'Being listened to'" in _flash(d))
+    doc = yaml.safe_load(cli("codebook", "export", "-f", "yaml", "-p", project).stdout)
+    codes = [c for t in doc.get("themes", []) for c in t["codes"]] + doc.get("codes", [])
+    assert extra in next(c for c in codes if c["name"] == "Being listened to")["questions"]
     drv.save_screenshot(str(shots / "app-codebook.png"))
     logs = [e for e in drv.get_log("browser") if e.get("level") == "SEVERE"]
     assert logs == []  # no script error, no blocked resource (CSP), nothing fetched outside

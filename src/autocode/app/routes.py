@@ -202,18 +202,22 @@ class Pages:
         return RedirectResponse(back, status_code=303)
 
     async def move(self, request: Request) -> Response:
-        """Ticked answers of one suggestion to another (:func:`autocode.review.move`)."""
+        """Ticked answers of one suggestion to another, or to an accepted code (``to`` is
+        ``code:NAME``) (:func:`autocode.review.move`)."""
         from .. import review
 
         form = await request.form()
         source, run = str(form.get("from", "")), str(form.get("run", "")) or None
+        to = str(form.get("to", ""))
+        code = to[len("code:") :] if to.startswith("code:") else None
         try:
             with self.store(write=True) as s:
                 d = review.move(
                     s,
                     [str(a) for a in form.getlist("answer")],
                     source,
-                    str(form.get("to", "")),
+                    None if code is not None else to,
+                    to_code=code,
                     run_id=run,
                     user=_session(request).coder,
                 )

@@ -181,10 +181,14 @@ def members_page(
     pages = max(1, -(-len(mem) // PAGE))
     page = min(max(1, page), pages)
     targets = [
-        {"id": x.id, "label": x.label}
+        {"id": x.id, "label": f"{x.id} {x.label}"}
         for x in state.queue(run["id"])
         if x.id != s.id and x.status in review.PENDING and (x.question or "") == (s.question or "")
     ]
+    asked = {s.question} if s.question else set(s.questions)
+    for c, qs in state.codebook.node_scopes():  # accepted codes that take its answers in
+        if c.codable and (not qs or asked & set(qs)):
+            targets.append({"id": "code:" + c.name, "label": f"code {c.name} (accepted)"})
     return {
         "run": run["id"],
         "s": s,

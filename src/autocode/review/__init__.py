@@ -286,16 +286,29 @@ def split(
 def move(
     store: Store,
     answers: list[str],
-    source: str,
-    target: str,
+    source: str | None,
+    target: str | None,
     *,
+    to_code: str | None = None,
+    from_code: str | None = None,
     run_id: str | None = None,
     user: str | None = None,
 ) -> Decision:
-    """Move ``answers`` from undecided suggestion ``source`` to undecided suggestion
-    ``target`` of the same question (one decision; ``undo`` moves them back)."""
+    """Move ``answers`` from undecided suggestion ``source`` (or from code ``from_code``)
+    to undecided suggestion ``target`` of the same question, or to the accepted code
+    ``to_code`` whose questions take them in: the code's suggested codings change (one
+    decision; ``undo`` moves them back)."""
+    if (target is None) == (to_code is None) or (source is None) == (from_code is None):
+        raise InputError(
+            "name the suggestion or code to move from and to (one each, not both)",
+            "e.g. move(store, ids, 'S4', None, to_code='Parking')",
+        )
+    if from_code is not None and to_code is None:
+        raise InputError("answers of a code move to another code", "name it with to_code")
     run = resolve_run(store, run_id)["id"]
-    payload = {"answers": [str(a) for a in answers], "from": source, "to": target}
+    payload: dict = {"answers": [str(a) for a in answers]}
+    payload.update({"from": source} if from_code is None else {"from_code": from_code})
+    payload.update({"to": target} if to_code is None else {"to_code": to_code})
     return record(store, "move", payload, run, user)
 
 
