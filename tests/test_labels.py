@@ -130,6 +130,20 @@ def test_past_tense_verbs_become_activities():
     assert PhraseIndex(texts).describe([0, 1, 2]).label == "Listening"
 
 
+def test_two_words_that_form_a_phrase_of_the_group_are_named_by_it():
+    texts = [
+        "Training on difficult feedback",
+        "How to give feedback in difficult conversations",
+        "Feedback when things are difficult",
+        "Difficult feedback with residents",
+        "feedback skills",
+        "time management",
+        "parking",
+    ]
+    label = PhraseIndex(texts).describe([0, 1, 2, 3, 4]).label
+    assert label == "Difficult feedback"  # not "Feedback and difficult"
+
+
 def _s(sid: str, label: str, size: int, keywords: list[str], members: list[str]) -> Suggestion:
     return Suggestion(sid, "q", label, keywords, None, size, 0.1, [], members)
 

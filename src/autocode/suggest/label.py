@@ -61,6 +61,10 @@ _EXTRA_STOP = {
     "okay",
     # verbs and fillers that name no topic ("Able", "Think")
     "able",
+    "include",
+    "includes",
+    "including",
+    "included",
     "think",
     "know",
     "want",
@@ -470,7 +474,15 @@ def _name_candidates(scored, used, surfaces, member_texts):
         and cov[second] >= 0.5 * cov[first]
         and _noun_like(first, words(first))
     ):
-        yield f"{words(first)} and {words(second)}"  # one word says too little
+        # one word says too little; a phrase of the group that holds both says it best
+        # ("goal setting" over "Goal and setting", "difficult feedback")
+        both = next(
+            (k for _, _, k in scored if len(k) <= 3 and first[0] in k and set(second) <= set(k)),
+            None,
+        )
+        if both is not None:
+            yield words(both)
+        yield f"{words(first)} and {words(second)}"
     yield words(first)
     if second is not None:  # the name is an answer's text ("Listening."): say more
         yield f"{words(first)} and {words(second)}"
