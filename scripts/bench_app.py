@@ -246,6 +246,48 @@ def main() -> None:
             ("undo it (POST)", undo, lambda: None),
         )
     )
+    # move 5 answers of an undecided suggestion to an accepted code, undo it; an accepted
+    # code's scope widened to every question and set back to its own
+    with open_store(proj, readonly=True) as store:
+        run = review.resolve_run(store)["id"]
+        st = review.load_state(store, run)
+        src = next(
+            x
+            for x in st.queue(run)
+            if x.question == big
+            and x.status in review.PENDING
+            and len(review.members_of(st, x)) > 5
+        )
+        moved = review.members_of(st, src)[:5]
+        code = st.code_name(st.suggestions[(run, pending[0])].code) or ""
+
+    def move():
+        to = {"to": f"code:{code}", "run": run, "answer": moved}
+        return c.post("/move", data={"csrf": csrf, "from": src.id, **to}, follow_redirects=False)
+
+    def scope(questions: list[str]):
+        return lambda: c.post(
+            "/scope",
+            data={"csrf": csrf, "code": code, "question": questions},
+            follow_redirects=False,
+        )
+
+    pages.append(
+        timed_pair(
+            ("move 5 answers to an accepted code (POST)", move, last_decision),
+            ("undo the move (POST)", undo, lambda: None),
+        )
+    )
+    pages.append(
+        timed_pair(
+            (
+                f"scope of a code: all {len(per_q)} questions (POST)",
+                scope(sorted(per_q)),
+                lambda: None,
+            ),
+            ("scope of a code: its own question (POST)", scope([big]), lambda: None),
+        )
+    )
     pages = [p for group in pages for p in (group if isinstance(group, list) else [group])]
     pages.append(timed("save one answer (POST + next)", save))
     print(f"{n} answers, {len(listing)} suggestions; median of {args.repeats} (max), ms\n")
