@@ -116,6 +116,7 @@ def test_the_plugin_is_listed_with_the_builtins(plugin_dir):
         "fake": "fakeplug:FakeEmbedder",
         "hash": "autocode.embed:HashEmbedder",
         "minilm": "autocode.embed:SentenceTransformerEmbedder",
+        "onnx": "autocode.embed_onnx:OnnxEmbedder",
     }
     assert "firstletter" in plugins.available("clusterer")
     assert "size" in plugins.available("labeler")

@@ -347,10 +347,15 @@ def get_embedder(model: str | os.PathLike | None = None) -> Embedder:
     """The embedder for a ``--model`` value (None: the bundled default).
 
     ``hash`` or ``hash:DIM`` gives the model-free :class:`HashEmbedder` (tests, dry runs);
+    ``onnx`` the bundled model as int8 ONNX (:mod:`autocode.embed_onnx`, optional extra);
     ``plugin:NAME`` the embedder registered as ``NAME`` in the ``autocode.embedders``
     entry-point group (:func:`autocode.plugins.create`); anything else is a local
     sentence-transformers folder.
     """
+    if model is not None and str(model) == "onnx" and not Path("onnx").exists():
+        from .embed_onnx import OnnxEmbedder
+
+        return OnnxEmbedder()
     if model is not None and str(model).startswith(PLUGIN_PREFIX):
         from .plugins import create_embedder
 

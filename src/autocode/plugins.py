@@ -43,6 +43,7 @@ BUILTIN: dict[str, dict[str, str]] = {
     "autocode.embedders": {
         "minilm": "autocode.embed:SentenceTransformerEmbedder",
         "hash": "autocode.embed:HashEmbedder",
+        "onnx": "autocode.embed_onnx:OnnxEmbedder",
     },
     "autocode.clusterers": {"hdbscan": "autocode.suggest.core:HDBSCANClusterer"},
     "autocode.labelers": {"ctfidf": "autocode.suggest.core:CTfidfLabeler"},
