@@ -27,6 +27,11 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 
+def _check_folds(folds: Any) -> None:
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+        raise InputError(f"folds must be an integer of at least 2, got {folds!r}")
+
+
 class Coder:
     """The machine coder trained on human seeds (:mod:`autocode.classify`).
 
@@ -80,9 +85,7 @@ class Coder:
             raise InputError(f"estimate must be auto, fitted or cv, got {self.estimate!r}")
         if self.per_question and t is None:
             raise InputError("per_question needs target_kappa", "pass target_kappa=0.85, say")
-        f = self.folds
-        if isinstance(f, bool) or not isinstance(f, int) or f < 2:
-            raise InputError(f"folds must be an integer of at least 2, got {f!r}")
+        _check_folds(self.folds)
 
     def _book(self):
         from .classify.pipeline import BookInfo
@@ -161,7 +164,6 @@ class Coder:
             corpus, E, book, chk, D, seed=self.seed, params={"band": self.band}, E_examples=Ex
         )
         self.model_ = model
-        self.selection_ = None
         self._selection_ = None
         if self.target_kappa is not None:
             from .classify.api import selection_for
@@ -172,7 +174,6 @@ class Coder:
                 per_question=self.per_question,
             )  # fmt: skip
             self._selection_ = sel
-            self.selection_ = sel.to_json()
         self.codes_ = list(model.codes)
         self.warnings_ = list(chk.warnings)
         self.n_seeds_ = len(chk.rows)
@@ -220,6 +221,13 @@ class Coder:
         within the band), as ``autocode code --out`` writes them."""
         return self._decisions(responses)[1]
 
+    @property
+    def selection_(self) -> dict | None:
+        """What ``fit`` promised for ``target_kappa`` (as ``autocode code --json``'s
+        ``selective``: expected coverage and kappa with CIs, ``by_question``, ...), or None."""
+        sel = getattr(self, "_selection_", None)
+        return None if sel is None else sel.to_json()
+
     def _decisions(self, responses: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
         from .classify.api import decide_answers
 
@@ -236,8 +244,7 @@ class Coder:
         from .classify.pipeline import check_seeds
 
         self._check_params()
-        if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
-            raise InputError(f"folds must be an integer of at least 2, got {folds!r}")
+        _check_folds(folds)
         _, book = self._book()
         corpus = self._corpus(responses)
         chk = check_seeds(corpus, book, self._seeds(seeds))
@@ -306,8 +313,7 @@ class Coder:
         model = load_model(path, digest, None)
         coder.band = float(model.band)
         coder.model_ = model
-        coder.selection_ = None  # a saved coder keeps no promise: refit with target_kappa
-        coder._selection_ = None
+        coder._selection_ = None  # a saved coder keeps no promise: refit with target_kappa
         coder.codes_ = list(model.codes)
         coder.warnings_ = []
         coder.n_seeds_ = int(model.manifest.get("n_seeds") or 0)
