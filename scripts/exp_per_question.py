@@ -4,12 +4,14 @@ Usage:  nice python scripts/exp_per_question.py [--sets nhs_fft_qdc_v6] [--split
             [--estimate fitted|cv]
 
 Same splits and steps as ``scripts/bench_selective.py``. For each target kappa, two rules pick
-which held-out answers the machine codes alone: ``global`` (one answer-score threshold chosen
-on all out-of-fold seeds, what ships) and ``per_question`` (each question with at least
-``--min-seeds`` out-of-fold seeds gets its own threshold chosen on its own seeds; smaller
-questions use the global one). Printed per rule: overall coverage and pooled kappa on the
-held-out answers beside their promise, and the spread of the per-question kappas (the
-smallest, and how many questions fall more than .03 below the target).
+which held-out answers the machine codes alone, both chosen by the shipped
+:func:`autocode.classify.selective.choose_threshold`: ``global`` (one answer-score threshold
+on all out-of-fold seeds, the default) and ``per_question`` (``--per-question``: each question
+with at least ``MIN_QUESTION_SEEDS`` out-of-fold seeds gets its own threshold chosen on its
+own seeds; smaller questions use the global one). Printed per rule: overall coverage and
+pooled kappa on the held-out answers beside their promise, and the spread of the
+per-question kappas (the smallest, and how many questions fall more than .03 below the
+target).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def _kappa(Y, A) -> float | None:
     return float(cohen_kappa_score(y, a))
 
 
-def run(ctx, split: int, targets, estimate: str, min_seeds: int) -> list[dict]:
+def run(ctx, split: int, targets, estimate: str) -> list[dict]:
     Y, multilabel = ctx["Y"], ctx["multilabel"]
     tr, te = splits(Y, "20pct", split)
     book = BookInfo(
@@ -73,22 +75,15 @@ def run(ctx, split: int, targets, estimate: str, min_seeds: int) -> list[dict]:
     q_te = q[te]
     out = []
     for target in targets:
-        g = choose_threshold(s_oof, Y[tr], oof.A, oof.M, target, bootstrap=0)
-        tau_g = -np.inf if g.threshold is None else g.threshold
-        rules = {"global": np.full(len(te), tau_g)}
-        per = np.full(len(te), tau_g)
-        promise_alone = s_oof >= tau_g
-        per_promise = promise_alone.copy()
-        for qq in np.unique(q_oof):
-            m = q_oof == qq
-            if m.sum() < min_seeds:
-                continue
-            sq = choose_threshold(s_oof[m], Y[tr][m], oof.A[m], oof.M[m], target, bootstrap=0)
-            t = np.inf if sq.threshold is None else sq.threshold
-            per[q_te == qq] = t
-            per_promise[m] = s_oof[m] >= t
-        rules["per_question"] = per
-        promises = {"global": promise_alone, "per_question": per_promise}
+        # both rules as `code --target-kappa [--per-question]` chooses them
+        rules, promises = {}, {}
+        for rule, per_question in (("global", False), ("per_question", True)):
+            sel = choose_threshold(
+                s_oof, Y[tr], oof.A, oof.M, target, groups=list(q_oof),
+                per_question=per_question, bootstrap=0,
+            )  # fmt: skip
+            rules[rule] = sel.cuts(list(q_te), len(te))
+            promises[rule] = s_oof >= sel.cuts(list(q_oof), len(tr))
         for rule, tau in rules.items():
             alone = s_te >= tau
             pk = [
@@ -123,14 +118,13 @@ def main() -> None:
     ap.add_argument("--splits", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--targets", type=float, nargs="+", default=[0.8, 0.85, 0.9])
     ap.add_argument("--estimate", choices=["cv", "fitted"], default="fitted")
-    ap.add_argument("--min-seeds", type=int, default=100)
     args = ap.parse_args()
     store = open_store(ROOT / "bench-out" / "embeddings.db")
     rows = []
     for name in args.sets:
         ctx = context(args.data, name, store)
         for split in args.splits:
-            rows += run(ctx, split, args.targets, args.estimate, args.min_seeds)
+            rows += run(ctx, split, args.targets, args.estimate)
             print(f"{name} split {split} done", flush=True)
     df = pd.DataFrame(rows)
     g = df.groupby(["data", "target", "rule"]).mean(numeric_only=True).drop(columns="split")
