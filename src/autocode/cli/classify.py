@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from .common import DEFAULT_PROJECT, JsonOpt, ModelOpt, ProjectOpt, console, print_json
+from .common import (
+    DEFAULT_PROJECT,
+    JsonOpt,
+    ModelOpt,
+    ProjectOpt,
+    StageProgress,
+    console,
+    print_json,
+)
 
 _Text = Annotated[
     list[str] | None,
@@ -157,11 +165,7 @@ def code_cmd(
     from ..classify.api import code
 
     con = console(stderr=True)
-    with con.status("coding …") as status:
-
-        def progress(what: str, done: int, total: int) -> None:
-            status.update(f"{what} {done}/{total}")
-
+    with StageProgress(con, quiet=as_json) as progress:
         res = code(
             project,
             responses,
@@ -180,7 +184,7 @@ def code_cmd(
             text=text,
             id_col=id_col,
             question=question,
-            progress=None if as_json else progress,
+            progress=progress,
             target_kappa=target_kappa,
             estimate=estimate,
             per_question=per_question,

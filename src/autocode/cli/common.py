@@ -98,3 +98,70 @@ def _json_default(o: Any) -> Any:
     if isinstance(o, Path):
         return str(o)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _clock(seconds: float) -> str:
+    s = round(max(seconds, 0.0))
+    if s >= 3600:
+        return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def progress_line(what: str, done: int, total: int, elapsed: float) -> str:
+    """``embedding 1,200/10,000 (12%) · 410/s · ETA 0:21``: a stage's count, its rate so far
+    and the time left at that rate (no rate or ETA before the first second or item)."""
+    line = f"{what} {done:,}/{total:,}"
+    if total:
+        line += f" ({100 * done / total:.0f}%)"
+    if done and elapsed >= 1.0:
+        rate = done / elapsed
+        line += f" · {rate:,.0f}/s" if rate >= 10 else f" · {rate:.1f}/s"
+        if total > done:
+            line += f" · ETA {_clock((total - done) / rate)}"
+    return line
+
+
+class StageProgress:
+    """The progress callback ``progress(what, done, total)`` the long commands take, shown
+    on stderr: a live line with the rate and ETA on a terminal; in a log (not a terminal)
+    one line per stage every :attr:`every` seconds, so a batch job's log shows how far it
+    got. Silent when ``quiet`` (``--json``). A context manager: the live line is cleared on
+    exit."""
+
+    every = 30.0
+
+    def __init__(self, err, quiet: bool = False):
+        self.err = err
+        self.quiet = quiet
+        self.live: Any = None
+        self.stage: str | None = None
+        self.t0 = 0.0
+        self.last = 0.0
+
+    def __enter__(self) -> StageProgress:
+        return self
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        import time
+
+        if self.quiet:
+            return
+        now = time.monotonic()
+        if what != self.stage:  # a new stage: its own clock
+            self.stage, self.t0, self.last = what, now, now
+        line = progress_line(what, done, total, now - self.t0)
+        if self.err.is_terminal:
+            if self.live is None:
+                live = self.err.status(line)
+                live.start()
+                self.live = live
+            else:
+                self.live.update(line)
+        elif now - self.last >= self.every or (done >= total > 0 and now - self.t0 >= self.every):
+            self.last = now
+            self.err.print(line)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None

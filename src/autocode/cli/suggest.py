@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from .common import DEFAULT_PROJECT, JsonOpt, ModelOpt, ProjectOpt, console, print_json
-
-if TYPE_CHECKING:  # pragma: no cover
-    from rich.progress import Progress, TaskID
-
+from .common import (
+    DEFAULT_PROJECT,
+    JsonOpt,
+    ModelOpt,
+    ProjectOpt,
+    StageProgress,
+    console,
+    print_json,
+)
 
 # the options that say how to read a survey export, shared by `suggest` and `import`
 TextOpt = Annotated[
@@ -186,7 +190,7 @@ def suggest_cmd(
     stages = resolve_stages(clusterer, labeler)  # an unknown plug-in: refused before any write
     clusterer, labeler = stages["clusterer"], stages["labeler"]
     err = console(stderr=True)
-    with open_store(project, create=not stored) as store, _progress(err, as_json) as tick:
+    with open_store(project, create=not stored) as store, StageProgress(err, as_json) as prog:
         if rs is None:
             rs = stored_responses(store)
         run_id, result, info = run_suggest(
@@ -198,7 +202,7 @@ def suggest_cmd(
             min_cluster_size=min_cluster_size,
             assign_outliers=assign_outliers,
             outlier_threshold=outlier_threshold,
-            progress=tick,
+            progress=lambda done, total: prog("embedding", done, total),
             save=not stored,
             clusterer=clusterer,
             labeler=labeler,
@@ -243,40 +247,3 @@ def _read(file, example, text, id_col, question, sheet, keep_non_answers, non_an
     if is_column:
         return read_responses(path, question=question, **kw), None
     return rs, question
-
-
-class _progress:
-    """A rich progress bar on stderr for embedding (silent when nothing is embedded)."""
-
-    def __init__(self, err, quiet: bool):
-        self.err = err
-        self.quiet = quiet
-        self.bar: Progress | None = None
-        self.task: TaskID | None = None
-
-    def __enter__(self):
-        return self.tick
-
-    def tick(self, done: int, total: int) -> None:
-        if self.quiet and not self.err.is_terminal:
-            return
-        if self.bar is None:
-            from rich.progress import BarColumn, Progress, TimeRemainingColumn
-
-            self.bar = Progress(
-                "embedding",
-                BarColumn(),
-                "{task.completed}/{task.total}",
-                TimeRemainingColumn(),
-                console=self.err,
-                transient=True,
-            )
-            self.bar.start()
-            self.task = self.bar.add_task("embed", total=total)
-        if self.task is not None:
-            self.bar.update(self.task, completed=done)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.stop()
-        return False
