@@ -126,6 +126,14 @@ def suggest_cmd(
             "answers per question.",
         ),
     ] = False,
+    sample_size: Annotated[
+        int | None,
+        typer.Option(
+            "--sample-size",
+            help="Cluster at most this many answers per question (a seeded sample; the "
+            "rest join their nearest suggestion). Default 50,000.",
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write one row per response (.csv or .xlsx).")
     ] = None,
@@ -176,6 +184,8 @@ def suggest_cmd(
             f"--segments must be one of {', '.join(SEGMENTS)}, got {segments!r}",
             "e.g. --segments clauses",
         )
+    if sample_size is not None and sample_size < 2:
+        raise InputError(f"--sample-size must be at least 2, got {sample_size}", "e.g. 50000")
     if not 0 < outlier_threshold <= 1:
         raise InputError(
             f"--outlier-threshold must be in (0, 1], got {outlier_threshold}", "e.g. 0.55"
@@ -208,6 +218,7 @@ def suggest_cmd(
             labeler=labeler,
             segments=segments,
             across_questions=across_questions,
+            sample_size=sample_size,
         )
     if out is not None:
         write_assignments(out, rs, result)

@@ -24,6 +24,7 @@ from .exemplars import pick_exemplars
 from .label import GroupTerms, PhraseIndex
 from .merge import KIND_NOTHING, merge_near, nothing_label, says_nothing
 from .nonanswers import _KIND_LABELS, NonAnswerGroup, non_answer_kind
+from .sample import SAMPLE_SIZE, quote_pool, sample_params, suggest_sampled
 from .segments import units_of
 
 #: centroid cosine at or above which two suggestions of a question are one idea (measured
@@ -251,6 +252,9 @@ class _Options:
     merge_threshold: float = MERGE_THRESHOLD
     nothing: bool = True
     whole: bool = False
+    #: more answers than this: a seeded sample is clustered, the rest assigned (:mod:`.sample`)
+    sample_size: int = SAMPLE_SIZE
+    seed: int = 0
 
 
 def canonical_order(responses: pd.DataFrame) -> pd.DataFrame:
@@ -277,6 +281,7 @@ def suggest(
     merge_threshold: float = MERGE_THRESHOLD,
     gather_nothing: bool = True,
     across_questions: bool = False,
+    sample_size: int | None = None,
 ) -> SuggestResult:
     """Candidate codes for ``responses`` (columns id, question, text, non_answer).
 
@@ -298,6 +303,9 @@ def suggest(
     ``labeler`` (default :class:`CTfidfLabeler`) are the replaceable stages: objects, or
     names registered in the ``autocode.clusterers`` / ``autocode.labelers`` entry-point
     groups (:mod:`autocode.plugins`).
+    More than ``sample_size`` answers of a question (default :data:`.sample.SAMPLE_SIZE`):
+    a sample drawn with ``seed`` is clustered and the other answers join their nearest
+    suggestion at cosine ≥ ``outlier_threshold`` (:mod:`.sample`; recorded in ``params``).
     """
     missing = [c for c in ("id", "question", "text", "non_answer") if c not in responses]
     if missing:
@@ -317,7 +325,12 @@ def suggest(
         )
     # at the clause level an answer is a unit beside its segments (measured: fft 7/42 codes
     # recovered with, 6/42 without); at the sentence level not (4/42 with, 2/42 without)
-    opts = _Options(embed_segments, clauses, float(merge_threshold), gather_nothing, clauses)
+    size = SAMPLE_SIZE if sample_size is None else sample_size
+    if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 2:
+        raise InputError(f"sample_size must be an integer of at least 2, got {sample_size!r}")
+    opts = _Options(
+        embed_segments, clauses, float(merge_threshold), gather_nothing, clauses, int(size), seed
+    )
     if clusterer is not None and min_cluster_size is not None:
         raise InputError(
             "min_cluster_size belongs to the default clusterer and a clusterer was given",
@@ -349,10 +362,10 @@ def suggest(
             pooled.append(ans)
             summaries.append(QuestionSummary(q, len(part), int(na.sum()), len(ans), 0, {}))
             continue
-        sugg, th, unas = _one_question(
+        sugg, th, unas = _cluster_answers(
             q,
             ans,
-            _rows(X, ans),
+            X,
             cl,
             lab,
             len(suggestions),
@@ -374,7 +387,7 @@ def suggest(
                 n_non_answers=int(na.sum()),
                 n_clustered=len(ans) - len(unas),
                 n_unassigned=len(unas),
-                params=stage_params(cl, len(ans)),
+                params=_params(cl, len(ans), opts, outlier_threshold),
             )
         )
     if across_questions:
@@ -388,6 +401,22 @@ def suggest(
 
 def _rows(X: np.ndarray, ans: pd.DataFrame) -> np.ndarray:
     return X[ans["_row"].to_numpy()] if len(ans) else np.zeros((0, X.shape[1]), np.float32)
+
+
+def _cluster_answers(q: str, ans: pd.DataFrame, X: np.ndarray, *args: Any) -> tuple[Any, ...]:
+    """:func:`_one_question` on ``ans`` (rows ``ans._row`` of ``X``), or on a seeded sample
+    of it, the rest assigned, above ``opts.sample_size`` answers (:mod:`.sample`)."""
+    if len(ans) > args[-1].sample_size:  # args: the rest of _one_question's, opts last
+        return suggest_sampled(q, ans, X, *args)
+    return _one_question(q, ans, _rows(X, ans), *args)
+
+
+def _params(cl: Any, n: int, opts: _Options, threshold: float) -> dict:
+    """A question's recorded parameters (and its sample's, when it had one)."""
+    p = stage_params(cl, min(n, opts.sample_size))
+    if n > opts.sample_size:
+        p["sample"] = sample_params(opts.sample_size, opts.seed, n, threshold)
+    return p
 
 
 def _across(
@@ -408,10 +437,16 @@ def _across(
     canonical order: by question, text, id); suggestions and themes have question None and
     each suggestion's ``spread`` counts its answers per question."""
     ans = pd.concat(pooled, ignore_index=True) if pooled else pd.DataFrame()
-    sugg, th, unas = _one_question(
-        "", ans, _rows(X, ans) if len(ans) else X[:0], cl, lab, 0, 0,
-        assign_outliers, outlier_threshold, n_exemplars, opts,
-    )  # fmt: skip
+    sugg: list[Suggestion]
+    th: list[Theme]
+    if len(ans):
+        sugg, th, unas = _cluster_answers(
+            "", ans, X, cl, lab, 0, 0, assign_outliers, outlier_threshold, n_exemplars, opts
+        )
+    else:
+        sugg, th, unas = _one_question(
+            "", ans, X[:0], cl, lab, 0, 0, assign_outliers, outlier_threshold, n_exemplars, opts
+        )
     q_of = dict(zip(ans["id"], ans["question"], strict=True)) if len(ans) else {}
     order = {q.question: i for i, q in enumerate(summaries)}
     for s in sugg:
@@ -426,7 +461,7 @@ def _across(
     suggestions += sugg
     themes += th
     gone = set(unas)
-    params = stage_params(cl, len(ans))
+    params = _params(cl, len(ans), opts, outlier_threshold)
     for qs in summaries:
         unassigned[qs.question] = [i for i in ans["id"] if i in gone and q_of[i] == qs.question]
         qs.n_unassigned = len(unassigned[qs.question])
@@ -446,11 +481,14 @@ def _one_question(
     outlier_threshold: float,
     n_exemplars: int,
     opts: _Options | None = None,
+    keep: dict | None = None,
 ) -> tuple[list[Suggestion], list[Theme], list[str]]:
     """Suggestions of one question's answers ``ans`` (canonical order; ``X`` their vectors).
 
     Clustering works on idea units (:mod:`.segments`: the answers themselves, or their
-    segments when ``opts.embed`` is given); members, sizes and shares count answers."""
+    segments when ``opts.embed`` is given); members, sizes and shares count answers.
+    ``keep`` (a dict, for :mod:`.sample`): filled with the suggestions' unit centroids,
+    kinds and candidate quotes."""
     opts = opts or _Options()
     n = len(ans)
     if n == 0:
@@ -488,6 +526,12 @@ def _one_question(
         return [], [], ids
     members = [np.flatnonzero(labels == c) for c in range(k)]
     centroids = _normalise(np.vstack([U[m].mean(axis=0) for m in members]))
+    if keep is not None:
+        keep["centroids"], keep["kinds"] = centroids, kinds
+        keep["quotes"] = [
+            quote_pool(U, utexts, owner, m[~assigned[m]], centroids[c])
+            for c, m in enumerate(members)
+        ]
     n_themes = _n_themes(k)
     theme_of = group_centroids(centroids, n_themes)
     theme_ids = [f"T{t_offset + t + 1}" for t in range(int(theme_of.max()) + 1)]

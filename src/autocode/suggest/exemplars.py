@@ -19,13 +19,15 @@ def pick_exemplars(
     lam: float = 0.7,
     pool: int = 60,
     owner: np.ndarray | None = None,
+    centroid: np.ndarray | None = None,
 ) -> list[int]:
     """Positions (into X/texts) of up to ``k`` quotes, most central first; ``owner[i]``
-    (segments of answers): at most one quote per answer."""
+    (segments of answers): at most one quote per answer. ``centroid``: the group's centre
+    when ``X`` holds only some of its members (default: the mean of ``X``)."""
     n = len(texts)
     if n == 0:
         return []
-    centroid = X.mean(axis=0)
+    centroid = X.mean(axis=0) if centroid is None else np.asarray(centroid, dtype=X.dtype)
     norm = np.linalg.norm(centroid)
     centroid = centroid / norm if norm > 0 else centroid
     sim_c = X @ centroid

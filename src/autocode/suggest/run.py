@@ -86,6 +86,7 @@ def run_suggest(
     labeler: Any = None,
     segments: str = "sentences",
     across_questions: bool = False,
+    sample_size: int | None = None,
 ) -> tuple[str, SuggestResult, dict]:
     """Store the responses, embed (cached), cluster, label and record the run.
 
@@ -93,6 +94,8 @@ def run_suggest(
     into idea units (embedded through the same cache) and an answer joins every suggestion
     one of its units joins (:func:`.core.suggest`); "off": whole answers.
     ``across_questions``: one clustering of all the questions' answers.
+    ``sample_size`` (default :data:`.sample.SAMPLE_SIZE`): above it a question's answers are
+    sampled (seeded by ``seed``) for clustering and the rest assigned (:mod:`.sample`).
 
     ``clusterer``/``labeler``: stage objects or plug-in names (default HDBSCAN and
     c-TF-IDF; a plug-in's name and class are recorded with the run).
@@ -123,6 +126,7 @@ def run_suggest(
         "outlier_threshold": outlier_threshold,
         "segments": segments,
         "across_questions": across_questions,
+        "sample_size": sample_size,
         "blanks": {q: int(rs.blanks.get(q, 0)) for q in qs},
         "stages": {k: _stage_name(v) for k, v in stages.items() if v is not None},
         "source": {"path": str(rs.path), "sha256": rs.sha256, "format": rs.format},
@@ -156,6 +160,7 @@ def run_suggest(
             embed_segments=embed_segments if segments != "off" else None,
             clauses=segments == "clauses",
             across_questions=across_questions,
+            sample_size=sample_size,
         )
         n_new += n_seg[0]
         # a project that already has codes: say which suggestions match one of them
