@@ -19,8 +19,10 @@ Methods: ``tfidf_lr`` (TF-IDF word 1-2 grams + one-vs-rest balanced logistic reg
 ``emb_lr`` (MiniLM embeddings + balanced LR, 0.5 cut), ``autocode`` (the shipped method) and,
 only when named in ``--methods`` (minutes per split), ``autocode_tune`` (``autocode code
 --tune``: the embedding model fine-tuned on each split's seeds, beside the bundled one).
-Embeddings come from the shared cache (bench-out/embeddings.db); the baselines use the
-whole-answer embedding, autocode its response vectors (whole answer + mean of sentences).
+Embeddings come from the shared cache (bench-out/embeddings.db), from the bundled torch
+model or the one ``--model`` names (``--model onnx``: int8 ONNX, cached under its own id);
+the baselines use the whole-answer embedding, autocode its response vectors (whole answer +
+mean of sentences).
 """
 
 from __future__ import annotations
@@ -162,13 +164,13 @@ def fit_predict(method: str, ctx: dict, tr: np.ndarray, te: np.ndarray, seed: in
             return full(onehot_argmax(P))
     V, D = ctx["V"], ctx["D"]  # whole-answer + sentence-mean vectors (classify.vectors)
     if method == "autocode_tune":  # `autocode code --tune`: tune on this split's seeds first
-        from autocode.classify.tune import combine, tune
+        from autocode.classify.tune import combine, tune, tuned_vectors
 
         emb = get_embedder(None)
         t0 = time.perf_counter()
         tuned = tune(emb, [texts[i] for i in tr], Y[tr], seed, kw.get("tune"))
         t1 = time.perf_counter()
-        V2 = response_vectors(texts, tuned, None)
+        V2 = tuned_vectors(texts, tuned, None)
         D2 = embed_texts(ctx["descriptions"], tuned, None)[0]
         ctx["last_tune"] = {
             "tune_s": round(t1 - t0, 1),
@@ -202,9 +204,9 @@ def _expand(P: np.ndarray, keep: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def context(data: Path, name: str, store) -> dict:
+def context(data: Path, name: str, store, model: str | None = None) -> dict:
     g, Y, codes, descriptions = load(data, name)
-    emb = get_embedder(None)
+    emb = get_embedder(model)
     texts = g["text"].tolist()
     E, _ = embed_texts(texts, emb, store)
     V = response_vectors(texts, emb, store)
@@ -289,6 +291,12 @@ def main() -> None:
     ap.add_argument("--variants", default=None, help="JSON {name: {feat:{}, est:{}}} to try")
     ap.add_argument("--out", default=str(ROOT / "bench-out" / "code"))
     ap.add_argument("--timing", action="store_true", help="also time 10k responses")
+    ap.add_argument(
+        "--model",
+        default=None,
+        help="embedder as in `autocode --model` (e.g. onnx; default: the bundled torch model); "
+        "autocode_tune always tunes the torch model",
+    )
     a = ap.parse_args()
     methods = {m: {**METHODS, **SLOW_METHODS}.get(m, {}) for m in a.methods}
     if a.variants:
@@ -296,17 +304,19 @@ def main() -> None:
     store = open_store(ROOT / "bench-out" / "embeddings.db")
     rows = []
     if a.timing:
-        ctx = context(Path(a.data), "nhs_phase1_subcategory", store)
+        ctx = context(Path(a.data), "nhs_phase1_subcategory", store, a.model)
         out = Path(a.out)
         out.mkdir(parents=True, exist_ok=True)
         (out / "timing.json").write_text(json.dumps(time_10k(ctx), indent=2) + "\n")
     for name in a.datasets:
-        ctx = context(Path(a.data), name, store)
+        ctx = context(Path(a.data), name, store, a.model)
         for regime in a.regimes:
             for seed in a.seeds:
                 tr, te = splits(ctx["Y"], regime, seed)
                 for m, kw in methods.items():
                     base = m if m in METHODS or m in SLOW_METHODS else "autocode"
+                    if "tune" in kw:  # a variant of the tuning recipe
+                        base = "autocode_tune"
                     ctx.pop("last_review", None)
                     ctx.pop("last_tune", None)
                     t0 = time.perf_counter()

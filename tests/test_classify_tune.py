@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.resources
+import itertools
 import json
 
 import numpy as np
@@ -170,3 +171,61 @@ def test_tuning_is_seeded_and_needs_two_seeds_of_a_code():
     assert np.array_equal(a.encode(texts), b.encode(texts))
     with pytest.raises(InputError, match="two or more seeds"):
         tune(base, texts, np.eye(6, 2, dtype=int), params={"pairs": 2})
+
+
+def test_batches_keep_every_pair_once_and_group_by_length():
+    from autocode.classify.tune import batches
+
+    rng = np.random.default_rng(0)
+    lengths = [int(x) for x in rng.integers(3, 120, size=40)]
+    pairs = pairs_for(np.eye(40, 4, dtype=int) + np.eye(40, 4, k=-4, dtype=int), 9, rng)
+    plain = batches(pairs, lengths, 5, False, np.random.default_rng(1))
+    assert [p for b in plain for p in b] == pairs  # today's recipe: slices in order
+    assert all(len(b) == 5 for b in plain[:-1])
+    grouped = batches(pairs, lengths, 5, True, np.random.default_rng(1))
+    assert sorted(p for b in grouped for p in b) == sorted(pairs)
+    assert grouped == batches(pairs, lengths, 5, True, np.random.default_rng(1))  # seeded
+    width = [max(max(lengths[i], lengths[j]) for i, j, _ in b) for b in grouped]
+    low = [min(max(lengths[i], lengths[j]) for i, j, _ in b) for b in grouped]
+    # batches are runs of the length order: no batch's range overlaps another's inside
+    ranges = sorted(zip(low, width, strict=True))
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(ranges))
+    # and padding is far below the ungrouped one (each batch pads to its longest text)
+    plain_width = [max(max(lengths[i], lengths[j]) for i, j, _ in b) for b in plain]
+    assert sum(width) < 0.8 * sum(plain_width)
+    assert width != sorted(width)  # the batches are shuffled, not shortest first
+
+
+@pytest.mark.slow
+def test_frozen_parts_stay_and_whole_answer_vectors_stand_in_for_sentences():
+    import torch
+
+    from autocode.classify.tune import tune, tuned_vectors
+    from autocode.classify.vectors import response_vectors
+    from autocode.embed import SentenceTransformerEmbedder
+
+    base = SentenceTransformerEmbedder()
+    texts = ["kind nurses. Lovely.", "caring staff", "rude doctor", "cold food", "late bus"]
+    Y = np.array([[1, 0], [1, 0], [0, 0], [0, 1], [0, 1]])
+    ref = {k: v.clone() for k, v in base._load().state_dict().items()}
+    prm = {"pairs": 2, "freeze_embeddings": True, "freeze_layers": 1, "sentences": False}
+    t = tune(base, texts, Y, seed=1, params=prm)
+    st = t._load().state_dict()
+    emb = [k for k in st if ".embeddings." in k]
+    lay0 = [k for k in st if ".encoder.layer.0." in k]
+    lay1 = [k for k in st if ".encoder.layer.1." in k]
+    assert emb
+    assert lay0
+    assert lay1
+    assert all(torch.equal(st[k], ref[k]) for k in emb + lay0)
+    assert any(not torch.equal(st[k], ref[k]) for k in lay1)
+    assert all(p.requires_grad for p in t._load().parameters())  # nothing left frozen
+    u = tune(base, texts, Y, seed=1, params={"pairs": 2})  # today's recipe: all of it moves
+    assert any(not torch.equal(u._load().state_dict()[k], ref[k]) for k in emb)
+    V = tuned_vectors(texts, t)
+    whole = t.encode(texts)
+    assert np.allclose(V[:, :384], whole, atol=1e-6)
+    assert np.allclose(V[:, 384:], whole, atol=1e-6)
+    W = tuned_vectors(texts, u)
+    assert np.allclose(W, response_vectors(texts, u), atol=1e-6)
+    assert not np.allclose(W[0, 384:], W[0, :384], atol=1e-3)  # two sentences: their mean

@@ -35,6 +35,10 @@ TUNE_DEFAULTS = {
     "epochs": 1,
     "batch": 16,
     "max_seq_length": 128,  # while tuning only (2 cores); encoding keeps the model's own
+    "group_by_length": False,  # batches of pairs of like length (little padding), in random order
+    "freeze_embeddings": False,  # the token/position embeddings stay as they are
+    "freeze_layers": 0,  # the lowest transformer layers that stay as they are
+    "sentences": True,  # tuned vectors for each sentence too (else the whole answer stands in)
 }
 ENCODER_FILE = "encoder.safetensors"
 
@@ -55,6 +59,30 @@ def pairs_for(Y: np.ndarray, per_code: int, rng: np.random.Generator) -> list:
             out.append((int(rng.choice(pos)), int(rng.choice(neg)), 0.0))
     rng.shuffle(out)
     return out
+
+
+def batches(pairs: list, lengths: Sequence[int], batch: int, group: bool, rng) -> list:
+    """``pairs`` cut into batches of ``batch``; with ``group``, pairs sorted by the longer
+    text's length first (stable), so a batch pads little, and the batches shuffled."""
+    if not group:
+        return [pairs[s : s + batch] for s in range(0, len(pairs), batch)]
+    order = sorted(pairs, key=lambda p: max(lengths[p[0]], lengths[p[1]]))
+    out = [order[s : s + batch] for s in range(0, len(order), batch)]
+    return [out[k] for k in rng.permutation(len(out))]
+
+
+def _freeze(model, embeddings: bool, layers: int) -> None:
+    """Stop gradients into the embeddings and the ``layers`` lowest transformer layers of a
+    BERT-like sentence-transformers model (others: what it has of them)."""
+    inner = getattr(model[0], "auto_model", None)
+    parts = []
+    if embeddings:
+        parts.append(getattr(inner, "embeddings", None))
+    if layers:
+        parts.extend(list(getattr(getattr(inner, "encoder", None), "layer", []))[:layers])
+    for part in parts:
+        for p in part.parameters() if part is not None else ():
+            p.requires_grad_(False)
 
 
 def check_tunable(embedder) -> None:
@@ -145,18 +173,30 @@ def tune(
     keep_len = model.max_seq_length
     model.max_seq_length = int(prm["max_seq_length"])
     model.train()
-    opt = torch.optim.AdamW(model.parameters(), lr=float(prm["lr"]))
+    _freeze(model, bool(prm["freeze_embeddings"]), int(prm["freeze_layers"]))
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(trainable, lr=float(prm["lr"]))
     batch = int(prm["batch"])
+    lengths = (
+        [
+            len(ids)
+            for ids in model.tokenizer(
+                list(texts), truncation=True, max_length=model.max_seq_length
+            )["input_ids"]
+        ]
+        if prm["group_by_length"]
+        else []
+    )
     for _ in range(int(prm["epochs"])):
         pairs = pairs_for(Y, int(prm["pairs"]), rng)
-        steps = (len(pairs) + batch - 1) // batch
+        chunks = batches(pairs, lengths, batch, bool(prm["group_by_length"]), rng)
+        steps = len(chunks)
 
         def decay(s: int, n: int = steps) -> float:  # linear, to 0 at the epoch's last step
             return max(0.0, 1 - s / n)
 
         sched = torch.optim.lr_scheduler.LambdaLR(opt, decay)
-        for s in range(steps):
-            chunk = pairs[s * batch : (s + 1) * batch]
+        for s, chunk in enumerate(chunks):
             ea = model(model.preprocess([texts[i] for i, _, _ in chunk]))["sentence_embedding"]
             eb = model(model.preprocess([texts[j] for _, j, _ in chunk]))["sentence_embedding"]
             target = torch.tensor([t for _, _, t in chunk])
@@ -168,6 +208,8 @@ def tune(
             sched.step()
             if progress:
                 progress(s + 1, steps)
+    for p in model.parameters():
+        p.requires_grad_(True)
     model.eval()
     model.max_seq_length = keep_len
     return TunedEmbedder(embedder, model, prm)
@@ -204,6 +246,20 @@ def load_tuned(embedder, folder: str | Path, entry: dict) -> TunedEmbedder:
             "retrain the coder",
         )
     return out
+
+
+def tuned_vectors(texts: Sequence[str], tuned: TunedEmbedder, store=None, progress=None):
+    """Response vectors (:func:`.vectors.response_vectors`) from the tuned model; when it was
+    tuned with ``sentences`` off, only whole answers are embedded and each stands in for the
+    mean of its sentences too (the embedding pass then costs answers, not answers and
+    sentences)."""
+    from ..embed import embed_texts
+    from .vectors import response_vectors
+
+    if tuned.params.get("sentences", True):
+        return response_vectors(texts, tuned, store, progress)
+    E, _ = embed_texts([str(t) for t in texts], tuned, store, progress=progress)
+    return np.hstack([E, E]).astype(np.float32, copy=False)
 
 
 def combine(A: np.ndarray | None, B: np.ndarray | None, wide: bool) -> np.ndarray | None:
