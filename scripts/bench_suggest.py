@@ -10,7 +10,14 @@ human codes with >= 10 responses that some cluster matches with F1 >= 0.5.
 An answer whose segments joined several suggestions is in each of them for code recovery
 (the `also` column of `--out`); ARI and NMI take its first suggestion.
 
+`--model onnx` runs autocode with the int8 ONNX model; `--embed-alone` also times, in a
+fresh process, the embedding pass alone (import, model load and embedding of the texts a cold
+`suggest` embeds: the distinct answers and their segments, nothing cached), the anchor for
+"cold suggest <= 1.5x the embedding pass". Methods run one after the other per data set
+(autocode cold, warm; BERTopic cold, warm; embedding alone), so each ratio is paired.
+
 Usage: python scripts/bench_suggest.py [--data ../shared/data] [--only NAME] [--skip-bertopic]
+       [--model onnx] [--embed-alone]
 Needs the bench extra (pip install -e ".[bench]") for BERTopic.
 """
 
@@ -52,6 +59,22 @@ topics, _ = tm.fit_transform(docs, E)
 info = tm.get_topic_info()
 json.dump({"ids": d.id.tolist(), "topics": [int(t) for t in topics],
            "names": dict(zip(info.Topic.astype(int).astype(str), info.Name))}, open(out, "w"))
+"""
+
+
+EMBED_SCRIPT = r"""
+import sys
+import pandas as pd
+from autocode.embed import get_embedder
+from autocode.io import is_non_answer
+from autocode.suggest.segments import segment_texts
+src, model, segments = sys.argv[1], sys.argv[2], sys.argv[3]
+d = pd.read_csv(src, dtype=str, keep_default_na=False)
+texts = sorted({t for t in d.text if t.strip() and not is_non_answer(t)})
+if segments != "off":
+    texts = sorted(set(texts) | set(segment_texts(texts, clauses=segments == "clauses")))
+get_embedder(None if model == "default" else model).encode(texts)
+print(len(texts))
 """
 
 
@@ -118,7 +141,16 @@ def agreement(ids, labels, codes, also=None) -> dict:
     }
 
 
-def bench_autocode(src: Path, work: Path, codes, ids, segments: str | None = None) -> dict:
+def bench_embed(src: Path, work: Path, model: str | None, segments: str | None) -> tuple:
+    """(wall s, peak MB, rc) of the embedding pass alone in a fresh process."""
+    script = work / "embed.py"
+    script.write_text(EMBED_SCRIPT)
+    return run_child([sys.executable, str(script), str(src), model or "default", segments or ""])
+
+
+def bench_autocode(
+    src: Path, work: Path, codes, ids, segments: str | None = None, model: str | None = None
+) -> dict:
     proj = work / "autocode.db"
     out = work / "assign.csv"
     exe = [
@@ -137,6 +169,7 @@ def bench_autocode(src: Path, work: Path, codes, ids, segments: str | None = Non
         str(out),
         "--json",
         *(["--segments", segments] if segments else []),
+        *(["--model", model] if model else []),
     ]
     env = dict(os.environ, AUTOCODE_BENCH="1")
     cold = run_child(exe, env)
@@ -181,6 +214,8 @@ def main() -> None:
     ap.add_argument("--only", action="append")
     ap.add_argument("--skip-bertopic", action="store_true")
     ap.add_argument("--segments", help="autocode's --segments (default: its default)")
+    ap.add_argument("--model", help="autocode's --model (e.g. onnx; default: its default)")
+    ap.add_argument("--embed-alone", action="store_true", help="time the embedding pass alone")
     args = ap.parse_args()
     sets = {
         "nhs_phase1_subcategory": None,
@@ -202,7 +237,7 @@ def main() -> None:
             work = Path(tmp)
             src = work / "responses.csv"
             u.to_csv(src, index=False)
-            r_ac = bench_autocode(src, work, codes, u.id.tolist(), args.segments)
+            r_ac = bench_autocode(src, work, codes, u.id.tolist(), args.segments, args.model)
             rows.append(fmt(f"{name} (n={len(u)})", "autocode", r_ac))
             print(rows[-1], flush=True)
             results[name] = {"autocode": r_ac}
@@ -211,11 +246,21 @@ def main() -> None:
                 rows.append(fmt(f"{name} (n={len(u)})", "BERTopic", r_bt))
                 print(rows[-1], flush=True)
                 results[name]["bertopic"] = r_bt
+                ratio = r_ac["cold"][0] / r_bt["cold"][0]
+                print(f"cold autocode / BERTopic: {ratio:.2f}x", flush=True)
+            if args.embed_alone:
+                e = bench_embed(src, work, args.model, args.segments)
+                results[name]["embed_alone"] = e
+                print(
+                    f"embedding pass alone: {e[0]:.1f} s, peak {e[1]:.0f} MB; cold autocode / "
+                    f"embedding pass: {r_ac['cold'][0] / e[0]:.2f}x",
+                    flush=True,
+                )
     print()
     print("\n".join(rows))
     out = ROOT / "bench-out"
     out.mkdir(exist_ok=True)
-    tag = f"_{args.segments}" if args.segments else ""
+    tag = (f"_{args.segments}" if args.segments else "") + (f"_{args.model}" if args.model else "")
     (out / f"bench_suggest{tag}.json").write_text(json.dumps(results, indent=2, default=str))
 
 

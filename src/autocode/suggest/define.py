@@ -138,7 +138,7 @@ def _define(group: Sequence[Suggestion], row: dict[str, int], X: np.ndarray) -> 
     cents = []
     for s in group:
         rows = [row[str(m)] for m in s.members if str(m) in row]
-        v = X[rows].mean(axis=0) if rows else np.zeros(X.shape[1] if X.ndim == 2 else 1)
+        v = _mean_rows(X, rows) if rows else np.zeros(X.shape[1] if X.ndim == 2 else 1)
         n = float(np.linalg.norm(v))
         cents.append(v / n if n > 0 else v)
     C = np.vstack(cents) if cents else np.zeros((0, 1))
@@ -146,6 +146,17 @@ def _define(group: Sequence[Suggestion], row: dict[str, int], X: np.ndarray) -> 
     for i, s in enumerate(group):
         near = [j for j in np.argsort(-sims[i], kind="stable") if j != i][:2] if len(C) else []
         s.definition = draft_definition(s, [group[j] for j in near])
+
+
+def _mean_rows(X: np.ndarray, rows: list[int], step: int = 65_536) -> np.ndarray:
+    """The mean of ``X[rows]``, copying at most ``step`` rows at a time (a suggestion of a
+    million answers does not copy its vectors)."""
+    if len(rows) <= step:
+        return X[rows].mean(axis=0)
+    total = np.zeros(X.shape[1], dtype=np.float64)
+    for s in range(0, len(rows), step):
+        total += X[rows[s : s + step]].sum(axis=0, dtype=np.float64)
+    return total / len(rows)
 
 
 def draft_definition(s: Suggestion, neighbours: Sequence[Suggestion]) -> dict:
