@@ -71,6 +71,9 @@ def code(
     target_kappa: float | None = None,
     estimate: str = "auto",
     per_question: bool = False,
+    engine: str = "project",
+    scheduler: str | None = None,
+    workers: int = 2,
 ) -> dict:
     """Train on the seeds (or ``load`` a saved coder) and code every response.
 
@@ -83,15 +86,35 @@ def code(
     the cross-validated agreement with the human seeds instead. ``tune``: fine-tune a copy
     of the embedding model on the seeds first (:mod:`.tune`; with ``evaluate``, once per
     fold, on that fold's training seeds only); a dict overrides ``TUNE_DEFAULTS``.
+
+    ``engine`` ``stream`` or ``dask`` applies the saved coder ``load`` to a file of any size
+    with bounded memory, writing Parquet (:mod:`.engines`; ``scheduler``, ``workers``: the
+    Dask cluster).
     """
+    from .engines import check_engine_args, code_scaled
+
+    if not 0 <= band <= 10:
+        raise InputError(f"--band must be between 0 and 10 (log-odds), got {band}")
+    check_engine_args(
+        engine, load=load, out=out, target_kappa=target_kappa, responses=responses,
+        others={
+            "--seeds": seeds is not None, "--seeds-coder": seeds_coder is not None,
+            "--evaluate": evaluate, "--tune": bool(tune), "--save": save is not None,
+            "--per-question": per_question,
+        },
+    )  # fmt: skip
+    if engine != "project":
+        return code_scaled(
+            project, responses, engine=engine, load=load, out=out, model=model, band=band,
+            codebook=codebook, text=text, id_col=id_col, question=question,
+            scheduler=scheduler, workers=workers, progress=progress,
+        )  # fmt: skip
     from ..project import open_store
     from .evaluation import evaluate as cv_evaluate
     from .persist import load_model, save_model
     from .tune import check_tunable
     from .tune import tune as tune_encoder
 
-    if not 0 <= band <= 10:
-        raise InputError(f"--band must be between 0 and 10 (log-odds), got {band}")
     if estimate not in ("auto", "fitted", "cv"):
         raise InputError(f"--estimate must be auto, fitted or cv, got {estimate!r}")
     if target_kappa is not None and not 0 < target_kappa < 1:

@@ -147,6 +147,29 @@ def code_cmd(
     text: _Text = None,
     id_col: _Id = None,
     question: _Question = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="project (default: the answers in the project); stream: a --load coder "
+            "applied to a CSV or Parquet file of any size chunk by chunk, in bounded memory, "
+            "into --out X.parquet; dask: the same on a Dask cluster (docs/scale.md).",
+        ),
+    ] = "project",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="With --engine dask: the address of a running Dask scheduler (e.g. "
+            "tcp://10.0.0.5:8786); default: a local cluster on this machine.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", help="With --engine dask and no --scheduler: local worker processes."
+        ),
+    ] = 2,
     as_json: JsonOpt = False,
 ) -> int:
     """Apply the codebook to every response with a classifier trained on human seeds.
@@ -160,7 +183,8 @@ def code_cmd(
 
     Examples: `autocode code --seeds-coder primary --evaluate`, `autocode code
     --seeds-coder primary --out machine.csv`, `autocode code survey.csv -c codebook.yaml -s
-    seeds.csv`.
+    seeds.csv`, `autocode code big.parquet --load models/run1 --id id --text text --engine
+    dask --out coded.parquet`.
     """
     from ..classify.api import code
 
@@ -188,9 +212,15 @@ def code_cmd(
             target_kappa=target_kappa,
             estimate=estimate,
             per_question=per_question,
+            engine=engine,
+            scheduler=scheduler,
+            workers=workers,
         )
     if as_json:
         print_json(res)
+        return 0
+    if engine != "project":
+        _render_scaled(res)
         return 0
     for w in res["warnings"]:
         if not evaluate:
@@ -347,6 +377,21 @@ def _render_coding(res: dict) -> None:
     out.print(
         f"model saved to {res['model_dir']}"
         + (f"; codings written to {res['out']}" if res["out"] else "")
+    )
+
+
+def _render_scaled(res: dict) -> None:
+    out = console()
+    for w in res["warnings"]:
+        out.print(f"warning: {w}")
+    rate = res["n_responses"] / res["seconds"] if res["seconds"] else 0
+    out.print(
+        f"coded {res['n_responses']:,} answers with --engine {res['engine']} "
+        f"({res['workers']} worker(s), {res['seconds']} s, {rate:,.0f} answers/s): "
+        f"{res['n_coded']:,} with a code, {res['n_no_code']:,} with none; "
+        f"{res['n_flagged_cells']:,} decisions flagged in {res['n_needs_review']:,} answers; "
+        f"written to {res['out']}"
+        + (f"; stored in the project as run {res['run_id']}" if res["run_id"] else "")
     )
 
 
