@@ -219,3 +219,21 @@ def test_cli_refuses_a_sample_size_below_two(tmp_path):
     assert p.returncode != 0
     assert "--sample-size" in p.stderr and "Traceback" not in p.stderr
     assert not proj.exists()
+
+
+def test_answers_embedded_in_steps_equal_one_pass(monkeypatch, tmp_path):
+    from autocode.project import open_store
+    from autocode.suggest import run
+
+    df = _survey(300)
+    df.loc[::7, "non_answer"] = True
+    emb = HashEmbedder(64)
+    with open_store(tmp_path / "one.db") as st:
+        one, n_one = run.embed_answers(df, emb, st)
+    monkeypatch.setattr(run, "EMBED_CHUNK", 40)
+    seen: list[tuple[int, int]] = []
+    with open_store(tmp_path / "steps.db") as st:
+        steps, n_steps = run.embed_answers(df, emb, st, lambda d, t: seen.append((d, t)))
+    assert np.array_equal(one, steps) and n_one == n_steps
+    assert not steps[df["non_answer"].to_numpy()].any()
+    assert seen and all(d <= t for d, t in seen) and seen[-1][0] == n_steps

@@ -89,6 +89,11 @@ class OnnxEmbedder:
         )
         self._tokenizer = tok
 
+    def close(self) -> None:
+        """Free the session (its memory); the next :meth:`encode` loads it again."""
+        self._session = None
+        self._tokenizer = None
+
     def encode(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
     ) -> np.ndarray:

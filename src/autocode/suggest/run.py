@@ -16,6 +16,7 @@ from ..project import suggestions as suggestion_rows
 from ..project.responses import save_responses
 from .core import SuggestResult, check_params, suggest
 from .match import find_matches
+from .segments import segment_texts
 
 #: how answers are cut before clustering (``suggest --segments``)
 SEGMENTS = ("sentences", "clauses", "off")
@@ -52,6 +53,11 @@ def _stage_name(obj: Any) -> str:
     return f"{type(obj).__module__}.{type(obj).__qualname__}"
 
 
+#: above this many answers they are embedded (or read from the cache) in steps of this many,
+#: each step's vectors written into one preallocated matrix (1M answers: one copy of them)
+EMBED_CHUNK = 100_000
+
+
 def embed_answers(
     df: pd.DataFrame,
     embedder: Embedder,
@@ -60,14 +66,37 @@ def embed_answers(
 ) -> tuple[np.ndarray, int]:
     """One vector per row of ``df`` (columns text, non_answer): the answers embedded (cached
     in ``store`` when given), zeros for non-answers, which are never clustered. Returns
-    (matrix, texts newly embedded)."""
-    answers = df[~df["non_answer"].astype(bool)]
-    if not len(answers):
+    (matrix, texts newly embedded). Above :data:`EMBED_CHUNK` answers they are embedded in
+    steps straight into the matrix (``progress`` then counts over the steps so far)."""
+    rows = np.flatnonzero(~df["non_answer"].astype(bool).to_numpy())
+    if not len(rows):
         return np.zeros((len(df), 1), dtype=np.float32), 0
-    Xa, n_new = embed_texts(answers["text"].tolist(), embedder, store, progress)
-    X = np.zeros((len(df), Xa.shape[1]), dtype=np.float32)
-    X[np.flatnonzero(~df["non_answer"].astype(bool).to_numpy())] = Xa
+    texts = df["text"].to_numpy()[rows].tolist()
+    if len(rows) <= EMBED_CHUNK:
+        Xa, n_new = embed_texts(texts, embedder, store, progress)
+        X = np.zeros((len(df), Xa.shape[1]), dtype=np.float32)
+        X[rows] = Xa
+        return X, n_new
+    X = np.zeros((len(df), int(embedder.dim)), dtype=np.float32)
+    n_new = 0
+    for s in range(0, len(rows), EMBED_CHUNK):
+        base = n_new
+
+        def tick(done: int, total: int, base: int = base) -> None:
+            if progress:
+                progress(base + done, base + total)
+
+        part, k = embed_texts(texts[s : s + EMBED_CHUNK], embedder, store, tick)
+        X[rows[s : s + EMBED_CHUNK]] = part
+        n_new += k
     return X, n_new
+
+
+def _release(embedder: Embedder) -> None:
+    """Free the model's memory before clustering (it reloads if it is needed again)."""
+    close = getattr(embedder, "close", None)
+    if callable(close):
+        close()
 
 
 def run_suggest(
@@ -140,9 +169,21 @@ def run_suggest(
         X, n_new = embed_answers(df, embedder, store, progress)
         n_seg = [0]  # segments newly embedded
         asked: set[str] = set()  # the segments asked for (all questions)
+        writable = store is not None and not getattr(store, "readonly", False)
+        if segments != "off" and writable:
+            # the segments embedded into the cache now, per question (per pool with
+            # --across-questions): the batches suggest would embed; then the model is freed
+            # before clustering (peak memory: the model's or the clustering's, not both)
+            for group in [qs] if across_questions else [[q] for q in qs]:
+                mine = answers.loc[answers["question"].isin(group), "text"].tolist()
+                todo = segment_texts(mine, clauses=segments == "clauses")
+                if todo:
+                    n_seg[0] += embed_texts(todo, embedder, store, progress)[1]
+        if segments == "off" or writable:
+            _release(embedder)
 
         def embed_segments(texts: list[str]) -> np.ndarray:
-            E, k = embed_texts(texts, embedder, store, progress)
+            E, k = embed_texts(texts, embedder, store, progress)  # cached: embedded above
             n_seg[0] += k
             asked.update(texts)
             return E
