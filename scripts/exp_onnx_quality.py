@@ -10,8 +10,9 @@ and cosine parts (κ: ``scripts/bench_code.py --model onnx``):
 - cosine: every benchmark text (answers and their sentences) embedded by both models,
   read from the shared cache bench-out/embeddings.db (fill it first with
   ``bench_code.py --model onnx``); median, 1st percentile and minimum.
-- suggestions: ``autocode suggest`` (the console script, a fresh project each, default
-  segments) on nhs_phase1_subcategory and nhs_fft_qdc_v6 with the default model and with
+- suggestions: ``autocode suggest`` (the console script, default segments; each run in a
+  fresh copy of the bench cache as its project, so the embeddings are read, not computed)
+  on nhs_phase1_subcategory and nhs_fft_qdc_v6 with the default model and with
   ``--model onnx``; agreement with the human codes as in ``scripts/bench_suggest.py``
   (ARI, NMI, codes recovered, number of suggestions), and between the two runs: ARI of the
   two assignments, and the share of answers whose suggestion changed (suggestions of one
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,6 +43,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import bench_suggest as bs
 
+CACHE = ROOT / "bench-out" / "embeddings.db"
 SETS = ["nhs_phase1_subcategory", "nhs_fft_qdc_v6"]
 #: run name -> (--model, all answers?): "torch_95" leaves out every 20th answer (by id hash),
 #: the yardstick: how much suggestions move when the data barely do
@@ -75,9 +78,9 @@ def cosines(data: Path, name: str) -> dict:
     }
 
 
-def run_suggest(src: Path, work: Path, model: str | None, seed: int) -> tuple[pd.DataFrame, float]:
-    out = work / f"assign{seed}.csv"
-    cmd = ["autocode", "suggest", str(src), "--text", "text", "--id", "id", "--seed", str(seed)]
+def run_suggest(src: Path, work: Path, model: str | None) -> tuple[pd.DataFrame, float]:
+    out = work / "assign.csv"
+    cmd = ["autocode", "suggest", str(src), "--text", "text", "--id", "id"]
     cmd += ["--project", str(work / "p.db"), "--out", str(out), "--json"]
     cmd += ["--model", model] if model else []
     t0 = time.perf_counter()
@@ -124,6 +127,9 @@ def main() -> None:
                 part = u if full else u[~drop]
                 work = Path(tmp) / tag
                 work.mkdir()
+                # the project starts as a copy of the bench cache: both models' vectors of
+                # every answer and sentence are there, so a run only clusters
+                shutil.copyfile(CACHE, work / "p.db")
                 src = work / "responses.csv"
                 part.to_csv(src, index=False)
                 df, secs = run_suggest(src, work, model)
