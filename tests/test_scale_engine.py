@@ -308,3 +308,41 @@ def test_real_model_stream_and_dask_agree_with_the_project_path(tmp_path):
         )  # fmt: skip
         assert r.returncode == 0, r.stderr
         same_decisions(want, pd.read_parquet(out), tol=1e-4 + 1e-9)
+
+
+def test_ctrl_c_shuts_the_local_cluster_down(world, tmp_path):
+    """SIGINT while the dask engine codes: exit 130 with one line, every worker process
+    gone, no output and no staging left."""
+    import signal
+    import time
+
+    psutil = pytest.importorskip("psutil")
+    one = long_frame()
+    big = pd.concat([one.assign(rid=one["rid"] + f"-{k}") for k in range(100)])
+    big.to_parquet(tmp_path / "big.parquet", index=False)
+    out = tmp_path / "big-out.parquet"
+    exe = Path(sys.executable).with_name("autocode")
+    p = psutil.Popen(
+        [str(exe), "code", str(tmp_path / "big.parquet"), *world["cols"], "--load",
+         str(world["dir"] / "coder"), "--engine", "dask", "--out", str(out), "-p",
+         str(tmp_path / "none.db")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    kids = []
+    while time.monotonic() < deadline and p.poll() is None:
+        kids = p.children(recursive=True)
+        if len(kids) >= 3:  # two workers and multiprocessing's resource tracker
+            break
+        time.sleep(0.2)
+    assert p.poll() is None, p.stderr.read()
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert len(err.strip().splitlines()) == 1
+    time.sleep(1.0)
+    alive = [k for k in kids if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]
+    assert not alive
+    assert not out.exists()
+    assert not [x for x in tmp_path.iterdir() if x.name.startswith(".")]
