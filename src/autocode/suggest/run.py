@@ -92,11 +92,40 @@ def embed_answers(
     return X, n_new
 
 
+#: blocks at least this large get their own mapping, returned to the system when freed
+MMAP_THRESHOLD = 4 << 20
+
+
+def _bound_heap() -> None:
+    """Stop glibc raising its mmap threshold as large blocks are freed (its default, up to
+    32 MB): the model's per-batch tensors then stay in the heap, fragment it and hold
+    resident memory. Measured on 3,000 NHS answers with ``--model onnx``: peak 911 -> 629
+    MB, embedding ~8% more CPU (at 128 kB: 600 MB, 25-40% more CPU). Not glibc: no-op."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-3, MMAP_THRESHOLD)  # -3: M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
 def _release(embedder: Embedder) -> None:
-    """Free the model's memory before clustering (it reloads if it is needed again)."""
+    """Free the model's memory before clustering (it reloads if it is needed again), and
+    hand the freed heap back to the system (glibc keeps it otherwise: measured with
+    ``--model onnx``, 300 MB resident after the session is freed, 160 MB after the trim)."""
     close = getattr(embedder, "close", None)
-    if callable(close):
-        close()
+    if not callable(close):
+        return
+    close()
+    import gc
+
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the memory is simply reused later
+        pass
 
 
 def run_suggest(
@@ -166,6 +195,7 @@ def run_suggest(
     )
     try:
         answers = df[~df["non_answer"].astype(bool)]
+        _bound_heap()
         X, n_new = embed_answers(df, embedder, store, progress)
         n_seg = [0]  # segments newly embedded
         asked: set[str] = set()  # the segments asked for (all questions)
