@@ -124,7 +124,8 @@ def test_every_answer_is_assigned_or_unassigned_by_the_rule():
     assert joined.isdisjoint(unassigned)
     assert joined | unassigned == set(df["id"])
     q = res.questions[0]
-    assert q.n_unassigned == len(unassigned) and q.n_clustered == len(df) - len(unassigned)
+    assert q.n_unassigned == len(unassigned)
+    assert q.n_clustered == len(df) - len(unassigned)
     # members come in canonical order (by text, then id), quotes are members
     order = {i: k for k, i in enumerate(df.sort_values(["text", "id"])["id"])}
     for s in res.suggestions:
@@ -189,16 +190,14 @@ def test_stored_run_counts_equal_the_assignment(tmp_path):
     q = next(iter(params["cluster"]))
     assert params["cluster"][q]["sample"]["size"] == 200
     assert params["cluster"][q]["sample"]["seed"] == run[1] == 0
-    from autocode.suggest.core import Suggestion, SuggestResult
+    from types import SimpleNamespace as NS
 
-    stored = SuggestResult(
-        [
-            Suggestion(s["id"], q, s["label"], [], None, s["size"], 0, [], s["members"],
-                       kind=s["kind"])  # fmt: skip
-            for s in doc["suggestions"]
+    stored = NS(
+        seed=0,
+        suggestions=[
+            NS(id=s["id"], kind=s["kind"], members=s["members"]) for s in doc["suggestions"]
         ],
-        [], {}, {}, [], 0,
-    )  # fmt: skip
+    )
     want = _recompute(ans, X, stored, 200)
     for sid, m in want.items():
         assert members[sid] == m
@@ -211,13 +210,13 @@ def test_cli_refuses_a_sample_size_below_two(tmp_path):
     src = tmp_path / "s.csv"
     _survey(20)[["id", "text"]].to_csv(src, index=False)
     proj = tmp_path / "p.db"
+    cmd = ["autocode", "suggest", str(src), "--text", "text", "--project", str(proj)]
     p = subprocess.run(
-        ["autocode", "suggest", str(src), "--text", "text", "--project", str(proj),
-         "--model", "hash", "--sample-size", "1"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        [*cmd, "--model", "hash", "--sample-size", "1"], capture_output=True, text=True
+    )
     assert p.returncode != 0
-    assert "--sample-size" in p.stderr and "Traceback" not in p.stderr
+    assert "--sample-size" in p.stderr
+    assert "Traceback" not in p.stderr
     assert not proj.exists()
 
 
@@ -234,6 +233,9 @@ def test_answers_embedded_in_steps_equal_one_pass(monkeypatch, tmp_path):
     seen: list[tuple[int, int]] = []
     with open_store(tmp_path / "steps.db") as st:
         steps, n_steps = run.embed_answers(df, emb, st, lambda d, t: seen.append((d, t)))
-    assert np.array_equal(one, steps) and n_one == n_steps
+    assert np.array_equal(one, steps)
+    assert n_one == n_steps
     assert not steps[df["non_answer"].to_numpy()].any()
-    assert seen and all(d <= t for d, t in seen) and seen[-1][0] == n_steps
+    assert seen
+    assert all(d <= t for d, t in seen)
+    assert seen[-1][0] == n_steps
