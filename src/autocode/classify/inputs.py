@@ -114,9 +114,9 @@ def _codebook(store, path):
 def _embed(corpus: Corpus, book: BookInfo, embedder, store, progress=None):
     """Response vectors (whole answer + sentence mean), codebook texts, examples."""
     from ..embed import embed_texts
-    from .vectors import response_vectors
+    from .tune import tuned_vectors
 
-    E = response_vectors(
+    E = tuned_vectors(
         corpus.texts,
         embedder,
         store,

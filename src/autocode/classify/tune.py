@@ -12,6 +12,11 @@ coder is trained on that. Benchmarked on nhs_fft_qdc_v6 (``scripts/exp_finetune.
 ``scripts/bench_code_results.md``). Tuning reads only the seeds; coding then embeds every
 response again with the tuned model, so it costs minutes where the default costs seconds.
 
+``TUNE_DEFAULTS`` also holds opt-in speed-ups (length-grouped batches, frozen embeddings or
+lower layers, tuned vectors for whole answers only): measured 0.44-0.65x the CPU of today's
+recipe, not the default because grouped batches with a frozen embedding lost .008 macro
+kappa on nhs_phase1_subcategory (``scripts/bench_code_results.md``, fifth round).
+
 The tuned weights are saved with the coder as ``encoder.safetensors`` (tensors only: no
 code runs on load) and identified by the hash of their bytes, which is also the key of
 their embeddings in the store's cache.
@@ -248,17 +253,16 @@ def load_tuned(embedder, folder: str | Path, entry: dict) -> TunedEmbedder:
     return out
 
 
-def tuned_vectors(texts: Sequence[str], tuned: TunedEmbedder, store=None, progress=None):
-    """Response vectors (:func:`.vectors.response_vectors`) from the tuned model; when it was
+def tuned_vectors(texts: Sequence[str], embedder, store=None, progress=None) -> np.ndarray:
+    """Response vectors (:func:`.vectors.response_vectors`) of ``embedder``; for a model
     tuned with ``sentences`` off, only whole answers are embedded and each stands in for the
-    mean of its sentences too (the embedding pass then costs answers, not answers and
-    sentences)."""
+    mean of its sentences too (the pass then costs answers, not answers and sentences)."""
     from ..embed import embed_texts
     from .vectors import response_vectors
 
-    if tuned.params.get("sentences", True):
-        return response_vectors(texts, tuned, store, progress)
-    E, _ = embed_texts([str(t) for t in texts], tuned, store, progress=progress)
+    if not isinstance(embedder, TunedEmbedder) or embedder.params.get("sentences", True):
+        return response_vectors(texts, embedder, store, progress)
+    E, _ = embed_texts([str(t) for t in texts], embedder, store, progress=progress)
     return np.hstack([E, E]).astype(np.float32, copy=False)
 
 
