@@ -8,6 +8,7 @@ the sample joins the suggestion of highest cosine when it reaches the threshold.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -253,3 +254,20 @@ def test_onnx_session_freed_before_clustering_reloads_the_same_vectors():
     _release(e)
     assert e._session is None
     assert np.array_equal(a, e.encode(texts))
+
+
+def test_console_says_a_sample_was_clustered(tmp_path):
+    df = _survey()
+    src = tmp_path / "s.csv"
+    df[["id", "text"]].to_csv(src, index=False)
+    cmd = ["autocode", "suggest", str(src), "--text", "text", "--id", "id", "--model", "hash"]
+    cmd += ["--project", str(tmp_path / "p.db"), "--segments", "off", "--sample-size", "200"]
+    p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "COLUMNS": "300"})
+    assert p.returncode == 0, p.stderr
+    n = int(df["text"].str.strip().ne("").sum())
+    assert f"clustered a seeded sample of 200 of {n:,} answers (seed 0)" in p.stdout
+    big = subprocess.run(
+        [*cmd[:-2], "--project", str(tmp_path / "q.db")], capture_output=True, text=True
+    )
+    assert big.returncode == 0, big.stderr
+    assert "seeded sample" not in big.stdout  # below the default sample size: all clustered

@@ -71,6 +71,13 @@ def render_result(con, run_id, result: SuggestResult, rs, info, quotes=2, out=No
             f"({q.n_non_answers} non-answers, {blanks} blank dropped); "
             f"{q.n_clustered} in suggestions, {q.n_unassigned} unassigned"
         )
+        smp = (getattr(q, "params", None) or {}).get("sample")
+        if smp:
+            con.print(
+                f"  clustered a seeded sample of {smp['size']:,} of {smp['of']:,} answers "
+                f"(seed {smp['seed']}); the others joined their nearest suggestion at cosine "
+                f"≥ {smp['threshold']:g} (--sample-size changes it)"
+            )
         sugg = [s for s in result.suggestions if s.question == q.question]
         if across:
             pass
