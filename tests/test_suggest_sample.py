@@ -12,6 +12,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,9 @@ from autocode.embed import HashEmbedder
 from autocode.suggest import suggest
 from autocode.suggest.merge import says_nothing
 from autocode.suggest.sample import sample_mask
+
+#: the console script of this environment (on PATH or not)
+AUTOCODE = str(Path(sys.executable).with_name("autocode"))
 
 TOPICS = [
     "staff were kind friendly caring",
@@ -211,7 +215,7 @@ def test_cli_refuses_a_sample_size_below_two(tmp_path):
     src = tmp_path / "s.csv"
     _survey(20)[["id", "text"]].to_csv(src, index=False)
     proj = tmp_path / "p.db"
-    cmd = ["autocode", "suggest", str(src), "--text", "text", "--project", str(proj)]
+    cmd = [AUTOCODE, "suggest", str(src), "--text", "text", "--project", str(proj)]
     p = subprocess.run(
         [*cmd, "--model", "hash", "--sample-size", "1"], capture_output=True, text=True
     )
@@ -260,7 +264,7 @@ def test_console_says_a_sample_was_clustered(tmp_path):
     df = _survey()
     src = tmp_path / "s.csv"
     df[["id", "text"]].to_csv(src, index=False)
-    cmd = ["autocode", "suggest", str(src), "--text", "text", "--id", "id", "--model", "hash"]
+    cmd = [AUTOCODE, "suggest", str(src), "--text", "text", "--id", "id", "--model", "hash"]
     cmd += ["--project", str(tmp_path / "p.db"), "--segments", "off", "--sample-size", "200"]
     p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "COLUMNS": "300"})
     assert p.returncode == 0, p.stderr
