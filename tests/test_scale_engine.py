@@ -346,3 +346,16 @@ def test_ctrl_c_shuts_the_local_cluster_down(world, tmp_path):
     assert not alive
     assert not out.exists()
     assert not [x for x in tmp_path.iterdir() if x.name.startswith(".")]
+
+
+def test_load_without_a_codebook_names_the_coders(world, tmp_path):
+    """The project path needs the codebook the coder was trained with: one line says so."""
+    exe = Path(sys.executable).with_name("autocode")
+    p = subprocess.run(
+        [str(exe), "code", str(world["dir"] / "shuffled.csv"), *map(str, world["cols"]),
+         "--load", str(world["dir"] / "coder"), "-p", str(tmp_path / "p.db")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert p.returncode != 0
+    assert "pass --codebook FILE: the codebook the saved coder was trained with" in p.stderr
+    assert "Traceback" not in p.stderr

@@ -151,7 +151,7 @@ def code(
     with open_store(project) as store:
         df, store_responses = _responses(store, responses, text, id_col, question)
         corpus = Corpus.from_frame(df)
-        cb = given if given is not None else _codebook(store, None)
+        cb = given if given is not None else _stored_codebook(store, load)
         book = BookInfo.from_codebook(cb)
         seed_set = _seed_file(store, seeds, df, cb) if seeds is not None else None
         from_store = seed_set is None and (load is None or evaluate)
@@ -461,6 +461,25 @@ def _write_codings(
     if chk is not None:
         codings.record_training(store, run_id, [corpus.ids[r] for r in chk.rows])
     codings.replace_machine(store, run_id, corpus.ids, coded)
+
+
+def _stored_codebook(store, load):
+    """The project's codebook; none there and a saved coder to apply: say which codebook the
+    coder was trained with (a coder is refused for any other)."""
+    from ..errors import NotFoundError
+    from .persist import read_manifest
+
+    try:
+        return _codebook(store, None)
+    except NotFoundError:
+        if load is None:
+            raise
+        name = read_manifest(load).get("codebook_name")
+        raise NotFoundError(
+            "no codebook given and the project has none",
+            "pass --codebook FILE: the codebook the saved coder was trained with"
+            + (f" (named {name!r})" if name else ""),
+        ) from None
 
 
 def _check_save(save: str | os.PathLike | None) -> None:
