@@ -68,6 +68,14 @@ def adapt_params(n: int, min_cluster_size: int | None = None) -> ClusterParams:
     )
 
 
+def nearest_centroid(U: np.ndarray, C: np.ndarray, threshold: float):
+    """For each row of ``U``: the most similar row of ``C`` by cosine (unit vectors; ties to
+    the first) and whether that similarity reaches ``threshold``."""
+    sims = U @ C.T
+    best = sims.argmax(axis=1)
+    return best, sims[np.arange(len(U)), best] >= threshold
+
+
 def knn(X: np.ndarray, k: int, block: int | None = None, width: int = 16) -> np.ndarray:
     """Indices of the ``k`` nearest neighbours by cosine (row 0 = the point itself).
 

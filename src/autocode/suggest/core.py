@@ -18,11 +18,18 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, ModelError
-from .cluster import _normalise, _renumber, adapt_params, cluster, group_centroids
+from .cluster import (
+    _normalise,
+    _renumber,
+    adapt_params,
+    cluster,
+    group_centroids,
+    nearest_centroid,
+)
 from .define import finish
 from .exemplars import pick_exemplars
 from .label import GroupTerms, PhraseIndex
-from .merge import KIND_NOTHING, merge_near, nothing_label, says_nothing
+from .merge import KIND_NOTHING, merge_near, nothing_label, nothing_mask
 from .nonanswers import _KIND_LABELS, NonAnswerGroup, non_answer_kind
 from .sample import SAMPLE_SIZE, quote_pool, sample_params, suggest_sampled
 from .segments import units_of
@@ -496,11 +503,7 @@ def _one_question(
     ids = ans["id"].tolist()
     texts = ans["text"].tolist()
     owner, utexts, U = units_of(texts, X, opts.embed, opts.clauses, opts.whole)
-    nothing = (
-        np.array([says_nothing(t) for t in utexts], dtype=bool)
-        if opts.nothing
-        else np.zeros(len(utexts), dtype=bool)
-    )
+    nothing = nothing_mask(utexts, opts.nothing)
     rest = np.flatnonzero(~nothing)
     labels = np.full(len(utexts), -1)
     if len(rest):
@@ -512,9 +515,7 @@ def _one_question(
         centroids = _normalise(np.vstack([U[labels == c].mean(axis=0) for c in range(k)]))
         out = np.flatnonzero((labels == -1) & ~nothing)
         if len(out):
-            sims = U[out] @ centroids.T
-            best = sims.argmax(axis=1)
-            ok = sims[np.arange(len(out)), best] >= outlier_threshold
+            best, ok = nearest_centroid(U[out], centroids, outlier_threshold)
             labels[out[ok]] = best[ok]
             assigned[out[ok]] = True
     kinds: list[str | None] = [None] * k

@@ -48,6 +48,13 @@ MAX_WORDS = 12
 KIND_NOTHING = "nothing to improve"
 
 
+def nothing_mask(texts, on: bool = True) -> np.ndarray:
+    """:func:`says_nothing` of each text as a bool array (all False when ``on`` is off)."""
+    if not on:
+        return np.zeros(len(texts), dtype=bool)
+    return np.array([says_nothing(t) for t in texts], dtype=bool)
+
+
 def says_nothing(text: str) -> bool:
     """Whether ``text`` (an answer or a segment) says there is nothing to improve or add."""
     from ..io import normalise_answer

@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .cluster import nearest_centroid
 from .exemplars import pick_exemplars
-from .merge import KIND_NOTHING, says_nothing
+from .merge import KIND_NOTHING, nothing_mask
 from .segments import units_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -133,15 +134,10 @@ def suggest_sampled(
             [texts[i] for i in part], X[rows[part]], opts.embed, opts.clauses, opts.whole
         )
         label = np.full(len(utexts), -1)
-        nothing = (
-            np.array([says_nothing(t) for t in utexts], dtype=bool)
-            if opts.nothing
-            else np.zeros(len(utexts), dtype=bool)
-        )
+        nothing = nothing_mask(utexts, opts.nothing)
         if len(regular):
-            sims = U @ C[regular].T
-            best = sims.argmax(axis=1)
-            ok = (sims[np.arange(len(U)), best] >= outlier_threshold) & ~nothing
+            best, ok = nearest_centroid(U, C[regular], outlier_threshold)
+            ok &= ~nothing
             label[ok] = regular[best[ok]]
         if nothing_c >= 0:
             label[nothing] = nothing_c
