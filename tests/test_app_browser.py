@@ -85,8 +85,10 @@ def _flash(drv) -> str:
 
 
 def _answer(drv) -> str | None:
-    """The answer on the coding screen (read in one script: htmx may swap the page)."""
+    """The answer on the coding screen once its keyboard shortcuts listen (read in one script:
+    htmx may swap the page; app.js is deferred, so a key pressed before it runs is lost)."""
     return drv.execute_script(
+        "if (document.documentElement.getAttribute('data-keys') !== 'ready') return null;"
         "var e = document.querySelector('input[name=\"answer\"]'); return e ? e.value : null;"
     )
 

@@ -26,4 +26,6 @@
       if (back && !back.disabled) { ev.preventDefault(); back.click(); }
     }
   });
+  // Says the shortcuts are listening (the script is deferred: the page shows before it runs).
+  document.documentElement.setAttribute("data-keys", "ready");
 })();
