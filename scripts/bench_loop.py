@@ -133,7 +133,9 @@ def replay(ctx: dict, strategy: str, args, seed: int = 0) -> list[dict]:
             sel = selection(oof, corpus, chk, book, args.target, seed=seed) if oof else None
             M = model.applicable(part)
             C = cell_confidence(P, A, True)
-            alone, _ = apply_threshold(answer_scores(C, M), C, M, sel.threshold if sel else None)
+            s_rest = answer_scores(C, M)
+            cut = sel.cuts(s_rest, part.questions) if sel else None  # the CLI's rule
+            alone, _ = apply_threshold(s_rest, C, M, cut)
             review = Y.copy()
             review[rest[alone]] = A[alone]  # the machine codes alone; a human reviews the rest
             k_alone = (

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench_code import context, splits
 
+from autocode.classify.api import fitted_estimate_params
 from autocode.classify.evaluation import fitted_out_of_fold, out_of_fold
 from autocode.classify.pipeline import BookInfo, Corpus, SeedCheck, train
 from autocode.classify.selective import (
@@ -57,7 +58,8 @@ def run(ctx, split: int, targets, estimate: str) -> list[dict]:
     )
     corpus = Corpus([str(i) for i in range(len(ctx["texts"]))], ctx["texts"], ctx["questions"])
     chk = SeedCheck(tr, Y[tr])
-    model = train(corpus, ctx["V"], book, chk, ctx["D"], seed=split)
+    prm = fitted_estimate_params(book) if estimate == "fitted" else None  # as the CLI
+    model = train(corpus, ctx["V"], book, chk, ctx["D"], seed=split, params=prm)
     if estimate == "fitted":
         oof = fitted_out_of_fold(model, corpus, chk)
     else:
@@ -82,8 +84,8 @@ def run(ctx, split: int, targets, estimate: str) -> list[dict]:
                 s_oof, Y[tr], oof.A, oof.M, target, groups=list(q_oof),
                 per_question=per_question, bootstrap=0,
             )  # fmt: skip
-            rules[rule] = sel.cuts(list(q_te), len(te))
-            promises[rule] = s_oof >= sel.cuts(list(q_oof), len(tr))
+            rules[rule] = sel.cuts(s_te, list(q_te))  # the promised shares of new answers
+            promises[rule] = s_oof >= sel.cuts(s_oof, list(q_oof))  # = the thresholds
         for rule, tau in rules.items():
             alone = s_te >= tau
             pk = [

@@ -287,6 +287,41 @@ def test_exclusive_codebook_gives_one_code_per_response(capsys, tmp_path, seeds)
     assert "more than one code" in err
 
 
+def test_single_label_target_kappa_uses_the_coders_own_folds(capsys, tmp_path, seeds):
+    """A single-label codebook's promise comes from the coder's own out-of-fold regression
+    (``--estimate fitted``, the default: no refit of the whole pipeline); the coverage it
+    reports is the share of answers the CSV marks coded; ``--estimate cv`` still works."""
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    doc = yaml.safe_load((root / "codebooks" / "nhs_patient_experience.yaml").read_text())
+    doc["exclusive"] = True
+    (tmp_path / "cb.yaml").write_text(yaml.safe_dump(doc))
+    d = pd.read_csv(seeds, dtype=str).drop_duplicates("id")
+    d.to_csv(tmp_path / "one.csv", index=False)
+    base = ["code", SURVEY, "-c", tmp_path / "cb.yaml", "-s", tmp_path / "one.csv", "--model",
+            "hash", "-p", tmp_path / "p.db", "--target-kappa", "0.6", "--json"]  # fmt: skip
+    out = tmp_path / "m.csv"
+    rc, stdout, err = run(capsys, *base, "--out", out)
+    assert rc == 0, err
+    sel = json.loads(stdout)["selective"]
+    assert sel["estimate"] == "fitted"
+    answers = pd.read_csv(out).drop_duplicates("id")
+    assert len(answers) == 407
+    assert sel["coverage"] == round((answers["answer_status"] == "coded").mean(), 4)
+    lo, hi = sel["expected_coverage_ci"]
+    assert lo <= sel["expected_coverage"] <= hi
+    con = sqlite3.connect(tmp_path / "p.db")
+    (params,) = con.execute("SELECT params FROM runs WHERE stage = 'code'").fetchone()
+    con.close()
+    assert json.loads(params)["selective"]["estimate"] == "fitted"
+    rc, stdout, err = run(capsys, *base, "--estimate", "cv", "--evaluate")
+    assert rc == 0, err
+    assert json.loads(stdout)["evaluation"]["selective"]["estimate"] == "cv"
+
+
 @pytest.mark.slow
 def test_real_model_evaluate_and_code(capsys, tmp_path, seeds):
     """The bundled MiniLM end to end: expected agreement, then coding every response."""

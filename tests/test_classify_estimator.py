@@ -105,6 +105,7 @@ def test_single_class_code_is_refused():
         ({"C": 0}, "C must be"),
         ({"class_weight": "x"}, "class_weight"),
         ({"threshold_cv": 1}, "threshold_cv"),
+        ({"single_cv": 1}, "single_cv"),
         ({"min_codes": 2}, "min_codes"),
     ],
 )
@@ -127,3 +128,32 @@ def test_threshold_folds_keep_rare_positives_in_every_training_part():
         assert Y[tr, 1].sum() == 2  # stratified: each held-out fold takes one of the three
     plain = SeededCoder(threshold_stratify=False)
     assert len(list(plain._folds(Y, 3, seed=0))) == 3
+
+
+def test_single_label_out_of_fold_probabilities_match_scikit_learn():
+    """``single_cv``: each training row's probabilities come from a regression that never saw
+    it — recomputed with scikit-learn's own folds and a cold-started LogisticRegression (the
+    warm start reaches the same optimum)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.utils import check_random_state
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 4, 240)
+    y[:2] = 4  # a class on fewer rows than folds: pooled into the largest for the split
+    X = rng.normal(size=(240, 12)) + np.eye(5)[y] @ rng.normal(size=(5, 12)) * 1.5
+    est = SeededCoder(single_cv=3, random_state=7, tol=1e-8, max_iter=2000).fit(X, y)
+    assert est.oof_proba_.shape == (240, 5)
+    values, counts = np.unique(y, return_counts=True)
+    strat = np.where(np.isin(y, values[counts < 3]), values[np.argmax(counts)], y)
+    want = np.zeros((240, 5))
+    seed = check_random_state(7).randint(0, 2**31 - 1)  # the coder's seed from random_state
+    for tr, te in StratifiedKFold(3, shuffle=True, random_state=seed).split(X, strat):
+        lr = LogisticRegression(C=8.0, class_weight="balanced", tol=1e-8, max_iter=2000)
+        lr.fit(X[tr], y[tr])
+        want[np.ix_(te, lr.classes_)] = lr.predict_proba(X[te])
+    assert np.allclose(est.oof_proba_, want, atol=1e-4)
+    # out of fold, so less sure of its own rows than the model fitted on all of them
+    full = est.predict_proba(X)[np.arange(240), y].mean()
+    assert est.oof_proba_[np.arange(240), y].mean() < full
+    assert not hasattr(SeededCoder(random_state=7).fit(X, y), "oof_proba_")  # off by default

@@ -234,10 +234,16 @@ def test_coder_with_a_target_kappa_promises_and_decides_what_the_command_does(tm
     machine = pd.read_csv(tmp_path / "machine.csv", dtype=str, keep_default_na=False)
     status = machine.groupby("id")["answer_status"].first()
     assert dict(zip(answers["id"], answers["answer_status"], strict=True)) == status.to_dict()
-    # coded alone exactly where the answer's confidence reaches the threshold
-    t = sel["threshold"]
+    # coded alone exactly where the answer's confidence reaches the cut applied: the promised
+    # share of the answers no human coded, the surest first (Selection.cuts)
+    t = coder.selection_["cuts_applied"][""]
+    assert cli["cuts_applied"][""] == pytest.approx(t)
     expect = answers["answer_confidence"] >= (t if t is not None else float("inf")) - 5e-5
     assert ((answers["answer_status"] == "coded") == expect).all()
+    uncoded = answers[~answers["id"].isin(set(_seeds()["id"]))]
+    n_alone = (uncoded["answer_status"] == "coded").sum()
+    want = round(sel["expected_coverage"] * len(uncoded))
+    assert want <= n_alone <= want + (uncoded["answer_confidence"] == round(t, 4)).sum()
     assert cli["coverage"] == pytest.approx((answers["answer_status"] == "coded").mean(), abs=1e-4)
     with pytest.raises(InputError, match="target_kappa must be between 0 and 1"):
         autocode.Coder(EXAMPLE / "example_codebook.csv", target_kappa=1.2).fit(rs, _seeds())

@@ -118,13 +118,15 @@ def test_per_question_thresholds_meet_the_target_in_each_question_at_the_largest
     sel = choose_threshold(s, Y, A, None, target, groups=g, per_question=True, bootstrap=20)
     assert sel.per_question
     assert set(sel.thresholds) == {"a", "b"}  # 'c' has fewer than MIN_QUESTION_SEEDS answers
-    cuts = sel.cuts(g, len(g))
-    assert (cuts[g == "c"] == sel.threshold).all()
+    cuts = sel.cuts(s, g)
+    # on the seeds themselves, the promised shares select what the thresholds selected
+    assert ((s >= cuts)[g == "c"] == (s >= sel.threshold)[g == "c"]).all()
+    assert set(sel.applied) == {"a", "b", ""}
     for q in ("a", "b"):
         m = g == q
         t = sel.thresholds[q]
         assert t is not None
-        assert (cuts[m] == t).all()
+        assert ((s >= cuts)[m] == (s >= t)[m]).all()
         km = m & (s >= t)
         assert cohen_kappa_score(Y[km].ravel(), A[km].ravel()) >= target
         # no lower threshold (more answers coded alone) still meets the target
@@ -145,5 +147,27 @@ def test_per_question_thresholds_meet_the_target_in_each_question_at_the_largest
     assert (alone == (s >= cuts)).all()
     assert flagged[~alone].any(axis=1).all()
     assert not flagged[alone].any()
-    # a question the seeds never saw keeps the common threshold
-    assert sel.cuts(["z"], 1)[0] == sel.threshold
+    # a question the seeds never saw is held to the common share, with 'c'
+    z = sel.cuts(np.r_[s, s[g == "c"]], list(g) + ["z"] * int((g == "c").sum()))
+    assert z[-1] == z[np.flatnonzero(g == "c")[0]]
+
+
+def test_new_answers_are_coded_alone_at_the_promised_share_the_surest_first():
+    """The coder that codes new answers (fitted on every seed) is surer than the fold models
+    the promise came from: the cut is the promised share of the answers no human coded, the
+    most confident first — not the out-of-fold score, which would code more alone."""
+    P, Y, A = _data(3000, 8, 2)
+    s = answer_scores(cell_confidence(P, A))
+    sel = choose_threshold(s, Y, A, None, 0.9, bootstrap=0)
+    assert 0.3 < sel.expected_coverage < 0.9
+    P2, _, A2 = _data(4000, 8, 3)
+    surer = answer_scores(cell_confidence(P2, A2)) ** 0.5  # same ranking, higher scores
+    coded = np.zeros(4000, bool)
+    coded[:1000] = True  # seeds: not part of the share
+    cut = sel.cuts(surer, None, ~coded)
+    alone = surer >= cut
+    assert alone[~coded].sum() == round(sel.expected_coverage * 3000)
+    assert surer[alone & ~coded].min() >= surer[~alone & ~coded].max()
+    assert (surer >= sel.threshold).mean() > alone.mean()  # the raw threshold: more alone
+    assert sel.applied == {"": float(cut[0])}
+    assert sel.to_json()["cuts_applied"] == {"": float(cut[0])}

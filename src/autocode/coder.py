@@ -160,9 +160,12 @@ class Coder:
         chk = check_seeds(corpus, book, self._seeds(seeds))
         embedder = self._embedder()
         E, D, Ex = self._vectors(corpus, book, embedder)
-        model = train(
-            corpus, E, book, chk, D, seed=self.seed, params={"band": self.band}, E_examples=Ex
-        )
+        from .classify.api import fitted_estimate_params
+
+        prm = {"band": self.band}
+        if self.target_kappa is not None and self.estimate != "cv":
+            prm |= fitted_estimate_params(book)
+        model = train(corpus, E, book, chk, D, seed=self.seed, params=prm, E_examples=Ex)
         self.model_ = model
         self._selection_ = None
         if self.target_kappa is not None:
@@ -174,6 +177,7 @@ class Coder:
                 per_question=self.per_question,
             )  # fmt: skip
             self._selection_ = sel
+        self._seed_ids_ = {corpus.ids[r] for r in chk.rows}
         self.codes_ = list(model.codes)
         self.warnings_ = list(chk.warnings)
         self.n_seeds_ = len(chk.rows)
@@ -234,7 +238,9 @@ class Coder:
         model = self._fitted()
         corpus = self._corpus(responses)
         sel = getattr(self, "_selection_", None)
-        return decide_answers(model, corpus, self._embed_for_predict(corpus), sel)
+        seeded: set[str] = getattr(self, "_seed_ids_", set())
+        rows = [i for i, a in enumerate(corpus.ids) if a in seeded]
+        return decide_answers(model, corpus, self._embed_for_predict(corpus), sel, rows)
 
     def evaluate(self, responses: Any, seeds: Any, folds: int = 5) -> dict:
         """k-fold cross-validated agreement with the human ``seeds`` (per-code kappa,

@@ -225,10 +225,10 @@ def code(
                 )
                 if target_kappa is not None:  # the same promise `code --target-kappa` makes
                     fit = None
-                    if estimate != "cv" and refresh is None and not book.exclusive:
+                    if estimate != "cv" and refresh is None:
                         fit = train(
-                            corpus, E, book, chk, D, seed=seed, params={"band": band},
-                            E_examples=Ex,
+                            corpus, E, book, chk, D, seed=seed,
+                            params={"band": band, **fitted_estimate_params(book)}, E_examples=Ex,
                         )  # fmt: skip
                     sel = selection_for(
                         corpus, E, book, chk, D, Ex, seed, folds, band, target_kappa,
@@ -253,7 +253,10 @@ def code(
                 info = {}
                 if tprm is not None:
                     tuned, (E, D, Ex) = tuned_on(chk.rows, chk.Y, store, progress)
-                cm = train(corpus, E, book, chk, D, seed=seed, params={"band": band}, E_examples=Ex)
+                prm = {"band": band}
+                if target_kappa is not None and estimate != "cv" and tprm is None:
+                    prm |= fitted_estimate_params(book)
+                cm = train(corpus, E, book, chk, D, seed=seed, params=prm, E_examples=Ex)
                 saved = Path(save) if save else default_model_dir(store.path, run_id)
                 if tuned is not None:
                     info["tuned_encoder"] = tuned.save(saved)
@@ -294,7 +297,9 @@ def code(
                 promise = sel.to_json() | {"seeds_picked_by_next": picked}
                 params["selective"] = promise
                 store.update_run_params(run_id, params)
-            coded, answers = decide_answers(cm, corpus, E, sel)
+            coded, answers = decide_answers(cm, corpus, E, sel, None if chk is None else chk.rows)
+            if sel is not None:  # the cuts the promised shares gave on this coder's scores
+                promise["cuts_applied"] = dict(sel.applied)
             # one transaction: the run is 'done' with all its codings, or wrote none of them
             with store.transaction():
                 _write_codings(
@@ -347,6 +352,15 @@ def code(
     return result
 
 
+SINGLE_CV = 3  # folds of a single-label coder's own out-of-fold probabilities (--estimate fitted)
+
+
+def fitted_estimate_params(book) -> dict:
+    """What the coder trained here must keep for ``--estimate fitted``: a single-label coder
+    its own out-of-fold probabilities (a multi-label one has them from its threshold CV)."""
+    return {"single_cv": SINGLE_CV} if book.exclusive else {}
+
+
 def selection_for(
     corpus, E, book, chk, D, Ex, seed, folds, band, target, progress, refresh, cm=None,
     estimate: str = "auto",
@@ -354,10 +368,12 @@ def selection_for(
 ):  # fmt: skip
     """The threshold for ``target``, from out-of-fold codings of the seeds.
 
-    ``estimate``: ``fitted`` — the predictions the multi-label coder ``cm`` (trained here, on
-    exactly these seeds, with untuned vectors) made of its seeds in its own threshold
-    cross-validation: no extra fit; ``cv`` — k-fold cross-validation, the whole pipeline
-    refitted per fold (``folds`` more fits); ``auto`` — fitted where possible, else cv.
+    ``estimate``: ``fitted`` — the out-of-fold predictions the coder ``cm`` (trained here, on
+    exactly these seeds, with untuned vectors) made of its seeds: a multi-label coder's
+    threshold cross-validation (no extra fit), a single-label coder's ``SINGLE_CV`` folds of
+    its regression (:func:`fitted_estimate_params`); ``cv`` — k-fold cross-validation, the whole
+    pipeline refitted per fold (``folds`` more fits); ``auto`` — fitted where possible,
+    else cv.
     Both are measured in ``scripts/bench_selective.py`` (README: selective coding)."""
     from .evaluation import fitted_out_of_fold, out_of_fold, selection
 
@@ -369,10 +385,8 @@ def selection_for(
     if oof is None:
         if estimate == "fitted":
             raise InputError(
-                "--estimate fitted needs a multi-label coder trained in this run on "
-                "untuned vectors",
-                "use --estimate cv (cross-validation) for a single-label codebook, --load "
-                "or --tune",
+                "--estimate fitted needs a coder trained in this run on untuned vectors",
+                "use --estimate cv (cross-validation) with --load or --tune",
             )
         kind = "cv"
         oof = out_of_fold(
@@ -386,12 +400,14 @@ def selection_for(
     return sel
 
 
-def decide_answers(cm, corpus: Corpus, E, sel) -> tuple[pd.DataFrame, pd.DataFrame]:
+def decide_answers(cm, corpus: Corpus, E, sel, seed_rows=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The machine's cells (:func:`~.pipeline.cells_frame`) and one row per answer: id,
     answer_confidence (probability that all its decisions are right) and answer_status
     (``coded``: coded alone; ``needs_review``). With a selection (``--target-kappa``) an
-    answer below its threshold needs review and its least sure cells are flagged; without
-    one, an answer needs review when one of its cells is within the band."""
+    answer below its cut needs review and its least sure cells are flagged — the cut codes
+    alone the promised share of the answers outside ``seed_rows`` (the rows a human coded:
+    :meth:`~.selective.Selection.cuts`); without one, an answer needs review when one of its
+    cells is within the band."""
     from .pipeline import cells_frame
     from .selective import answer_scores, apply_threshold, cell_confidence
 
@@ -401,7 +417,9 @@ def decide_answers(cm, corpus: Corpus, E, sel) -> tuple[pd.DataFrame, pd.DataFra
     C = cell_confidence(P, A, cm.multilabel)
     score = answer_scores(C, M)
     if sel is not None:
-        alone, F = apply_threshold(score, C, M, sel.cuts(corpus.questions, len(corpus.ids)))
+        pool = np.ones(len(score), bool)
+        pool[np.asarray(seed_rows if seed_rows is not None else [], dtype=int)] = False
+        alone, F = apply_threshold(score, C, M, sel.cuts(score, corpus.questions, pool))
     else:
         alone = ~F.any(axis=1)
     answers = pd.DataFrame(

@@ -96,6 +96,12 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         Multi-label: stratify the threshold-CV folds by each seed's rarest code, so a code
         with 3 seeds keeps 2 in every fold's training part (benchmarked on nhs_fft_qdc_v6:
         +.003 macro / +.004 pooled kappa with 20% seeds, ±.001 with 10 seeds per code).
+    single_cv : int
+        Single-label: out-of-fold probabilities of the training rows (``oof_proba_``) from
+        this many stratified folds, the regression refitted per fold from the full fit's
+        coefficients (0: none, the default). ``autocode code --target-kappa`` states its
+        promise from them (``--estimate fitted``) instead of refitting the whole pipeline per
+        fold; measured in ``scripts/bench_selective.py``.
     random_state : int, numpy Generator/RandomState or None
         Seeds the fold assignment of the threshold cross-validation.
     """
@@ -129,6 +135,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         pseudo_weight: float = 0.3,
         pseudo_ratio: float = 1.0,
         threshold_stratify: bool = True,
+        single_cv: int = 0,
         random_state=None,
     ):
         self.C = C
@@ -146,6 +153,7 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         self.pseudo_weight = pseudo_weight
         self.pseudo_ratio = pseudo_ratio
         self.threshold_stratify = threshold_stratify
+        self.single_cv = single_cv
         self.random_state = random_state
 
     # -- fitting ---------------------------------------------------------------------------
@@ -156,14 +164,10 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"class_weight must be 'balanced', None or a dict, got {self.class_weight!r}"
             )
-        if not (
-            isinstance(self.threshold_cv, (int, np.integer))
-            and self.threshold_cv >= 0
-            and self.threshold_cv != 1
-        ):
-            raise ValueError(
-                f"threshold_cv must be 0 or an integer >= 2, got {self.threshold_cv!r}"
-            )
+        for name in ("threshold_cv", "single_cv"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, np.integer)) and v >= 0 and v != 1):
+                raise ValueError(f"{name} must be 0 or an integer >= 2, got {v!r}")
         if self.refit not in ("full", "average"):
             raise ValueError(f"refit must be 'full' or 'average', got {self.refit!r}")
         if self.min_codes not in (0, 1):
@@ -238,6 +242,31 @@ class SeededCoder(ClassifierMixin, BaseEstimator):
         self.coef_, self.intercept_ = m.coef_, m.intercept_
         self.n_iter_ = np.asarray(m.n_iter_)
         self.thresholds_ = None
+        if self.single_cv:
+            self.oof_proba_ = self._cross_fit_single(X, y, seed)
+
+    def _cross_fit_single(self, X, y, seed: int) -> np.ndarray:
+        """Out-of-fold class probabilities (columns in ``classes_`` order; 0 for a class a
+        fold's training part lacks) from ``single_cv`` folds stratified by class (a class on
+        fewer rows than folds joins the largest), each fold's regression started at the full
+        fit: the same optimum, reached in fewer iterations."""
+        nf = min(int(self.single_cv), len(y))
+        values, counts = np.unique(y, return_counts=True)
+        strat = np.where(np.isin(y, values[counts < nf]), values[np.argmax(counts)], y)
+        oof = np.zeros((len(y), len(self.classes_)))
+        folds = StratifiedKFold(n_splits=nf, shuffle=True, random_state=seed)
+        for tr, te in folds.split(X, strat):
+            if len(np.unique(y[tr])) < 2:  # one class left: it is certain
+                oof[np.ix_(te, np.searchsorted(self.classes_, y[tr][:1]))] = 1.0
+                continue
+            m = self._lr(seed)
+            cols = np.searchsorted(self.classes_, np.unique(y[tr]))
+            if len(cols) == len(self.classes_):
+                m.set_params(warm_start=True)
+                m.coef_, m.intercept_ = self.coef_.copy(), self.intercept_.copy()
+            m.fit(_take(X, tr), y[tr])
+            oof[np.ix_(te, cols)] = m.predict_proba(_take(X, te))
+        return oof
 
     def _pseudo(self, X, Y, Xu, seed: int, M, Mu) -> tuple[list[np.ndarray], list]:
         """Per code, the rows of ``Xu`` taken as pseudo-positives (the top-scored among the

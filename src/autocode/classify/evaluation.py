@@ -99,14 +99,18 @@ def fitted_out_of_fold(model, corpus: Corpus, chk: SeedCheck) -> OutOfFold | Non
     chosen on these same predictions (see ``scripts/bench_selective.py --estimate``)."""
     est = model.estimator
     oof = getattr(est, "oof_proba_", None)
-    if not model.multilabel or oof is None:
+    if oof is None:
         return None
     n = len(chk.rows)
     part = corpus.take(chk.rows)
     M = model.applicable(part)
     P = np.nan_to_num(np.asarray(oof[:n], dtype=float), nan=0.0)
+    if not model.multilabel:  # columns in classes_ order, as CodingModel.proba
+        P = np.zeros((n, len(model.codes)))
+        P[:, est.classes_.astype(int)] = oof[:n]
     A, _ = model.decide(P, part)
-    return OutOfFold(P, A, M, np.ones(n, dtype=bool), int(est.threshold_cv))
+    folds = int(est.threshold_cv if model.multilabel else est.single_cv)
+    return OutOfFold(P, A, M, np.ones(n, dtype=bool), folds)
 
 
 def selection(

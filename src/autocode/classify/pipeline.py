@@ -45,6 +45,9 @@ DEFAULTS = {
     "pseudo_ratio": 1.0,
     "threshold_stratify": True,  # threshold-CV folds stratified by each seed's rarest code
     "band": 0.5,
+    # single-label: folds of the coder's own out-of-fold probabilities (0: none); set by
+    # `code --target-kappa` for its fitted estimate (estimator.py, api.selection_for)
+    "single_cv": 0,
 }
 MIN_SEEDS_WARN = 10  # positive seeds below which a code's CV estimate is flagged
 CHUNK = 20_000  # responses featurised at once when coding
@@ -447,6 +450,7 @@ def train(
         pseudo_weight=float(prm["pseudo_weight"]),
         pseudo_ratio=float(prm["pseudo_ratio"]),
         threshold_stratify=bool(prm["threshold_stratify"]),
+        single_cv=int(prm["single_cv"]),
         random_state=seed,
     )
     if multilabel:

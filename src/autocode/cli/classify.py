@@ -104,9 +104,10 @@ def code_cmd(
         str,
         typer.Option(
             "--estimate",
-            help="How --target-kappa estimates: fitted (the coder's own cross-validation, no "
-            "extra fit; multi-label), cv (5-fold cross-validation, 5 more fits), auto "
-            "(fitted where possible).",
+            help="How --target-kappa estimates: fitted (the coder's own cross-validation: "
+            "no extra fit multi-label, 3 refits of its regression single-label), cv (5-fold "
+            "cross-validation of the whole pipeline, 5 more fits), auto (fitted where "
+            "possible: not with --load or --tune).",
         ),
     ] = "auto",
     per_question: Annotated[

@@ -96,7 +96,8 @@ def methods_paragraph(facts: dict[str, Any]) -> str:
             f"{sel['target_kappa']:.2f}{each}: cross-validation on its seeds expected "
             f"{100 * sel['expected_coverage']:.0f}% of answers"
             + (f" at \u03ba {k:.2f}{ci}" if k is not None else "")
-            + "; the others were flagged for human review."
+            + "; it coded alone that share of the answers no human had coded, those it was "
+            "surest of, and flagged the others for human review."
         )
     v = facts.get("validation")
     if v:
