@@ -322,6 +322,16 @@ def test_single_label_target_kappa_uses_the_coders_own_folds(capsys, tmp_path, s
     assert json.loads(stdout)["evaluation"]["selective"]["estimate"] == "cv"
 
 
+def test_target_kappa_console_line_when_a_human_coded_every_answer(capsys, tmp_path):
+    every = DATA / "example_codings.csv"
+    rc, out, err = run(capsys, "code", SURVEY, "-c", BOOK, "-s", every, "--model", "hash",
+                       "-p", tmp_path / "p.db", "--target-kappa", "0.8")  # fmt: skip
+    assert rc == 0, err
+    line = " ".join(out.split()).split("coded alone: ")[1]
+    assert "a human coded every answer" in line
+    assert "?" not in line.split(" to review")[0]
+
+
 @pytest.mark.slow
 def test_real_model_evaluate_and_code(capsys, tmp_path, seeds):
     """The bundled MiniLM end to end: expected agreement, then coding every response."""

@@ -291,8 +291,8 @@ def code(
                     result["warnings"].append(
                         f"{picked} of the {len(chk.rows)} seeds were picked by `autocode next` "
                         "(the hard answers, on purpose): the promise assumes random seeds and "
-                        "is then too low in coverage and too high in kappa — check it on a "
-                        "random sample (`autocode next --validation N`)"
+                        "is then too cautious (fewer answers coded alone than could be) — check "
+                        "the machine on a random sample (`autocode next --validation N`)"
                     )
                 promise = sel.to_json() | {"seeds_picked_by_next": picked}
                 params["selective"] = promise

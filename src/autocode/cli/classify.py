@@ -355,11 +355,16 @@ def _render_coding(res: dict) -> None:
         sel = res["selective"]
         out.print(_selective_line(sel))
         _render_by_question(sel)
+        uncoded = sel.get("coverage_uncoded")
         out.print(
             f"coded alone: {sel['n_coded_alone']} of {res['n_responses']} answers "
-            f"({_fmt_share(sel['coverage'])}; of the answers no human coded: "
-            f"{_fmt_share(sel['coverage_uncoded'])}); {sel['n_review']} to review "
-            "(`autocode reconcile`, `autocode next`)"
+            f"({_fmt_share(sel['coverage'])}"
+            + (
+                f"; of the answers no human coded: {_fmt_share(uncoded)}"
+                if uncoded is not None
+                else "; a human coded every answer"
+            )
+            + f"); {sel['n_review']} to review (`autocode reconcile`, `autocode next`)"
         )
     share = res.get("flagged_share")
     out.print(
