@@ -359,3 +359,4 @@ def test_load_without_a_codebook_names_the_coders(world, tmp_path):
     assert p.returncode != 0
     assert "pass --codebook FILE: the codebook the saved coder was trained with" in p.stderr
     assert "Traceback" not in p.stderr
+    assert not list(tmp_path.glob("p.db*"))  # the refusal leaves no project behind

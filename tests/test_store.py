@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autocode.embed import HashEmbedder, embed_texts
-from autocode.errors import StoreError
+from autocode.errors import InputError, StoreError
 from autocode.project import open_store
 from autocode.project.schema import MIGRATIONS
 
@@ -64,6 +64,33 @@ def test_failed_transaction_leaves_nothing(tmp_path):
         with pytest.raises(RuntimeError, match="crash mid-write"):
             crash_mid_write()
         assert st.conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 0
+
+
+def test_a_project_made_by_a_refused_command_is_removed_and_an_old_one_kept(tmp_path):
+    """Bad input (an AutocodeError) out of the ``with`` block undoes the file this open
+    made, and only that: an existing project, an empty file given as the project, or an
+    interrupt (a killed run keeps what it embedded) stay."""
+    new = tmp_path / "new.db"
+    with pytest.raises(InputError), open_store(new) as store:
+        store.start_run("code", {})
+        raise InputError("no codebook given")
+    assert not list(tmp_path.glob("new.db*"))
+    old = tmp_path / "old.db"
+    with open_store(old) as store:
+        store.start_run("suggest", {})
+    with pytest.raises(InputError), open_store(old):
+        raise InputError("bad")
+    with open_store(old, readonly=True) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError), open_store(empty):
+        raise InputError("bad")
+    assert empty.exists()
+    killed = tmp_path / "killed.db"
+    with pytest.raises(KeyboardInterrupt), open_store(killed):
+        raise KeyboardInterrupt
+    assert killed.exists()
 
 
 def test_runs_are_numbered_per_stage_and_record_versions(tmp_path):

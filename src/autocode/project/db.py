@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import StoreError
+from ..errors import AutocodeError, StoreError
 from . import disk
 from .schema import _M1, migrate, pending
 from .sql import chunks, now_iso, placeholders
@@ -47,13 +47,25 @@ DEFAULT_PROJECT = "autocode.db"
 _LEGACY_TABLES = set(re.findall(r"CREATE TABLE (\w+)", _M1)) | {"schema_migrations"}
 
 
+_SIDECARS = ("-wal", "-shm", "-journal")  # SQLite's files beside a project
+
+
 class Store:
     """A project file. Open with :func:`open_store`; use :meth:`transaction` for every write."""
 
-    def __init__(self, path: str | os.PathLike, conn: sqlite3.Connection, readonly: bool = False):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        conn: sqlite3.Connection,
+        readonly: bool = False,
+        created: bool = False,
+    ):
         self.path = Path(path)
         self.conn = conn
         self.readonly = readonly
+        #: this open made the file: a command refused for bad input (an AutocodeError out of
+        #: the ``with`` block) removes it again, so a refusal leaves nothing behind
+        self.created = created
 
     # -- transactions -------------------------------------------------------------------
     @contextmanager
@@ -87,8 +99,11 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, exc, tb) -> None:
         self.close()
+        if self.created and exc_type is not None and issubclass(exc_type, AutocodeError):
+            for f in (self.path, *(self.path.with_name(self.path.name + x) for x in _SIDECARS)):
+                f.unlink(missing_ok=True)
 
     # -- meta ---------------------------------------------------------------------------
     def schema_version(self) -> int:
@@ -242,6 +257,7 @@ def open_store(
                 rw.close()
         return Store(p, conn, readonly=True)
     disk.check_writable(p)
+    created = not p.exists()
     try:
         conn = disk.connect(p)
         conn.execute("PRAGMA foreign_keys = ON")
@@ -251,7 +267,7 @@ def open_store(
         _fail_orphaned_runs(conn)
     except sqlite3.DatabaseError as e:
         raise disk.as_store_error(e) or disk.damaged(p) from None
-    return Store(p, conn)
+    return Store(p, conn, created=created)
 
 
 def _open_readonly(p: Path) -> sqlite3.Connection:
