@@ -71,9 +71,14 @@ def test_a_project_made_by_a_refused_command_is_removed_and_an_old_one_kept(tmp_
     made, and only that: an existing project, an empty file given as the project, or an
     interrupt (a killed run keeps what it embedded) stay."""
     new = tmp_path / "new.db"
-    with pytest.raises(InputError), open_store(new) as store:
-        store.start_run("code", {})
-        raise InputError("no codebook given")
+
+    def refused(path):
+        with open_store(path) as store:
+            store.start_run("code", {})
+            raise InputError("no codebook given")
+
+    with pytest.raises(InputError):
+        refused(new)
     assert not list(tmp_path.glob("new.db*"))
     old = tmp_path / "old.db"
     with open_store(old) as store:
