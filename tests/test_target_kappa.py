@@ -109,6 +109,31 @@ def test_the_report_methods_state_the_promise(coded, tmp_path):
     assert f"expected {100 * sel['expected_coverage']:.0f}% of answers" in para
 
 
+def test_evaluate_names_the_source_of_each_curve(coded):
+    """`--evaluate --target-kappa`: the table's 5-fold figures and the promise's own
+    estimate (what `code --target-kappa` applies) are both shown, each named; the promise's
+    curve ends at the pooled kappa of all its out-of-fold answers."""
+    import contextlib
+    import io
+
+    proj, docs, _ = coded
+    ev = docs["evaluate"]["evaluation"]
+    sel = ev["selective"]
+    assert sel["estimate"] == "fitted"
+    assert sel["curve"][-1]["coverage"] == 1.0
+    assert sel["curve"] != ev["curve"]
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = run("code", "--seeds-coder", "primary", "--model", "hash", "--target-kappa", "0.8",
+                 "--evaluate", "-p", proj)  # fmt: skip
+    assert rc == 0
+    text = " ".join(buf.getvalue().split())
+    assert f"({ev['folds']}-fold cross-validation):" in text
+    assert "the promise comes from the coder's own cross-validation" in text
+    last = sel["curve"][-1]["kappa"]
+    assert f"100%: {last:.2f} target kappa 0.80" in text
+
+
 def test_the_estimate_says_how_it_was_made(coded, tmp_path):
     import contextlib
     import io

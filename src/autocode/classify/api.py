@@ -235,7 +235,7 @@ def code(
                         progress, refresh, cm=fit, estimate=estimate,
                         per_question=per_question,
                     )  # fmt: skip
-                    result["evaluation"]["selective"] = sel.to_json()
+                    result["evaluation"]["selective"] = sel.to_json() | {"curve": sel.curve}
                 result["n_seeds"] = len(chk.rows)
                 store.finish_run(run_id)
                 return result

@@ -273,7 +273,7 @@ def _render_evaluation(res: dict) -> None:
         )
     out.print(t)
     o = ev["overall"]
-    line = f"pooled kappa {_fmt(o['pooled_kappa'])}"
+    line = f"pooled kappa {_fmt(o['pooled_kappa'])} ({ev.get('folds', 5)}-fold cross-validation)"
     if o.get("macro_kappa") is not None:
         line += (
             f"; mean per-code kappa {o['macro_kappa']:.2f} over {o['macro_kappa_codes']} "
@@ -282,7 +282,7 @@ def _render_evaluation(res: dict) -> None:
     if o.get("kappa"):
         line += f"; kappa (one code per response) {_fmt(o['kappa'])}"
     out.print(line)
-    _render_curve(ev.get("curve") or [], ev.get("selective"))
+    _render_curve(ev.get("curve") or [], ev.get("selective"), int(ev.get("folds", 5)))
     few = sum(r["too_few_seeds"] for r in ev["per_code"])
     if few:
         out.print(
@@ -334,17 +334,30 @@ def _render_by_question(sel: dict) -> None:
         )
 
 
-def _render_curve(curve: list[dict], sel: dict | None) -> None:
-    if not curve:
-        return
-    out = console()
+def _curve_text(curve: list[dict]) -> str:
     pts = [c for c in curve if round(100 * c["coverage"]) % 10 == 0] or curve
-    shown = ", ".join(
+    return ", ".join(
         f"{_fmt_share(c['coverage'])}: " + ("-" if c["kappa"] is None else f"{c['kappa']:.2f}")
         for c in pts
     )
-    out.print(f"coverage -> kappa of the surest answers coded alone: {shown}")
+
+
+def _render_curve(curve: list[dict], sel: dict | None, folds: int = 5) -> None:
+    """The cross-validation's coverage -> kappa curve; with a promise made from another
+    estimate (the coder's own cross-validation, as ``code --target-kappa`` applies it), that
+    estimate's curve too, named, so that the two sets of figures are not read as one."""
+    out = console()
+    if curve:
+        out.print(
+            f"coverage -> kappa of the surest answers coded alone ({folds}-fold "
+            f"cross-validation): {_curve_text(curve)}"
+        )
     if sel:
+        if sel.get("curve") and sel.get("estimate") == "fitted":
+            out.print(
+                "the promise comes from the coder's own cross-validation (what `code "
+                f"--target-kappa` applies), whose curve is: {_curve_text(sel['curve'])}"
+            )
         out.print(_selective_line(sel))
         _render_by_question(sel)
 
