@@ -145,7 +145,9 @@ def main() -> None:
             )
             print(json.dumps(rows[-len(args.targets) :]), flush=True)
     df = pd.DataFrame(rows)
-    tag = args.estimate + (f"-{args.single_cv}" if args.estimate == "fitted" else "")
+    tag = "-".join([*args.sets, args.estimate]) + (
+        f"-{args.single_cv}" if args.estimate == "fitted" else ""
+    )  # one file per sets and estimate: a run on one set does not overwrite another's
     df.to_csv(args.out / f"selective-{tag}.csv", index=False)
     df["kappa_gap"] = df["kappa"] - df["expected_kappa"]
     df["coverage_gap"] = df["coverage"] - df["expected_coverage"]
