@@ -147,6 +147,8 @@ def test_per_question_thresholds_meet_the_target_in_each_question_at_the_largest
     assert (alone == (s >= cuts)).all()
     assert flagged[~alone].any(axis=1).all()
     assert not flagged[alone].any()
+    # a question whose answers a human all coded: its share is taken of all its answers
+    assert (sel.cuts(s, g, g != "a")[g == "a"] == cuts[g == "a"]).all()
     # a question the seeds never saw is held to the common share, with 'c'
     z = sel.cuts(np.r_[s, s[g == "c"]], list(g) + ["z"] * int((g == "c").sum()))
     assert z[-1] == z[np.flatnonzero(g == "c")[0]]

@@ -120,8 +120,9 @@ class Selection:
         """The score each answer must reach to be coded alone (inf: none), on the scale of
         the coder that scored them (``scores``): per stratum — a question with its own
         threshold, or all the other answers — the lowest score at which the stratum's
-        ``pool`` answers (bool mask; default all: the answers no human coded) reach the
-        share coded alone that the estimate promised for it, the most confident first.
+        ``pool`` answers (bool mask; default all: the answers no human coded; all of the
+        stratum's where it has none) reach the share coded alone that the estimate promised
+        for it, the most confident first.
         Ties at the cut are all coded alone. Records the cuts in :attr:`applied`."""
         s = np.asarray(scores, float)
         n = len(s)
@@ -134,11 +135,11 @@ class Selection:
             for q, t in self.thresholds.items():
                 m = g == q
                 common &= ~m
-                cut = None if t is None else _share_cut(s[m & pool], self.shares.get(q, 0.0))
+                cut = None if t is None else _share_cut(_pool(s, m, pool), self.shares.get(q, 0.0))
                 out[m] = np.inf if cut is None else cut
                 self.applied[q] = cut
         share = self.expected_coverage if self.common_coverage is None else self.common_coverage
-        cut = None if self.threshold is None else _share_cut(s[common & pool], share)
+        cut = None if self.threshold is None else _share_cut(_pool(s, common, pool), share)
         out[common] = np.inf if cut is None else cut
         self.applied[""] = cut
         return out
@@ -158,6 +159,13 @@ class Selection:
             "by_question": list(self.by_question),
             "cuts_applied": dict(self.applied),
         }
+
+
+def _pool(s: np.ndarray, stratum: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """The scores the share of a stratum is taken of: its pool answers, or all its answers
+    where a human coded every one of them."""
+    m = stratum & pool
+    return s[m] if m.any() else s[stratum]
 
 
 def _share_cut(scores: np.ndarray, share: float) -> float | None:
