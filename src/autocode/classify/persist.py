@@ -56,6 +56,7 @@ _EST_PARAMS = (
     "pseudo_weight",
     "pseudo_ratio",
     "threshold_stratify",
+    "single_cv",  # fit-time only (the out-of-fold estimate); recorded as it was set
     "random_state",
 )
 
