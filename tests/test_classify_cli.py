@@ -288,9 +288,10 @@ def test_exclusive_codebook_gives_one_code_per_response(capsys, tmp_path, seeds)
 
 
 def test_single_label_target_kappa_uses_the_coders_own_folds(capsys, tmp_path, seeds):
-    """A single-label codebook's promise comes from the coder's own out-of-fold regression
-    (``--estimate fitted``, the default: no refit of the whole pipeline); the coverage it
-    reports is the share of answers the CSV marks coded; ``--estimate cv`` still works."""
+    """A single-label codebook's promise can come from the coder's own out-of-fold regression
+    (``--estimate fitted``, the default from 1,000 seeds: no refit of the whole pipeline);
+    the coverage it reports is the share of answers the CSV marks coded; ``--estimate cv``
+    (auto below 1,000 seeds) still works."""
     from pathlib import Path
 
     import yaml
@@ -303,6 +304,11 @@ def test_single_label_target_kappa_uses_the_coders_own_folds(capsys, tmp_path, s
     d.to_csv(tmp_path / "one.csv", index=False)
     base = ["code", SURVEY, "-c", tmp_path / "cb.yaml", "-s", tmp_path / "one.csv", "--model",
             "hash", "-p", tmp_path / "p.db", "--target-kappa", "0.6", "--json"]  # fmt: skip
+    # 240 seeds: auto would be cv (FITTED_MIN_SEEDS); the fitted estimate is asked for
+    rc, stdout, err = run(capsys, *base)
+    assert rc == 0, err
+    assert json.loads(stdout)["selective"]["estimate"] == "cv"
+    base += ["--estimate", "fitted"]
     out = tmp_path / "m.csv"
     rc, stdout, err = run(capsys, *base, "--out", out)
     assert rc == 0, err
@@ -314,10 +320,12 @@ def test_single_label_target_kappa_uses_the_coders_own_folds(capsys, tmp_path, s
     lo, hi = sel["expected_coverage_ci"]
     assert lo <= sel["expected_coverage"] <= hi
     con = sqlite3.connect(tmp_path / "p.db")
-    (params,) = con.execute("SELECT params FROM runs WHERE stage = 'code'").fetchone()
+    (params,) = con.execute(
+        "SELECT params FROM runs WHERE stage = 'code' ORDER BY rowid DESC"
+    ).fetchone()
     con.close()
     assert json.loads(params)["selective"]["estimate"] == "fitted"
-    rc, stdout, err = run(capsys, *base, "--estimate", "cv", "--evaluate")
+    rc, stdout, err = run(capsys, *base[:-2], "--estimate", "cv", "--evaluate")
     assert rc == 0, err
     assert json.loads(stdout)["evaluation"]["selective"]["estimate"] == "cv"
 

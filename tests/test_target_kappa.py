@@ -116,8 +116,13 @@ def test_evaluate_names_the_source_of_each_curve(coded):
     import contextlib
     import io
 
-    proj, docs, _ = coded
-    ev = docs["evaluate"]["evaluation"]
+    proj, _, _ = coded
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = run("code", "--seeds-coder", "primary", "--model", "hash", "--target-kappa", "0.8",
+                 "--estimate", "fitted", "--evaluate", "--json", "-p", proj)  # fmt: skip
+    assert rc == 0
+    ev = json.loads(buf.getvalue())["evaluation"]
     sel = ev["selective"]
     assert sel["estimate"] == "fitted"
     assert sel["curve"][-1]["coverage"] == 1.0
@@ -125,7 +130,7 @@ def test_evaluate_names_the_source_of_each_curve(coded):
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         rc = run("code", "--seeds-coder", "primary", "--model", "hash", "--target-kappa", "0.8",
-                 "--evaluate", "-p", proj)  # fmt: skip
+                 "--estimate", "fitted", "--evaluate", "-p", proj)  # fmt: skip
     assert rc == 0
     text = " ".join(buf.getvalue().split())
     assert f"({ev['folds']}-fold cross-validation):" in text
@@ -138,15 +143,20 @@ def test_the_estimate_says_how_it_was_made(coded, tmp_path):
     import contextlib
     import io
 
+    from autocode.classify.api import FITTED_MIN_SEEDS
+
     proj, docs, _ = coded
-    assert docs["code"]["selective"]["estimate"] == "fitted"  # multi-label: no extra fit
+    # auto, on fewer seeds than FITTED_MIN_SEEDS: cross-validation (the coder's own estimate
+    # is optimistic on few seeds)
+    assert docs["code"]["n_seeds"] < FITTED_MIN_SEEDS
+    assert docs["code"]["selective"]["estimate"] == "cv"
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         rc = run("code", "--seeds-coder", "primary", "--model", "hash", "--target-kappa", "0.8",
-                 "--estimate", "cv", "--evaluate", "--json", "-p", proj)  # fmt: skip
+                 "--estimate", "fitted", "--evaluate", "--json", "-p", proj)  # fmt: skip
     assert rc == 0
     sel = json.loads(buf.getvalue())["evaluation"]["selective"]
-    assert sel["estimate"] == "cv"
+    assert sel["estimate"] == "fitted"  # asked for: the multi-label coder's own, no extra fit
     assert 0 <= sel["expected_coverage"] <= 1
     assert run("code", "--seeds-coder", "primary", "--model", "hash", "--target-kappa", "0.8",
                "--estimate", "guess", "-p", proj) == 2  # fmt: skip

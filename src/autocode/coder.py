@@ -160,10 +160,11 @@ class Coder:
         chk = check_seeds(corpus, book, self._seeds(seeds))
         embedder = self._embedder()
         E, D, Ex = self._vectors(corpus, book, embedder)
-        from .classify.api import fitted_estimate_params
+        from .classify.api import fitted_estimate_params, resolve_estimate
 
+        estimate = resolve_estimate(self.estimate, len(chk.rows))
         prm = {"band": self.band}
-        if self.target_kappa is not None and self.estimate != "cv":
+        if self.target_kappa is not None and estimate != "cv":
             prm |= fitted_estimate_params(book)
         model = train(corpus, E, book, chk, D, seed=self.seed, params=prm, E_examples=Ex)
         self.model_ = model
@@ -173,7 +174,7 @@ class Coder:
 
             sel = selection_for(
                 corpus, E, book, chk, D, Ex, self.seed, self.folds, self.band,
-                float(self.target_kappa), None, None, cm=model, estimate=self.estimate,
+                float(self.target_kappa), None, None, cm=model, estimate=estimate,
                 per_question=self.per_question,
             )  # fmt: skip
             self._selection_ = sel

@@ -106,8 +106,8 @@ def code_cmd(
             "--estimate",
             help="How --target-kappa estimates: fitted (the coder's own cross-validation: "
             "no extra fit multi-label, 3 refits of its regression single-label), cv (5-fold "
-            "cross-validation of the whole pipeline, 5 more fits), auto (fitted where "
-            "possible: not with --load or --tune).",
+            "cross-validation of the whole pipeline, 5 more fits), auto (fitted from 1,000 "
+            "seeds, where possible: not with --load or --tune; cv otherwise).",
         ),
     ] = "auto",
     per_question: Annotated[
