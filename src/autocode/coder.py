@@ -164,8 +164,8 @@ class Coder:
 
         estimate = resolve_estimate(self.estimate, len(chk.rows))
         prm = {"band": self.band}
-        if self.target_kappa is not None and estimate != "cv":
-            prm |= fitted_estimate_params(book)
+        if self.target_kappa is not None:
+            prm |= fitted_estimate_params(book, estimate)
         model = train(corpus, E, book, chk, D, seed=self.seed, params=prm, E_examples=Ex)
         self.model_ = model
         self._selection_ = None

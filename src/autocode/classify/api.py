@@ -111,6 +111,7 @@ def code(
         )  # fmt: skip
     from ..project import open_store
     from .evaluation import evaluate as cv_evaluate
+    from .evaluation import out_of_fold
     from .persist import load_model, save_model
     from .tune import check_tunable
     from .tune import tune as tune_encoder
@@ -210,32 +211,31 @@ def code(
                     def refresh(rows, Y):
                         return tuned_on(rows, Y, None)[1]
 
-                result["evaluation"] = cv_evaluate(
-                    corpus,
-                    E,
-                    book,
-                    chk,
-                    D,
-                    seed=seed,
-                    folds=folds,
-                    params={"band": band},
+                # one cross-validation: the table, the curve and (estimate cv) the promise
+                cv = out_of_fold(
+                    corpus, E, book, chk, D, seed=seed, folds=folds, params={"band": band},
                     E_examples=Ex,
                     progress=(lambda d, t: progress("cross-validating", d, t))
                     if progress
                     else None,
                     refresh=refresh,
-                )
+                )  # fmt: skip
+                result["evaluation"] = cv_evaluate(
+                    corpus, E, book, chk, D, seed=seed, folds=folds, params={"band": band},
+                    E_examples=Ex, refresh=refresh, oof=cv,
+                )  # fmt: skip
                 if target_kappa is not None:  # the same promise `code --target-kappa` makes
                     fit = None
                     if estimate != "cv" and refresh is None:
                         fit = train(
                             corpus, E, book, chk, D, seed=seed,
-                            params={"band": band, **fitted_estimate_params(book)}, E_examples=Ex,
+                            params={"band": band, **fitted_estimate_params(book, estimate)},
+                            E_examples=Ex,
                         )  # fmt: skip
                     sel = selection_for(
                         corpus, E, book, chk, D, Ex, seed, folds, band, target_kappa,
                         progress, refresh, cm=fit, estimate=estimate,
-                        per_question=per_question,
+                        per_question=per_question, cv=cv,
                     )  # fmt: skip
                     result["evaluation"]["selective"] = sel.to_json() | {"curve": sel.curve}
                 result["n_seeds"] = len(chk.rows)
@@ -256,8 +256,8 @@ def code(
                 if tprm is not None:
                     tuned, (E, D, Ex) = tuned_on(chk.rows, chk.Y, store, progress)
                 prm = {"band": band}
-                if target_kappa is not None and estimate != "cv" and tprm is None:
-                    prm |= fitted_estimate_params(book)
+                if target_kappa is not None and tprm is None:
+                    prm |= fitted_estimate_params(book, estimate)
                 cm = train(corpus, E, book, chk, D, seed=seed, params=prm, E_examples=Ex)
                 saved = Path(save) if save else default_model_dir(store.path, run_id)
                 if tuned is not None:
@@ -367,16 +367,18 @@ def resolve_estimate(estimate: str, n_seeds: int) -> str:
     return "cv" if estimate == "auto" and n_seeds < FITTED_MIN_SEEDS else estimate
 
 
-def fitted_estimate_params(book) -> dict:
-    """What the coder trained here must keep for ``--estimate fitted``: a single-label coder
-    its own out-of-fold probabilities (a multi-label one has them from its threshold CV)."""
-    return {"single_cv": SINGLE_CV} if book.exclusive else {}
+def fitted_estimate_params(book, estimate: str) -> dict:
+    """What the coder trained here must keep for ``estimate`` (``fitted`` or ``auto``): a
+    single-label coder its own out-of-fold probabilities (a multi-label one has them from its
+    threshold CV); nothing for ``cv``."""
+    return {"single_cv": SINGLE_CV} if book.exclusive and estimate != "cv" else {}
 
 
 def selection_for(
     corpus, E, book, chk, D, Ex, seed, folds, band, target, progress, refresh, cm=None,
     estimate: str = "auto",
     per_question: bool = False,
+    cv=None,
 ):  # fmt: skip
     """The threshold for ``target``, from out-of-fold codings of the seeds.
 
@@ -384,8 +386,8 @@ def selection_for(
     exactly these seeds, with untuned vectors) made of its seeds: a multi-label coder's
     threshold cross-validation (no extra fit), a single-label coder's ``SINGLE_CV`` folds of
     its regression (:func:`fitted_estimate_params`); ``cv`` — k-fold cross-validation, the whole
-    pipeline refitted per fold (``folds`` more fits); ``auto`` — fitted where possible,
-    else cv.
+    pipeline refitted per fold (``folds`` more fits; ``cv``: those codings, when the caller
+    has them already); ``auto`` — fitted where possible, else cv.
     Both are measured in ``scripts/bench_selective.py`` (README: selective coding)."""
     from .evaluation import fitted_out_of_fold, out_of_fold, selection
 
@@ -401,7 +403,7 @@ def selection_for(
                 "use --estimate cv (cross-validation) with --load or --tune",
             )
         kind = "cv"
-        oof = out_of_fold(
+        oof = cv if cv is not None else out_of_fold(
             corpus, E, book, chk, D, seed=seed, folds=folds, params={"band": band},
             E_examples=Ex,
             progress=(lambda d, t: progress("estimating coverage", d, t)) if progress else None,

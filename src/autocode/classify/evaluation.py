@@ -152,17 +152,23 @@ def evaluate(
     progress=None,
     refresh=None,
     target_kappa: float | None = None,
+    oof: OutOfFold | None = None,
 ) -> dict:
     """Cross-validated per-code kappa, precision, recall (with CIs) and overall agreement,
     the coverage-kappa curve (answers coded alone, surest first) and, with
     ``target_kappa``, the selection it gives (:func:`selection`).
 
     ``refresh(rows, Y) -> (E, D, E_examples)``: vectors that depend on the training seeds
-    (``--tune``), recomputed inside each fold from that fold's training seeds only."""
+    (``--tune``), recomputed inside each fold from that fold's training seeds only.
+    ``oof``: the :func:`out_of_fold` codings of these arguments, when the caller has them
+    (they are not computed again)."""
     from ..agree import agree_labels, agree_matrices
 
     n = len(chk.rows)
-    oof = out_of_fold(corpus, E, book, chk, D, seed, folds, params, E_examples, progress, refresh)
+    if oof is None:
+        oof = out_of_fold(
+            corpus, E, book, chk, D, seed, folds, params, E_examples, progress, refresh
+        )
     folds, A = oof.folds, oof.A
     ids = [corpus.ids[r] for r in chk.rows]
     Ms = book.applies([corpus.questions[r] for r in chk.rows])  # cells where a code applies

@@ -126,7 +126,7 @@ class Selection:
         Ties at the cut are all coded alone. Records the cuts in :attr:`applied`."""
         s = np.asarray(scores, float)
         n = len(s)
-        pool = np.ones(n, bool) if pool is None or not np.any(pool) else np.asarray(pool, bool)
+        pool = np.ones(n, bool) if pool is None else np.asarray(pool, bool)
         g = None if groups is None else np.asarray(list(groups), dtype=object)
         out = np.full(n, np.inf)
         common = np.ones(n, bool)
