@@ -40,6 +40,14 @@ from autocode.classify.selective import answer_scores, apply_threshold, cell_con
 from autocode.project import open_store
 
 
+def kappa_alone(Y, A, alone) -> float | None:
+    """Pooled Cohen's kappa (scikit-learn) of the answers ``alone`` marks: human ``Y``
+    against machine ``A``; None below two answers."""
+    if alone.sum() < 2:
+        return None
+    return float(cohen_kappa_score(Y[alone].ravel(), A[alone].ravel()))
+
+
 def run_split(
     ctx, split: int, targets, folds: int = 5, estimate: str = "cv", single_cv: int = SINGLE_CV
 ) -> list[dict]:
@@ -82,16 +90,8 @@ def run_split(
             s_te, C_te, M_te, sel.cuts(s_te, [ctx["questions"][i] for i in te])
         )
         raw, _ = apply_threshold(s_te, C_te, M_te, sel.threshold)
-        k_raw = (
-            float(cohen_kappa_score(Y[te][raw].ravel(), A_te[raw].ravel()))
-            if raw.sum() > 1
-            else None
-        )
-        k = (
-            float(cohen_kappa_score(Y[te][alone].ravel(), A_te[alone].ravel()))
-            if alone.sum() > 1
-            else None
-        )
+        k_raw = kappa_alone(Y[te], A_te, raw)
+        k = kappa_alone(Y[te], A_te, alone)
         out.append(
             {
                 "data": ctx["name"],

@@ -58,7 +58,7 @@ def run(ctx, split: int, targets, estimate: str) -> list[dict]:
     )
     corpus = Corpus([str(i) for i in range(len(ctx["texts"]))], ctx["texts"], ctx["questions"])
     chk = SeedCheck(tr, Y[tr])
-    prm = fitted_estimate_params(book) if estimate == "fitted" else None  # as the CLI
+    prm = fitted_estimate_params(book, estimate)  # as the CLI
     model = train(corpus, ctx["V"], book, chk, ctx["D"], seed=split, params=prm)
     if estimate == "fitted":
         oof = fitted_out_of_fold(model, corpus, chk)

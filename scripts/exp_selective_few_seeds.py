@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 from bench_code import context
-from sklearn.metrics import cohen_kappa_score
+from bench_selective import kappa_alone
 
 from autocode.classify.api import fitted_estimate_params
 from autocode.classify.evaluation import fitted_out_of_fold, out_of_fold, selection
@@ -50,7 +50,7 @@ for ns in (150, 300, 600):
                 chk,
                 ctx["D"],
                 seed=split,
-                params=fitted_estimate_params(book),
+                params=fitted_estimate_params(book, "fitted"),
             )
         except ValueError as e:  # a code on no seed or on every seed of this draw
             print(ns, split, "fail", str(e)[:80])
@@ -69,11 +69,7 @@ for ns in (150, 300, 600):
             )
             sel = selection(oof, corpus, chk, book, 0.85, seed=split)
             alone, _ = apply_threshold(s, C, M, sel.cuts(s, [ctx["questions"][i] for i in te]))
-            k = (
-                cohen_kappa_score(Y[te][alone].ravel(), A[alone].ravel())
-                if alone.sum() > 1
-                else None
-            )
+            k = kappa_alone(Y[te], A, alone)
             print(
                 json.dumps(
                     {
@@ -85,7 +81,7 @@ for ns in (150, 300, 600):
                         "exp_k": None
                         if sel.expected_kappa is None
                         else round(sel.expected_kappa, 3),
-                        "k": None if k is None else round(float(k), 3),
+                        "k": None if k is None else round(k, 3),
                     }
                 ),
                 flush=True,
