@@ -95,11 +95,11 @@ def answers(
     question, text, non_answer``; blank answers left out. ``row0``: the input row of the
     frame's first row (for messages); ``flag``: detect non-answers."""
     from ..io import NonAnswerMatcher
-    from ..io.responses import _clean
+    from ..io.text import trim_answer
 
     n = len(frame)
     ids = [s.strip() for s in _cells(frame[lay.id], name, row0)]
-    texts = [_clean(s) for s in _cells(frame[lay.text], name, row0)]
+    texts = [trim_answer(s) for s in _cells(frame[lay.text], name, row0)]
     if lay.question is not None:
         qs = [s.strip() for s in _cells(frame[lay.question], name, row0)]
     else:

@@ -22,6 +22,7 @@ from .columns import id_candidates, profile, question_candidates
 from .exports import recognise
 from .nonanswers import NonAnswerMatcher
 from .tables import Table, load_table, read_bytes
+from .text import trim_answer
 
 
 @dataclass
@@ -161,15 +162,6 @@ def _resolve_many(pattern: str, header: list[str]) -> list[str]:
 
 
 _INSTANCE_COLUMNS = {"redcap_repeat_instance", "Repeat Instance"}
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
-
-
-def _clean(text: str) -> str:
-    """Line ends made "\n"; whitespace (and zero-width characters) trimmed at both ends."""
-    t = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if t and (t[0] in _INVISIBLE or t[-1] in _INVISIBLE):
-        t = t.strip(_INVISIBLE + " \t\n\u00a0").strip()
-    return t
 
 
 def read_columns(
@@ -309,7 +301,7 @@ def _build(p, data, t, ex, notes, id_col, q_col, text_cols, matcher) -> Response
     collapsed = 0
     for n, (row, lab) in enumerate(zip(t.rows, t.row_labels, strict=True), start=1):
         base = row[idx[id_col]].strip() if id_col else str(n)
-        texts = tuple(_clean(row[j]) for j in text_idx)
+        texts = tuple(trim_answer(row[j]) for j in text_idx)
         if id_col and not base:
             if not any(texts):
                 continue

@@ -31,6 +31,7 @@ from ..errors import InputError
 # cleaning handles: NUL refused, VT/FF to line breaks, the rest removed or replaced
 _UNCLEAN = NOT_XML
 _REPLACE = {"\x0b": "\n", "\x0c": "\n"}
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
 
 def line_of(data: str | bytes, pos: int) -> int:
@@ -93,3 +94,13 @@ def cleaned_note(n: int) -> str:
         f"{n} cell(s) held control characters: vertical tabs and form feeds became line "
         "breaks, others were removed"
     )
+
+
+def trim_answer(text: str) -> str:
+    """An answer as it is stored, from a cleaned cell: line ends made "\\n", whitespace (and
+    zero-width characters) trimmed at both ends. The one rule for the survey reader and the
+    chunked reader of ``code --load --engine``."""
+    t = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if t and (t[0] in _INVISIBLE or t[-1] in _INVISIBLE):
+        t = t.strip(_INVISIBLE + " \t\n\u00a0").strip()
+    return t
