@@ -158,6 +158,74 @@ def test_knn_vote_needs_a_plurality():
     assert list(out[:4]) == [0, 0, 0, 1]
 
 
+def _vote_reference(labels, nbrs, frac, rounds=3):
+    """knn_vote written point by point (each round from the labels it started with)."""
+    lab = list(labels)
+    k = len(nbrs[0])
+    for _ in range(rounds):
+        new = list(lab)
+        for i, own in enumerate(lab):
+            if own != -1:
+                continue
+            votes = [lab[j] for j in nbrs[i] if lab[j] >= 0]
+            if not votes:
+                continue
+            best = min(set(votes), key=lambda c: (-votes.count(c), c))
+            if votes.count(best) >= frac * k:
+                new[i] = best
+        if new == lab:
+            break
+        lab = new
+    return lab
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_knn_vote_matches_a_point_by_point_vote(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 120))
+    labels = rng.integers(-1, int(rng.integers(1, 6)), size=n)
+    labels[rng.random(n) < 0.5] = -1
+    nbrs = rng.integers(0, n, size=(n, int(rng.integers(1, 8))))
+    frac = float(rng.choice([0.1, 0.3, 0.5, 0.7]))
+    assert knn_vote(labels, nbrs, frac).tolist() == _vote_reference(labels, nbrs, frac)
+
+
+def test_knn_vote_without_clusters_changes_nothing():
+    labels = np.full(4, -1)
+    assert knn_vote(labels, np.array([[1], [2], [3], [0]]), 0.3).tolist() == [-1] * 4
+
+
+def test_hdbscan_prefetch_is_waited_for(monkeypatch):
+    """The clusterer's import runs in a thread (prefetch_hdbscan); _hdbscan waits for it."""
+    import sys
+    import time
+
+    import hdbscan
+
+    from autocode.suggest import cluster as cl
+
+    done = []
+
+    def slow_import():  # stands in for the import: slow, then the module is there
+        time.sleep(0.3)
+        sys.modules["hdbscan"] = hdbscan
+        done.append(True)
+
+    monkeypatch.setattr(cl, "_prefetch", None)
+    monkeypatch.setattr(cl, "_import_hdbscan", slow_import)
+    monkeypatch.delitem(sys.modules, "hdbscan")
+    cl.prefetch_hdbscan()
+    cl.prefetch_hdbscan()  # twice: still one thread
+    assert cl._prefetch is not None
+    assert cl._prefetch.name == "autocode-import-hdbscan"
+    assert cl._hdbscan() is hdbscan
+    assert done == [True]  # it waited for the thread
+    assert not cl._prefetch.is_alive()
+    monkeypatch.setattr(cl, "_prefetch", None)
+    cl.prefetch_hdbscan()  # already imported: nothing starts
+    assert cl._prefetch is None
+
+
 def test_labels_are_phrases_not_stop_words():
     texts = [
         "The waiting times were too long",

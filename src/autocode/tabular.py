@@ -41,6 +41,8 @@ RAW_CSV_ENV = "AUTOCODE_RAW_CSV"
 XLSX_CELL_LIMIT = 32767
 _TRIGGERS = "=+-@"
 _LEAD = " \t\r\n"
+#: a cell that starts with none of these is never formula-like (the fast path)
+_LOOK_CLOSER = frozenset("'" + _TRIGGERS + _LEAD)
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -83,6 +85,8 @@ def needs_quote(s: str) -> bool:
 
 def neutralise(s: str) -> str:
     """``s`` as a CSV cell a spreadsheet will not run as a formula (OWASP: prefix ``'``)."""
+    if not s or s[0] not in _LOOK_CLOSER:  # most answers: nothing to look at further
+        return s
     return "'" + s if needs_quote(s) else s
 
 
@@ -120,6 +124,8 @@ def _plain(v: Any) -> Any:
 
 def csv_cell(v: Any, raw: bool | None = None) -> str:
     """One CSV cell: numbers as they are, text neutralised unless ``raw``."""
+    if type(v) is str:  # the common case first (a str subclass takes the long way)
+        return v if (raw_csv() if raw is None else raw) else neutralise(v)
     v = _plain(v)
     if v is None:
         return ""
