@@ -112,6 +112,24 @@ def test_runs_are_numbered_per_stage_and_record_versions(tmp_path):
         assert run["finished_at"]
 
 
+def test_a_run_interrupted_is_marked_failed_and_a_recorded_run_is_done(tmp_path):
+    with open_store(tmp_path / "p.db") as st:
+        rid = st.start_run("code", {})
+        with pytest.raises(KeyboardInterrupt), st.failed_if_raised(rid):
+            raise KeyboardInterrupt  # Ctrl-C in the middle of a run
+        status = st.conn.execute("SELECT status FROM runs WHERE id = ?", (rid,)).fetchone()[0]
+        assert status == "failed"
+        ok = st.start_run("code", {})
+        with st.failed_if_raised(ok):
+            st.finish_run(ok)
+        assert st.latest_run("code")["id"] == ok
+        rec = st.record_run("validation", {"n": 3}, seed=7)
+        run = st.latest_run("validation")
+        assert run["id"] == rec
+        assert run["seed"] == 7
+        assert run["finished_at"]
+
+
 class CountingEmbedder(HashEmbedder):
     def __init__(self):
         super().__init__(16)

@@ -201,7 +201,7 @@ def code(
             "n_responses": len(corpus.ids),
             "warnings": list(chk.warnings) if chk else [],
         }
-        try:
+        with store.failed_if_raised(run_id):
             if evaluate:
                 if chk is None:
                     raise InputError("--evaluate needs --seeds")
@@ -316,9 +316,6 @@ def code(
                     },
                 )
                 store.finish_run(run_id)
-        except BaseException:
-            store.finish_run(run_id, "failed")
-            raise
     if out is not None:
         write_frame(out, decisions_table(corpus, coded, answers))
     present = coded[coded["present"]]

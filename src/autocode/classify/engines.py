@@ -372,13 +372,9 @@ def import_run(store, path: Path, lay: Layout, out: Path, coder, model_id: str, 
     run_id = store.start_run(
         "code", params, 0, model_id, _input_hash(corpus, coder.manifest["codebook_digest"], "")
     )
-    try:
-        with store.transaction():
-            _write_codings(store, run_id, corpus, cells, None, None, None)
-            store.finish_run(run_id)
-    except BaseException:
-        store.finish_run(run_id, "failed")
-        raise
+    with store.failed_if_raised(run_id), store.transaction():
+        _write_codings(store, run_id, corpus, cells, None, None, None)
+        store.finish_run(run_id)
     return run_id
 
 

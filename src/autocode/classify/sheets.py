@@ -116,7 +116,7 @@ def next_batch(
         write_frame(out, sheet, sheet="coding sheet")
     if len(sheet):  # what was offered, and how: a seed set of such picks is not random
         with open_store(project) as store:
-            rid = store.start_run(
+            store.record_run(
                 "next",
                 {
                     "n": len(sheet),
@@ -125,7 +125,6 @@ def next_batch(
                     "out": str(out) if out else None,
                 },
             )
-            store.finish_run(rid)
     return sheet
 
 
@@ -223,8 +222,7 @@ def _validation_sample(
             "ids": [corpus.ids[i] for i in picked],
             "out": str(out) if out else None,
         }
-        run_id = store.start_run("validation", params, seed)
-        store.finish_run(run_id)
+        run_id = store.record_run("validation", params, seed)
     sheet = coding_sheet(corpus, picked, book)
     if out is not None:
         write_frame(out, sheet, sheet="validation sample")

@@ -189,6 +189,25 @@ class Store:
                 (now_iso(), status, run_id),
             )
 
+    @contextmanager
+    def failed_if_raised(self, run_id: str) -> Iterator[str]:
+        """Mark the run ``failed`` if the block raises (Ctrl-C included), then re-raise; the
+        block itself finishes the run, in the transaction that writes its results."""
+        try:
+            yield run_id
+        except BaseException:
+            self.finish_run(run_id, "failed")
+            raise
+
+    def record_run(
+        self, stage: str, params: dict, seed: int | None = None, model_id: str | None = None
+    ) -> str:
+        """A run that only records what was done (``next``'s sheet, a validation sample):
+        started and finished at once. Returns its id."""
+        run_id = self.start_run(stage, params, seed, model_id)
+        self.finish_run(run_id)
+        return run_id
+
     def update_run_params(self, run_id: str, params: dict) -> None:
         """Replace a run's recorded parameters (what it learned while running)."""
         with self.transaction() as conn:

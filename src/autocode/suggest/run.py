@@ -194,7 +194,7 @@ def run_suggest(
     run_id = store.start_run(
         "suggest", params, seed=seed, model_id=embedder.model_id, input_hash=input_hash
     )
-    try:
+    with store.failed_if_raised(run_id):
         answers = df[~df["non_answer"].astype(bool)]
         _bound_heap()
         X, n_new = embed_answers(df, embedder, store, progress)
@@ -254,9 +254,6 @@ def run_suggest(
             p["kinds"] = {s.id: s.kind for s in result.suggestions if s.kind}
             store.update_run_params(run_id, p)
             store.finish_run(run_id)
-    except BaseException:
-        store.finish_run(run_id, status="failed")
-        raise
     # texts embedded: the distinct answers, then their segments (asked for per question)
     n_unique = len(set(answers["text"]) | asked)
     return run_id, result, {"embedded": n_new, "cached": n_unique - n_new}
