@@ -195,37 +195,6 @@ def test_knn_vote_without_clusters_changes_nothing():
     assert knn_vote(labels, np.array([[1], [2], [3], [0]]), 0.3).tolist() == [-1] * 4
 
 
-def test_hdbscan_prefetch_is_waited_for(monkeypatch):
-    """The clusterer's import runs in a thread (prefetch_hdbscan); _hdbscan waits for it."""
-    import sys
-    import time
-
-    import hdbscan
-
-    from autocode.suggest import cluster as cl
-
-    done = []
-
-    def slow_import():  # stands in for the import: slow, then the module is there
-        time.sleep(0.3)
-        sys.modules["hdbscan"] = hdbscan
-        done.append(True)
-
-    monkeypatch.setattr(cl, "_prefetch", None)
-    monkeypatch.setattr(cl, "_import_hdbscan", slow_import)
-    monkeypatch.delitem(sys.modules, "hdbscan")
-    cl.prefetch_hdbscan()
-    cl.prefetch_hdbscan()  # twice: still one thread
-    assert cl._prefetch is not None
-    assert cl._prefetch.name == "autocode-import-hdbscan"
-    assert cl._hdbscan() is hdbscan
-    assert done == [True]  # it waited for the thread
-    assert not cl._prefetch.is_alive()
-    monkeypatch.setattr(cl, "_prefetch", None)
-    cl.prefetch_hdbscan()  # already imported: nothing starts
-    assert cl._prefetch is None
-
-
 def test_labels_are_phrases_not_stop_words():
     texts = [
         "The waiting times were too long",

@@ -19,9 +19,6 @@ a canonical order (see :func:`canonical_order`), and ties are broken by position
 
 from __future__ import annotations
 
-import contextlib
-import sys
-import threading
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -69,38 +66,6 @@ def adapt_params(n: int, min_cluster_size: int | None = None) -> ClusterParams:
         vote=0.3,
         max_share=0.4 if small else 0.0,
     )
-
-
-_prefetch_lock = threading.Lock()
-_prefetch: threading.Thread | None = None
-
-
-def prefetch_hdbscan() -> None:
-    """Start importing hdbscan (and the scikit-learn and SciPy under it, ~2 s of a warm
-    run) in a background thread, so that it overlaps storing, cache reads, segmenting and
-    the kNN graph; :func:`_hdbscan` waits for it. Harmless if called twice or if hdbscan is
-    already imported; an import that fails is raised again by the main thread's import.
-    The thread is not a daemon: an early exit waits for it rather than cut an import."""
-    global _prefetch
-    with _prefetch_lock:
-        if _prefetch is not None or "hdbscan" in sys.modules:
-            return
-        _prefetch = threading.Thread(target=_import_hdbscan, name="autocode-import-hdbscan")
-        _prefetch.start()
-
-
-def _import_hdbscan() -> None:
-    with contextlib.suppress(Exception):  # the main thread's own import reports a failure
-        import hdbscan  # noqa: F401
-
-
-def _hdbscan():
-    """The hdbscan module, after any prefetch (:func:`prefetch_hdbscan`) has finished."""
-    if _prefetch is not None:
-        _prefetch.join()
-    import hdbscan
-
-    return hdbscan
 
 
 def nearest_centroid(U: np.ndarray, C: np.ndarray, threshold: float):
@@ -238,7 +203,9 @@ def cluster(X: np.ndarray, params: ClusterParams) -> tuple[np.ndarray, np.ndarra
     for _ in range(params.smooth_steps):
         Y = _normalise(Y[ind[:, : params.smooth_k + 1]].mean(axis=1))
     Z = _pca_large(Y, params.dims)
-    cl = _hdbscan().HDBSCAN(
+    import hdbscan
+
+    cl = hdbscan.HDBSCAN(
         min_cluster_size=params.min_cluster_size,
         min_samples=params.min_samples,
         cluster_selection_method="eom",

@@ -14,7 +14,6 @@ from ..errors import InputError, NotFoundError
 from ..project import Store
 from ..project import suggestions as suggestion_rows
 from ..project.responses import save_responses
-from .cluster import prefetch_hdbscan
 from .core import SuggestResult, check_params, suggest
 from .match import find_matches
 from .segments import segment_texts
@@ -212,10 +211,6 @@ def run_suggest(
                     n_seg[0] += embed_texts(todo, embedder, store, progress)[1]
         if segments == "off" or writable:
             _release(embedder)
-        if stages["clusterer"] is None:
-            # the default clusterer's import (~2 s) overlaps segmenting and the kNN graph;
-            # not before: during embedding it would add its memory to the model's peak
-            prefetch_hdbscan()
 
         def embed_segments(texts: list[str]) -> np.ndarray:
             E, k = embed_texts(texts, embedder, store, progress)  # cached: embedded above
