@@ -265,15 +265,13 @@ def _agree_store(
     answers = response_rows.load(store)
     question_of = dict(zip(answers["id"], answers["question"], strict=True))
     if questions is not None:
-        wanted = [str(q) for q in questions]
-        known_q = list(dict.fromkeys(answers["question"]))
-        bad = [q for q in wanted if q not in known_q]
-        if bad:
-            raise InputError(
-                f"no question {bad[0]!r} in the project",
-                "questions: " + ", ".join(known_q),
+        keep_q: set[str] | None = set(
+            response_rows.resolve_questions(
+                questions,
+                list(dict.fromkeys(answers["question"])),
+                response_rows.question_labels(store),
             )
-        keep_q: set[str] | None = set(wanted)
+        )
     else:
         keep_q = None
     sets, machine_runs = _coder_sets(store, coders)

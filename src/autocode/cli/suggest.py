@@ -253,8 +253,20 @@ def _read(file, example, text, id_col, question, sheet, keep_non_answers, non_an
         if not is_column:
             raise
         return read_responses(path, question=question, **kw), None
-    if question and (question in rs.questions or question in rs.question_labels.values()):
+    if question and _names_a_question(question, rs):
         return rs, question
     if is_column:
         return read_responses(path, question=question, **kw), None
     return rs, question
+
+
+def _names_a_question(name: str, rs) -> bool:
+    """Whether ``--question`` names one of the file's questions (the project's rule)."""
+    from ..errors import NotFoundError
+    from ..project.responses import resolve_question
+
+    try:
+        resolve_question(name, rs.questions, rs.question_labels)
+    except NotFoundError:
+        return False
+    return True

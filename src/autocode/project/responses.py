@@ -172,3 +172,69 @@ def attributes(store: Store) -> pd.DataFrame:
 
 def sources(store: Store) -> list[dict]:
     return [dict(r) for r in store.conn.execute("SELECT * FROM sources ORDER BY id")]
+
+
+# -- naming a question ----------------------------------------------------------------------
+#: a prefix shorter than this is never taken for a question (too easy to match by accident)
+MIN_PREFIX = 4
+
+
+def _norm_question(s: str) -> str:
+    return " ".join(str(s).casefold().split()).rstrip(" ?.:!")
+
+
+def resolve_question(name: str, known: Sequence[str], labels: dict[str, str] | None = None) -> str:
+    """The question ``name`` means, among the question keys ``known`` (``labels``: key ->
+    wording): the one home of ``--question`` / ``-q`` for every command.
+
+    In order: a key; a question's wording as the export has it; either, ignoring case,
+    spacing and a final "?"; then the start of a key or of a wording (at least
+    :data:`MIN_PREFIX` characters) when exactly one question starts so. Anything else is
+    refused with the choices (NotFoundError)."""
+    from ..errors import NotFoundError
+
+    labels = {q: lab for q, lab in (labels or {}).items() if q in known and lab}
+    if name in known:
+        return name
+    for q, lab in labels.items():
+        if lab == name:
+            return q
+    want = _norm_question(name)
+    names = {q: [_norm_question(q)] + ([_norm_question(labels[q])] if q in labels else [])
+             for q in known}  # fmt: skip
+    for rule in (
+        lambda n: n == want,
+        lambda n: len(want) >= MIN_PREFIX and n.startswith(want),
+    ):
+        hits = [q for q in known if any(rule(n) for n in names[q])]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise NotFoundError(
+                f"{name!r} could be any of {len(hits)} questions: {_listing(hits, labels)}",
+                "give more of the question's name or wording",
+            )
+    raise NotFoundError(
+        f"no question {name!r} in the project",
+        "its questions: " + (_listing(list(known), labels) or "none yet"),
+    )
+
+
+def resolve_questions(
+    names: Iterable[str], known: Sequence[str], labels: dict[str, str] | None = None
+) -> list[str]:
+    """:func:`resolve_question` for each of ``names``, in order, without repeats."""
+    return list(dict.fromkeys(resolve_question(str(n), known, labels) for n in names))
+
+
+def stored_questions(store: Store, names: Iterable[str]) -> list[str]:
+    """:func:`resolve_questions` against the project's questions and their wording."""
+    return resolve_questions(names, questions(store), question_labels(store))
+
+
+def _listing(qs: list[str], labels: dict[str, str], most: int = 10) -> str:
+    def one(q: str) -> str:
+        lab = labels.get(q)
+        return f"{q} ({lab})" if lab and lab != q else q
+
+    return ", ".join(one(q) for q in qs[:most]) + (" …" if len(qs) > most else "")

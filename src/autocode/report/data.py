@@ -18,8 +18,6 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import NotFoundError
-
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -124,12 +122,9 @@ def load_project(store: Store, question: str | None = None) -> ProjectData:
     all_questions = list(dict.fromkeys(responses["question"]))
     set_of_questions = set(all_questions)
     if question is not None:
-        if question not in all_questions:
-            raise NotFoundError(
-                f"no question {question!r} in the project",
-                "choose one of: " + (", ".join(all_questions) or "(none loaded)"),
-            )
-        questions = [question]
+        questions = [
+            response_rows.resolve_question(question, all_questions, question_labels(store))
+        ]
     else:
         questions = all_questions
     attributes = response_rows.attributes(store)

@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import NotFoundError
 from .data import UNGROUPED, CodeInfo, pseudonyms
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,10 +79,9 @@ def load_study(store: Store, question: str | None = None) -> Study:
 
     responses = response_rows.load(store)
     all_questions = list(dict.fromkeys(responses["question"]))
-    if question is not None and question not in all_questions:
-        raise NotFoundError(
-            f"no question {question!r} in the project",
-            "choose one of: " + (", ".join(all_questions) or "(none loaded)"),
+    if question is not None:
+        question = response_rows.resolve_question(
+            question, all_questions, response_rows.question_labels(store)
         )
     questions = [question] if question is not None else all_questions
     attributes = response_rows.attributes(store)

@@ -381,19 +381,11 @@ def scope(
     decision (``undo`` restores the old one). An unknown question is refused, nothing
     stored."""
     from ..codebook import current
-    from ..project.responses import questions as project_questions
+    from ..project.responses import stored_questions
     from .define import unknown_code
 
     cb = current(store)
     if cb is None or cb.code(code) is None:
         raise NotFoundError(unknown_code(cb or Codebook(), code))
-    known = project_questions(store)
-    wanted = list(dict.fromkeys(str(q) for q in questions))
-    unknown = [q for q in wanted if q not in known]
-    if unknown:
-        raise InputError(
-            f"no question {unknown[0]!r} in the project",
-            "its questions: "
-            + (", ".join(known[:10]) + (" …" if len(known) > 10 else "") or "none yet"),
-        )
+    wanted = stored_questions(store, questions)
     return record(store, "scope", {"code": code, "questions": wanted}, None, user)

@@ -26,16 +26,9 @@ def select_question(rs, question: str | None) -> list[str]:
     """The questions to work on: all, or the one named by ``--question`` (key or label)."""
     if question is None:
         return list(rs.questions)
-    if question in rs.questions:
-        return [question]
-    labels = getattr(rs, "question_labels", {}) or {}
-    for q, lab in labels.items():
-        if lab == question and q in rs.questions:
-            return [q]
-    raise InputError(
-        f"no question {question!r}; questions are: {', '.join(rs.questions)}",
-        "pass one of them as the question (--question on the command line)",
-    )
+    from ..project.responses import resolve_question
+
+    return [resolve_question(question, rs.questions, getattr(rs, "question_labels", None))]
 
 
 def resolve_stages(clusterer: Any = None, labeler: Any = None) -> dict[str, Any]:
