@@ -159,6 +159,33 @@ def test_shared_names_are_disambiguated_by_the_next_phrase():
     assert len({a.label, b.label, c.label}) == 3
 
 
+def test_a_shared_name_is_not_extended_by_a_describing_word_or_its_own_word():
+    """ "Ward and noise", not "Ward and noisy"; "Caring and support", not "Caring and care"
+    (the nhs_phase1 suggestions that read so before)."""
+    big = _s("S1", "Ward", 20, ["ward"], ["a"])
+    ward = _s("S2", "Ward", 9, ["ward", "noisy", "tidy", "noise"], ["b"])
+    caring = _s("S3", "Caring", 8, ["caring"], ["c"])
+    caring2 = _s("S4", "Caring", 6, ["caring", "care", "grateful", "support"], ["d"])
+    distinct_names([big, ward, caring, caring2], dict.fromkeys("abcd", "x"))
+    assert ward.label == "Ward and noise"
+    assert caring2.label == "Caring and support"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "names"),
+    [
+        ("enjoyable", False), ("grateful", False), ("anxious", False), ("pointless", False),
+        ("noisy", False), ("right", False), ("appropriate", False),
+        ("timetable", True), ("vegetables", True), ("noise", True), ("cleanliness", True),
+        ("waiting times", True),
+    ],
+)  # fmt: skip
+def test_describing_words_do_not_name_a_code(phrase, names):
+    from autocode.suggest.label import noun_like_phrase
+
+    assert noun_like_phrase(phrase) is names
+
+
 def test_definition_is_written_not_a_keyword_dump():
     s = _s("S1", "Waiting times", 10, ["waiting times", "phone", "appointment"], ["a"])
     s.exemplars = [{"id": "a", "text": "=cmd <script>x</script> long wait on the phone"}]

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .label import _norm, noun_like_phrase, tidy_label
+from .label import _lemma_table, _norm, noun_like_phrase, tidy_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -111,9 +111,18 @@ def _candidates(s: Suggestion) -> Iterable[str]:
 
 
 def _overlaps(a: str, b: str) -> bool:
-    """Whether two phrases share a word (by its first five letters: "explained"/"explaining")."""
-    stems = {w[:5] for w in re.findall(r"[^\W\d_]+", b.lower())}
-    return any(w[:5] in stems for w in re.findall(r"[^\W\d_]+", a.lower()))
+    """Whether two phrases share a word: by its first five letters ("explained"/"explaining")
+    or by its lemma's ("caring"/"care", "helping"/"help")."""
+    return bool(_stems(a) & _stems(b))
+
+
+def _stems(phrase: str) -> set[str]:
+    lemmas = _lemma_table()
+    out = set()
+    for w in re.findall(r"[^\W\d_]+", phrase.lower()):
+        out.add(w[:5])
+        out.add(lemmas.get(w, w).lower()[:5])
+    return out
 
 
 def _id_key(sid: str) -> tuple:

@@ -331,6 +331,7 @@ _PRAISE = {
     "good", "great", "excellent", "brilliant", "fantastic", "amazing", "lovely", "nice",
     "fine", "perfect", "wonderful", "superb", "outstanding", "best", "happy", "pleased",
     "satisfied", "fab", "fabulous", "marvellous", "spot", "well", "thank", "thanks", "ok",
+    "thankyou",
 }  # fmt: skip
 _BLAME = {"bad", "poor", "terrible", "awful", "rubbish", "worst", "disappointed", "unhappy"}
 #: how people are described ("friendly", "caring"): named with the people they describe
@@ -356,7 +357,23 @@ _ADJECTIVES = {
     "long", "short", "quick", "slow", "easy", "hard", "clean", "dirty", "busy", "late",
     "early", "better", "worse", "quicker", "faster", "sooner", "prompt", "clear", "new",
     "old", "big", "small", "high", "low", "free", "open", "full", "available", "different",
+    "right", "wrong", "far", "near", "noisy", "quiet", "tidy", "messy", "warm", "cold", "hot",
+    "loud", "difficult", "important", "possible", "impossible", "sure", "able", "unable",
+    "worth", "glad", "lucky", "worried", "scared", "anxious", "nervous", "grateful",
+    "thankful", "enjoyable", "useful", "comfortable", "uncomfortable", "appropriate",
+    "inappropriate",
 }  # fmt: skip
+#: endings of describing words ("enjoyable", "grateful", "anxious", "pointless") ...
+_DESCRIBING_ENDINGS = ("able", "ible", "ful", "ous", "less")
+#: ... and the nouns among such words that a code may be named by
+_NOUNS_SO_ENDING = {
+    "table", "timetable", "vegetable", "constable", "cable", "variable", "handful",
+}  # fmt: skip
+
+
+def _describing(word: str) -> bool:
+    """A describing word by its ending ("enjoyable", "grateful"; at least 6 letters)."""
+    return len(word) >= 6 and word.endswith(_DESCRIBING_ENDINGS) and word not in _NOUNS_SO_ENDING
 
 
 def _noun_like(key: tuple[str, ...], surface: str) -> bool:
@@ -367,6 +384,8 @@ def _noun_like(key: tuple[str, ...], surface: str) -> bool:
     judging = _PRAISE | _BLAME | _MANNER | _ADJECTIVES
     w = key[0]
     if w in judging or surface in judging:  # by lemma or as written ("amazing" → "amaze")
+        return False
+    if _describing(surface) or _describing(w):
         return False
     return not (surface.endswith("ly") or (surface.endswith("ed") and w != surface))
 
@@ -467,22 +486,23 @@ def _name_candidates(scored, used, surfaces, member_texts):
             yield f"{text} {words(people)}"
         yield text + " staff" if any(t.lower().find("staff") >= 0 for t in member_texts) else text
     second = next((k for k in top[1:] if not _contains(k, first) and _noun_like(k, words(k))), None)
+    # the next phrase, a describing word too ("difficult"): it may form a phrase with the first
+    partner = next((k for k in top[1:] if not _contains(k, first)), None)
     one = len(first) == 1
-    if (
-        one
-        and second is not None
-        and cov[second] >= 0.5 * cov[first]
-        and _noun_like(first, words(first))
-    ):
+    if one and _noun_like(first, words(first)):
         # one word says too little; a phrase of the group that holds both says it best
-        # ("goal setting" over "Goal and setting", "difficult feedback")
-        both = next(
-            (k for _, _, k in scored if len(k) <= 3 and first[0] in k and set(second) <= set(k)),
-            None,
-        )
-        if both is not None:
-            yield words(both)
-        yield f"{words(first)} and {words(second)}"
+        # ("goal setting" over "Goal and setting", "difficult feedback"), else "X and Y"
+        for other in dict.fromkeys(k for k in (partner, second) if k is not None):
+            if cov[other] < 0.5 * cov[first]:
+                continue
+            both = next(
+                (k for _, _, k in scored if len(k) <= 3 and first[0] in k and set(other) <= set(k)),
+                None,
+            )
+            if both is not None:
+                yield words(both)
+        if second is not None and cov[second] >= 0.5 * cov[first]:
+            yield f"{words(first)} and {words(second)}"
     yield words(first)
     if second is not None:  # the name is an answer's text ("Listening."): say more
         yield f"{words(first)} and {words(second)}"
