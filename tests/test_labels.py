@@ -130,6 +130,23 @@ def test_past_tense_verbs_become_activities():
     assert PhraseIndex(texts).describe([0, 1, 2]).label == "Listening"
 
 
+def test_a_name_does_not_repeat_its_word_in_another_form():
+    texts = [
+        "Communication was poor",
+        "communicating with us was poor",
+        "communication between departments",
+        "communicating the delay",
+        "communication and contact",
+        "communicating better",
+        "the food",
+        "parking",
+        "food again",
+        "more parking",
+    ]
+    label = PhraseIndex(texts).describe([0, 1, 2, 3, 4, 5]).label
+    assert label == "Communicating"  # was "Communicating and communication"
+
+
 def test_two_words_that_form_a_phrase_of_the_group_are_named_by_it():
     texts = [
         "Training on difficult feedback",

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .label import _lemma_table, _norm, noun_like_phrase, tidy_label
+from .label import _norm, noun_like_phrase, overlaps, tidy_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -100,7 +100,7 @@ def distinct_names(group: Sequence[Suggestion], text: dict[str, str]) -> None:
 def _candidates(s: Suggestion) -> Iterable[str]:
     yield s.label
     # the next distinctive phrases that can name something ("shortage", not "good")
-    others = [k for k in s.keywords if not _overlaps(k, s.label) and noun_like_phrase(k)]
+    others = [k for k in s.keywords if not overlaps(k, s.label) and noun_like_phrase(k)]
     if " and " not in s.label:  # never "Ward and staff and good"
         for k in others:
             yield f"{s.label} and {k}"
@@ -108,21 +108,6 @@ def _candidates(s: Suggestion) -> Iterable[str]:
         yield k
     for a, b in itertools.pairwise(others):
         yield f"{a} and {b}"
-
-
-def _overlaps(a: str, b: str) -> bool:
-    """Whether two phrases share a word: by its first five letters ("explained"/"explaining")
-    or by its lemma's ("caring"/"care", "helping"/"help")."""
-    return bool(_stems(a) & _stems(b))
-
-
-def _stems(phrase: str) -> set[str]:
-    lemmas = _lemma_table()
-    out = set()
-    for w in re.findall(r"[^\W\d_]+", phrase.lower()):
-        out.add(w[:5])
-        out.add(lemmas.get(w, w).lower()[:5])
-    return out
 
 
 def _id_key(sid: str) -> tuple:
@@ -178,7 +163,7 @@ def draft_definition(s: Suggestion, neighbours: Sequence[Suggestion]) -> dict:
         definition = f"Answers that say there is {topic}{eg}."
     else:
         definition = f"Answers about {topic}{eg}."
-    kws = [k for k in s.keywords if not _overlaps(k, s.label)][:3]
+    kws = [k for k in s.keywords if not overlaps(k, s.label)][:3]
     if kws:
         inclusion = f"Answers that mention {_or([topic, *kws])}, in any words."
     else:

@@ -400,6 +400,21 @@ def noun_like_phrase(phrase: str) -> bool:
     return _noun_like((w,), words[0])
 
 
+def overlaps(a: str, b: str) -> bool:
+    """Whether two phrases share a word: by its first five letters ("explained"/"explaining")
+    or by its lemma's ("caring"/"care", "helping"/"help")."""
+    return bool(_stems(a) & _stems(b))
+
+
+def _stems(phrase: str) -> set[str]:
+    lemmas = _lemma_table()
+    out = set()
+    for w in re.findall(r"[^\W\d_]+", phrase.lower()):
+        out.add(w[:5])
+        out.add(lemmas.get(w, w).lower()[:5])
+    return out
+
+
 def _gerund(lemma: str) -> str:
     """ "listen" → "listening", "explain" → "explaining", "care" → "caring" (a verb as a name)."""
     if lemma.endswith("e") and not lemma.endswith(("ee", "ye", "oe")):
@@ -485,9 +500,13 @@ def _name_candidates(scored, used, surfaces, member_texts):
         if people is not None:
             yield f"{text} {words(people)}"
         yield text + " staff" if any(t.lower().find("staff") >= 0 for t in member_texts) else text
-    second = next((k for k in top[1:] if not _contains(k, first) and _noun_like(k, words(k))), None)
+    # the next phrase that names something and is not the first again in another form
+    # ("Communication and communicating")
+    head = words(first)
+    others = [k for k in top[1:] if not _contains(k, first) and not overlaps(words(k), head)]
+    second = next((k for k in others if _noun_like(k, words(k))), None)
     # the next phrase, a describing word too ("difficult"): it may form a phrase with the first
-    partner = next((k for k in top[1:] if not _contains(k, first)), None)
+    partner = next(iter(others), None)
     one = len(first) == 1
     if one and _noun_like(first, words(first)):
         # one word says too little; a phrase of the group that holds both says it best
