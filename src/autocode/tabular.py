@@ -80,13 +80,13 @@ def _formula_like(s: str) -> bool:
 def needs_quote(s: str) -> bool:
     """Whether :func:`neutralise` prefixes ``s`` with a quote: formula-like text, also
     behind quotes already there (so that :func:`unneutralise` is its exact inverse)."""
+    if not s or s[0] not in _LOOK_CLOSER:  # most answers: nothing to look at further
+        return False
     return _formula_like(s.lstrip("'"))
 
 
 def neutralise(s: str) -> str:
     """``s`` as a CSV cell a spreadsheet will not run as a formula (OWASP: prefix ``'``)."""
-    if not s or s[0] not in _LOOK_CLOSER:  # most answers: nothing to look at further
-        return s
     return "'" + s if needs_quote(s) else s
 
 
@@ -124,14 +124,13 @@ def _plain(v: Any) -> Any:
 
 def csv_cell(v: Any, raw: bool | None = None) -> str:
     """One CSV cell: numbers as they are, text neutralised unless ``raw``."""
-    if type(v) is str:  # the common case first (a str subclass takes the long way)
-        return v if (raw_csv() if raw is None else raw) else neutralise(v)
-    v = _plain(v)
-    if v is None:
-        return ""
-    if isinstance(v, str):
-        return v if (raw_csv() if raw is None else raw) else neutralise(v)
-    return str(v)
+    if type(v) is not str:  # text, the common case, needs no conversion
+        v = _plain(v)
+        if v is None:
+            return ""
+        if not isinstance(v, str):
+            return str(v)
+    return v if (raw_csv() if raw is None else raw) else neutralise(v)
 
 
 def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]], raw: bool | None = None) -> str:

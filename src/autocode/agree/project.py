@@ -265,13 +265,7 @@ def _agree_store(
     answers = response_rows.load(store)
     question_of = dict(zip(answers["id"], answers["question"], strict=True))
     if questions is not None:
-        keep_q: set[str] | None = set(
-            response_rows.resolve_questions(
-                questions,
-                list(dict.fromkeys(answers["question"])),
-                response_rows.question_labels(store),
-            )
-        )
+        keep_q: set[str] | None = set(response_rows.stored_questions(store, questions))
     else:
         keep_q = None
     sets, machine_runs = _coder_sets(store, coders)

@@ -234,15 +234,14 @@ def knn_vote(labels: np.ndarray, nbrs: np.ndarray, frac: float, rounds: int = 3)
             break
         nb = lab[nbrs[todo]]
         rows, cols = np.nonzero(nb >= 0)
-        counts = np.zeros((len(todo), n_labels), dtype=np.int64)
+        counts = np.zeros((len(todo), n_labels), dtype=np.int32)
         np.add.at(counts, (rows, nb[rows, cols]), 1)
         best = counts.argmax(axis=1)  # the first maximum: the smaller label
         win = counts[np.arange(len(todo)), best]
         ok = (win > 0) & (win >= frac * k)
         if not ok.any():
             break
-        lab = lab.copy()
-        lab[todo[ok]] = best[ok]
+        lab[todo[ok]] = best[ok]  # nb above is a copy: the round's own starting labels
     return lab
 
 
