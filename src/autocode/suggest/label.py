@@ -233,6 +233,8 @@ def _phrases(toks: list[_Tok | None]) -> dict[tuple[str, ...], str]:
                 if b.surface not in _JOINERS:
                     break
                 continue
+            if any(t.surface == "and" for t in span) and _describes(span[0]) != _describes(b):
+                continue  # "feedback and difficult" (… conversations) is cut inside a phrase
             key = tuple(t.lemma for t in span)
             found.setdefault(key, " ".join(t.surface for t in span))
     return found
@@ -302,8 +304,10 @@ class PhraseIndex:
                 continue  # "waiting" after "waiting times"
             keywords.append(_best_surface(surfaces[key]))
             used.append(key)
-        label = code_name(scored, used, surfaces, [self.texts[i] for i in members])
-        return GroupTerms(label=label, keywords=keywords)
+        texts = [self.texts[i] for i in members]
+        cased = written_case(texts)
+        label = restore_case(code_name(scored, used, surfaces, texts), cased)
+        return GroupTerms(label=label, keywords=[restore_case(k, cased) for k in keywords])
 
 
 def _contains(big: tuple[str, ...], small: tuple[str, ...]) -> bool:
@@ -323,6 +327,90 @@ def tidy_label(text: str) -> str:
     if len(t) > 60:
         t = t[:57].rsplit(" ", 1)[0] + "…"
     return t[:1].upper() + t[1:]
+
+
+# -- capitals: acronyms and names as respondents write them ------------------------------
+_WORD = re.compile(r"[^\W_]+")
+#: a sentence starts at the text's start or after one of these (and spaces, quotes, brackets)
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n•*-])[\s\"'“‘(\[]*$")
+#: an acronym written in capitals ("EHR", "SMART", "GP") is at most this long
+_ACRONYM_MAX = 6
+
+
+def written_case(texts: Sequence[str]) -> dict[str, str]:
+    """How members write the words they write with capitals, lower-cased word -> form.
+
+    Candidate phrases are matched lower-cased, so a label would say "Smart goals", "Ehr
+    inbox", "Experiences of urim". A word takes a capitalised form when most of its
+    occurrences are written that way, counted over every occurrence for an acronym in
+    capitals ("SMART", "EHR", "NHS"; at most six letters) and over occurrences inside a
+    sentence for a name ("Bingham"; twice at least, since any word may open a sentence). A
+    form with capitals inside a lower-case word ("URiM", "iPad") and a name are taken only
+    for words that are not ordinary English (the lemma table's), and never when the inner
+    capitals are all "I" ("receIved", "vIsItIng": a typing or export artefact). Texts typed
+    in capitals or with every word capitalised say nothing about case and are skipped."""
+    forms: dict[str, Counter] = defaultdict(Counter)
+    inside: dict[str, Counter] = defaultdict(Counter)
+    for text in texts:
+        words = list(_WORD.finditer(text[:2000]))
+        letters = [c for c in text[:2000] if c.isalpha()]
+        if not words or sum(c.isupper() for c in letters) > 0.5 * len(letters):
+            continue  # SHOUTED
+        if len(words) > 3 and sum(w.group()[0].isupper() for w in words) > 0.8 * len(words):
+            continue  # Every Word Capitalised
+        for m in words:
+            w = m.group()
+            low = w.lower()
+            forms[low][w] += 1
+            if not _SENTENCE_START.search(text[: m.start()]):
+                inside[low][w] += 1
+    vocab = _vocabulary()
+    out: dict[str, str] = {}
+    for low, seen in forms.items():
+        if len(low) < 2 or not any(f != low for f in seen):
+            continue
+        total = sum(seen.values())
+        caps = Counter({f: c for f, c in seen.items() if f.isupper()})
+        if caps and len(low) <= _ACRONYM_MAX:
+            form, c = min(caps.items(), key=lambda kv: (-kv[1], kv[0]))
+            if 2 * c > total:
+                out[low] = form
+                continue
+        if low in vocab:
+            continue
+        inner = Counter(
+            {
+                f: c
+                for f, c in seen.items()
+                if not f.isupper() and {ch for ch in f[1:] if ch.isupper()} - {"I"}
+            }
+        )
+        if inner:
+            form, c = min(inner.items(), key=lambda kv: (-kv[1], kv[0]))
+            if 2 * c > total:
+                out[low] = form
+                continue
+        mid = inside.get(low)
+        if mid:
+            n_caps = sum(c for f, c in mid.items() if f[0].isupper() and f[1:] == low[1:])
+            if n_caps >= 2 and 2 * n_caps > sum(mid.values()):
+                out[low] = low[:1].upper() + low[1:]
+    return out
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    """Ordinary English words: the lemma table's forms and lemmas."""
+    lemmas = _lemma_table()
+    return frozenset(lemmas) | frozenset(lemmas.values())
+
+
+def restore_case(text: str, cased: dict[str, str]) -> str:
+    """``text`` with each word in the form :func:`written_case` found (other words as
+    they are, so a label's first capital stays)."""
+    if not cased:
+        return text
+    return _WORD.sub(lambda m: cased.get(m.group().lower(), m.group()), text)
 
 
 # -- code names ---------------------------------------------------------------------------
@@ -374,6 +462,17 @@ _NOUNS_SO_ENDING = {
 def _describing(word: str) -> bool:
     """A describing word by its ending ("enjoyable", "grateful"; at least 6 letters)."""
     return len(word) >= 6 and word.endswith(_DESCRIBING_ENDINGS) and word not in _NOUNS_SO_ENDING
+
+
+def _describes(tok: _Tok) -> bool:
+    """A judging, manner or describing word, by its lemma or as written."""
+    judging = _PRAISE | _BLAME | _MANNER | _ADJECTIVES
+    return (
+        tok.lemma in judging
+        or tok.surface in judging
+        or _describing(tok.surface)
+        or _describing(tok.lemma)
+    )
 
 
 def _noun_like(key: tuple[str, ...], surface: str) -> bool:
@@ -477,12 +576,16 @@ def _name_candidates(scored, used, surfaces, member_texts):
         return _best_surface(seen)
 
     first = top[0]
-    if len(first) == 1:  # "waiting times" rather than "waiting"
+    if len(first) == 1:  # "waiting times" rather than "waiting" (unless an answer says only it)
+        taken = {_norm(t) for t in member_texts}
         first = next(
             (
                 k
                 for sc, _, k in scored
-                if len(k) > 1 and first[0] in k and sc >= 0.5 * score[top[0]]
+                if len(k) > 1
+                and first[0] in k
+                and sc >= 0.5 * score[top[0]]
+                and _norm(words(k)) not in taken
             ),
             first,
         )
