@@ -7,11 +7,12 @@ import io
 import random
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from autocode.errors import InputError
 from autocode.io import read_responses
+from autocode.tabular import unneutralise
 
 _ALPHABET = st.sampled_from(
     list("abcdefghijklmnopqrstuvwxyz ABCXYZ0123456789") + list(",;\t\"'.!?-\n") + list("éïüß€“”’–…")
@@ -36,6 +37,7 @@ def _write(rows, header, encoding, delimiter) -> bytes:
     delimiter=st.sampled_from([",", ";", "\t"]),
     seed=st.integers(0, 10_000),
 )
+@example(answers=[("", "'-")], encoding="utf-8", delimiter=",", seed=0)  # found by CI
 def test_texts_survive_and_order_does_not_matter(tmp_path, answers, encoding, delimiter, seed):
     header = ["respondent_id", "q1", "q2"]
     rows = [[f"R{i}", a, b] for i, (a, b) in enumerate(answers, start=1)]
@@ -65,7 +67,10 @@ def test_texts_survive_and_order_does_not_matter(tmp_path, answers, encoding, de
     expected = {}
     for rid, q1, q2 in rows:
         for q, t in (("q1", q1), ("q2", q2)):
-            t = t.replace("\r\n", "\n").replace("\r", "\n").strip()
+            # a cell that is a quote before formula-like text ("'-", "'=1") is read as
+            # autocode wrote it, without the quote (README: "autocode's own readers remove
+            # the quote again"; tabular.unneutralise, tested in test_formula_injection)
+            t = unneutralise(t).replace("\r\n", "\n").replace("\r", "\n").strip()
             if t:
                 expected[f"{rid}:{q}"] = t
     got = dict(zip(a.responses["id"], a.responses["text"], strict=True))
