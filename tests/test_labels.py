@@ -201,6 +201,19 @@ def test_a_longer_phrase_that_is_an_answer_does_not_replace_the_word():
     assert g.label == "Empathy and emotional intelligence"
 
 
+def test_a_segment_may_name_its_group_but_a_whole_answer_may_not():
+    """Answers are cut into segments before clustering: "Parking" of "Food & parking." is
+    a segment, not a respondent's whole answer, so it may be the name; when a respondent
+    answered just "Parking." it may not."""
+    units = ["parking", "Parking was hard", "parking costs", "no parking", "the food", "tea"]
+    g = PhraseIndex(units).describe(
+        [0, 1, 2, 3], whole=["Food & parking.", "Parking was hard", "parking costs", "no parking"]
+    )
+    assert g.label == "Parking"
+    g = PhraseIndex(units).describe([0, 1, 2, 3])  # the segment "parking" is an answer too
+    assert g.label != "Parking"
+
+
 def test_acronyms_and_names_keep_the_capitals_members_write():
     """Phrases are matched lower-cased; the label and keywords show a word as members write
     it when most do so with capitals: acronyms and inner capitals over every occurrence, a

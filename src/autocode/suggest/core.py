@@ -92,10 +92,19 @@ class CTfidfLabeler:
         texts: Sequence[str],
         groups: Sequence[np.ndarray],
         centrality: Sequence[np.ndarray],
+        answers: Sequence[str] | None = None,
     ) -> list[GroupTerms]:
+        """``answers[i]``: the whole answer ``texts[i]`` is a segment of (default: itself);
+        a name is never a member's whole answer, but may be one of its segments ("Staff" of
+        "Food & staff.")."""
         index = PhraseIndex(texts)
         return [
-            index.describe(m, n_keywords=self.n_keywords, centrality=c)
+            index.describe(
+                m,
+                n_keywords=self.n_keywords,
+                centrality=c,
+                whole=None if answers is None else list(dict.fromkeys(answers[i] for i in m)),
+            )
             for m, c in zip(groups, centrality, strict=True)
         ]
 
@@ -131,9 +140,12 @@ def _labels_of(clusterer: Any, X: np.ndarray) -> np.ndarray:
     return _renumber(labels.astype(int))
 
 
-def _terms_of(labeler: Any, texts, groups, centrality) -> list[GroupTerms]:
+def _terms_of(labeler: Any, texts, groups, centrality, answers=None) -> list[GroupTerms]:
     try:
-        out = list(labeler.label(texts, groups, centrality))
+        if isinstance(labeler, CTfidfLabeler):  # a plug-in's label() takes three arguments
+            out = list(labeler.label(texts, groups, centrality, answers=answers))
+        else:
+            out = list(labeler.label(texts, groups, centrality))
     except ModelError:
         raise
     except Exception as e:  # noqa: BLE001 - a plug-in's failure is one clear line
@@ -546,7 +558,7 @@ def _one_question(
             rows = np.concatenate([members[c] for c in cs])
             groups.append(rows)
             central.append(U[rows] @ _normalise(U[rows].mean(axis=0, keepdims=True))[0])
-    named = _terms_of(labeler, utexts, groups, central)
+    named = _terms_of(labeler, utexts, groups, central, answers=[texts[o] for o in owner])
     terms, theme_terms = named[:k], iter(named[k:])
     sugg: list[Suggestion] = []
     for c in range(k):

@@ -264,11 +264,14 @@ class PhraseIndex:
         members: Sequence[int] | np.ndarray,
         n_keywords: int = 8,
         centrality: Sequence[float] | np.ndarray | None = None,
+        whole: Sequence[str] | None = None,
     ) -> GroupTerms:
         """Label and keywords for the documents at positions ``members``.
 
         The label is a code name built from the keyphrases (:func:`code_name`), never one
-        member's whole answer. ``centrality`` is accepted for labelers that use it.
+        member's whole answer: ``whole`` are the members' whole answers when the documents
+        are their segments (default: the documents). ``centrality`` is accepted for
+        labelers that use it.
         """
         n_c = len(members)
         df_c: Counter = Counter()
@@ -306,7 +309,7 @@ class PhraseIndex:
             used.append(key)
         texts = [self.texts[i] for i in members]
         cased = written_case(texts)
-        label = restore_case(code_name(scored, used, surfaces, texts), cased)
+        label = restore_case(code_name(scored, used, surfaces, texts, whole), cased)
         return GroupTerms(label=label, keywords=[restore_case(k, cased) for k in keywords])
 
 
@@ -533,15 +536,18 @@ def nothing_share(texts: Sequence[str]) -> float:
     return sum(bool(_NOTHING.search(_norm(t))) for t in texts) / len(texts)
 
 
-def code_name(scored, used, surfaces, member_texts: Sequence[str]) -> str:
+def code_name(
+    scored, used, surfaces, member_texts: Sequence[str], whole: Sequence[str] | None = None
+) -> str:
     """A short noun phrase (1–6 words, sentence case) naming a group, never one of its
     answers' whole text: its best keyphrase (a longer phrase holding a top single word,
     "waiting times" over "waiting"), the two best joined when one word says too little
     ("Food and parking"), manner words with the people they describe ("Friendly and
     helpful staff"), judgements alone as "Positive experience"; groups that mostly say there
-    is nothing to improve are named so."""
-    taken = {_norm(t) for t in member_texts}
-    for name in _name_candidates(scored, used, surfaces, member_texts):
+    is nothing to improve are named so. ``whole``: the members' whole answers when
+    ``member_texts`` are their segments."""
+    taken = {_norm(t) for t in (member_texts if whole is None else whole)}
+    for name in _name_candidates(scored, used, surfaces, member_texts, taken):
         name = tidy_label(name)
         short = 1 <= len(name.split()) <= 6 and name.count(" and ") <= 1  # one "and" at most
         if name and short and _norm(name) not in taken:
@@ -551,7 +557,7 @@ def code_name(scored, used, surfaces, member_texts: Sequence[str]) -> str:
     return tidy_label("Mentions of " + _best_surface(surfaces[used[0]]))
 
 
-def _name_candidates(scored, used, surfaces, member_texts):
+def _name_candidates(scored, used, surfaces, member_texts, taken: set[str]):
     """Names in order of preference (the first that is no member's text wins)."""
     if nothing_share(member_texts) >= 0.5:
         yield NOTHING_NAME
@@ -577,7 +583,6 @@ def _name_candidates(scored, used, surfaces, member_texts):
 
     first = top[0]
     if len(first) == 1:  # "waiting times" rather than "waiting" (unless an answer says only it)
-        taken = {_norm(t) for t in member_texts}
         first = next(
             (
                 k
