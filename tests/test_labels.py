@@ -214,6 +214,26 @@ def test_a_segment_may_name_its_group_but_a_whole_answer_may_not():
     assert g.label != "Parking"
 
 
+def test_an_activity_and_the_things_it_acts_on_make_one_name():
+    """'goals' with 'setting': "Setting goals", not "Goals and setting" (the faculty
+    survey's answers, suggested across questions, were so named)."""
+    texts = [
+        "Consistency - meeting regularly, not just when there is a crisis",
+        "Goal setting, accountability, regular check-ins",
+        "Helping them set SMART goals and reviewing progress",
+        "Setting clear expectations and goals at the start of the relationship",
+        "Patience",
+        "Competing priorities",
+        "Time and a willingness to make time.",
+        "Networking and opening doors",
+        "Active listening",
+    ]
+    assert PhraseIndex(texts).describe([0, 1, 2, 3, 4, 5]).label == "Setting goals"
+    # nothing changes where the second word is no activity: "Food and parking"
+    other = ["food and parking", "the food, the parking", "parking and food", "tea", "noise"]
+    assert PhraseIndex(other).describe([0, 1, 2]).label != "Parking food"
+
+
 def test_acronyms_and_names_keep_the_capitals_members_write():
     """Phrases are matched lower-cased; the label and keywords show a word as members write
     it when most do so with capitals: acronyms and inner capitals over every occurrence, a

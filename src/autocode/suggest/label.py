@@ -616,6 +616,12 @@ def _name_candidates(scored, used, surfaces, member_texts, taken: set[str]):
     # the next phrase, a describing word too ("difficult"): it may form a phrase with the first
     partner = next(iter(others), None)
     one = len(first) == 1
+    # an activity and the things it acts on ("setting" + "goals"): "Setting goals"
+    acting = None
+    if one and second is not None and len(second) == 1:
+        things, act = _best_surface(surfaces[first]), words(second)
+        if act.endswith("ing") and things.endswith("s") and things != first[0]:
+            acting = f"{act} {things}"
     if one and _noun_like(first, words(first)):
         # one word says too little; a phrase of the group that holds both says it best
         # ("goal setting" over "Goal and setting", "difficult feedback"), else "X and Y"
@@ -627,8 +633,12 @@ def _name_candidates(scored, used, surfaces, member_texts, taken: set[str]):
                 None,
             )
             if both is not None:
+                if "and" in both and acting:  # "Setting goals" over "Goals and setting"
+                    yield acting
                 yield words(both)
         if second is not None and cov[second] >= 0.5 * cov[first]:
+            if acting:
+                yield acting
             yield f"{words(first)} and {words(second)}"
     yield words(first)
     if second is not None:  # the name is an answer's text ("Listening."): say more
