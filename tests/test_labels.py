@@ -239,7 +239,12 @@ def test_acronyms_and_names_keep_the_capitals_members_write():
     it when most do so with capitals: acronyms and inner capitals over every occurrence, a
     name over occurrences inside a sentence (twice at least); shouted or Title Case texts
     and sentence-initial capitals say nothing."""
-    from autocode.suggest.label import restore_case, written_case
+    from autocode.suggest.casing import restore_case
+    from autocode.suggest.casing import written_case as case_of
+    from autocode.suggest.label import ordinary_words
+
+    def written_case(texts):
+        return case_of(texts, ordinary_words())
 
     texts = [
         "Helping them set SMART goals",
@@ -384,3 +389,24 @@ def test_frame_order_does_not_matter_for_names():
     ix1 = PhraseIndex(df["text"].tolist())
     ix2 = PhraseIndex(df["text"].tolist()[::-1])
     assert ix1.describe([0, 1, 2]).label == ix2.describe([5, 4, 3]).label
+
+
+@pytest.mark.parametrize(
+    ("gap", "first", "opens"),
+    [
+        ("", True, True),  # the text's first word
+        ("  “(", True, True),
+        (" ", False, False),  # "the Bingham": inside a sentence
+        (", ", False, False),
+        (". ", False, True),
+        ('! "', False, True),
+        (" - ", False, True),  # "Consistency - Meeting"
+        ("\n", False, True),
+        (" \n  (", False, True),
+        ("_", False, False),
+    ],
+)
+def test_a_word_opens_a_sentence_after_an_end_and_spaces_quotes_brackets(gap, first, opens):
+    from autocode.suggest.casing import _opens_sentence
+
+    assert _opens_sentence(gap, first) is opens

@@ -103,7 +103,7 @@ class CTfidfLabeler:
                 m,
                 n_keywords=self.n_keywords,
                 centrality=c,
-                whole=None if answers is None else list(dict.fromkeys(answers[i] for i in m)),
+                whole=None if answers is None else [answers[i] for i in m],
             )
             for m, c in zip(groups, centrality, strict=True)
         ]

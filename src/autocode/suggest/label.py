@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from .casing import restore_case, written_case
+
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
@@ -233,7 +235,8 @@ def _phrases(toks: list[_Tok | None]) -> dict[tuple[str, ...], str]:
                 if b.surface not in _JOINERS:
                     break
                 continue
-            if any(t.surface == "and" for t in span) and _describes(span[0]) != _describes(b):
+            joined = any(t.surface == "and" for t in span)
+            if joined and _describes(a.lemma, a.surface) != _describes(b.lemma, b.surface):
                 continue  # "feedback and difficult" (… conversations) is cut inside a phrase
             key = tuple(t.lemma for t in span)
             found.setdefault(key, " ".join(t.surface for t in span))
@@ -308,7 +311,7 @@ class PhraseIndex:
             keywords.append(_best_surface(surfaces[key]))
             used.append(key)
         texts = [self.texts[i] for i in members]
-        cased = written_case(texts)
+        cased = written_case(texts, ordinary_words())
         label = restore_case(code_name(scored, used, surfaces, texts, whole), cased)
         return GroupTerms(label=label, keywords=[restore_case(k, cased) for k in keywords])
 
@@ -332,88 +335,12 @@ def tidy_label(text: str) -> str:
     return t[:1].upper() + t[1:]
 
 
-# -- capitals: acronyms and names as respondents write them ------------------------------
-_WORD = re.compile(r"[^\W_]+")
-#: a sentence starts at the text's start or after one of these (and spaces, quotes, brackets)
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n•*-])[\s\"'“‘(\[]*$")
-#: an acronym written in capitals ("EHR", "SMART", "GP") is at most this long
-_ACRONYM_MAX = 6
-
-
-def written_case(texts: Sequence[str]) -> dict[str, str]:
-    """How members write the words they write with capitals, lower-cased word -> form.
-
-    Candidate phrases are matched lower-cased, so a label would say "Smart goals", "Ehr
-    inbox", "Experiences of urim". A word takes a capitalised form when most of its
-    occurrences are written that way, counted over every occurrence for an acronym in
-    capitals ("SMART", "EHR", "NHS"; at most six letters) and over occurrences inside a
-    sentence for a name ("Bingham"; twice at least, since any word may open a sentence). A
-    form with capitals inside a lower-case word ("URiM", "iPad") and a name are taken only
-    for words that are not ordinary English (the lemma table's), and never when the inner
-    capitals are all "I" ("receIved", "vIsItIng": a typing or export artefact). Texts typed
-    in capitals or with every word capitalised say nothing about case and are skipped."""
-    forms: dict[str, Counter] = defaultdict(Counter)
-    inside: dict[str, Counter] = defaultdict(Counter)
-    for text in texts:
-        words = list(_WORD.finditer(text[:2000]))
-        letters = [c for c in text[:2000] if c.isalpha()]
-        if not words or sum(c.isupper() for c in letters) > 0.5 * len(letters):
-            continue  # SHOUTED
-        if len(words) > 3 and sum(w.group()[0].isupper() for w in words) > 0.8 * len(words):
-            continue  # Every Word Capitalised
-        for m in words:
-            w = m.group()
-            low = w.lower()
-            forms[low][w] += 1
-            if not _SENTENCE_START.search(text[: m.start()]):
-                inside[low][w] += 1
-    vocab = _vocabulary()
-    out: dict[str, str] = {}
-    for low, seen in forms.items():
-        if len(low) < 2 or not any(f != low for f in seen):
-            continue
-        total = sum(seen.values())
-        caps = Counter({f: c for f, c in seen.items() if f.isupper()})
-        if caps and len(low) <= _ACRONYM_MAX:
-            form, c = min(caps.items(), key=lambda kv: (-kv[1], kv[0]))
-            if 2 * c > total:
-                out[low] = form
-                continue
-        if low in vocab:
-            continue
-        inner = Counter(
-            {
-                f: c
-                for f, c in seen.items()
-                if not f.isupper() and {ch for ch in f[1:] if ch.isupper()} - {"I"}
-            }
-        )
-        if inner:
-            form, c = min(inner.items(), key=lambda kv: (-kv[1], kv[0]))
-            if 2 * c > total:
-                out[low] = form
-                continue
-        mid = inside.get(low)
-        if mid:
-            n_caps = sum(c for f, c in mid.items() if f[0].isupper() and f[1:] == low[1:])
-            if n_caps >= 2 and 2 * n_caps > sum(mid.values()):
-                out[low] = low[:1].upper() + low[1:]
-    return out
-
-
 @lru_cache(maxsize=1)
-def _vocabulary() -> frozenset[str]:
-    """Ordinary English words: the lemma table's forms and lemmas."""
+def ordinary_words() -> frozenset[str]:
+    """Ordinary English words: the lemma table's forms and lemmas (:mod:`.casing` leaves
+    their capitals alone)."""
     lemmas = _lemma_table()
     return frozenset(lemmas) | frozenset(lemmas.values())
-
-
-def restore_case(text: str, cased: dict[str, str]) -> str:
-    """``text`` with each word in the form :func:`written_case` found (other words as
-    they are, so a label's first capital stays)."""
-    if not cased:
-        return text
-    return _WORD.sub(lambda m: cased.get(m.group().lower(), m.group()), text)
 
 
 # -- code names ---------------------------------------------------------------------------
@@ -454,6 +381,8 @@ _ADJECTIVES = {
     "thankful", "enjoyable", "useful", "comfortable", "uncomfortable", "appropriate",
     "inappropriate",
 }  # fmt: skip
+#: words that judge or describe: they cannot head a name alone
+_JUDGING = frozenset(_PRAISE | _BLAME | _MANNER | _ADJECTIVES)
 #: endings of describing words ("enjoyable", "grateful", "anxious", "pointless") ...
 _DESCRIBING_ENDINGS = ("able", "ible", "ful", "ous", "less")
 #: ... and the nouns among such words that a code may be named by
@@ -467,15 +396,10 @@ def _describing(word: str) -> bool:
     return len(word) >= 6 and word.endswith(_DESCRIBING_ENDINGS) and word not in _NOUNS_SO_ENDING
 
 
-def _describes(tok: _Tok) -> bool:
-    """A judging, manner or describing word, by its lemma or as written."""
-    judging = _PRAISE | _BLAME | _MANNER | _ADJECTIVES
-    return (
-        tok.lemma in judging
-        or tok.surface in judging
-        or _describing(tok.surface)
-        or _describing(tok.lemma)
-    )
+def _describes(lemma: str, surface: str) -> bool:
+    """A judging, manner or describing word, by its lemma or as written ("amazing" →
+    "amaze")."""
+    return lemma in _JUDGING or surface in _JUDGING or _describing(surface) or _describing(lemma)
 
 
 def _noun_like(key: tuple[str, ...], surface: str) -> bool:
@@ -483,11 +407,8 @@ def _noun_like(key: tuple[str, ...], surface: str) -> bool:
     or a past-tense verb (without a tagger, by word lists and endings)."""
     if len(key) > 1:
         return True
-    judging = _PRAISE | _BLAME | _MANNER | _ADJECTIVES
     w = key[0]
-    if w in judging or surface in judging:  # by lemma or as written ("amazing" → "amaze")
-        return False
-    if _describing(surface) or _describing(w):
+    if _describes(w, surface):
         return False
     return not (surface.endswith("ly") or (surface.endswith("ed") and w != surface))
 
@@ -496,8 +417,7 @@ def noun_like_phrase(phrase: str) -> bool:
     """:func:`_noun_like` for a shown phrase (its words looked up as they are)."""
     words = phrase.lower().split()
     if len(words) != 1:  # "absolutely brilliant" judges, "waiting times" names
-        judging = _PRAISE | _BLAME | _MANNER | _ADJECTIVES
-        return any(w not in judging and not w.endswith("ly") for w in words)
+        return any(w not in _JUDGING and not w.endswith("ly") for w in words)
     w = _lemma_table().get(words[0], words[0]).lower()
     return _noun_like((w,), words[0])
 
