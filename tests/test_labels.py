@@ -8,6 +8,8 @@ import re
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autocode
 from autocode.api import response_frame
@@ -283,6 +285,32 @@ def test_acronyms_and_names_keep_the_capitals_members_write():
     # one shouting respondent does not make a word an acronym
     shout = ["STAFF WERE RUDE", "staff were rude", "rude staff today"]
     assert written_case(shout) == {}
+
+
+_CASE_WORDS = ["smart", "SMART", "Smart", "ehr", "EHR", "URiM", "urim", "receIved", "Bingham",
+               "bingham", "goals", "Staff", "STAFF", "İx", "ΑΣ", "the"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(st.sampled_from(_CASE_WORDS), st.text(alphabet="aIS. \n-'(", max_size=4)),
+            max_size=12,
+        ).map(" ".join),
+        max_size=8,
+    ),
+    st.sets(st.sampled_from([w.lower() for w in _CASE_WORDS] + ["none"]), max_size=4),
+)
+def test_written_case_of_some_words_is_the_whole_answer_for_them(texts, only):
+    """The labeler asks only for the words it shows (``only``): the forms are those of the
+    full answer, restricted to those words."""
+    from autocode.suggest.casing import written_case
+    from autocode.suggest.label import ordinary_words
+
+    full = written_case(texts, ordinary_words())
+    some = written_case(texts, ordinary_words(), only=only)
+    assert some == {w: f for w, f in full.items() if w in only}
 
 
 def _s(sid: str, label: str, size: int, keywords: list[str], members: list[str]) -> Suggestion:

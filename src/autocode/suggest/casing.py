@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Container, Sequence
+from collections.abc import Collection, Container, Sequence
 
 _WORD = re.compile(r"[^\W_]+")
 #: a sentence starts at the text's start or after one of these ...
@@ -35,7 +35,11 @@ def _opens_sentence(gap: str, first: bool) -> bool:
     return gap[i - 1] in _SENTENCE_END if i else first
 
 
-def written_case(texts: Sequence[str], ordinary: Container[str] = frozenset()) -> dict[str, str]:
+def written_case(
+    texts: Sequence[str],
+    ordinary: Container[str] = frozenset(),
+    only: Collection[str] | None = None,
+) -> dict[str, str]:
     """How members write the words they write with capitals, lower-cased word -> form.
 
     A word takes a capitalised form when most of its occurrences are written that way,
@@ -45,11 +49,20 @@ def written_case(texts: Sequence[str], ordinary: Container[str] = frozenset()) -
     word ("URiM", "iPad") and a name are taken only for words not in ``ordinary`` (English
     words: :func:`.label.ordinary_words`), and never when the inner capitals are all "I"
     ("receIved", "vIsItIng": a typing or export artefact). Texts typed in capitals or with
-    every word capitalised say nothing about case and are skipped."""
+    every word capitalised say nothing about case and are skipped.
+
+    ``only`` (lower-cased words) limits the answer to those words, and the work to the
+    texts that contain one: a word's form depends on its own occurrences alone, so the
+    forms found are the same as without it."""
     forms: dict[str, Counter] = defaultdict(Counter)
     inside: dict[str, Counter] = defaultdict(Counter)
+    wanted = None if only is None else frozenset(only)
     for whole in texts:
         text = whole[:_READ]
+        if wanted is not None:
+            low_text = text.lower()
+            if not any(w in low_text for w in wanted):
+                continue
         words = list(_WORD.finditer(text))
         letters = [c for c in text if c.isalpha()]
         if not words or sum(c.isupper() for c in letters) > 0.5 * len(letters):
@@ -60,6 +73,9 @@ def written_case(texts: Sequence[str], ordinary: Container[str] = frozenset()) -
         for m in words:
             w = m.group()
             low = w.lower()
+            if wanted is not None and low not in wanted:
+                end = m.end()
+                continue
             forms[low][w] += 1
             if not _opens_sentence(text[end : m.start()], end == 0):
                 inside[low][w] += 1
@@ -103,3 +119,11 @@ def restore_case(text: str, cased: dict[str, str]) -> str:
     if not cased:
         return text
     return _WORD.sub(lambda m: cased.get(m.group().lower(), m.group()), text)
+
+
+def as_written(shown: Sequence[str], texts: Sequence[str], ordinary: Container[str]) -> list[str]:
+    """``shown`` (a name, keyphrases) with the capitals the group's ``texts`` use
+    (:func:`written_case` over the words shown only)."""
+    words = {m.group().lower() for t in shown for m in _WORD.finditer(t)}
+    cased = written_case(texts, ordinary, only=words)
+    return [restore_case(t, cased) for t in shown]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .casing import restore_case, written_case
+from .casing import as_written
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -311,9 +311,9 @@ class PhraseIndex:
             keywords.append(_best_surface(surfaces[key]))
             used.append(key)
         texts = [self.texts[i] for i in members]
-        cased = written_case(texts, ordinary_words())
-        label = restore_case(code_name(scored, used, surfaces, texts, whole), cased)
-        return GroupTerms(label=label, keywords=[restore_case(k, cased) for k in keywords])
+        name = code_name(scored, used, surfaces, texts, whole)
+        label, *keywords = as_written([name, *keywords], texts, ordinary_words())
+        return GroupTerms(label=label, keywords=keywords)
 
 
 def _contains(big: tuple[str, ...], small: tuple[str, ...]) -> bool:
