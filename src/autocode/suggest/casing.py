@@ -64,8 +64,8 @@ def written_case(
             if not any(w in low_text for w in wanted):
                 continue
         words = list(_WORD.finditer(text))
-        letters = [c for c in text if c.isalpha()]
-        if not words or sum(c.isupper() for c in letters) > 0.5 * len(letters):
+        letters = list(filter(str.isalpha, text))
+        if not words or sum(map(str.isupper, letters)) > 0.5 * len(letters):
             continue  # SHOUTED
         if len(words) > 3 and sum(w.group()[0].isupper() for w in words) > 0.8 * len(words):
             continue  # Every Word Capitalised

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -65,14 +66,21 @@ def split_segments(text: str, clauses: bool = False, min_words: int | None = Non
     before a clause too; a unit of fewer than ``min_words`` (default :data:`MIN_WORDS`) words stays
     with its neighbour, so "Very good. Thanks." is one unit. An answer of one idea is one
     segment: itself."""
-    t = str(text).strip()
+    return list(_segments(str(text), clauses, MIN_WORDS if min_words is None else min_words))
+
+
+@lru_cache(maxsize=1 << 16)
+def _segments(text: str, clauses: bool, min_words: int) -> tuple[str, ...]:
+    """:func:`split_segments`, remembered: ``suggest`` splits each answer when it lists what
+    to embed and again when it builds the units (and surveys repeat short answers)."""
+    t = text.strip()
     parts: list[str] = []
     for s in split_sentences(t):
         parts += _clauses(s, clauses)
-    parts = _glue(parts, MIN_WORDS if min_words is None else min_words)
+    parts = _glue(parts, min_words)
     if len(parts) <= 1:
-        return [t]
-    return parts
+        return (t,)
+    return tuple(parts)
 
 
 def segment_table(ans: pd.DataFrame, clauses: bool = False) -> pd.DataFrame:
