@@ -5,6 +5,7 @@ within a question, the same whatever the row order."""
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 
 import pandas as pd
 import pytest
@@ -438,3 +439,51 @@ def test_a_word_opens_a_sentence_after_an_end_and_spaces_quotes_brackets(gap, fi
     from autocode.suggest.casing import _opens_sentence
 
     assert _opens_sentence(gap, first) is opens
+
+
+def test_two_describing_words_name_the_thing_they_describe():
+    """ "Clinical and competing" says nothing; members write "clinical demands" and
+    "competing demands": "Clinical and competing demands" (the faculty survey's barriers).
+    Two words that are mostly things in themselves are not narrowed to a shared third
+    ("Appointment and hospital", not "... hospital booking")."""
+    from autocode.suggest.label import _shared_head
+
+    texts = [
+        "Clinical demands",
+        "Clinical productivity expectations (RVUs) make it impossible",
+        "Competing priorities",
+        "Time and workload",
+        "Time constraints and competing demands (research, admin, clinical)",
+        "Time. My clinical schedule leaves almost no room.",
+        "Workload",
+    ]
+    others = [
+        "Not enough time in the day",
+        "No protected time for mentoring",
+        "Time!!",
+        "Residents don't reach out",
+        "No space for regular meetings",
+        "Lack of institutional support",
+        "Residents' schedules",
+        "Time for meetings is short",
+    ]
+    g = PhraseIndex(texts + others).describe(range(len(texts)))
+    assert g.label == "Clinical and competing demands"
+
+    idx = PhraseIndex(
+        [
+            "appointment booking was slow",
+            "the appointment was late",
+            "my appointment",
+            "hospital booking lost my letter",
+            "the hospital was clean",
+            "a big hospital",
+        ]
+    )
+    surfaces: dict = defaultdict(Counter)
+    for ph in idx.doc_phrases:
+        for key, surf in ph.items():
+            surfaces[key][surf] += 1
+    assert ("appointment", "book") in surfaces
+    assert ("hospital", "book") in surfaces
+    assert _shared_head(("appointment",), ("hospital",), surfaces) is None

@@ -477,6 +477,34 @@ def code_name(
     return tidy_label("Mentions of " + _best_surface(surfaces[used[0]]))
 
 
+#: a word written before another in this share of its uses describes it (:func:`_shared_head`)
+_MODIFIER_SHARE = 2 / 3
+
+
+def _shared_head(a: tuple[str, ...], b: tuple[str, ...], surfaces) -> str | None:
+    """The word both one-word phrases ``a`` and ``b`` describe in the members' phrases
+    ("clinical demands" and "competing demands": "demands"), as written; the most said
+    (then alphabetical), or None. Both must be single words that members mostly write
+    before another word (as describing words are: "clinical", "competing"; a theme of
+    "appointment" and "hospital" is not narrowed to "Appointment and hospital booking"),
+    and the shared word a noun-like one that is neither of them."""
+    if len(a) != 1 or len(b) != 1:
+        return None
+    for w in (a[0], b[0]):
+        before = sum(sum(c.values()) for k, c in surfaces.items() if len(k) == 2 and k[0] == w)
+        if before < _MODIFIER_SHARE * sum(surfaces[(w,)].values()):
+            return None
+    heads: Counter = Counter()
+    for key, seen in surfaces.items():
+        if len(key) == 2 and key[0] == a[0] and key[1] not in (a[0], b[0]):
+            other = surfaces.get((b[0], key[1]))
+            if other:
+                shown = _best_surface(other).split()[-1]
+                if _noun_like((key[1],), shown):
+                    heads[shown] += sum(seen.values()) + sum(other.values())
+    return _best_surface(heads) if heads else None
+
+
 def _name_candidates(scored, used, surfaces, member_texts, taken: set[str]):
     """Names in order of preference (the first that is no member's text wins)."""
     if nothing_share(member_texts) >= 0.5:
@@ -559,6 +587,9 @@ def _name_candidates(scored, used, surfaces, member_texts, taken: set[str]):
         if second is not None and cov[second] >= 0.5 * cov[first]:
             if acting:
                 yield acting
+            shared = _shared_head(first, second, surfaces)
+            if shared:  # "clinical demands", "competing demands": "Clinical and competing demands"
+                yield f"{words(first)} and {words(second)} {shared}"
             yield f"{words(first)} and {words(second)}"
     yield words(first)
     if second is not None:  # the name is an answer's text ("Listening."): say more
