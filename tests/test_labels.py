@@ -487,3 +487,31 @@ def test_two_describing_words_name_the_thing_they_describe():
     assert ("appointment", "book") in surfaces
     assert ("hospital", "book") in surfaces
     assert _shared_head(("appointment",), ("hospital",), surfaces) is None
+
+
+def test_a_phrase_one_member_wrote_does_not_name_what_most_say():
+    """Four barriers, three about time and one saying "The EHR inbox eats every free
+    minute" (the faculty survey): the name is about time, not "EHR inbox eats"; "Time"
+    alone is one member's whole answer."""
+    from autocode.suggest.label import code_name
+
+    group = [
+        "No protected time for mentoring; it all happens after hours",
+        "Not enough time in the day",
+        "The EHR inbox eats every free minute",
+        "Time!!",
+    ]
+    scored = [
+        (1.0, 1, ("ehr", "inbox", "eat")),
+        (0.9, 1, ("free", "minute")),
+        (0.8, 3, ("time",)),
+        (0.5, 1, ("day",)),
+    ]
+    surfaces = {
+        ("ehr", "inbox", "eat"): Counter({"ehr inbox eats": 1}),
+        ("free", "minute"): Counter({"free minute": 1}),
+        ("time",): Counter({"time": 3}),
+        ("day",): Counter({"day": 1}),
+    }
+    name = code_name(scored, [k for _, _, k in scored], surfaces, group)
+    assert name.startswith("Time")

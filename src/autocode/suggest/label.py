@@ -530,6 +530,15 @@ def _name_candidates(scored, used, surfaces, member_texts, taken: set[str]):
         return _best_surface(seen)
 
     first = top[0]
+    if cov[first] == 1:  # one member's phrase ("EHR inbox eats") under what most say ("time")
+        first = next(
+            (
+                k
+                for k in top
+                if cov[k] >= max(2, 0.5 * len(member_texts)) and _noun_like(k, words(k))
+            ),
+            first,
+        )
     if len(first) == 1:  # "waiting times" rather than "waiting" (unless an answer says only it)
         first = next(
             (
@@ -537,7 +546,7 @@ def _name_candidates(scored, used, surfaces, member_texts, taken: set[str]):
                 for sc, _, k in scored
                 if len(k) > 1
                 and first[0] in k
-                and sc >= 0.5 * score[top[0]]
+                and sc >= 0.5 * score[first]
                 and _norm(words(k)) not in taken
             ),
             first,
