@@ -515,3 +515,26 @@ def test_a_phrase_one_member_wrote_does_not_name_what_most_say():
     }
     name = code_name(scored, [k for _, _, k in scored], surfaces, group)
     assert name.startswith("Time")
+
+
+def test_a_word_a_member_answered_alone_is_named_by_a_phrase_holding_it():
+    """The bundled example: one respondent answered just "Staff", so "Staff" cannot name
+    the group of 47 answers about staff; "Friendly staff" (a phrase of the group) does,
+    before the fallback "Mentions of staff"."""
+    from autocode.suggest.label import code_name
+
+    members = ["Staff", "Friendly staff at medical hatch.", "Very friendly staff.", "Staff nice."]
+    scored = [
+        (1.0, 10, ("staff",)),  # friendly in fewer than half: no "A and B" search
+        (0.6, 2, ("friendly",)),
+        (0.3, 2, ("friendly", "staff")),
+        (0.2, 1, ("nice",)),
+    ]
+    surfaces = {
+        ("staff",): Counter({"staff": 4}),
+        ("friendly",): Counter({"friendly": 2}),
+        ("friendly", "staff"): Counter({"friendly staff": 2}),
+        ("nice",): Counter({"nice": 1}),
+    }
+    used = [("staff",), ("friendly",), ("nice",)]
+    assert code_name(scored, used, surfaces, members) == "Friendly staff"

@@ -13,6 +13,7 @@ would recognise as what the group is about.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -608,3 +609,7 @@ def _name_candidates(scored, used, surfaces, member_texts, taken: set[str]):
         third = next((k for k in top[2:] if k != second and not _contains(k, first)), None)
         if third is not None:
             yield f"{words(first)}, {words(second)} and {words(third)}"
+    # every name so far is a member's whole answer ("Staff"): the group's best phrases that
+    # hold it ("Friendly staff"), before "Mentions of staff"
+    longer = (k for _, _, k in scored if len(k) > len(first) and _contains(k, first))
+    yield from (words(k) for k in itertools.islice(longer, 3))
