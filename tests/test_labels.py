@@ -538,3 +538,67 @@ def test_a_word_a_member_answered_alone_is_named_by_a_phrase_holding_it():
     }
     used = [("staff",), ("friendly",), ("nice",)]
     assert code_name(scored, used, surfaces, members) == "Friendly staff"
+
+
+def test_the_questions_own_words_do_not_name_a_group():
+    """A barriers question on mentoring residents: a group of answers about residents'
+    schedules and meetings is named by what they say ("Meetings …"), not "Residents" (the
+    issue's "Residents" catch-all); judgements keep their own rule ("Positive
+    experience" for "good" answers to "What was good?")."""
+    from autocode.suggest.label import code_name
+
+    members = [
+        "Duty hours and resident call schedules make meetings hard to coordinate",
+        "Residents' schedules - they rotate off service and I never see them",
+        "No space or structure for regular meetings",
+        "Residents don't reach out; it feels one-sided",
+        "Virtual meetings feel less personal and residents are less engaged",
+    ]
+    scored = [
+        (1.0, 4, ("resident",)),
+        (0.8, 3, ("meeting",)),
+        (0.5, 2, ("schedule",)),
+        (0.3, 1, ("space",)),
+    ]
+    surfaces = {
+        ("resident",): Counter({"residents": 3, "resident": 1}),
+        ("meeting",): Counter({"meetings": 3}),
+        ("schedule",): Counter({"schedules": 2}),
+        ("space",): Counter({"space": 1}),
+    }
+    used = [k for _, _, k in scored]
+    question = "What barriers limit your ability to mentor, advise or coach residents?"
+    assert code_name(scored, used, surfaces, members).startswith("Resident")
+    named = code_name(scored, used, surfaces, members, topic=question)
+    assert named.startswith("Meeting")
+    assert "esident" not in named
+    # a raw export's variable name says as much ("mentor_barriers": "Mentoring" names nothing)
+    scored2 = [(1.0, 5, ("mentoring",)), (0.5, 2, ("promotion",))]
+    surfaces2 = {
+        ("mentoring",): Counter({"mentoring": 5}),
+        ("promotion",): Counter({"promotion": 2}),
+    }
+    texts2 = ["Mentoring doesn't count toward promotion", "Mentoring is invisible work"]
+    used2 = [k for _, _, k in scored2]
+    assert code_name(scored2, used2, surfaces2, texts2, topic="mentor barriers") == "Promotion"
+    good = [(1.0, 5, ("good",)), (0.4, 2, ("stay",))]
+    gsurf = {("good",): Counter({"good": 5}), ("stay",): Counter({"stay": 2})}
+    gtexts = ["Good", "It was good", "good stay", "Very good", "All good, nice stay"]
+    assert code_name(
+        good, [k for _, _, k in good], gsurf, gtexts, topic="What was good?"
+    ) == code_name(good, [k for _, _, k in good], gsurf, gtexts)
+
+
+def test_a_question_is_worded_by_its_label_or_its_column():
+    from types import SimpleNamespace
+
+    from autocode.suggest.run import _wording
+
+    rs = SimpleNamespace(question_labels={"q2": "What barriers limit you?"})
+    assert _wording(rs, ["q2", "mentor_barriers"]) == {
+        "q2": "What barriers limit you?",
+        "mentor_barriers": "mentor barriers",
+    }
+    assert _wording(SimpleNamespace(), ["What training would help you?"]) == {
+        "What training would help you?": "What training would help you?"
+    }

@@ -10,7 +10,7 @@ DataFrame and a matrix, returns dataclasses. Other clusterers and labelers are p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -93,10 +93,11 @@ class CTfidfLabeler:
         groups: Sequence[np.ndarray],
         centrality: Sequence[np.ndarray],
         answers: Sequence[str] | None = None,
+        topic: str = "",
     ) -> list[GroupTerms]:
         """``answers[i]``: the whole answer ``texts[i]`` is a segment of (default: itself);
         a name is never a member's whole answer, but may be one of its segments ("Staff" of
-        "Food & staff.")."""
+        "Food & staff."). ``topic``: the question's wording (its words alone name nothing)."""
         index = PhraseIndex(texts)
         return [
             index.describe(
@@ -104,6 +105,7 @@ class CTfidfLabeler:
                 n_keywords=self.n_keywords,
                 centrality=c,
                 whole=None if answers is None else [answers[i] for i in m],
+                topic=topic,
             )
             for m, c in zip(groups, centrality, strict=True)
         ]
@@ -140,10 +142,12 @@ def _labels_of(clusterer: Any, X: np.ndarray) -> np.ndarray:
     return _renumber(labels.astype(int))
 
 
-def _terms_of(labeler: Any, texts, groups, centrality, answers=None) -> list[GroupTerms]:
+def _terms_of(
+    labeler: Any, texts, groups, centrality, answers=None, topic: str = ""
+) -> list[GroupTerms]:
     try:
         if isinstance(labeler, CTfidfLabeler):  # a plug-in's label() takes three arguments
-            out = list(labeler.label(texts, groups, centrality, answers=answers))
+            out = list(labeler.label(texts, groups, centrality, answers=answers, topic=topic))
         else:
             out = list(labeler.label(texts, groups, centrality))
     except ModelError:
@@ -274,6 +278,8 @@ class _Options:
     #: more answers than this: a seeded sample is clustered, the rest assigned (:mod:`.sample`)
     sample_size: int = SAMPLE_SIZE
     seed: int = 0
+    #: question id -> its wording; a name that only repeats it says nothing (.label.code_name)
+    topics: Mapping[str, str] = field(default_factory=dict)
 
 
 def canonical_order(responses: pd.DataFrame) -> pd.DataFrame:
@@ -301,6 +307,7 @@ def suggest(
     gather_nothing: bool = True,
     across_questions: bool = False,
     sample_size: int | None = None,
+    question_texts: Mapping[str, str] | None = None,
 ) -> SuggestResult:
     """Candidate codes for ``responses`` (columns id, question, text, non_answer).
 
@@ -325,6 +332,9 @@ def suggest(
     More than ``sample_size`` answers of a question (default :data:`.sample.SAMPLE_SIZE`):
     a sample drawn with ``seed`` is clustered and the other answers join their nearest
     suggestion at cosine ≥ ``outlier_threshold`` (:mod:`.sample`; recorded in ``params``).
+    ``question_texts`` (question id -> its wording, as exports carry it): the default
+    labeler does not name a suggestion by the question's own words alone ("Residents" for a
+    question on mentoring residents) where the members say more.
     """
     missing = [c for c in ("id", "question", "text", "non_answer") if c not in responses]
     if missing:
@@ -348,7 +358,14 @@ def suggest(
     if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 2:
         raise InputError(f"sample_size must be an integer of at least 2, got {sample_size!r}")
     opts = _Options(
-        embed_segments, clauses, float(merge_threshold), gather_nothing, clauses, int(size), seed
+        embed_segments,
+        clauses,
+        float(merge_threshold),
+        gather_nothing,
+        clauses,
+        int(size),
+        seed,
+        dict(question_texts or {}),
     )
     if clusterer is not None and min_cluster_size is not None:
         raise InputError(
@@ -558,7 +575,8 @@ def _one_question(
             rows = np.concatenate([members[c] for c in cs])
             groups.append(rows)
             central.append(U[rows] @ _normalise(U[rows].mean(axis=0, keepdims=True))[0])
-    named = _terms_of(labeler, utexts, groups, central, answers=[texts[o] for o in owner])
+    whole = [texts[o] for o in owner]
+    named = _terms_of(labeler, utexts, groups, central, answers=whole, topic=opts.topics.get(q, ""))
     terms, theme_terms = named[:k], iter(named[k:])
     sugg: list[Suggestion] = []
     for c in range(k):

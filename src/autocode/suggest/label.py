@@ -269,13 +269,15 @@ class PhraseIndex:
         n_keywords: int = 8,
         centrality: Sequence[float] | np.ndarray | None = None,
         whole: Sequence[str] | None = None,
+        topic: str = "",
     ) -> GroupTerms:
         """Label and keywords for the documents at positions ``members``.
 
         The label is a code name built from the keyphrases (:func:`code_name`), never one
         member's whole answer: ``whole`` are the members' whole answers when the documents
         are their segments (default: the documents). ``centrality`` is accepted for
-        labelers that use it.
+        labelers that use it. ``topic``: the question's wording, whose words alone name
+        nothing (:func:`code_name`).
         """
         n_c = len(members)
         df_c: Counter = Counter()
@@ -312,7 +314,7 @@ class PhraseIndex:
             keywords.append(_best_surface(surfaces[key]))
             used.append(key)
         texts = [self.texts[i] for i in members]
-        name = code_name(scored, used, surfaces, texts, whole)
+        name = code_name(scored, used, surfaces, texts, whole, topic)
         label, *keywords = as_written([name, *keywords], texts, ordinary_words())
         return GroupTerms(label=label, keywords=keywords)
 
@@ -458,7 +460,12 @@ def nothing_share(texts: Sequence[str]) -> float:
 
 
 def code_name(
-    scored, used, surfaces, member_texts: Sequence[str], whole: Sequence[str] | None = None
+    scored,
+    used,
+    surfaces,
+    member_texts: Sequence[str],
+    whole: Sequence[str] | None = None,
+    topic: str = "",
 ) -> str:
     """A short noun phrase (1–6 words, sentence case) naming a group, never one of its
     answers' whole text: its best keyphrase (a longer phrase holding a top single word,
@@ -466,9 +473,11 @@ def code_name(
     ("Food and parking"), manner words with the people they describe ("Friendly and
     helpful staff"), judgements alone as "Positive experience"; groups that mostly say there
     is nothing to improve are named so. ``whole``: the members' whole answers when
-    ``member_texts`` are their segments."""
+    ``member_texts`` are their segments. ``topic``: the question's wording; a phrase of
+    its words only ("Residents" where the question asks about mentoring residents) heads
+    the name only when no other phrase of the group names something."""
     taken = {_norm(t) for t in (member_texts if whole is None else whole)}
-    for name in _name_candidates(scored, used, surfaces, member_texts, taken):
+    for name in _name_candidates(scored, used, surfaces, member_texts, taken, topic):
         name = tidy_label(name)
         short = 1 <= len(name.split()) <= 6 and name.count(" and ") <= 1  # one "and" at most
         if name and short and _norm(name) not in taken:
@@ -478,6 +487,9 @@ def code_name(
     return tidy_label("Mentions of " + _best_surface(surfaces[used[0]]))
 
 
+#: a phrase not of the question's words heads the name over one of them when this many
+#: members, relative to it, say it
+_TOPIC_SHARE = 0.25
 #: a word written before another in this share of its uses describes it (:func:`_shared_head`)
 _MODIFIER_SHARE = 2 / 3
 
@@ -506,7 +518,7 @@ def _shared_head(a: tuple[str, ...], b: tuple[str, ...], surfaces) -> str | None
     return _best_surface(heads) if heads else None
 
 
-def _name_candidates(scored, used, surfaces, member_texts, taken: set[str]):
+def _name_candidates(scored, used, surfaces, member_texts, taken: set[str], topic: str = ""):
     """Names in order of preference (the first that is no member's text wins)."""
     if nothing_share(member_texts) >= 0.5:
         yield NOTHING_NAME
@@ -530,7 +542,23 @@ def _name_candidates(scored, used, surfaces, member_texts, taken: set[str]):
                 return k[0]
         return _best_surface(seen)
 
+    said = _stems(topic) if topic else set()
+
+    def asked(k) -> bool:
+        """The phrase only repeats the question's words (judgements have their own rules:
+        "Positive experience" where "what was good?" is answered "good")."""
+        return bool(said) and not set(k) <= _JUDGING and _stems(words(k)) <= said
+
     first = top[0]
+    if asked(first):  # "Residents" when the question asks about residents
+        first = next(
+            (
+                k
+                for k in top
+                if not asked(k) and _noun_like(k, words(k)) and cov[k] >= _TOPIC_SHARE * cov[first]
+            ),
+            first,
+        )
     if cov[first] == 1:  # one member's phrase ("EHR inbox eats") under what most say ("time")
         first = next(
             (
@@ -569,7 +597,11 @@ def _name_candidates(scored, used, surfaces, member_texts, taken: set[str]):
     # the next phrase that names something and is not the first again in another form
     # ("Communication and communicating")
     head = words(first)
-    others = [k for k in top[1:] if not _contains(k, first) and not overlaps(words(k), head)]
+    others = [
+        k
+        for k in top[1:]
+        if not _contains(k, first) and not overlaps(words(k), head) and not asked(k)
+    ]
     second = next((k for k in others if _noun_like(k, words(k))), None)
     # the next phrase, a describing word too ("difficult"): it may form a phrase with the first
     partner = next(iter(others), None)

@@ -121,6 +121,14 @@ def _release(embedder: Embedder) -> None:
         pass
 
 
+def _wording(rs, qs: list[str]) -> dict[str, str]:
+    """Each question's wording as the export gave it: its label (a REDCap data
+    dictionary's), else its column name, which is the wording in a labels export and a
+    variable name ("mentor_barriers") in a raw one."""
+    labels = getattr(rs, "question_labels", None) or {}
+    return {q: labels.get(q) or q.replace("_", " ") for q in qs}
+
+
 def run_suggest(
     store: Store,
     rs,
@@ -225,6 +233,7 @@ def run_suggest(
             clauses=segments == "clauses",
             across_questions=across_questions,
             sample_size=sample_size,
+            question_texts=_wording(rs, qs),
         )
         n_new += n_seg[0]
         # a project that already has codes: say which suggestions match one of them
