@@ -7,7 +7,7 @@ question labels and the respondents' other columns, in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
@@ -98,6 +98,13 @@ def save_blanks(conn: sqlite3.Connection, blanks: dict) -> None:
 def question_labels(store: Store) -> dict[str, str]:
     """Question id -> its wording in the export, for the questions that have one."""
     return dict(store.conn.execute("SELECT question, label FROM question_labels").fetchall())
+
+
+def wording(question: str, labels: Mapping[str, str] | None = None) -> str:
+    """A question's wording as the export gave it: its label (a REDCap data dictionary's),
+    else its column name, which is the wording in a labels export and a variable name
+    ("mentor_barriers" → "mentor barriers") in a raw one."""
+    return (labels or {}).get(question) or question.replace("_", " ")
 
 
 def question_blanks(store: Store) -> dict[str, int]:

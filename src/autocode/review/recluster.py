@@ -106,7 +106,10 @@ def split_parts(
     for i, lab in enumerate(labels):
         groups.setdefault(int(lab), []).append(i)
     ordered = sorted(groups.values(), key=lambda g: (-len(g), rids[g[0]]))
-    described = describe_groups(texts, ordered)
+    from ..project import responses
+
+    topic = responses.wording(s.question, responses.question_labels(store)) if s.question else ""
+    described = describe_groups(texts, ordered, topic)
     parts = []
     for pid, g, (label, kw) in zip(part_ids(s.id, len(ordered)), ordered, described, strict=True):
         near = _exemplars(X[g], [texts[i] for i in g], [rids[i] for i in g])
@@ -122,9 +125,12 @@ def split_parts(
     return parts
 
 
-def describe_groups(texts: list[str], groups: list[list[int]]) -> list[tuple[str, list[str]]]:
+def describe_groups(
+    texts: list[str], groups: list[list[int]], topic: str = ""
+) -> list[tuple[str, list[str]]]:
     """(label, keywords) per group: the suggest stage's phrase labeller when it is there
-    (labels comparable with the run's), else c-TF-IDF keywords between the parts."""
+    (labels comparable with the run's; ``topic``: the question's wording), else c-TF-IDF
+    keywords between the parts."""
     try:
         from ..suggest.label import PhraseIndex
     except ImportError:  # pragma: no cover - depends on the suggest stage
@@ -133,7 +139,7 @@ def describe_groups(texts: list[str], groups: list[list[int]]) -> list[tuple[str
     index = PhraseIndex(texts)
     out = []
     for g in groups:
-        terms = index.describe(g, n_keywords=6)
+        terms = index.describe(g, n_keywords=6, topic=topic)
         out.append((terms.label, list(dict.fromkeys(terms.keywords))))
     return out
 

@@ -13,7 +13,7 @@ from ..embed import Embedder, embed_texts
 from ..errors import InputError, NotFoundError
 from ..project import Store
 from ..project import suggestions as suggestion_rows
-from ..project.responses import save_responses
+from ..project.responses import save_responses, wording
 from .core import SuggestResult, check_params, suggest
 from .match import find_matches
 from .segments import segment_texts
@@ -122,11 +122,9 @@ def _release(embedder: Embedder) -> None:
 
 
 def _wording(rs, qs: list[str]) -> dict[str, str]:
-    """Each question's wording as the export gave it: its label (a REDCap data
-    dictionary's), else its column name, which is the wording in a labels export and a
-    variable name ("mentor_barriers") in a raw one."""
-    labels = getattr(rs, "question_labels", None) or {}
-    return {q: labels.get(q) or q.replace("_", " ") for q in qs}
+    """Each question's wording (:func:`autocode.project.responses.wording`)."""
+    labels = getattr(rs, "question_labels", None)
+    return {q: wording(q, labels) for q in qs}
 
 
 def run_suggest(
