@@ -10,7 +10,7 @@ given by ``--llm-python``; nothing here is an autocode dependency.
 
 To isolate naming from clustering, each labeler names the human codes' own groups: for
 every code with >= 10 answers in a set, its ``--k`` answers closest to the code's centroid
-(MiniLM). The default labeler (:class:`autocode.suggest.core.CTfidfLabeler`) sees every
+(MiniLM). The default labeler (:class:`autocode.suggest.stages.CTfidfLabeler`) sees every
 code's members of the set at once (as it sees a question's suggestions); the LLM gets a
 few-shot prompt with the k answers and writes a 1–6-word name (greedy, 12 tokens). Score:
 cosine (bundled MiniLM) between the label and the human code's name, mean over codes; the
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from autocode.embed import embed_texts, get_embedder
 from autocode.project import open_store
-from autocode.suggest.core import CTfidfLabeler
+from autocode.suggest.stages import CTfidfLabeler
 
 LLM_SCRIPT = r'''
 import json, resource, sys, time

@@ -232,7 +232,7 @@ def suggest(
     answers with ``embedder`` (see :func:`embedder_of`; non-answers are not embedded).
     ``clusterer`` and ``labeler``: stage objects, or names registered in the
     ``autocode.clusterers`` / ``autocode.labelers`` entry-point groups; default HDBSCAN and
-    class-based TF-IDF (:mod:`autocode.suggest.core`)."""
+    class-based TF-IDF (:mod:`autocode.suggest.stages`)."""
     import numpy as np
 
     from .suggest.core import suggest as run

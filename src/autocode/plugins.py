@@ -14,10 +14,10 @@ object:
   float32, L2-normalised (:class:`autocode.embed.Embedder`). Selected with
   ``--model plugin:NAME`` or ``embedder="plugin:NAME"``.
 - ``autocode.clusterers``: ``fit_predict(X) -> labels`` (``-1`` = unassigned)
-  (:class:`autocode.suggest.core.Clusterer`); ``clusterer="NAME"`` in
+  (:class:`autocode.suggest.stages.Clusterer`); ``clusterer="NAME"`` in
   :func:`autocode.suggest`.
 - ``autocode.labelers``: ``label(texts, groups, centrality) -> [GroupTerms]``
-  (:class:`autocode.suggest.core.Labeler`); ``labeler="NAME"``.
+  (:class:`autocode.suggest.stages.Labeler`); ``labeler="NAME"``.
 
 autocode's own stages are registered the same way (in its ``pyproject.toml``) and are also
 known from :data:`BUILTIN`, so they work from a source tree whose metadata is not installed.
@@ -45,8 +45,8 @@ BUILTIN: dict[str, dict[str, str]] = {
         "hash": "autocode.embed:HashEmbedder",
         "onnx": "autocode.embed_onnx:OnnxEmbedder",
     },
-    "autocode.clusterers": {"hdbscan": "autocode.suggest.core:HDBSCANClusterer"},
-    "autocode.labelers": {"ctfidf": "autocode.suggest.core:CTfidfLabeler"},
+    "autocode.clusterers": {"hdbscan": "autocode.suggest.stages:HDBSCANClusterer"},
+    "autocode.labelers": {"ctfidf": "autocode.suggest.stages:CTfidfLabeler"},
 }
 #: what each kind of stage must have
 _NEEDS = {

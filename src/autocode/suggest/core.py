@@ -4,173 +4,57 @@ A short sequence of named, replaceable steps (BERTopic's composition, not its co
 cluster (a :class:`Clusterer`, default :class:`HDBSCANClusterer`, :mod:`.cluster`) → group
 the clusters into candidate themes → label clusters and themes (a :class:`Labeler`, default
 :class:`CTfidfLabeler`, :mod:`.label`) → pick quotes (:mod:`.exemplars`). Pure: takes a
-DataFrame and a matrix, returns dataclasses. Other clusterers and labelers are plug-ins
-(:mod:`autocode.plugins`).
+DataFrame and a matrix, returns dataclasses. The stages' interfaces and defaults live in
+:mod:`.stages`; other clusterers and labelers are plug-ins (:mod:`autocode.plugins`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, ModelError
-from .cluster import (
-    _normalise,
-    _renumber,
-    adapt_params,
-    cluster,
-    group_centroids,
-    nearest_centroid,
-)
+from ..errors import InputError
+from .cluster import _normalise, group_centroids, nearest_centroid
 from .define import finish
 from .exemplars import pick_exemplars
-from .label import GroupTerms, PhraseIndex
 from .merge import KIND_NOTHING, merge_near, nothing_label, nothing_mask
 from .nonanswers import _KIND_LABELS, NonAnswerGroup, non_answer_kind
 from .sample import SAMPLE_SIZE, quote_pool, sample_params, suggest_sampled
 from .segments import units_of
+from .stages import (
+    Clusterer,
+    CTfidfLabeler,
+    HDBSCANClusterer,
+    Labeler,
+    labels_of,
+    resolve_stage,
+    stage_params,
+    terms_of,
+)
+
+__all__ = [
+    "MERGE_THRESHOLD",
+    "CTfidfLabeler",
+    "Clusterer",
+    "HDBSCANClusterer",
+    "Labeler",
+    "QuestionSummary",
+    "SuggestResult",
+    "Suggestion",
+    "Theme",
+    "canonical_order",
+    "check_params",
+    "share",
+    "suggest",
+]
 
 #: centroid cosine at or above which two suggestions of a question are one idea (measured
 #: on the NHS sets against the human codes: scripts/bench_suggest_results.md)
 MERGE_THRESHOLD = 0.9
-
-
-# -- the replaceable stages ------------------------------------------------------------------
-class Clusterer(Protocol):
-    """Clusters one question's answer vectors (L2-normalised rows, in canonical order)."""
-
-    def fit_predict(self, X: np.ndarray) -> np.ndarray:
-        """One label per row: ``0..k-1`` for clusters, ``-1`` for unassigned."""
-        ...
-
-
-class Labeler(Protocol):
-    """Names groups of one question's answers."""
-
-    def label(
-        self,
-        texts: Sequence[str],
-        groups: Sequence[np.ndarray],
-        centrality: Sequence[np.ndarray],
-    ) -> list[GroupTerms]:
-        """A label and keywords per group: ``groups[g]`` are positions in ``texts`` and
-        ``centrality[g]`` each member's similarity to the group's centroid."""
-        ...
-
-
-class HDBSCANClusterer:
-    """The default clusterer: kNN smoothing → PCA → HDBSCAN → kNN vote (:mod:`.cluster`),
-    with parameters adapted to the number of answers (:func:`.cluster.adapt_params`);
-    ``min_cluster_size`` fixes that one. Deterministic: no random state."""
-
-    def __init__(self, min_cluster_size: int | None = None):
-        self.min_cluster_size = min_cluster_size
-
-    def fit_predict(self, X: np.ndarray) -> np.ndarray:
-        labels, _ = cluster(X, adapt_params(len(X), self.min_cluster_size))
-        return labels
-
-    def params_for(self, n: int) -> dict:
-        """The parameters it clusters ``n`` answers with (recorded with the run)."""
-        return adapt_params(n, self.min_cluster_size).to_dict()
-
-
-class CTfidfLabeler:
-    """The default labeler: class-based TF-IDF over lemmatised keyphrases (coverage in the
-    group x log(1 + lift over the question), :class:`.label.PhraseIndex`), and as label the
-    most central short answer using a top keyphrase when there is one."""
-
-    def __init__(self, n_keywords: int = 8):
-        self.n_keywords = n_keywords
-
-    def label(
-        self,
-        texts: Sequence[str],
-        groups: Sequence[np.ndarray],
-        centrality: Sequence[np.ndarray],
-        answers: Sequence[str] | None = None,
-        topic: str = "",
-    ) -> list[GroupTerms]:
-        """``answers[i]``: the whole answer ``texts[i]`` is a segment of (default: itself);
-        a name is never a member's whole answer, but may be one of its segments ("Staff" of
-        "Food & staff."). ``topic``: the question's wording (its words alone name nothing)."""
-        index = PhraseIndex(texts)
-        return [
-            index.describe(
-                m,
-                n_keywords=self.n_keywords,
-                centrality=c,
-                whole=None if answers is None else [answers[i] for i in m],
-                topic=topic,
-            )
-            for m, c in zip(groups, centrality, strict=True)
-        ]
-
-
-def stage_params(clusterer: Any, n: int) -> dict:
-    """What a run records about the clusterer for ``n`` answers: the default's parameters,
-    or a plug-in's class name (and its ``params_for(n)`` if it has one)."""
-    if hasattr(clusterer, "params_for"):
-        return dict(clusterer.params_for(n))
-    return {"clusterer": f"{type(clusterer).__module__}.{type(clusterer).__qualname__}"}
-
-
-def _labels_of(clusterer: Any, X: np.ndarray) -> np.ndarray:
-    """The clusterer's labels, checked and numbered 0..k-1 by decreasing size."""
-    try:
-        labels = np.asarray(clusterer.fit_predict(X))
-    except ModelError:
-        raise
-    except Exception as e:  # noqa: BLE001 - a plug-in's failure is one clear line
-        raise ModelError(
-            f"the clusterer {type(clusterer).__name__} failed: {type(e).__name__}: {e}"
-        ) from None
-    if (
-        labels.shape != (len(X),)
-        or not np.issubdtype(labels.dtype, np.integer)
-        or (len(labels) and labels.min() < -1)
-    ):
-        raise ModelError(
-            f"the clusterer {type(clusterer).__name__} returned {labels.shape} "
-            f"{labels.dtype} labels for {len(X)} answers",
-            "fit_predict must return one integer per row, -1 for unassigned",
-        )
-    return _renumber(labels.astype(int))
-
-
-def _terms_of(
-    labeler: Any, texts, groups, centrality, answers=None, topic: str = ""
-) -> list[GroupTerms]:
-    try:
-        if isinstance(labeler, CTfidfLabeler):  # a plug-in's label() takes three arguments
-            out = list(labeler.label(texts, groups, centrality, answers=answers, topic=topic))
-        else:
-            out = list(labeler.label(texts, groups, centrality))
-    except ModelError:
-        raise
-    except Exception as e:  # noqa: BLE001 - a plug-in's failure is one clear line
-        raise ModelError(
-            f"the labeler {type(labeler).__name__} failed: {type(e).__name__}: {e}"
-        ) from None
-    terms = []
-    for t in out:
-        if isinstance(t, GroupTerms):
-            terms.append(t)
-        elif isinstance(t, tuple | list) and len(t) == 2:
-            terms.append(GroupTerms(str(t[0]), [str(k) for k in t[1]]))
-        else:
-            terms.append(GroupTerms(str(getattr(t, "label", t)), list(getattr(t, "keywords", []))))
-    if len(terms) != len(groups):
-        raise ModelError(
-            f"the labeler {type(labeler).__name__} returned {len(terms)} labels "
-            f"for {len(groups)} groups",
-            "label must return one (label, keywords) per group",
-        )
-    return terms
 
 
 def check_params(
@@ -194,18 +78,6 @@ def check_params(
         )
     if not isinstance(n_exemplars, int | np.integer) or n_exemplars < 1:
         raise InputError(f"n_exemplars must be a positive integer, got {n_exemplars!r}")
-
-
-def _stage(kind: str, given: Any, default: Any) -> Any:
-    """The stage object for ``given``: the default (None), a plug-in by name (a string,
-    :func:`autocode.plugins.create`) or an object, checked to have what ``kind`` needs."""
-    from .. import plugins
-
-    if given is None:
-        return default()
-    if isinstance(given, str):
-        return plugins.create(kind, given)
-    return plugins.check(kind, given)
 
 
 @dataclass
@@ -372,8 +244,10 @@ def suggest(
             "min_cluster_size belongs to the default clusterer and a clusterer was given",
             "pass clusterer=HDBSCANClusterer(min_cluster_size=...) instead",
         )
-    cl: Clusterer = _stage("clusterer", clusterer, lambda: HDBSCANClusterer(min_cluster_size))
-    lab: Labeler = _stage("labeler", labeler, CTfidfLabeler)
+    cl: Clusterer = resolve_stage(
+        "clusterer", clusterer, lambda: HDBSCANClusterer(min_cluster_size)
+    )
+    lab: Labeler = resolve_stage("labeler", labeler, CTfidfLabeler)
     df = responses.reset_index(drop=True).copy()
     df["_row"] = np.arange(len(df))
     qs = questions or list(dict.fromkeys(df["question"]))
@@ -536,7 +410,7 @@ def _one_question(
     rest = np.flatnonzero(~nothing)
     labels = np.full(len(utexts), -1)
     if len(rest):
-        labels[rest] = _labels_of(clusterer, U[rest])
+        labels[rest] = labels_of(clusterer, U[rest])
     labels = merge_near(labels, U, opts.merge_threshold)
     k = int(labels.max()) + 1 if len(labels) else 0
     assigned = np.zeros(len(utexts), dtype=bool)
@@ -576,7 +450,7 @@ def _one_question(
             groups.append(rows)
             central.append(U[rows] @ _normalise(U[rows].mean(axis=0, keepdims=True))[0])
     whole = [texts[o] for o in owner]
-    named = _terms_of(labeler, utexts, groups, central, answers=whole, topic=opts.topics.get(q, ""))
+    named = terms_of(labeler, utexts, groups, central, answers=whole, topic=opts.topics.get(q, ""))
     terms, theme_terms = named[:k], iter(named[k:])
     sugg: list[Suggestion] = []
     for c in range(k):
