@@ -602,3 +602,22 @@ def test_a_question_is_worded_by_its_label_or_its_column():
     assert _wording(SimpleNamespace(), ["What training would help you?"]) == {
         "What training would help you?": "What training would help you?"
     }
+
+
+@pytest.mark.parametrize(
+    ("seen", "name"),
+    [
+        ({"residents": 4, "resident": 1}, "Residents"),  # as most members write it
+        ({"food": 5, "foods": 1}, "Food"),
+        ({"parents": 2, "parent": 1}, "Parent"),  # the lemma when a third or more write it
+        ({"sessions": 3}, "Sessions"),
+    ],
+)
+def test_a_word_is_shown_as_most_members_write_it(seen, name):
+    from autocode.suggest.label import code_name
+
+    lemma = min(seen, key=len)
+    key = (lemma.rstrip("s") if lemma.endswith("s") else lemma,)
+    scored = [(1.0, sum(seen.values()), key)]
+    texts = [f"the {w} here" for w, c in seen.items() for _ in range(c)]
+    assert code_name(scored, [key], {key: Counter(seen)}, texts) == name

@@ -529,8 +529,9 @@ def _name_candidates(scored, used, surfaces, member_texts, taken: set[str], topi
     top = used[:6]
 
     def words(k) -> str:
-        """How a phrase is shown: one word as its lemma when members use it ("food" over
-        "foods"), a verb as its activity ("listens", "listened" → "listening")."""
+        """How a phrase is shown: one word as its lemma when a third or more of its uses are
+        it ("food" over "foods"), else as most members write it ("residents"), a
+        verb as its activity ("listens", "listened" → "listening")."""
         seen = surfaces[k]
         if len(k) == 1:
             ing = [w for w in seen if w.endswith("ing")]
@@ -538,7 +539,7 @@ def _name_candidates(scored, used, surfaces, member_texts, taken: set[str], topi
                 return _best_surface(Counter({w: seen[w] for w in ing}))
             if any(w.endswith("ed") and w != k[0] for w in seen) and k[0] not in _PEOPLE:
                 return _gerund(k[0])
-            if k[0] in seen:
+            if k[0] in seen and 2 * seen[k[0]] >= max(seen.values()):
                 return k[0]
         return _best_surface(seen)
 
