@@ -609,7 +609,7 @@ def test_a_question_is_worded_by_its_label_or_its_column():
     [
         ({"residents": 4, "resident": 1}, "Residents"),  # as most members write it
         ({"food": 5, "foods": 1}, "Food"),
-        ({"parents": 2, "parent": 1}, "Parent"),  # the lemma when a third or more write it
+        ({"parents": 2, "parent": 1}, "Parent"),  # the lemma: half as many uses as the top form
         ({"sessions": 3}, "Sessions"),
     ],
 )

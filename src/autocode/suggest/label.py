@@ -529,8 +529,9 @@ def _name_candidates(scored, used, surfaces, member_texts, taken: set[str], topi
     top = used[:6]
 
     def words(k) -> str:
-        """How a phrase is shown: one word as its lemma when a third or more of its uses are
-        it ("food" over "foods"), else as most members write it ("residents"), a
+        """How a phrase is shown: one word as its lemma when it has half as many uses as the
+        most written form at least ("food" over "foods"), else as most members write it
+        ("residents"), a
         verb as its activity ("listens", "listened" → "listening")."""
         seen = surfaces[k]
         if len(k) == 1:
