@@ -531,8 +531,7 @@ def _name_candidates(scored, used, surfaces, member_texts, taken: set[str], topi
     def words(k) -> str:
         """How a phrase is shown: one word as its lemma when it has half as many uses as the
         most written form at least ("food" over "foods"), else as most members write it
-        ("residents"), a
-        verb as its activity ("listens", "listened" → "listening")."""
+        ("residents"), a verb as its activity ("listens", "listened" → "listening")."""
         seen = surfaces[k]
         if len(k) == 1:
             ing = [w for w in seen if w.endswith("ing")]
