@@ -621,3 +621,12 @@ def test_a_word_is_shown_as_most_members_write_it(seen, name):
     scored = [(1.0, sum(seen.values()), key)]
     texts = [f"the {w} here" for w, c in seen.items() for _ in range(c)]
     assert code_name(scored, [key], {key: Counter(seen)}, texts) == name
+
+
+def test_questions_clustered_together_share_what_they_all_ask_about():
+    from autocode.suggest.label import shared_words
+
+    assert shared_words(["mentor skills", "mentor barriers", "mentor training"]) == "mentor"
+    assert shared_words(["What is mentoring?", "Barriers to mentors"]) == "mentoring"
+    assert shared_words(["Food", "Parking"]) == ""
+    assert shared_words([]) == ""

@@ -11,7 +11,7 @@ DataFrame and a matrix, returns dataclasses. The stages' interfaces and defaults
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,7 @@ from ..errors import InputError
 from .cluster import _normalise, group_centroids, nearest_centroid
 from .define import finish
 from .exemplars import pick_exemplars
+from .label import shared_words
 from .merge import KIND_NOTHING, merge_near, nothing_label, nothing_mask
 from .nonanswers import _KIND_LABELS, NonAnswerGroup, non_answer_kind
 from .sample import SAMPLE_SIZE, quote_pool, sample_params, suggest_sampled
@@ -251,6 +252,9 @@ def suggest(
     df = responses.reset_index(drop=True).copy()
     df["_row"] = np.arange(len(df))
     qs = questions or list(dict.fromkeys(df["question"]))
+    if across_questions and opts.topics:  # what every question asks about names nothing
+        asked = shared_words([opts.topics.get(q, "") for q in qs])
+        opts = replace(opts, topics={**opts.topics, "": asked})
     suggestions: list[Suggestion] = []
     themes: list[Theme] = []
     unassigned: dict[str, list[str]] = {}

@@ -440,6 +440,16 @@ def _stems(phrase: str) -> set[str]:
     return out
 
 
+def shared_words(texts: Sequence[str]) -> str:
+    """The words of ``texts[0]`` that every text has (by :func:`_stems`): what questions
+    clustered together all ask about ("mentor" of "mentor skills", "mentor barriers")."""
+    if not texts:
+        return ""
+    others = [_stems(t) for t in texts[1:]]
+    words = re.findall(r"[^\W\d_]+", texts[0].lower())
+    return " ".join(w for w in dict.fromkeys(words) if all(_stems(w) & o for o in others))
+
+
 def _gerund(lemma: str) -> str:
     """ "listen" → "listening", "explain" → "explaining", "care" → "caring" (a verb as a name)."""
     if lemma.endswith("e") and not lemma.endswith(("ee", "ye", "oe")):
