@@ -345,7 +345,7 @@ def test_a_shared_name_is_not_extended_by_a_describing_word_or_its_own_word():
     ("phrase", "names"),
     [
         ("enjoyable", False), ("grateful", False), ("anxious", False), ("pointless", False),
-        ("noisy", False), ("right", False), ("appropriate", False),
+        ("noisy", False), ("right", False), ("appropriate", False), ("lack", False),
         ("timetable", True), ("vegetables", True), ("noise", True), ("cleanliness", True),
         ("waiting times", True),
     ],

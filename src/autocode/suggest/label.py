@@ -385,7 +385,9 @@ _ADJECTIVES = {
     "inappropriate",
 }  # fmt: skip
 #: words that judge or describe: they cannot head a name alone
-_JUDGING = frozenset(_PRAISE | _BLAME | _MANNER | _ADJECTIVES)
+#: words that say something is missing or wanted, not what ("Coaching and lack")
+_VAGUE = {"lack", "need", "thing", "stuff", "way", "lot"}
+_JUDGING = frozenset(_PRAISE | _BLAME | _MANNER | _ADJECTIVES | _VAGUE)
 #: endings of describing words ("enjoyable", "grateful", "anxious", "pointless") ...
 _DESCRIBING_ENDINGS = ("able", "ible", "ful", "ous", "less")
 #: ... and the nouns among such words that a code may be named by
