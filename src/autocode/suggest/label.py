@@ -384,9 +384,9 @@ _ADJECTIVES = {
     "thankful", "enjoyable", "useful", "comfortable", "uncomfortable", "appropriate",
     "inappropriate",
 }  # fmt: skip
-#: words that judge or describe: they cannot head a name alone
 #: words that say something is missing or wanted, not what ("Coaching and lack")
 _VAGUE = {"lack", "need", "thing", "stuff", "way", "lot"}
+#: words that judge or describe: they cannot head a name alone
 _JUDGING = frozenset(_PRAISE | _BLAME | _MANNER | _ADJECTIVES | _VAGUE)
 #: endings of describing words ("enjoyable", "grateful", "anxious", "pointless") ...
 _DESCRIBING_ENDINGS = ("able", "ible", "ful", "ous", "less")
