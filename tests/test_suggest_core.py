@@ -9,7 +9,7 @@ import pytest
 from autocode.embed import HashEmbedder
 from autocode.io import read_responses
 from autocode.suggest import suggest
-from autocode.suggest.cluster import adapt_params, knn, knn_vote
+from autocode.suggest.cluster import _dissolve_incoherent, adapt_params, knn, knn_vote
 from autocode.suggest.exemplars import pick_exemplars
 from autocode.suggest.label import PhraseIndex
 
@@ -193,6 +193,38 @@ def test_knn_vote_matches_a_point_by_point_vote(seed):
 def test_knn_vote_without_clusters_changes_nothing():
     labels = np.full(4, -1)
     assert knn_vote(labels, np.array([[1], [2], [3], [0]]), 0.3).tolist() == [-1] * 4
+
+
+def _bundle(rng, n: int, spread: float, dim: int = 32) -> np.ndarray:
+    centre = rng.normal(size=dim)
+    X = centre / np.linalg.norm(centre) + spread * rng.normal(size=(n, dim)) / np.sqrt(dim)
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+def test_a_catch_all_of_a_small_survey_is_broken_up_and_coherent_ones_kept():
+    rng = np.random.default_rng(0)
+    tight = [_bundle(rng, 4, 0.5) for _ in range(4)]
+    # twelve unrelated answers in one cluster (the faculty barriers' catch-all), and two
+    # real groups of four inside a fourth, loose one
+    loose = rng.normal(size=(12, 32))
+    loose /= np.linalg.norm(loose, axis=1, keepdims=True)
+    X = np.vstack([*tight, loose])
+    labels = np.repeat([0, 1, 2, 3, 4], [4, 4, 4, 4, 12])
+    params = adapt_params(len(X))
+    assert params.split_share > 0
+    out = _dissolve_incoherent(labels, X, params)
+    assert (out[:16] == labels[:16]).all()  # the coherent clusters are untouched
+    assert (out[16:] == -1).all()  # nothing in the catch-all belongs together
+    # a large cluster as coherent as the others stays whole
+    X2 = np.vstack([*tight, _bundle(rng, 12, 0.5)])
+    assert (_dissolve_incoherent(labels, X2, params) == labels).all()
+    # two real groups lumped together: each is kept, as its own cluster
+    X3 = np.vstack([*tight, _bundle(rng, 6, 0.3), _bundle(rng, 6, 0.3)])
+    out3 = _dissolve_incoherent(labels, X3, params)
+    assert len(set(out3[16:22])) == 1 and len(set(out3[22:])) == 1
+    assert out3[16] != out3[22] and min(out3[16:]) > 4
+    # large surveys keep HDBSCAN's clusters as they are
+    assert adapt_params(5000).split_share == 0
 
 
 def test_labels_are_phrases_not_stop_words():

@@ -82,3 +82,26 @@ def test_a_folder_that_is_not_a_model_is_one_clear_error(capsys, tmp_path):
     assert err.startswith("error:")
     assert "sentence-transformers" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_small_question_gets_no_catch_all_suggestion(capsys, tmp_path, monkeypatch):
+    """The faculty survey's barriers (37 answers): HDBSCAN alone lumped 13 unrelated ones
+    (scheduling, engagement, recognition, role clarity: 7 of the primary coder's codes) into
+    one suggestion; no suggestion may now mix more than 3 of them."""
+    import csv
+
+    study = ROOT / "tests" / "data" / "study"
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", str(study / "faculty_survey_raw.csv"), "--id", "record_id"]) == 0
+    capsys.readouterr()
+    assert main(["suggest", "-q", "mentor_barriers", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    first: dict[str, str] = {}
+    with open(study / "primary.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            first.setdefault(f"{row['record_id']}:{row['question']}", row["code"])
+    sugg = doc["suggestions"]
+    assert len(sugg) >= 4
+    for s in sugg:
+        codes = {first[m] for m in s["members"]}
+        assert len(codes) <= 3, (s["label"], sorted(codes))

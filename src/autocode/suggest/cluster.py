@@ -9,7 +9,9 @@
 3. **PCA** to ≤10 dims (eigendecomposition, signs fixed: deterministic) and **HDBSCAN**
    (Campello et al. 2013, McInnes et al. 2017), ``min_cluster_size`` growing with √n so that
    20 and 100,000 responses both give a reviewable number of suggestions.
-4. **kNN vote**: HDBSCAN leaves boundary points as noise; a point whose neighbours mostly
+4. **Small surveys** (under 1,000 units): a large cluster far less coherent than the others
+   is broken up (:func:`_dissolve_incoherent`), so a catch-all is not offered as a code.
+5. **kNN vote**: HDBSCAN leaves boundary points as noise; a point whose neighbours mostly
    (a plurality holding ≥ ``vote`` of them) sit in one cluster joins it. The rest stay
    unassigned and are reported.
 
@@ -22,6 +24,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+
+# how far (mean pairwise cosine) a large cluster of a small survey may fall below the median
+# of the others before it is broken up; 0 to 0.15 give the same results (bench_small.py)
+INCOHERENT_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,7 @@ class ClusterParams:
     min_samples: int
     vote: float
     max_share: float = 0.0  # > 0: no cluster may hold more than this share (small surveys)
+    split_share: float = 0.0  # > 0: incoherent clusters above this share are broken up
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -65,6 +72,7 @@ def adapt_params(n: int, min_cluster_size: int | None = None) -> ClusterParams:
         min_samples=int(np.clip(mcs // 3, 2, 5)) if small else 1,
         vote=0.3,
         max_share=0.4 if small else 0.0,
+        split_share=0.2 if small else 0.0,
     )
 
 
@@ -213,9 +221,49 @@ def cluster(X: np.ndarray, params: ClusterParams) -> tuple[np.ndarray, np.ndarra
         max_cluster_size=int(params.max_share * n) if params.max_share else 0,
     )
     labels = cl.fit_predict(Z.astype(np.float64))
+    if params.split_share:
+        labels = _dissolve_incoherent(labels, base, params)
     if params.vote and labels.max() >= 0:
         labels = knn_vote(labels, ind[:, 1:], params.vote)
     return _renumber(labels), ind
+
+
+def _dissolve_incoherent(labels: np.ndarray, X: np.ndarray, params: ClusterParams) -> np.ndarray:
+    """Break up large clusters that are far less coherent than their siblings (small surveys).
+
+    On a few dozen answers HDBSCAN can leave one cluster of unrelated answers (the faculty
+    survey's barriers: scheduling, engagement, recognition, role clarity as one suggestion of
+    13). A cluster holding more than ``split_share`` of the units (and more than twice the
+    minimum size) whose mean pairwise cosine is more than ``INCOHERENT_MARGIN`` below the
+    median of the other clusters' is cut (average linkage) where its groups are as coherent
+    as those siblings; groups of at least the minimum size stay clusters, the rest is
+    unassigned (the vote may still place it). Measured: scripts/bench_small.py."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    k = int(labels.max()) + 1
+    if k < 2:
+        return labels
+    Xn = _normalise(X.astype(np.float64))
+    coherence = []
+    for c in range(k):
+        V = Xn[labels == c]
+        m = len(V)
+        coherence.append(float(((V @ V.T).sum() - m) / (m * (m - 1))) if m > 1 else 1.0)
+    lab = labels.copy()
+    nxt = k
+    big = max(params.split_share * len(labels), 2 * params.min_cluster_size)
+    for c in range(k):
+        idx = np.where(labels == c)[0]
+        target = float(np.median(coherence[:c] + coherence[c + 1 :]))
+        if len(idx) <= big or coherence[c] >= target - INCOHERENT_MARGIN:
+            continue
+        groups = fcluster(linkage(Xn[idx], "average", "cosine"), t=1 - target, criterion="distance")
+        lab[idx] = -1
+        for g in np.unique(groups):
+            if (groups == g).sum() >= params.min_cluster_size:
+                lab[idx[groups == g]] = nxt
+                nxt += 1
+    return lab
 
 
 def knn_vote(labels: np.ndarray, nbrs: np.ndarray, frac: float, rounds: int = 3) -> np.ndarray:
