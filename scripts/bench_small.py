@@ -96,7 +96,35 @@ def score(res, ids: list[str], codes: dict[str, list[str]]) -> dict:
     }
 
 
-def run(df: pd.DataFrame, embedder, store):
+def label_similarity(res, codes: dict[str, list[str]], embedder, min_n: int = 3) -> list[dict]:
+    """For each code with >= min_n answers, the suggestion with the best F1 against it, and
+    the cosine (bundled model) between that suggestion's label and the code's name."""
+    from autocode.embed import embed_texts
+
+    members: dict[str, set[str]] = {}
+    for i, cs in codes.items():
+        for c in cs:
+            members.setdefault(c, set()).add(i)
+    rows = []
+    for code, m in sorted(members.items()):
+        if len(m) < min_n:
+            continue
+        f1, label = max(
+            ((2 * len(m & set(s.members)) / (len(m) + len(s.members)), s.label)
+             for s in res.suggestions),
+            default=(0.0, ""),
+        )  # fmt: skip
+        if label:
+            rows.append({"code": code, "label": label, "f1": f1})
+    if rows:
+        A = np.asarray(embed_texts([r["label"] for r in rows], embedder, None)[0])
+        B = np.asarray(embed_texts([r["code"] for r in rows], embedder, None)[0])
+        for r, c in zip(rows, np.sum(A * B, axis=1), strict=True):
+            r["cos"] = float(c)
+    return rows
+
+
+def run(df: pd.DataFrame, embedder, store, topics: dict[str, str] | None = None):
     from autocode.embed import embed_texts
     from autocode.suggest.core import suggest
     from autocode.suggest.run import embed_answers
@@ -107,7 +135,7 @@ def run(df: pd.DataFrame, embedder, store):
         return np.asarray(embed_texts(texts, embedder, store)[0])
 
     with threadpool_limits(1):
-        return suggest(df, X, embed_segments=embed_segments)
+        return suggest(df, X, embed_segments=embed_segments, question_texts=topics)
 
 
 def main() -> None:
@@ -133,9 +161,16 @@ def main() -> None:
                 r = score(run(df, embedder, store), df["id"].tolist(), codes)
                 rows.append({"data": name, "size": n, "draw": seed, **r})
     df, codes = faculty()
+    pairs = []
     for q, part in df.groupby("question", sort=False):
         part = part.reset_index(drop=True)
-        r = score(run(part, embedder, store), part["id"].tolist(), codes)
+        # the wording the CLI gives a raw export's column (autocode.io: "mentor barriers")
+        res = run(part, embedder, store, {q: q.replace("_", " ")})
+        r = score(res, part["id"].tolist(), codes)
+        ids = set(part["id"])
+        sims = label_similarity(res, {i: c for i, c in codes.items() if i in ids}, embedder)
+        pairs += [{"question": q, **x} for x in sims]
+        r["label_sim"] = float(np.mean([x["cos"] for x in sims]))
         rows.append({"data": f"faculty {q}", "size": len(part), "draw": 0, **r})
     t = pd.DataFrame(rows)
     g = t.groupby(["data", "size"], sort=False)[
@@ -144,10 +179,14 @@ def main() -> None:
     pd.set_option("display.width", 160)
     print(g.round(3).to_string())
     nhs_rows = t[t.data.isin(SETS)]
+    fac = t[~t.data.isin(SETS)]
     print(
-        f"\nmean NMI: NHS samples {nhs_rows.nmi.mean():.3f}, "
-        f"faculty {t[~t.data.isin(SETS)].nmi.mean():.3f}"
+        f"\nmean NMI: NHS samples {nhs_rows.nmi.mean():.3f}, faculty {fac.nmi.mean():.3f}; "
+        f"faculty label-code name similarity {np.mean([p['cos'] for p in pairs]):.3f}"
     )
+    for p in pairs:
+        print(f"  {p['question']:16s} {p['code'][:32]:32s} <- {p['label'][:34]:34s} "
+              f"F1 {p['f1']:.2f} cos {p['cos']:.2f}")  # fmt: skip
     if a.json:
         Path(a.json).write_text(t.to_json(orient="records", indent=1) + "\n")
 

@@ -384,6 +384,15 @@ _ADJECTIVES = {
     "thankful", "enjoyable", "useful", "comfortable", "uncomfortable", "appropriate",
     "inappropriate",
 }  # fmt: skip
+#: what members write before a thing they say is missing ("not enough time", "no protected
+#: time", "lack of recognition"); a bare "no X" is not one ("no waiting" is praise)
+_LACK = re.compile(
+    r"\b(?:lack(?:ing)?(?: of)?|not enough|never enough|too little|too few|insufficient|"
+    r"inadequate|limited|shortage of|little or no|no|without)\s+(?:\w+\s+)?$"
+)
+_LACK_BARE = re.compile(r"\b(?:no|without)\s+$")
+#: a thing is named "Lack of X" when this share of the members that mention it say it lacks
+_LACK_SHARE = 0.5
 #: words that say something is missing or wanted, not what ("Coaching and lack")
 _VAGUE = {"lack", "need", "thing", "stuff", "way", "lot"}
 #: words that judge or describe: they cannot head a name alone
@@ -489,7 +498,7 @@ def code_name(
     its words only ("Residents" where the question asks about mentoring residents) heads
     the name only when no other phrase of the group names something."""
     taken = {_norm(t) for t in (member_texts if whole is None else whole)}
-    for name in _name_candidates(scored, used, surfaces, member_texts, taken, topic):
+    for name in _name_candidates(scored, used, surfaces, member_texts, taken, topic, whole):
         name = tidy_label(name)
         short = 1 <= len(name.split()) <= 6 and name.count(" and ") <= 1  # one "and" at most
         if name and short and _norm(name) not in taken:
@@ -504,6 +513,28 @@ def code_name(
 _TOPIC_SHARE = 0.25
 #: a word written before another in this share of its uses describes it (:func:`_shared_head`)
 _MODIFIER_SHARE = 2 / 3
+
+
+def _lacking(shown: str, forms, member_texts: Sequence[str]) -> str | None:
+    """ "Lack of time" when most members that write the phrase say it is missing ("not enough
+    time", "no protected time", "lack of time"; at least 2 of them), else None."""
+    pattern = re.compile(
+        r"\b(?:"
+        + "|".join(re.escape(f.lower()) for f in sorted(forms, key=len, reverse=True))
+        + r")\b"
+    )
+    said = lacking = 0
+    for text in member_texts:
+        low = text.lower().replace("’", "'")
+        hits = list(pattern.finditer(low))
+        if not hits:
+            continue
+        said += 1
+        before = [low[max(0, h.start() - 40) : h.start()] for h in hits]
+        lacking += any(_LACK.search(b) and not _LACK_BARE.search(b) for b in before)
+    if lacking >= 2 and lacking >= _LACK_SHARE * said:
+        return f"Lack of {shown}"
+    return None
 
 
 def _shared_head(a: tuple[str, ...], b: tuple[str, ...], surfaces) -> str | None:
@@ -530,7 +561,9 @@ def _shared_head(a: tuple[str, ...], b: tuple[str, ...], surfaces) -> str | None
     return _best_surface(heads) if heads else None
 
 
-def _name_candidates(scored, used, surfaces, member_texts, taken: set[str], topic: str = ""):
+def _name_candidates(
+    scored, used, surfaces, member_texts, taken: set[str], topic: str = "", whole=None
+):
     """Names in order of preference (the first that is no member's text wins)."""
     if nothing_share(member_texts) >= 0.5:
         yield NOTHING_NAME
@@ -593,6 +626,9 @@ def _name_candidates(scored, used, surfaces, member_texts, taken: set[str], topi
             ),
             first,
         )
+    lacked = _lacking(words(first), surfaces[first], member_texts if whole is None else whole)
+    if lacked and _noun_like(first, words(first)):
+        yield lacked
     lemmas = set(first)
     if lemmas <= _PRAISE | _BLAME:  # "good", "very good": say what was good if a phrase does
         better = next((k for k in top[1:4] if set(k) - _PRAISE - _BLAME - _MANNER), None)
