@@ -170,7 +170,7 @@ def main() -> None:
         ids = set(part["id"])
         sims = label_similarity(res, {i: c for i, c in codes.items() if i in ids}, embedder)
         pairs += [{"question": q, **x} for x in sims]
-        r["label_sim"] = float(np.mean([x["cos"] for x in sims]))
+        r["label_sim"] = float(np.mean([x["cos"] for x in sims if x["f1"] >= 0.5]))
         rows.append({"data": f"faculty {q}", "size": len(part), "draw": 0, **r})
     t = pd.DataFrame(rows)
     g = t.groupby(["data", "size"], sort=False)[
@@ -182,7 +182,9 @@ def main() -> None:
     fac = t[~t.data.isin(SETS)]
     print(
         f"\nmean NMI: NHS samples {nhs_rows.nmi.mean():.3f}, faculty {fac.nmi.mean():.3f}; "
-        f"faculty label-code name similarity {np.mean([p['cos'] for p in pairs]):.3f}"
+        "faculty label-code name similarity (codes >= 3 answers matched at F1 >= 0.5): "
+        f"{np.mean([p['cos'] for p in pairs if p['f1'] >= 0.5]):.3f} "
+        f"({sum(p['f1'] >= 0.5 for p in pairs)} of {len(pairs)} codes)"
     )
     for p in pairs:
         print(f"  {p['question']:16s} {p['code'][:32]:32s} <- {p['label'][:34]:34s} "
