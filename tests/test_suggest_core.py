@@ -221,8 +221,10 @@ def test_a_catch_all_of_a_small_survey_is_broken_up_and_coherent_ones_kept():
     # two real groups lumped together: each is kept, as its own cluster
     X3 = np.vstack([*tight, _bundle(rng, 6, 0.3), _bundle(rng, 6, 0.3)])
     out3 = _dissolve_incoherent(labels, X3, params)
-    assert len(set(out3[16:22])) == 1 and len(set(out3[22:])) == 1
-    assert out3[16] != out3[22] and min(out3[16:]) > 4
+    assert len(set(out3[16:22])) == 1
+    assert len(set(out3[22:])) == 1
+    assert out3[16] != out3[22]
+    assert min(out3[16:]) > 4
     # large surveys keep HDBSCAN's clusters as they are
     assert adapt_params(5000).split_share == 0
 
