@@ -158,12 +158,14 @@ def test_knn_vote_needs_a_plurality():
     assert list(out[:4]) == [0, 0, 0, 1]
 
 
-def _vote_reference(labels, nbrs, frac, rounds=3):
-    """knn_vote written point by point (each round from the labels it started with)."""
+def _vote_reference(labels, nbrs, frac, rounds=3, cap=0):
+    """knn_vote written point by point (each round from the labels it started with; a
+    cluster holding ``cap`` points at the round's start takes none)."""
     lab = list(labels)
     k = len(nbrs[0])
     for _ in range(rounds):
         new = list(lab)
+        full = {c for c in set(lab) if c >= 0 and cap and lab.count(c) >= cap}
         for i, own in enumerate(lab):
             if own != -1:
                 continue
@@ -171,7 +173,7 @@ def _vote_reference(labels, nbrs, frac, rounds=3):
             if not votes:
                 continue
             best = min(set(votes), key=lambda c: (-votes.count(c), c))
-            if votes.count(best) >= frac * k:
+            if votes.count(best) >= frac * k and best not in full:
                 new[i] = best
         if new == lab:
             break
@@ -188,6 +190,17 @@ def test_knn_vote_matches_a_point_by_point_vote(seed):
     nbrs = rng.integers(0, n, size=(n, int(rng.integers(1, 8))))
     frac = float(rng.choice([0.1, 0.3, 0.5, 0.7]))
     assert knn_vote(labels, nbrs, frac).tolist() == _vote_reference(labels, nbrs, frac)
+    cap = int(rng.integers(1, 20))
+    assert knn_vote(labels, nbrs, frac, cap=cap).tolist() == _vote_reference(
+        labels, nbrs, frac, cap=cap
+    )
+
+
+def test_the_vote_does_not_grow_a_cluster_past_its_cap():
+    labels = np.array([0, 0, 0, 1, -1, -1])
+    nbrs = np.array([[1, 2], [0, 2], [0, 1], [4, 5], [0, 1], [3, 3]])
+    assert knn_vote(labels, nbrs, frac=0.6).tolist() == [0, 0, 0, 1, 0, 1]
+    assert knn_vote(labels, nbrs, frac=0.6, cap=3).tolist() == [0, 0, 0, 1, -1, 1]
 
 
 def test_knn_vote_without_clusters_changes_nothing():
