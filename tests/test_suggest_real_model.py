@@ -105,3 +105,16 @@ def test_a_small_question_gets_no_catch_all_suggestion(capsys, tmp_path, monkeyp
     for s in sugg:
         codes = {first[m] for m in s["members"]}
         assert len(codes) <= 3, (s["label"], sorted(codes))
+    # the same answers in another row order: the same suggestions
+    import pandas as pd
+
+    raw = pd.read_csv(study / "faculty_survey_raw.csv", dtype=str, keep_default_na=False)
+    raw.iloc[::-1].to_csv(tmp_path / "reversed.csv", index=False)
+    args = ["import", str(tmp_path / "reversed.csv"), "--id", "record_id", "-p", "r.db"]
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main(["suggest", "-q", "mentor_barriers", "--json", "-p", "r.db"]) == 0
+    again = json.loads(capsys.readouterr().out)["suggestions"]
+    assert [(s["label"], sorted(s["members"])) for s in again] == [
+        (s["label"], sorted(s["members"])) for s in sugg
+    ]
