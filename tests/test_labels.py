@@ -404,6 +404,12 @@ def test_definition_is_written_not_a_keyword_dump():
     }
 
 
+def test_inclusion_lists_what_is_said_not_that_something_lacks():
+    s = _s("S1", "Promotion", 7, ["promotion", "lack", "recognition", "need", "tenure"], ["a"])
+    d = draft_definition(s, [])
+    assert d["inclusion"] == "Answers that mention promotion, recognition or tenure, in any words."
+
+
 def test_suggest_json_and_stored_run_carry_the_definition(example_survey):
     """Through the console script: the JSON document has each suggestion's definition, and
     the stored run gives it back (what review copies into the codebook on accept)."""

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .label import _norm, noun_like_phrase, overlaps, tidy_label
+from .label import _VAGUE, _norm, noun_like_phrase, overlaps, tidy_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -163,7 +163,8 @@ def draft_definition(s: Suggestion, neighbours: Sequence[Suggestion]) -> dict:
         definition = f"Answers that say there is {topic}{eg}."
     else:
         definition = f"Answers about {topic}{eg}."
-    kws = [k for k in s.keywords if not overlaps(k, s.label)][:3]
+    # "lack", "need", "thing" say that something is missing or wanted, not what
+    kws = [k for k in s.keywords if not overlaps(k, s.label) and k.lower() not in _VAGUE][:3]
     if kws:
         inclusion = f"Answers that mention {_or([topic, *kws])}, in any words."
     else:
