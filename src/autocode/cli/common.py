@@ -69,14 +69,18 @@ def sigint_raises_interrupted() -> Iterator[None]:
 
 
 def console(stderr: bool = False):
-    """A rich console; when writing to a file or pipe, 120 columns (tables stay readable)."""
+    """A rich console; when writing to a file or pipe, 120 columns (tables stay readable).
+
+    Markup is off: what it prints comes from survey answers, headers and codebooks typed by
+    anyone, and "[/]" or "[link=...]" in an answer must print as it is (not crash, not make
+    a link). Styled text is built with ``rich.text.Text``."""
     import os
 
     from rich.console import Console
 
-    c = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    c = Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False)
     if not c.is_terminal and "COLUMNS" not in os.environ:
-        c = Console(stderr=stderr, highlight=False, soft_wrap=False, width=120)
+        c = Console(stderr=stderr, highlight=False, soft_wrap=False, width=120, markup=False)
     return c
 
 

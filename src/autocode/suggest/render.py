@@ -28,10 +28,11 @@ def _quotes(s, quotes: int) -> str:
 def _across_table(con, result: SuggestResult, sugg, labels: dict, quotes: int) -> None:
     """Suggestions of all questions (suggest --across-questions): n per question."""
     from rich.table import Table
+    from rich.text import Text
 
     n = sum(q.n_responses - q.n_non_answers for q in result.questions)
     con.print()
-    con.print(f"[bold]All questions together[/bold] — {n} answers clustered as one set")
+    con.print(Text("All questions together", style="bold").append(f" — {n} answers as one set"))
     t = Table(show_lines=True, expand=False)
     t.add_column("id", no_wrap=True)
     t.add_column("suggested code", min_width=10, max_width=28)
@@ -55,9 +56,11 @@ def render_result(con, run_id, result: SuggestResult, rs, info, quotes=2, out=No
 
     labels = getattr(rs, "question_labels", {}) or {}
     con.print(
-        f"[bold]{run_id}[/bold]: {result.n_responses} answers, "
-        f"{len(result.suggestions)} suggestions in {len(result.themes)} candidate themes "
-        f"(embedded {info['embedded']}, from cache {info['cached']})"
+        Text(run_id, style="bold").append(
+            f": {result.n_responses} answers, "
+            f"{len(result.suggestions)} suggestions in {len(result.themes)} candidate themes "
+            f"(embedded {info['embedded']}, from cache {info['cached']})"
+        )
     )
     across = [s for s in result.suggestions if s.question is None]
     if across:
@@ -67,9 +70,11 @@ def render_result(con, run_id, result: SuggestResult, rs, info, quotes=2, out=No
         blanks = rs.blanks.get(q.question, 0)
         con.print()
         con.print(
-            f"[bold]{_clip(title, 90)}[/bold] — {q.n_responses} answers "
-            f"({q.n_non_answers} non-answers, {blanks} blank dropped); "
-            f"{q.n_clustered} in suggestions, {q.n_unassigned} unassigned"
+            Text(_clip(title, 90), style="bold").append(
+                f" — {q.n_responses} answers "
+                f"({q.n_non_answers} non-answers, {blanks} blank dropped); "
+                f"{q.n_clustered} in suggestions, {q.n_unassigned} unassigned"
+            )
         )
         smp = (getattr(q, "params", None) or {}).get("sample")
         if smp:
@@ -116,7 +121,7 @@ def render_result(con, run_id, result: SuggestResult, rs, info, quotes=2, out=No
             "(earlier decisions are kept; `autocode accept ID --matched` joins one to its code):"
         )
         for s in matched:
-            con.print(f"  {s.id} {s.label!r} {describe(s.matches)}", markup=False)
+            con.print(f"  {s.id} {s.label!r} {describe(s.matches)}")
         con.print()
     hint = f"Review them: autocode review --project {project}" if project else ""
     if out:
