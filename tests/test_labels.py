@@ -1,6 +1,6 @@
 """Code names and draft definitions of suggestions (:mod:`autocode.suggest.label`,
-:mod:`autocode.suggest.define`): short noun phrases, never an answer's whole text, distinct
-within a question, the same whatever the row order."""
+:mod:`autocode.suggest.naming`, :mod:`autocode.suggest.define`): short noun phrases, never
+an answer's whole text, distinct within a question, the same whatever the row order."""
 
 from __future__ import annotations
 
@@ -385,7 +385,7 @@ def test_a_shared_name_is_not_extended_by_a_describing_word_or_its_own_word():
     ],
 )  # fmt: skip
 def test_describing_words_do_not_name_a_code(phrase, names):
-    from autocode.suggest.label import noun_like_phrase
+    from autocode.suggest.naming import noun_like_phrase
 
     assert noun_like_phrase(phrase) is names
 
@@ -486,7 +486,7 @@ def test_two_describing_words_name_the_thing_they_describe():
     "competing demands": "Clinical and competing demands" (the faculty survey's barriers).
     Two words that are mostly things in themselves are not narrowed to a shared third
     ("Appointment and hospital", not "... hospital booking")."""
-    from autocode.suggest.label import _shared_head
+    from autocode.suggest.naming import _shared_head
 
     texts = [
         "Clinical demands",
@@ -533,7 +533,7 @@ def test_a_phrase_one_member_wrote_does_not_name_what_most_say():
     """Four barriers, three about time and one saying "The EHR inbox eats every free
     minute" (the faculty survey): the name is about time, not "EHR inbox eats"; "Time"
     alone is one member's whole answer."""
-    from autocode.suggest.label import code_name
+    from autocode.suggest.naming import code_name
 
     group = [
         "No protected time for mentoring; it all happens after hours",
@@ -561,7 +561,7 @@ def test_a_word_a_member_answered_alone_is_named_by_a_phrase_holding_it():
     """The bundled example: one respondent answered just "Staff", so "Staff" cannot name
     the group of 47 answers about staff; "Friendly staff" (a phrase of the group) does,
     before the fallback "Mentions of staff"."""
-    from autocode.suggest.label import code_name
+    from autocode.suggest.naming import code_name
 
     members = ["Staff", "Friendly staff at medical hatch.", "Very friendly staff.", "Staff nice."]
     scored = [
@@ -585,7 +585,7 @@ def test_the_questions_own_words_do_not_name_a_group():
     schedules and meetings is named by what they say ("Meetings …"), not "Residents" (the
     issue's "Residents" catch-all); judgements keep their own rule ("Positive
     experience" for "good" answers to "What was good?")."""
-    from autocode.suggest.label import code_name
+    from autocode.suggest.naming import code_name
 
     members = [
         "Duty hours and resident call schedules make meetings hard to coordinate",
@@ -654,7 +654,7 @@ def test_a_question_is_worded_by_its_label_or_its_column():
     ],
 )
 def test_a_word_is_shown_as_most_members_write_it(seen, name):
-    from autocode.suggest.label import code_name
+    from autocode.suggest.naming import code_name
 
     lemma = min(seen, key=len)
     key = (lemma.rstrip("s") if lemma.endswith("s") else lemma,)
@@ -664,7 +664,7 @@ def test_a_word_is_shown_as_most_members_write_it(seen, name):
 
 
 def test_questions_clustered_together_share_what_they_all_ask_about():
-    from autocode.suggest.label import shared_words
+    from autocode.suggest.naming import shared_words
 
     assert shared_words(["mentor skills", "mentor barriers", "mentor training"]) == "mentor"
     assert shared_words(["What is mentoring?", "Barriers to mentors"]) == "mentoring"

@@ -3,7 +3,8 @@
 A short sequence of named, replaceable steps (BERTopic's composition, not its container):
 cluster (a :class:`Clusterer`, default :class:`HDBSCANClusterer`, :mod:`.cluster`) → group
 the clusters into candidate themes → label clusters and themes (a :class:`Labeler`, default
-:class:`CTfidfLabeler`, :mod:`.label`) → pick quotes (:mod:`.exemplars`). Pure: takes a
+:class:`CTfidfLabeler`, :mod:`.label`, :mod:`.naming`) → pick quotes (:mod:`.exemplars`).
+Pure: takes a
 DataFrame and a matrix, returns dataclasses. The stages' interfaces and defaults live in
 :mod:`.stages`; other clusterers and labelers are plug-ins (:mod:`autocode.plugins`).
 """
@@ -21,8 +22,8 @@ from ..errors import InputError
 from .cluster import _normalise, group_centroids, nearest_centroid
 from .define import finish
 from .exemplars import pick_exemplars
-from .label import shared_words
 from .merge import KIND_NOTHING, merge_near, nothing_label, nothing_mask
+from .naming import shared_words
 from .nonanswers import _KIND_LABELS, NonAnswerGroup, non_answer_kind
 from .sample import SAMPLE_SIZE, quote_pool, sample_params, suggest_sampled
 from .segments import units_of
@@ -151,7 +152,7 @@ class _Options:
     #: more answers than this: a seeded sample is clustered, the rest assigned (:mod:`.sample`)
     sample_size: int = SAMPLE_SIZE
     seed: int = 0
-    #: question id -> its wording; a name that only repeats it says nothing (.label.code_name)
+    #: question id -> its wording; a name that only repeats it says nothing (.naming.code_name)
     topics: Mapping[str, str] = field(default_factory=dict)
 
 

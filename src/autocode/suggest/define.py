@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .label import _VAGUE, _norm, noun_like_phrase, overlaps, tidy_label
+from .naming import _VAGUE, _norm, noun_like_phrase, overlaps, tidy_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
