@@ -78,9 +78,12 @@ def console(stderr: bool = False):
 
     from rich.console import Console
 
-    c = Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False)
+    def make(width: int | None = None) -> Console:
+        return Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False, width=width)
+
+    c = make()
     if not c.is_terminal and "COLUMNS" not in os.environ:
-        c = Console(stderr=stderr, highlight=False, soft_wrap=False, width=120, markup=False)
+        c = make(120)
     return c
 
 

@@ -4,9 +4,9 @@ A short sequence of named, replaceable steps (BERTopic's composition, not its co
 cluster (a :class:`Clusterer`, default :class:`HDBSCANClusterer`, :mod:`.cluster`) → group
 the clusters into candidate themes → label clusters and themes (a :class:`Labeler`, default
 :class:`CTfidfLabeler`, :mod:`.label`, :mod:`.naming`) → pick quotes (:mod:`.exemplars`).
-Pure: takes a
-DataFrame and a matrix, returns dataclasses. The stages' interfaces and defaults live in
-:mod:`.stages`; other clusterers and labelers are plug-ins (:mod:`autocode.plugins`).
+Pure: takes a DataFrame and a matrix, returns dataclasses. The stages' interfaces and
+defaults live in :mod:`.stages`; other clusterers and labelers are plug-ins
+(:mod:`autocode.plugins`).
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ def _across_table(con, result: SuggestResult, sugg, labels: dict, quotes: int) -
 
     n = sum(q.n_responses - q.n_non_answers for q in result.questions)
     con.print()
-    con.print(Text("All questions together", style="bold").append(f" — {n} answers as one set"))
+    heading = Text("All questions together", style="bold")
+    con.print(heading.append(f" — {n} answers clustered as one set"))
     t = Table(show_lines=True, expand=False)
     t.add_column("id", no_wrap=True)
     t.add_column("suggested code", min_width=10, max_width=28)
