@@ -65,13 +65,19 @@ def name_like(label: str, member_texts: list[str]) -> bool:
     return 1 <= len(label.split()) <= 6 and norm(label) not in {norm(t) for t in member_texts}
 
 
-def score(clusters: dict[str, tuple[str, set[str]]], text: dict[str, str], codes, sim) -> dict:
-    """(a) and (b) for ``clusters`` {id: (label, member ids)}."""
-    ok = [name_like(lab, [text[m] for m in mem]) for lab, mem in clusters.values()]
+def code_members(codes) -> dict[str, set[str]]:
+    """{code: the ids of the answers coded with it} from {id: [codes]}."""
     members: dict[str, set[str]] = {}
     for i, cs in codes.items():
         for c in cs:
             members.setdefault(c, set()).add(i)
+    return members
+
+
+def score(clusters: dict[str, tuple[str, set[str]]], text: dict[str, str], codes, sim) -> dict:
+    """(a) and (b) for ``clusters`` {id: (label, member ids)}."""
+    ok = [name_like(lab, [text[m] for m in mem]) for lab, mem in clusters.values()]
+    members = code_members(codes)
     rows = []
     for code, m in sorted(members.items()):
         if len(m) < 10:

@@ -100,14 +100,12 @@ def score(res, ids: list[str], codes: dict[str, list[str]]) -> dict:
 def label_similarity(res, codes: dict[str, list[str]], embedder, min_n: int = 3) -> list[dict]:
     """For each code with >= min_n answers, the suggestion with the best F1 against it, and
     the cosine (bundled model) between that suggestion's label and the code's name."""
+    from bench_labels import code_members
+
     from autocode.embed import embed_texts
 
-    members: dict[str, set[str]] = {}
-    for i, cs in codes.items():
-        for c in cs:
-            members.setdefault(c, set()).add(i)
     rows = []
-    for code, m in sorted(members.items()):
+    for code, m in sorted(code_members(codes).items()):
         if len(m) < min_n:
             continue
         f1, label = max(
