@@ -211,16 +211,24 @@ def cluster(X: np.ndarray, params: ClusterParams) -> tuple[np.ndarray, np.ndarra
     for _ in range(params.smooth_steps):
         Y = _normalise(Y[ind[:, : params.smooth_k + 1]].mean(axis=1))
     Z = _pca_large(Y, params.dims)
-    import hdbscan
+    max_size = int(params.max_share * n) if params.max_share else 0
+    if params.min_samples == 1:
+        # our own HDBSCAN (density.py): the exact tree, 4x faster than hdbscan's here, and
+        # no import of scikit-learn; the same labels as hdbscan's exact tree (tests)
+        from .density import hdbscan_labels
 
-    cl = hdbscan.HDBSCAN(
-        min_cluster_size=params.min_cluster_size,
-        min_samples=params.min_samples,
-        cluster_selection_method="eom",
-        core_dist_n_jobs=1,
-        max_cluster_size=int(params.max_share * n) if params.max_share else 0,
-    )
-    labels = cl.fit_predict(Z.astype(np.float64))
+        labels = hdbscan_labels(Z, params.min_cluster_size, 1, max_size)
+    else:
+        import hdbscan
+
+        cl = hdbscan.HDBSCAN(
+            min_cluster_size=params.min_cluster_size,
+            min_samples=params.min_samples,
+            cluster_selection_method="eom",
+            core_dist_n_jobs=1,
+            max_cluster_size=max_size,
+        )
+        labels = cl.fit_predict(Z.astype(np.float64))
     if params.split_share:
         labels = _dissolve_incoherent(labels, base, params)
     if params.vote and labels.max() >= 0:
