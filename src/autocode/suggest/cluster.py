@@ -323,9 +323,13 @@ def group_centroids(X: np.ndarray, n_groups: int) -> np.ndarray:
     k = len(X)
     if k <= 2 or n_groups <= 1:
         return np.zeros(k, dtype=int)
-    from sklearn.cluster import AgglomerativeClustering
+    from scipy.cluster.hierarchy import cut_tree, linkage
 
-    lab = AgglomerativeClustering(n_clusters=min(n_groups, k), linkage="ward").fit_predict(X)
+    # SciPy's Ward tree cut into n groups: the partition scikit-learn's
+    # AgglomerativeClustering(linkage="ward") gives (tests/test_group_centroids.py),
+    # without importing scikit-learn on the suggest path
+    tree = linkage(np.asarray(X, dtype=np.float64), method="ward")
+    lab = cut_tree(tree, n_clusters=[min(n_groups, k)]).ravel()
     return _renumber_first_seen(lab)
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from .casing import as_written
 from .lemmas import lemma_table
 from .naming import NOTHING_NAME, _best_surface, _contains, _describes, code_name, nothing_share
+from .stopwords import SKLEARN_ENGLISH_STOP_WORDS
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -116,9 +117,7 @@ _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[^\w\s]", re.UNICODE)
 
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS | _EXTRA_STOP | _MORE_STOP)
+    return frozenset(SKLEARN_ENGLISH_STOP_WORDS | _EXTRA_STOP | _MORE_STOP)
 
 
 # spaCy's English stop words that scikit-learn's list lacks
