@@ -42,7 +42,9 @@ HEADERS = [
     (b"content-security-policy", b"default-src 'self'; frame-ancestors 'self'; form-action 'self'"),
     (b"x-frame-options", b"SAMEORIGIN"),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    # not no-referrer: with it Chrome sends `Origin: null` on a plain (not htmx) form POST,
+    # which the origin check refuses (the back button, pressed before htmx had started)
+    (b"referrer-policy", b"same-origin"),
     (b"cache-control", b"no-store"),
 ]
 
