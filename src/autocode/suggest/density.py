@@ -56,14 +56,14 @@ def spanning_tree(X: np.ndarray, min_samples: int) -> tuple[np.ndarray, np.ndarr
     return _boruvka_knn(X, min_samples)
 
 
-def _sq_dists(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+def _dists(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     D = (A * A).sum(1)[:, None] - 2 * (A @ B.T) + (B * B).sum(1)[None, :]
     return np.sqrt(np.maximum(D, 0))
 
 
 def _prim_dense(X: np.ndarray, ms: int):
     n = len(X)
-    D = _sq_dists(X, X)
+    D = _dists(X, X)
     np.fill_diagonal(D, 0)
     core = np.partition(D, ms, axis=1)[:, ms]
     M = np.maximum(D, np.maximum(core[:, None], core[None, :]))
@@ -90,8 +90,6 @@ def _prim_dense(X: np.ndarray, ms: int):
 
 
 def _boruvka_knn(X: np.ndarray, ms: int):
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
     # exact duplicates are one point here (the kd-tree's ties would otherwise decide)
@@ -116,23 +114,25 @@ def _boruvka_knn(X: np.ndarray, ms: int):
         lo, hi = np.minimum(r, c), np.maximum(r, c)
         key = np.unique(lo * m + hi, return_index=True)[1]  # each pair once
         lo, hi, d = lo[key], hi[key], d[key]
-        a, b, w = _boruvka(U, core, lo, hi, d, connected_components, coo_matrix)
+        a, b, w = _boruvka(U, core, lo, hi, d)
     # map back to rows: a point is its first row; its other copies hang on it
-    rep = first[np.arange(m)]
     dup = np.setdiff1d(np.arange(len(X)), first)
-    a = np.concatenate([rep[a], rep[inverse[dup]]])
-    b = np.concatenate([rep[b], dup])
+    a = np.concatenate([first[a], first[inverse[dup]]])
+    b = np.concatenate([first[b], dup])
     w = np.concatenate([w, core[inverse[dup]]])
     return a, b, w
 
 
-def _boruvka(U, core, lo, hi, d, connected_components, coo_matrix):
+def _boruvka(U, core, lo, hi, d):
     """Borůvka's algorithm on the edges (lo, hi, d); components with no edge leaving them
     are joined by their exact nearest pair (mutual reachability)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     m = len(U)
     order = np.lexsort((hi, lo, d))  # a strict order of the edges: no cycles from ties
     lo, hi, d = lo[order], hi[order], d[order]
-    comp = np.arange(m)
+    comp: np.ndarray = np.arange(m)
     picked: list[np.ndarray] = []
     extra: list[tuple[int, int, float]] = []
     n_comp = m
@@ -154,7 +154,7 @@ def _boruvka(U, core, lo, hi, d, connected_components, coo_matrix):
             best = (np.inf, 0, 0)
             for s0 in range(0, len(inside), 512):
                 q = inside[s0 : s0 + 512]
-                M = np.maximum(_sq_dists(U[q], U[outside]), core[q][:, None])
+                M = np.maximum(_dists(U[q], U[outside]), core[q][:, None])
                 M = np.maximum(M, core[outside][None, :])
                 i, j = np.unravel_index(np.argmin(M), M.shape)
                 if M[i, j] < best[0]:
@@ -179,18 +179,20 @@ def _boruvka(U, core, lo, hi, d, connected_components, coo_matrix):
     return _kruskal(a, b, w, m)
 
 
+def find_root(parent: list[int], x: int) -> int:
+    """The root of ``x`` in a union-find forest, halving the path on the way."""
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
 def _kruskal(a, b, w, n):
     order = np.lexsort((b, a, w))
     parent = list(range(n))
     keep = []
     for e in order.tolist():
-        x, y = int(a[e]), int(b[e])
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        while parent[y] != y:
-            parent[y] = parent[parent[y]]
-            y = parent[y]
+        x, y = find_root(parent, int(a[e])), find_root(parent, int(b[e]))
         if x != y:
             parent[x] = y
             keep.append(e)
@@ -207,13 +209,7 @@ def single_linkage(a, b, w, n):
     right = [0] * (n - 1)
     al, bl = a[order].tolist(), b[order].tolist()
     for i in range(n - 1):
-        x, y = al[i], bl[i]
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        while parent[y] != y:
-            parent[y] = parent[parent[y]]
-            y = parent[y]
+        x, y = find_root(parent, al[i]), find_root(parent, bl[i])
         node = n + i
         left[i], right[i] = x, y
         size[node] = size[x] + size[y]

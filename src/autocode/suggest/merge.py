@@ -19,6 +19,7 @@ import re
 import numpy as np
 
 from .cluster import _normalise, _renumber
+from .density import find_root
 
 # an answer (or segment) that says there is nothing to improve / nothing to add: a leading
 # "nothing"-type phrase, then at most a short comment ("nothing, all good", "nothing
@@ -83,18 +84,11 @@ def merge_near(labels: np.ndarray, X: np.ndarray, threshold: float) -> np.ndarra
     C = _normalise(np.vstack([X[labels == c].mean(axis=0) for c in range(k)]))
     S = C @ C.T
     parent = list(range(k))
-
-    def root(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
     ii, jj = np.where(np.triu(S, 1) >= threshold)
     for a, b in sorted(zip(ii.tolist(), jj.tolist(), strict=True)):
-        ra, rb = root(a), root(b)
+        ra, rb = find_root(parent, a), find_root(parent, b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    m = np.array([root(c) for c in range(k)])
+    m = np.array([find_root(parent, c) for c in range(k)])
     out = np.where(labels >= 0, m[np.clip(labels, 0, None)], -1)
     return _renumber(out)
