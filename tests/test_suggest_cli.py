@@ -156,6 +156,18 @@ def test_no_file_and_no_stored_responses_is_one_line(capsys, tmp_path):
     assert not proj.exists() or "no responses" in lines[0]
 
 
+@pytest.mark.parametrize("command", ["next", "code"])
+def test_an_empty_project_names_the_command_typed(capsys, tmp_path, command):
+    # the hint shows the command the user ran, not another one (`next` said `autocode code`)
+    proj = tmp_path / "empty.db"
+    rc, _, err = run(capsys, command, *FAKE, "-p", str(proj))
+    assert rc == 2
+    lines = [x for x in err.strip().splitlines() if x]
+    assert len(lines) == 1, err
+    assert f"autocode {command} SURVEY" in lines[0]
+    assert not proj.exists()
+
+
 def test_help_is_fast_and_lists_every_command():
     code = (
         "import sys, autocode.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in "

@@ -60,10 +60,11 @@ def embedder_for(model: str | None):
     return get_embedder(model)
 
 
-def _responses(store, path, text, id_col, question):
+def _responses(store, path, text, id_col, question, command: str = "code"):
     """The answers to code (``id, respondent, question, text, non_answer``) and a function
     that stores them (a survey file: called once the inputs are checked, so a refusal
-    stores nothing; the project's own: does nothing)."""
+    stores nothing; the project's own: does nothing). ``command``: the CLI command the
+    hint names when the project has no answers."""
     cols = ["id", "respondent", "question", "text", "non_answer"]
     if path is not None:
         from ..io import read_responses
@@ -81,7 +82,7 @@ def _responses(store, path, text, id_col, question):
     if df.empty:
         raise InputError(
             "the project has no responses",
-            "load the survey first (autocode import SURVEY), or pass it: autocode code SURVEY",
+            f"load the survey first (autocode import SURVEY), or pass it: autocode {command} SURVEY",
         )
     return df[cols], lambda: None
 

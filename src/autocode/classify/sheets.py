@@ -71,7 +71,7 @@ def next_batch(
         read_seeds(seeds)
     given = _codebook(None, codebook) if codebook is not None else None  # before any write
     with open_store(project) as store:
-        df, store_responses = _responses(store, responses, text, id_col, question)
+        df, store_responses = _responses(store, responses, text, id_col, question, command="next")
         corpus = Corpus.from_frame(df)
         cb = given if given is not None else _codebook(store, None)
         book = BookInfo.from_codebook(cb)
@@ -189,7 +189,7 @@ def _validation_sample(
         check_table_output(out)
     given = _codebook(None, codebook) if codebook is not None else None
     with open_store(project) as store:
-        df, store_responses = _responses(store, responses, text, id_col, question)
+        df, store_responses = _responses(store, responses, text, id_col, question, command="next")
         corpus = Corpus.from_frame(df)
         cb = given if given is not None else _codebook(store, None)
         book = BookInfo.from_codebook(cb)
