@@ -275,6 +275,17 @@ def test_exemplars_are_central_and_diverse():
     assert len({texts[i] for i in picked}) == 3  # the duplicate is used once
 
 
+def test_a_lone_word_never_comes_before_a_sentence():
+    # the faculty survey's "Meeting regularly" quoted "Patience" first: the one-word answer
+    # was the most central of 3 members, and too few longer ones switched the rule off
+    texts = ["Patience", "Consistency - meeting regularly, not just in a crisis", "Follow up often"]
+    X = np.array([[1.0, 0.0], [0.8, 0.6], [0.6, 0.8]], dtype=np.float32)
+    picked = pick_exemplars(X, texts, k=5)
+    assert [texts[i] for i in picked][-1] == "Patience"
+    assert sorted(picked) == [0, 1, 2]
+    assert pick_exemplars(X[:1], texts[:1], k=5) == [0]  # still quoted when alone
+
+
 def test_non_answers_are_told_apart():
     from autocode.suggest.core import non_answer_kind
 

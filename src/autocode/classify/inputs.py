@@ -82,7 +82,8 @@ def _responses(store, path, text, id_col, question, command: str = "code"):
     if df.empty:
         raise InputError(
             "the project has no responses",
-            f"load the survey first (autocode import SURVEY), or pass it: autocode {command} SURVEY",
+            "load the survey first (autocode import SURVEY), or pass it: "
+            f"autocode {command} SURVEY",
         )
     return df[cols], lambda: None
 

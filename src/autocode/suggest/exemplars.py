@@ -2,7 +2,7 @@
 
 Maximal marginal relevance (Carbonell & Goldstein 1998) over cosine similarity: each pick
 maximises ``λ·sim(quote, centroid) − (1−λ)·max sim(quote, already picked)``. Identical
-texts are considered once, and very short answers are used only when nothing longer exists.
+texts are considered once, and answers of one or two words come after every longer one.
 """
 
 from __future__ import annotations
@@ -43,13 +43,15 @@ def pick_exemplars(
             taken.add(int(owner[i]))
     cand = list(seen.values())
     longish = [i for i in cand if len(texts[i].split()) >= 3]
-    if len(longish) >= min(k, len(cand)):
-        cand = longish
-    cand = sorted(cand, key=lambda i: (-sim_c[i], i))[:pool]
+    short = [i for i in cand if len(texts[i].split()) < 3]
     picked: list[int] = []
-    while cand and len(picked) < k:
-        red = (X[cand] @ X[picked].T).max(axis=1) if picked else np.zeros(len(cand))
-        score = lam * sim_c[cand] - (1 - lam) * red
-        best = int(np.argmax(score))  # first max: deterministic
-        picked.append(cand.pop(best))
+    # answers of 3+ words first; one- and two-word answers ("Patience") only fill what is
+    # left, so a group's first quote is never a lone word when a sentence exists
+    for tier in (longish, short):
+        tier = sorted(tier, key=lambda i: (-sim_c[i], i))[:pool]
+        while tier and len(picked) < k:
+            red = (X[tier] @ X[picked].T).max(axis=1) if picked else np.zeros(len(tier))
+            score = lam * sim_c[tier] - (1 - lam) * red
+            best = int(np.argmax(score))  # first max: deterministic
+            picked.append(tier.pop(best))
     return picked
